@@ -1,0 +1,54 @@
+/**
+ * Sign-off rules. Each request is bound to one authority and one subject (a proposal, or a
+ * year's evaluation). Unanswered requests get two reminders, then go to the deputy, then expire.
+ */
+export const AUTHORITIES = ['UK', 'FR', 'ROAD'] as const;
+export type Authority = (typeof AUTHORITIES)[number];
+
+export const SIGN_OFF_STAGES = ['REQUEST', 'REMINDER_1', 'REMINDER_2', 'DEPUTY'] as const;
+export type SignOffStage = (typeof SIGN_OFF_STAGES)[number];
+
+export const SIGN_OFF_STATUSES = ['PENDING', 'APPROVED', 'REJECTED', 'EXPIRED', 'WITHDRAWN'] as const;
+export type SignOffStatus = (typeof SIGN_OFF_STATUSES)[number];
+
+export type Decision = 'approve' | 'reject';
+export type Language = 'en' | 'fr';
+
+export type SubjectType = 'PROPOSAL' | 'EVALUATION';
+
+export interface AuthorityDirectory {
+  UK: { primary: string; deputy: string };
+  FR: { primary: string; deputy: string };
+  ROAD: { primary: string; deputy: string };
+}
+
+export const AUTHORITY_NAMES: Record<Authority, { en: string; fr: string }> = {
+  UK: { en: 'UK Home Office', fr: 'Home Office (Royaume-Uni)' },
+  FR: { en: 'French Ministry of the Interior', fr: "Ministère de l'Intérieur" },
+  ROAD: { en: 'Road authority (DIR Nord)', fr: 'Gestionnaire routier (DIR Nord)' },
+};
+
+/** The French ministry and the road authority are written to in French, the UK in English. */
+export function languageOf(authority: Authority): Language {
+  return authority === 'UK' ? 'en' : 'fr';
+}
+
+/** Who is asked at a stage: the deputy once the primary has had the request and two reminders. */
+export function recipientFor(directory: AuthorityDirectory, authority: Authority, stage: SignOffStage): string {
+  const entry = directory[authority];
+  return stage === 'DEPUTY' ? entry.deputy : entry.primary;
+}
+
+/** Error names the sign-off flow uses to complete or end a callback task. */
+export const SIGN_OFF_ERRORS = {
+  rejected: 'SignOff.Rejected',
+  withdrawn: 'SignOff.Withdrawn',
+} as const;
+
+export function statusForDecision(decision: Decision): SignOffStatus {
+  return decision === 'approve' ? 'APPROVED' : 'REJECTED';
+}
+
+export function isDecision(value: unknown): value is Decision {
+  return value === 'approve' || value === 'reject';
+}

@@ -1,0 +1,284 @@
+/**
+ * The embedded cloud: DynamoDB (dynalite), SES (aws-ses-v2-local), Step Functions (our engine over
+ * aws-local-stepfunctions) and an API Gateway, in one Node process, built from infra/system.ts.
+ * Handlers run unchanged: they find the services through AWS_ENDPOINT_URL_* variables.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  type CreateTableCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import * as sesModule from 'aws-ses-v2-local';
+import dynalite from 'dynalite';
+import type { Role } from '../../functions/domain/roles.ts';
+import {
+  type FunctionName,
+  type Substitution,
+  system,
+  tableNames,
+  tableSpec,
+  type WorkflowName,
+  workflowArnEnv,
+  workflowNames,
+  workflowSpec,
+} from '../system.ts';
+import { localIssuer } from './auth.ts';
+import { loadWorkflowFile } from './engine/definition.ts';
+import { stepFunctionsApi } from './engine/api.ts';
+import { LocalStepFunctions, type RegisteredWorkflow } from './engine/engine.ts';
+import { ExecutionStore } from './engine/store.ts';
+import { LocalFunctions } from './functions.ts';
+import { apiGateway, type LocalRoute, sendJson } from './gateway.ts';
+import { functionArn, REGION, stateMachineArn, tableName } from './names.ts';
+import { Outbox } from './outbox.ts';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface LocalCloudOptions {
+  /** API port; 0 picks a free one. */
+  port?: number;
+  dataDir?: string;
+  reset?: boolean;
+  /** Multiplies waits, task timeouts and retry intervals (JIF_TIME_SCALE). */
+  timeScale?: number;
+  /** Overrides the fund start date (default: the day the data directory was created). */
+  fundStartDate?: string;
+  /** Extra environment for the handlers (e.g. other approver addresses in tests). */
+  environment?: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+export interface LocalCloud {
+  baseUrl: string;
+  outboxUrl: string;
+  endpoints: { dynamodb: string; stepfunctions: string; ses: string };
+  tokens: Record<Role, string>;
+  engine: LocalStepFunctions;
+  functions: LocalFunctions;
+  outbox: Outbox;
+  dataDir: string;
+  fundStartDate: string;
+  stateMachineArn(name: WorkflowName): string;
+  stop(): Promise<void>;
+}
+
+export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  const dataDir = resolve(options.dataDir ?? '.jif');
+  if (options.reset) rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const log = options.log ?? (() => {});
+  const fundStartDate = options.fundStartDate ?? fundStartOf(dataDir);
+  const servers: Server[] = [];
+
+  // DynamoDB
+  const dynamoServer = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const dynamoPort = await listen(dynamoServer, 0);
+  servers.push(dynamoServer);
+  const dynamodbUrl = `http://127.0.0.1:${dynamoPort}`;
+
+  // SES
+  const sesPort = await freePort();
+  const ses = await sesServer()({ host: '127.0.0.1', port: sesPort });
+  servers.push(ses);
+  const sesUrl = `http://127.0.0.1:${sesPort}`;
+  const outbox = new Outbox(join(dataDir, 'outbox.jsonl'));
+
+  // The Step Functions API server starts before the engine exists, so its URL can go into the
+  // environment the handlers read; requests are only served once the engine is attached.
+  let sfnHandler: ReturnType<typeof stepFunctionsApi> | undefined;
+  const sfnServer = createServer((req, res) => {
+    if (!sfnHandler) sendJson(res, 503, { __type: 'ServiceUnavailable', message: 'starting' });
+    else void sfnHandler(req, res);
+  });
+  const sfnPort = await listen(sfnServer, 0);
+  servers.push(sfnServer);
+  const sfnUrl = `http://127.0.0.1:${sfnPort}`;
+
+  // The API server listens first too: its URL goes into email links.
+  let apiHandler: ReturnType<typeof apiGateway> | undefined;
+  const apiServer = createServer((req, res) => {
+    if (!apiHandler) sendJson(res, 503, { message: 'starting' });
+    else void apiHandler(req, res);
+  });
+  const apiPort = await listen(apiServer, options.port ?? 3000);
+  servers.push(apiServer);
+  const baseUrl = `http://localhost:${apiPort}`;
+
+  Object.assign(process.env, {
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodbUrl,
+    AWS_ENDPOINT_URL_SFN: sfnUrl,
+    AWS_ENDPOINT_URL_SESV2: sesUrl,
+    AWS_ENDPOINT_URL_SES: sesUrl,
+    POWERTOOLS_SERVICE_NAME: 'jif',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    POWERTOOLS_DEV: 'true',
+    FUND_START_DATE: fundStartDate,
+    PUBLIC_BASE_URL: baseUrl,
+    ...Object.fromEntries(tableNames.map((t) => [tableSpec(t).env, tableName(t)])),
+    ...Object.fromEntries(workflowNames.map((w) => [workflowArnEnv(w), stateMachineArn(w)])),
+    ...options.environment,
+  });
+
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  const dynamodb = new DynamoDBClient({ region: REGION, endpoint: dynamodbUrl, credentials });
+  await createTables(dynamodb);
+
+  const functions = new LocalFunctions(REPO_ROOT);
+  const timeScale = options.timeScale ?? 1;
+  const workflows: RegisteredWorkflow[] = workflowNames.map((name) => ({
+    arn: stateMachineArn(name),
+    loaded: loadWorkflowFile(name, join(REPO_ROOT, workflowSpec(name).file), substitutionsFor(name), timeScale),
+  }));
+  const engine = new LocalStepFunctions({
+    workflows,
+    invokeFunction: (name, payload) => functions.invoke(name, payload),
+    dynamodb,
+    sesv2: new SESv2Client({ region: REGION, endpoint: sesUrl, credentials }),
+    store: new ExecutionStore(join(dataDir, 'executions')),
+    timeScale,
+    log,
+  });
+  sfnHandler = stepFunctionsApi(engine);
+
+  const issuer = await localIssuer(dataDir, 'urn:jif:local');
+  const tokens = await issuer.tokens();
+  const endpoints = { dynamodb: dynamodbUrl, stepfunctions: sfnUrl, ses: sesUrl };
+  const extras: LocalRoute[] = [
+    { method: 'GET', path: '/local/health', handle: (_req, res) => sendJson(res, 200, { ok: true, endpoints }) },
+    { method: 'GET', path: '/local/tokens', handle: (_req, res) => sendJson(res, 200, tokens) },
+    { method: 'GET', path: '/local/outbox', handle: (_req, res) => sendJson(res, 200, outbox.list()) },
+    {
+      method: 'GET',
+      path: '/local/outbox.html',
+      handle: (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Referrer-Policy': 'no-referrer' });
+        res.end(outbox.html());
+      },
+    },
+  ];
+  apiHandler = apiGateway({
+    invoke: (name, event) => functions.invoke(name, event),
+    issuer,
+    extras,
+    log,
+  });
+  outbox.start();
+
+  const resumed = engine.resumeRunning();
+  if (resumed.length > 0) log(`resumed ${resumed.length} running execution(s)`);
+
+  return {
+    baseUrl,
+    outboxUrl: `${baseUrl}/local/outbox.html`,
+    endpoints,
+    tokens,
+    engine,
+    functions,
+    outbox,
+    dataDir,
+    fundStartDate,
+    stateMachineArn,
+    async stop() {
+      engine.detachAll();
+      outbox.stop();
+      await Promise.all(servers.map((server) => close(server)));
+      dynamodb.destroy();
+    },
+  };
+}
+
+/** The same substitutions the CDK stack makes, with local ARNs and names. */
+function substitutionsFor(name: WorkflowName): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, sub] of Object.entries(workflowSpec(name).substitutions) as [string, Substitution][]) {
+    if ('function' in sub) result[key] = functionArn(sub.function as FunctionName);
+    else if ('workflow' in sub) result[key] = stateMachineArn(sub.workflow);
+    else if ('table' in sub) result[key] = tableName(sub.table);
+    else throw new Error(`No local value for config substitution ${sub.config}`);
+  }
+  return result;
+}
+
+async function createTables(client: DynamoDBClient): Promise<void> {
+  const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
+  for (const logical of tableNames) {
+    const spec = tableSpec(logical);
+    if (existing.has(tableName(logical))) continue;
+    const attributes = new Set<string>();
+    const keySchema = (pk: string, sk?: string) => {
+      attributes.add(pk);
+      if (sk) attributes.add(sk);
+      return [
+        { AttributeName: pk, KeyType: 'HASH' as const },
+        ...(sk ? [{ AttributeName: sk, KeyType: 'RANGE' as const }] : []),
+      ];
+    };
+    const input: CreateTableCommandInput = {
+      TableName: tableName(logical),
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: keySchema(spec.partitionKey, spec.sortKey),
+      AttributeDefinitions: [],
+    };
+    if (spec.indexes.length > 0) {
+      input.GlobalSecondaryIndexes = spec.indexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: keySchema(index.partitionKey, index.sortKey),
+        Projection: { ProjectionType: 'ALL' },
+      }));
+    }
+    input.AttributeDefinitions = [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' }));
+    await client.send(new CreateTableCommand(input));
+  }
+}
+
+/** Fund year 1 starts, by default, the day the local data directory was created. */
+function fundStartOf(dataDir: string): string {
+  const file = join(dataDir, 'fund.json');
+  if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { fundStartDate: string }).fundStartDate;
+  const fundStartDate = new Date().toISOString().slice(0, 10);
+  writeFileSync(file, JSON.stringify({ fundStartDate }));
+  return fundStartDate;
+}
+
+/** aws-ses-v2-local is CommonJS with an `__esModule` default: Node and bundlers unwrap it differently. */
+type SesServer = (config: { host: string; port: number }) => Promise<Server>;
+function sesServer(): SesServer {
+  const candidate = (sesModule as unknown as { default: SesServer | { default: SesServer } }).default;
+  return typeof candidate === 'function' ? candidate : candidate.default;
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolvePort((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  const port = await listen(probe, 0);
+  await close(probe);
+  return port;
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((done) => {
+    server.closeAllConnections?.();
+    server.close(() => done());
+  });
+}
+
+export { system };

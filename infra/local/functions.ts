@@ -1,0 +1,62 @@
+/**
+ * Runs the functions of the description in-process, as Lambda would: the module's `handler`
+ * with the event and a Lambda-shaped context. Modules load on first use and stay loaded.
+ */
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Context } from 'aws-lambda';
+import { type FunctionName, functionNames, functionSpec } from '../system.ts';
+import { ACCOUNT_ID, REGION, resourceName } from './names.ts';
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+export class LocalFunctions {
+  private readonly loaded = new Map<string, Promise<Handler>>();
+
+  constructor(private readonly root: string) {}
+
+  has(name: string): name is FunctionName {
+    return (functionNames as string[]).includes(name);
+  }
+
+  async invoke(name: string, event: unknown): Promise<unknown> {
+    const logical = name.startsWith(`${resourceName('')}`) ? name.slice(resourceName('').length) : name;
+    if (!this.has(logical)) {
+      const error = new Error(`Function not found: ${name}`);
+      error.name = 'Lambda.ResourceNotFoundException';
+      throw error;
+    }
+    const handler = await this.load(logical);
+    const spec = functionSpec(logical);
+    const deadline = Date.now() + (spec.timeoutSeconds ?? 30) * 1000;
+    const context: Context = {
+      callbackWaitsForEmptyEventLoop: true,
+      functionName: resourceName(logical),
+      functionVersion: '$LATEST',
+      invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${resourceName(logical)}`,
+      memoryLimitInMB: String(spec.memoryMb ?? 256),
+      awsRequestId: randomUUID(),
+      logGroupName: `/aws/lambda/${resourceName(logical)}`,
+      logStreamName: 'local',
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+      done: () => {},
+      fail: () => {},
+      succeed: () => {},
+    };
+    return handler(structuredClone(event), context);
+  }
+
+  private load(name: FunctionName): Promise<Handler> {
+    let handler = this.loaded.get(name);
+    if (!handler) {
+      const url = pathToFileURL(resolve(this.root, functionSpec(name).entry)).href;
+      handler = import(url).then((module: { handler?: Handler }) => {
+        if (typeof module.handler !== 'function') throw new Error(`${functionSpec(name).entry} exports no handler`);
+        return module.handler;
+      });
+      this.loaded.set(name, handler);
+    }
+    return handler;
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * `npm start`: the whole system on this machine. `npm start -- --reset` wipes the data directory.
+ * Environment: JIF_PORT (3000), JIF_DATA_DIR (.jif), JIF_TIME_SCALE (1: real time).
+ */
+import { startLocalCloud } from './cloud.ts';
+
+const args = new Set(process.argv.slice(2));
+const started = performance.now();
+const timeScale = Number(process.env.JIF_TIME_SCALE ?? '1');
+if (!(timeScale > 0)) {
+  console.error(`JIF_TIME_SCALE must be a positive number, got ${process.env.JIF_TIME_SCALE}`);
+  process.exit(2);
+}
+const port = Number(process.env.JIF_PORT ?? '3000');
+
+const cloud = await startLocalCloud({
+  port,
+  dataDir: process.env.JIF_DATA_DIR ?? '.jif',
+  reset: args.has('--reset'),
+  timeScale,
+  log: args.has('--verbose') ? (line) => console.log(line) : undefined,
+});
+
+console.log(`JIF is running (ready in ${Math.round(performance.now() - started)} ms)
+
+  API           ${cloud.baseUrl}
+  Outbox        ${cloud.outboxUrl}   (JSON: ${cloud.baseUrl}/local/outbox)
+  Health        ${cloud.baseUrl}/local/health
+  DynamoDB      ${cloud.endpoints.dynamodb}
+  StepFunctions ${cloud.endpoints.stepfunctions}
+  SES           ${cloud.endpoints.ses}
+  Data          ${cloud.dataDir} (fund year 1 starts ${cloud.fundStartDate})${timeScale !== 1 ? `\n  Time scale    ${timeScale}` : ''}
+
+Dev tokens (also at ${cloud.baseUrl}/local/tokens):
+${Object.entries(cloud.tokens)
+  .map(([role, token]) => `  ${role.padEnd(15)} ${token}`)
+  .join('\n')}
+
+Try:
+  curl -s ${cloud.baseUrl}/local/health
+  curl -s -X POST ${cloud.baseUrl}/proposals -H "Authorization: Bearer $PORT_TOKEN" -H 'Content-Type: application/json' -d @proposal.json
+
+Ctrl-C stops; state stays in ${cloud.dataDir}.`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log('\nStopping JIF...');
+    cloud
+      .stop()
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      });
+  });
+}

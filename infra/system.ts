@@ -1,0 +1,280 @@
+/**
+ * The one description of JIF: tables, functions, HTTP routes, workflows and schedules.
+ * `infra/aws` turns it into CDK constructs; `infra/local` into the embedded cloud.
+ * Adding a function or a route is one entry here; both builders follow.
+ */
+import type { Role } from '../functions/domain/roles.ts';
+
+export interface KeySpec {
+  partitionKey: string;
+  sortKey?: string;
+}
+export interface IndexSpec extends KeySpec {
+  name: string;
+}
+export interface TableSpec extends KeySpec {
+  /** Environment variable through which functions learn the physical table name. */
+  env: string;
+  indexes: IndexSpec[];
+  /** Attribute holding an epoch-seconds expiry (AWS TTL; the local database keeps the items). */
+  timeToLiveAttribute?: string;
+}
+
+export type TableAccess = 'read' | 'readWrite';
+
+export interface FunctionSpec {
+  /** Module (relative to the repository root) exporting `handler`. */
+  entry: string;
+  description: string;
+  tables: Partial<Record<TableName, TableAccess>>;
+  /** Sends mail through SES. */
+  sendsEmail?: boolean;
+  /** Workflows this function starts (states:StartExecution). */
+  startsWorkflows?: readonly string[];
+  /** Completes callback tasks (states:SendTaskSuccess/Failure/Heartbeat). */
+  completesTasks?: boolean;
+  /** Needs the public base URL of the API (to build links in emails). */
+  needsPublicUrl?: boolean;
+  timeoutSeconds?: number;
+  memoryMb?: number;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export interface RouteSpec {
+  method: HttpMethod;
+  path: string;
+  function: string;
+  /** `jwt`: bearer token required (roles checked in the handler); `public`: link holders. */
+  auth: 'jwt' | 'public';
+  roles?: Role[];
+}
+
+export type Substitution =
+  | { function: string }
+  | { workflow: string }
+  | { table: TableName }
+  | { config: ConfigName };
+
+export interface WorkflowSpec {
+  file: string;
+  description: string;
+  substitutions: Record<string, Substitution>;
+  /** Workflows this one starts as nested executions. */
+  nested?: readonly string[];
+}
+
+export interface ScheduleSpec {
+  description: string;
+  /** EventBridge Scheduler expression, e.g. `cron(0 6 1 * ? *)`. */
+  expression: string;
+  workflow: WorkflowName;
+  input: Record<string, unknown>;
+}
+
+const tables = {
+  Fund: {
+    env: 'FUND_TABLE_NAME',
+    partitionKey: 'pk',
+    sortKey: 'sk',
+    indexes: [
+      { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+      { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+      { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+    ],
+  },
+  Idempotency: {
+    env: 'IDEMPOTENCY_TABLE_NAME',
+    partitionKey: 'id',
+    indexes: [],
+    timeToLiveAttribute: 'expiration',
+  },
+} as const satisfies Record<string, TableSpec>;
+
+export type TableName = keyof typeof tables;
+
+const functions = {
+  submitProposal: {
+    entry: 'functions/handlers/submit-proposal.ts',
+    description: 'POST /proposals: validates and stores a proposal, starts its approval workflow',
+    tables: { Fund: 'readWrite', Idempotency: 'readWrite' },
+    startsWorkflows: ['approval'],
+  },
+  getProposal: {
+    entry: 'functions/handlers/get-proposal.ts',
+    description: 'GET /proposals/{id}: a proposal with sign-offs, money and timeline',
+    tables: { Fund: 'read' },
+  },
+  listProposals: {
+    entry: 'functions/handlers/list-proposals.ts',
+    description: 'GET /proposals: newest first, paginated',
+    tables: { Fund: 'read' },
+  },
+  showApproval: {
+    entry: 'functions/handlers/show-approval.ts',
+    description: 'GET /approvals/{approvalId}: the confirmation page (never decides)',
+    tables: { Fund: 'read' },
+  },
+  decideApproval: {
+    entry: 'functions/handlers/decide-approval.ts',
+    description: 'POST /approvals/{approvalId}: records a decision and completes the waiting task',
+    tables: { Fund: 'readWrite' },
+    completesTasks: true,
+  },
+  requestSignOff: {
+    entry: 'functions/handlers/request-sign-off.ts',
+    description: 'Workflow callback task: records a sign-off request and emails its link',
+    tables: { Fund: 'readWrite' },
+    sendsEmail: true,
+    needsPublicUrl: true,
+  },
+  closeSignOff: {
+    entry: 'functions/handlers/close-sign-off.ts',
+    description: 'Workflow task: expires or withdraws open sign-off requests of a subject',
+    tables: { Fund: 'readWrite' },
+    completesTasks: true,
+  },
+  recordProposalOutcome: {
+    entry: 'functions/handlers/record-proposal-outcome.ts',
+    description: 'Workflow task: moves a proposal to its next status and tells the port authority',
+    tables: { Fund: 'readWrite' },
+    sendsEmail: true,
+  },
+  commitFunds: {
+    entry: 'functions/handlers/commit-funds.ts',
+    description: 'Workflow task: commits a proposal funding line against its fund-year envelope',
+    tables: { Fund: 'readWrite' },
+  },
+  releaseCommitment: {
+    entry: 'functions/handlers/release-commitment.ts',
+    description: 'Workflow task: compensates a partial commitment',
+    tables: { Fund: 'readWrite' },
+  },
+  disburseFunds: {
+    entry: 'functions/handlers/disburse-funds.ts',
+    description: 'Workflow task: releases due investment money into the hash-chained ledger',
+    tables: { Fund: 'readWrite' },
+    sendsEmail: true,
+  },
+  getFund: {
+    entry: 'functions/handlers/get-fund.ts',
+    description: 'GET /fund: per fund year cap, committed, disbursed, remaining',
+    tables: { Fund: 'read' },
+  },
+  listDisbursements: {
+    entry: 'functions/handlers/list-disbursements.ts',
+    description: 'GET /disbursements: filtered, paginated, JSON or CSV',
+    tables: { Fund: 'read' },
+  },
+  verifyLedger: {
+    entry: 'functions/handlers/verify-ledger.ts',
+    description: 'GET /ledger/verify: walks the hash chain',
+    tables: { Fund: 'read' },
+  },
+} as const satisfies Record<string, FunctionSpec>;
+
+export type FunctionName = keyof typeof functions;
+
+const workflows = {
+  signOff: {
+    file: 'workflows/sign-off.asl.json',
+    description: 'One authority signs one subject off: request, two reminders, deputy, expiry',
+    substitutions: {
+      RequestSignOffFunctionArn: { function: 'requestSignOff' },
+      CloseSignOffFunctionArn: { function: 'closeSignOff' },
+    },
+  },
+  approval: {
+    file: 'workflows/approval.asl.json',
+    description: 'A proposal from intake to a decision: road authority, UK and FR sign-off, funding',
+    substitutions: {
+      SignOffStateMachineArn: { workflow: 'signOff' },
+      CloseSignOffFunctionArn: { function: 'closeSignOff' },
+      RecordProposalOutcomeFunctionArn: { function: 'recordProposalOutcome' },
+      CommitFundsFunctionArn: { function: 'commitFunds' },
+      ReleaseCommitmentFunctionArn: { function: 'releaseCommitment' },
+      DisburseFundsFunctionArn: { function: 'disburseFunds' },
+    },
+    nested: ['signOff'],
+  },
+} as const satisfies Record<string, WorkflowSpec>;
+
+export type WorkflowName = keyof typeof workflows;
+
+/** Settings that differ between AWS and local mode, resolved by each builder. */
+export type ConfigName = 'SIGN_OFF_RESPONSE_TIMEOUT_SECONDS';
+
+const routes: RouteSpec[] = [
+  { method: 'POST', path: '/proposals', function: 'submitProposal', auth: 'jwt', roles: ['port-authority'] },
+  {
+    method: 'GET',
+    path: '/proposals/{id}',
+    function: 'getProposal',
+    auth: 'jwt',
+    roles: ['port-authority', 'finance', 'admin'],
+  },
+  {
+    method: 'GET',
+    path: '/proposals',
+    function: 'listProposals',
+    auth: 'jwt',
+    roles: ['port-authority', 'finance', 'admin'],
+  },
+  { method: 'GET', path: '/approvals/{approvalId}', function: 'showApproval', auth: 'public' },
+  { method: 'POST', path: '/approvals/{approvalId}', function: 'decideApproval', auth: 'public' },
+  { method: 'GET', path: '/fund', function: 'getFund', auth: 'jwt', roles: ['finance', 'admin'] },
+  { method: 'GET', path: '/disbursements', function: 'listDisbursements', auth: 'jwt', roles: ['finance'] },
+  { method: 'GET', path: '/ledger/verify', function: 'verifyLedger', auth: 'jwt', roles: ['finance'] },
+];
+
+const schedules: Record<string, ScheduleSpec> = {};
+
+/**
+ * Names between entries are plain strings (typing them against each other would be circular);
+ * this check, run at load and by the tests, refuses a reference to an entry that does not exist.
+ */
+export function checkReferences(): string[] {
+  const problems: string[] = [];
+  const fnNames = new Set(Object.keys(functions));
+  const wfNames = new Set(Object.keys(workflows));
+  for (const [name, spec] of Object.entries(functions) as [string, FunctionSpec][]) {
+    for (const wf of spec.startsWorkflows ?? []) if (!wfNames.has(wf)) problems.push(`function ${name}: no workflow ${wf}`);
+  }
+  for (const route of routes) {
+    if (!fnNames.has(route.function)) problems.push(`route ${route.method} ${route.path}: no function ${route.function}`);
+  }
+  for (const [name, spec] of Object.entries(workflows) as [string, WorkflowSpec][]) {
+    for (const [key, sub] of Object.entries(spec.substitutions)) {
+      if ('function' in sub && !fnNames.has(sub.function)) problems.push(`workflow ${name}: ${key}: no function ${sub.function}`);
+      if ('workflow' in sub && !wfNames.has(sub.workflow)) problems.push(`workflow ${name}: ${key}: no workflow ${sub.workflow}`);
+    }
+    for (const child of spec.nested ?? []) if (!wfNames.has(child)) problems.push(`workflow ${name}: no nested ${child}`);
+  }
+  for (const [name, schedule] of Object.entries(schedules)) {
+    if (!wfNames.has(schedule.workflow)) problems.push(`schedule ${name}: no workflow ${schedule.workflow}`);
+  }
+  return problems;
+}
+
+const problems = checkReferences();
+if (problems.length > 0) throw new Error(`infra/system.ts is inconsistent: ${problems.join('; ')}`);
+
+export const system = { name: 'jif', tables, functions, workflows, routes, schedules } as const;
+
+export const tableNames = Object.keys(tables) as TableName[];
+export const functionNames = Object.keys(functions) as FunctionName[];
+export const workflowNames = Object.keys(workflows) as WorkflowName[];
+
+export function functionSpec(name: FunctionName): FunctionSpec {
+  return functions[name];
+}
+export function workflowSpec(name: WorkflowName): WorkflowSpec {
+  return workflows[name];
+}
+export function tableSpec(name: TableName): TableSpec {
+  return tables[name];
+}
+
+/** Environment variable carrying a workflow's ARN to the functions that start it. */
+export function workflowArnEnv(name: WorkflowName): string {
+  return `${name.replace(/[A-Z]/g, (c: string) => `_${c}`).toUpperCase()}_STATE_MACHINE_ARN`;
+}

@@ -1,0 +1,276 @@
+import { describe, expect, it } from 'vitest';
+import type { SignOffStage } from '../../functions/domain/sign-off.ts';
+import { PROPOSAL_STATUSES } from '../../functions/domain/statuses.ts';
+import {
+  fundsEmail,
+  proposalOutcomeEmail,
+  type SignOffRequestInput,
+  signOffRequestEmail,
+} from '../../functions/lib/emails.ts';
+import type { SubjectSummary } from '../../functions/lib/pages.ts';
+
+const hostile = '<script>alert(1)</script>';
+const link = 'https://jif.example/approvals/apr-42?token=abc.DEF-123_x&lang=fr';
+
+const proposal: SubjectSummary = {
+  type: 'PROPOSAL',
+  proposalId: 'prop-123',
+  title: 'Ring road fencing, phase 1',
+  category: 'PORT_SECURITY_INFRASTRUCTURE',
+  description: 'Robust fences along the ring road access to the public area of the port.',
+  contactEmail: 'port@port-calais.example',
+  funding: [{ fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 120_000_000 }],
+};
+
+function request(overrides: Partial<SignOffRequestInput> = {}): SignOffRequestInput {
+  return {
+    authority: 'UK',
+    stage: 'REQUEST',
+    asDeputy: false,
+    link,
+    subject: proposal,
+    expiresAt: '2025-03-01T10:30:00.000Z',
+    ...overrides,
+  };
+}
+
+const SEPARATOR = '-'.repeat(60);
+
+describe('signOffRequestEmail', () => {
+  it('has the full link verbatim on its own line of the text part, and as the HTML link', () => {
+    for (const authority of ['UK', 'FR', 'ROAD'] as const) {
+      const email = signOffRequestEmail(request({ authority }));
+      const lines = email.text.split('\n');
+      expect(lines).toContain(link);
+      expect(email.html).toContain(`<a href="${link.replace('&', '&amp;')}">`);
+    }
+  });
+
+  it('names the proposal (title and id) and the authority asked, in subject and text', () => {
+    const email = signOffRequestEmail(request());
+    expect(email.subject).toContain('Ring road fencing, phase 1 (prop-123)');
+    expect(email.subject).toContain('UK Home Office');
+    expect(email.text).toContain('Ring road fencing, phase 1');
+    expect(email.text).toContain('prop-123');
+    expect(email.text).toContain('UK Home Office');
+  });
+
+  it('writes to the UK in English only', () => {
+    const email = signOffRequestEmail(request({ authority: 'UK' }));
+    expect(email.text).not.toContain(SEPARATOR);
+    expect(email.text).not.toMatch(/Validation demandée|Proposition|Rappel/);
+    expect(email.subject).toContain('Sign-off requested');
+    expect(email.subject).not.toContain('Validation');
+    expect(email.html).toContain('<html lang="en">');
+    expect(email.html).not.toContain('lang="fr"');
+  });
+
+  it('writes to the French ministry in French first, then English below a separator', () => {
+    const email = signOffRequestEmail(request({ authority: 'FR' }));
+    const [french, english, ...rest] = email.text.split(SEPARATOR);
+    expect(rest).toEqual([]);
+    expect(french).toContain('Validation demandée');
+    expect(french).toContain("Ministère de l'Intérieur");
+    expect(french).toContain('Infrastructures de sûreté du port');
+    expect(french).not.toContain('Sign-off requested');
+    expect(english).toContain('Sign-off requested');
+    expect(english).toContain('French Ministry of the Interior');
+    expect(english).toContain('Port security infrastructure');
+    expect(french?.split('\n')).toContain(link);
+    expect(english?.split('\n')).toContain(link);
+    expect(email.subject.indexOf('Validation demandée')).toBeLessThan(
+      email.subject.indexOf('Sign-off requested'),
+    );
+    expect(email.subject).toContain("Ministère de l'Intérieur");
+    expect(email.html.indexOf('<div lang="fr">')).toBeGreaterThan(-1);
+    expect(email.html.indexOf('<div lang="fr">')).toBeLessThan(email.html.indexOf('<div lang="en">'));
+  });
+
+  it('asks the road authority, in French first, for its agreement', () => {
+    const email = signOffRequestEmail(
+      request({ authority: 'ROAD', subject: { ...proposal, category: 'TEMPORARY_SECURITY_MEASURE' } }),
+    );
+    expect(email.text.indexOf('Accord demandé')).toBeGreaterThan(-1);
+    expect(email.text.indexOf('Accord demandé')).toBeLessThan(email.text.indexOf('Agreement requested'));
+    expect(email.subject).toContain('Gestionnaire routier (DIR Nord)');
+    expect(email.text).toContain('Mesure de sûreté temporaire');
+  });
+
+  it('marks reminders and the deputy escalation in the subject', () => {
+    const subjectAt = (stage: SignOffStage, authority: 'UK' | 'FR', asDeputy = false) =>
+      signOffRequestEmail(request({ stage, authority, asDeputy })).subject;
+
+    expect(subjectAt('REQUEST', 'UK')).not.toMatch(/Reminder|Deputy/);
+    expect(subjectAt('REMINDER_1', 'UK')).toContain('Reminder 1/2');
+    expect(subjectAt('REMINDER_2', 'UK')).toContain('Reminder 2/2');
+    expect(subjectAt('DEPUTY', 'UK', true)).toContain('Deputy escalation');
+    expect(subjectAt('DEPUTY', 'UK', true)).not.toContain('Reminder');
+
+    expect(subjectAt('REQUEST', 'FR')).not.toMatch(/Rappel|Reminder|suppléant/);
+    const fr1 = subjectAt('REMINDER_1', 'FR');
+    expect(fr1).toContain('Rappel 1/2');
+    expect(fr1).toContain('Reminder 1/2');
+    expect(fr1.indexOf('Rappel 1/2')).toBeLessThan(fr1.indexOf('Reminder 1/2'));
+    expect(subjectAt('REMINDER_2', 'FR')).toContain('Rappel 2/2');
+    const deputy = subjectAt('DEPUTY', 'FR', true);
+    expect(deputy).toContain('Transmission au suppléant');
+    expect(deputy).toContain('Deputy escalation');
+  });
+
+  it('tells a deputy why the request reaches them', () => {
+    const email = signOffRequestEmail(request({ stage: 'DEPUTY', asDeputy: true }));
+    expect(email.text).toContain('as deputy for the UK Home Office');
+  });
+
+  it('escapes scripts and quotes in the HTML part, and keeps the text part literal', () => {
+    const email = signOffRequestEmail(
+      request({
+        authority: 'FR',
+        subject: {
+          ...proposal,
+          title: hostile,
+          description: 'Fences "now" & \'gates\' <img src=x onerror=alert(1)>',
+        },
+      }),
+    );
+    expect(email.html).not.toMatch(/<script/i);
+    expect(email.html).not.toMatch(/<img/i);
+    expect(email.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(email.html).toContain(
+      'Fences &quot;now&quot; &amp; &#39;gates&#39; &lt;img src=x onerror=alert(1)&gt;',
+    );
+    expect(email.text).toContain(hostile);
+    expect(email.subject).toContain(`${hostile} (prop-123)`);
+  });
+
+  it('keeps the subject on one line even if the title has line breaks', () => {
+    const email = signOffRequestEmail(
+      request({ subject: { ...proposal, title: 'Fence\r\nBcc: x@evil.example' } }),
+    );
+    expect(email.subject).not.toMatch(/[\r\n]/);
+    expect(email.subject).toContain('Fence Bcc: x@evil.example (prop-123)');
+  });
+
+  it('refuses a link that is not http(s)', () => {
+    expect(() => signOffRequestEmail(request({ link: 'javascript:alert(1)' }))).toThrow(RangeError);
+    expect(() => signOffRequestEmail(request({ link: '/approvals/x?token=y' }))).toThrow(RangeError);
+  });
+
+  it('shows amounts in EUR and GBP', () => {
+    const email = signOffRequestEmail(request());
+    expect(email.text).toContain('EUR 1,200,000.00 (GBP 960,000.00)');
+    expect(email.html).toContain('EUR 1,200,000.00 (GBP 960,000.00)');
+  });
+
+  it('says until when the link is valid', () => {
+    expect(signOffRequestEmail(request()).text).toContain('1 March 2025 at 10:30 UTC');
+    expect(signOffRequestEmail(request({ authority: 'FR' })).text).toContain('1 mars 2025 à 10:30 UTC');
+  });
+
+  it('names an annual evaluation by fund year and id, and each project by title and id', () => {
+    const email = signOffRequestEmail(
+      request({
+        authority: 'FR',
+        subject: {
+          type: 'EVALUATION',
+          evaluationId: 'eval-1',
+          fundYear: 2,
+          title: 'Evaluation of fund year 2',
+          lines: [
+            {
+              proposalId: 'prop-9',
+              title: 'Parking area guards',
+              fundedEurCents: 15_000_000,
+              actualEurCents: 14_825_000,
+              nextTrancheEurCents: 14_825_000,
+            },
+          ],
+        },
+      }),
+    );
+    expect(email.subject).toContain('année 2 du fonds');
+    expect(email.subject).toContain('fund year 2');
+    expect(email.subject).toContain('(eval-1)');
+    expect(email.text).toContain('Parking area guards (prop-9)');
+    expect(email.text).toContain('EUR 148,250.00 (GBP 118,600.00)');
+    expect(email.text.split('\n')).toContain(link);
+  });
+});
+
+describe('proposalOutcomeEmail', () => {
+  it('names the proposal in subject and text for every status', () => {
+    for (const status of PROPOSAL_STATUSES) {
+      const email = proposalOutcomeEmail({ proposalId: 'prop-123', title: 'Ring road fencing', status });
+      expect(email.subject).toContain('Ring road fencing (prop-123)');
+      expect(email.text).toContain('Ring road fencing');
+      expect(email.text).toContain('prop-123');
+      expect(email.text).toContain(status);
+    }
+  });
+
+  it('says who rejected and quotes the comment, escaped in HTML', () => {
+    const email = proposalOutcomeEmail({
+      proposalId: 'prop-123',
+      title: hostile,
+      status: 'REJECTED',
+      rejectedBy: 'FR',
+      comment: 'Not "eligible" <b>here</b>',
+    });
+    expect(email.subject).toContain('Rejected');
+    expect(email.text).toContain('Rejected by: French Ministry of the Interior.');
+    expect(email.text).toContain('Not "eligible" <b>here</b>');
+    expect(email.html).toContain('Not &quot;eligible&quot; &lt;b&gt;here&lt;/b&gt;');
+    expect(email.html).not.toMatch(/<script|<b>/i);
+  });
+
+  it('explains funds unavailable and shows amounts in EUR and GBP', () => {
+    const email = proposalOutcomeEmail({
+      proposalId: 'prop-123',
+      title: 'Ring road fencing',
+      status: 'FUNDS_UNAVAILABLE',
+      reason: 'Fund year 1 has EUR 100,000.00 left',
+      amounts: { requestedEurCents: 120_000_000 },
+    });
+    expect(email.subject).toContain('Funds unavailable');
+    expect(email.text).toContain('nothing has been committed');
+    expect(email.text).toContain('Reason: Fund year 1 has EUR 100,000.00 left');
+    expect(email.text).toContain('Requested: EUR 1,200,000.00 (GBP 960,000.00)');
+  });
+});
+
+describe('fundsEmail', () => {
+  it('announces a commitment with the amount in EUR and GBP', () => {
+    const email = fundsEmail({
+      kind: 'COMMITTED',
+      proposalId: 'prop-123',
+      title: 'Ring road fencing',
+      fundYear: 1,
+      eurCents: 120_000_000,
+      gbpPence: 96_000_000,
+    });
+    expect(email.subject).toContain('Funds committed');
+    expect(email.subject).toContain('Ring road fencing (prop-123)');
+    expect(email.subject).toContain('EUR 1,200,000.00 (GBP 960,000.00)');
+    expect(email.text).toContain('Ring road fencing (prop-123)');
+    expect(email.text).toContain('Fund year: 1');
+    expect(email.text).not.toContain('Payment reference');
+  });
+
+  it('announces a disbursement with its payment reference, escaped in HTML', () => {
+    const email = fundsEmail({
+      kind: 'DISBURSED',
+      proposalId: 'prop-123',
+      title: hostile,
+      fundYear: 2,
+      eurCents: 14_825_000,
+      gbpPence: 11_860_000,
+      paymentReference: 'PAY-"7"',
+    });
+    expect(email.subject).toContain('Funds disbursed');
+    expect(email.text).toContain('Payment reference: PAY-"7"');
+    expect(email.text).toContain('EUR 148,250.00 (GBP 118,600.00)');
+    expect(email.html).toContain('PAY-&quot;7&quot;');
+    expect(email.html).toContain('&lt;script&gt;');
+    expect(email.html).not.toMatch(/<script/i);
+  });
+});

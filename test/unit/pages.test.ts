@@ -1,0 +1,274 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  type ApprovalPageModel,
+  MESSAGES,
+  parseLanguage,
+  renderApprovalPage,
+  renderMessageFor,
+  renderMessagePage,
+  type SubjectSummary,
+  securityHeaders,
+} from '../../functions/lib/pages.ts';
+
+const proposal: SubjectSummary = {
+  type: 'PROPOSAL',
+  proposalId: 'prop-123',
+  title: 'Ring road fencing, phase 1',
+  category: 'PORT_SECURITY_INFRASTRUCTURE',
+  description: 'Robust fences along the ring road access to the public area of the port.',
+  contactEmail: 'port@port-calais.example',
+  funding: [
+    { fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 120_000_000 },
+    { fundYear: 2, purpose: 'RUNNING_COST', amountEurCents: 15_000_000 },
+  ],
+};
+
+function model(overrides: Partial<ApprovalPageModel> = {}): ApprovalPageModel {
+  return {
+    approvalId: 'apr-42',
+    token: 'tok.abc123',
+    language: 'en',
+    authority: 'UK',
+    asDeputy: false,
+    expiresAt: '2025-03-01T10:30:00.000Z',
+    subject: proposal,
+    ...overrides,
+  };
+}
+
+const hostile = '<script>alert(1)</script>';
+
+/** Every start tag in the page, so assertions see tags, not text that merely mentions them. */
+function tags(html: string, name: string): string[] {
+  return html.match(new RegExp(`<${name}\\b[^>]*>`, 'gi')) ?? [];
+}
+
+describe('renderApprovalPage', () => {
+  it('is a complete HTML5 document in the chosen language', () => {
+    const html = renderApprovalPage(model());
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain('<html lang="en">');
+    expect(html).toMatch(/<title>[^<]*Ring road fencing, phase 1[^<]*<\/title>/);
+    expect(tags(html, 'main')).toHaveLength(1);
+    expect(html).toContain('<meta charset="utf-8">');
+  });
+
+  it('posts to the approval action with the hidden token and lang, a labelled comment and both buttons', () => {
+    const html = renderApprovalPage(model());
+    const forms = tags(html, 'form');
+    expect(forms).toEqual(['<form method="post" action="/approvals/apr-42">']);
+    expect(html).toContain('<input type="hidden" name="token" value="tok.abc123">');
+    expect(html).toContain('<input type="hidden" name="lang" value="en">');
+    expect(html).toMatch(/<label for="comment">[^<]+<\/label>/);
+    expect(html).toMatch(/<textarea id="comment" name="comment"[^>]*><\/textarea>/);
+    expect(tags(html, 'button')).toEqual([
+      '<button type="submit" name="decision" value="approve">',
+      '<button type="submit" name="decision" value="reject">',
+    ]);
+    expect(html).toContain('>Approve</button>');
+    expect(html).toContain('>Reject</button>');
+    // The form sits inside <main>, and the buttons inside the form.
+    const form = html.slice(html.indexOf('<form'), html.indexOf('</form>'));
+    expect(form).toContain('value="approve"');
+    expect(form).toContain('value="reject"');
+    expect(form).toContain('name="token"');
+  });
+
+  it('has no script, no event handlers, no external resources and nothing that auto-submits', () => {
+    const html = renderApprovalPage(model({ subject: { ...proposal, title: hostile } }));
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/\son[a-z]+\s*=/i);
+    expect(html).not.toMatch(/\ssrc\s*=/i);
+    expect(tags(html, 'link')).toEqual([]);
+    expect(html).not.toMatch(/http-equiv/i);
+    expect(html).not.toMatch(/javascript:/i);
+    expect(html).not.toMatch(/autofocus|formaction/i);
+  });
+
+  it('escapes scripts and quotes in the title, description, contact, id and token', () => {
+    const html = renderApprovalPage(
+      model({
+        approvalId: 'a"b',
+        token: '"><script>x</script>',
+        subject: {
+          ...proposal,
+          title: hostile,
+          description: 'He said "fence" & \'gate\' <b>now</b>',
+          contactEmail: 'x"@example.com',
+        },
+      }),
+    );
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toContain('<b>now</b>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).toContain('He said &quot;fence&quot; &amp; &#39;gate&#39; &lt;b&gt;now&lt;/b&gt;');
+    expect(html).toContain('x&quot;@example.com');
+    expect(html).toContain('value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"');
+    expect(html).toContain('action="/approvals/a%22b"');
+  });
+
+  it('shows the subject: category, contact, funding lines in EUR and GBP, and the total', () => {
+    const html = renderApprovalPage(model());
+    expect(html).toContain('prop-123');
+    expect(html).toContain('Port security infrastructure');
+    expect(html).toContain('port@port-calais.example');
+    expect(html).toContain('Robust fences along the ring road');
+    expect(html).toContain('EUR 1,200,000.00');
+    expect(html).toContain('GBP 960,000.00');
+    expect(html).toContain('EUR 150,000.00');
+    expect(html).toContain('GBP 120,000.00');
+    expect(html).toContain('Investment');
+    expect(html).toContain('Annual security running costs');
+    // Total of both lines: EUR 1,350,000.00 = GBP 1,080,000.00.
+    expect(html).toContain('EUR 1,350,000.00');
+    expect(html).toContain('GBP 1,080,000.00');
+  });
+
+  it('says who is asked, as deputy or not, and until when the link is valid', () => {
+    const primary = renderApprovalPage(model());
+    expect(primary).toContain('on behalf of the UK Home Office');
+    expect(primary).not.toMatch(/deputy/i);
+    expect(primary).toContain('<time datetime="2025-03-01T10:30:00.000Z">1 March 2025 at 10:30 UTC</time>');
+
+    const deputy = renderApprovalPage(model({ asDeputy: true }));
+    expect(deputy).toContain('as deputy for the UK Home Office');
+
+    const fr = renderApprovalPage(model({ language: 'fr', authority: 'FR', asDeputy: true }));
+    expect(fr).toContain('suppléant');
+    expect(fr).toContain('Ministère de l&#39;Intérieur');
+    expect(fr).toContain('1 mars 2025 à 10:30 UTC');
+  });
+
+  it('asks the road authority for its agreement', () => {
+    const html = renderApprovalPage(
+      model({
+        authority: 'ROAD',
+        language: 'fr',
+        subject: { ...proposal, category: 'TEMPORARY_SECURITY_MEASURE' },
+      }),
+    );
+    expect(html).toContain('Accord demandé');
+    expect(html).toContain('Gestionnaire routier (DIR Nord)');
+    expect(html).toContain('Mesure de sûreté temporaire');
+  });
+
+  it('renders the whole page in French with a switch to English, and vice versa', () => {
+    const token = 'a+b/c=&d';
+    const fr = renderApprovalPage(model({ language: 'fr', token }));
+    expect(fr).toContain('<html lang="fr">');
+    expect(fr).toContain('>Approuver</button>');
+    expect(fr).toContain('>Rejeter</button>');
+    expect(fr).toContain('<input type="hidden" name="lang" value="fr">');
+    expect(fr).toContain('Infrastructures de sûreté du port');
+    expect(fr).not.toContain('>Approve</button>');
+    expect(fr).toContain('href="?token=a%2Bb%2Fc%3D%26d&amp;lang=en"');
+
+    const en = renderApprovalPage(model({ language: 'en', token }));
+    expect(en).toContain('<html lang="en">');
+    expect(en).toContain('href="?token=a%2Bb%2Fc%3D%26d&amp;lang=fr"');
+    expect(en).not.toContain('Approuver');
+  });
+
+  it('shows an annual evaluation: fund year, and funded vs actual cost and next tranche per project', () => {
+    const html = renderApprovalPage(
+      model({
+        subject: {
+          type: 'EVALUATION',
+          evaluationId: 'eval-1',
+          fundYear: 1,
+          title: 'Annual security-cost evaluation, fund year 1',
+          lines: [
+            {
+              proposalId: 'prop-9',
+              title: hostile,
+              fundedEurCents: 15_000_000,
+              actualEurCents: 14_825_000,
+              nextTrancheEurCents: 14_825_000,
+            },
+          ],
+        },
+      }),
+    );
+    expect(html).toContain('eval-1');
+    expect(html).toContain('prop-9');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain('EUR 150,000.00');
+    expect(html).toContain('GBP 120,000.00');
+    expect(html).toContain('EUR 148,250.00');
+    expect(html).toContain('GBP 118,600.00');
+    expect(html).toContain('Proposed next-year tranche');
+    expect(tags(html, 'form')).toEqual(['<form method="post" action="/approvals/apr-42">']);
+  });
+});
+
+describe('parseLanguage', () => {
+  it('accepts en and fr only', () => {
+    expect(parseLanguage('fr')).toBe('fr');
+    expect(parseLanguage('EN')).toBe('en');
+    expect(parseLanguage('de')).toBeUndefined();
+    expect(parseLanguage(undefined)).toBeUndefined();
+    expect(parseLanguage(['fr'])).toBeUndefined();
+  });
+});
+
+describe('renderMessagePage', () => {
+  it('escapes its title and message and has the same shell, without a form', () => {
+    const html = renderMessagePage({ language: 'fr', title: hostile, message: 'a "quote"', status: 'error' });
+    expect(html).toContain('<html lang="fr">');
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain('<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>');
+    expect(html).toContain('a &quot;quote&quot;');
+    expect(html).toContain('class="status-error"');
+    expect(tags(html, 'main')).toHaveLength(1);
+    expect(tags(html, 'form')).toEqual([]);
+  });
+
+  it('defaults to an ok status', () => {
+    expect(renderMessagePage({ language: 'en', title: 'Done', message: 'Recorded.' })).toContain(
+      'class="status-ok"',
+    );
+  });
+
+  it('has ready-made answers with the contract HTTP statuses', () => {
+    expect(MESSAGES.ALREADY_DECIDED.httpStatus).toBe(409);
+    expect(MESSAGES.EXPIRED.httpStatus).toBe(410);
+    expect(MESSAGES.NOT_FOUND.httpStatus).toBe(404);
+    expect(MESSAGES.BAD_REQUEST.httpStatus).toBe(400);
+    const answer = renderMessageFor('EXPIRED', 'fr');
+    expect(answer.httpStatus).toBe(410);
+    expect(answer.html).toContain('Lien expiré');
+    expect(renderMessageFor('APPROVED', 'en').html).toContain('Approval recorded');
+  });
+});
+
+describe('securityHeaders', () => {
+  it('sends the headers every page needs', () => {
+    const headers = securityHeaders();
+    expect(headers['Content-Type']).toBe('text/html; charset=utf-8');
+    expect(headers['Referrer-Policy']).toBe('no-referrer');
+    expect(headers['X-Content-Type-Options']).toBe('nosniff');
+    expect(headers['X-Frame-Options']).toBe('DENY');
+    expect(headers['Cache-Control']).toBe('no-store');
+    expect(headers['Strict-Transport-Security']).toMatch(/^max-age=\d+/);
+    const csp = (headers['Content-Security-Policy'] ?? '').split(/;\s*/);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("form-action 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("base-uri 'none'");
+    expect(csp.join(';')).not.toContain('script-src');
+  });
+
+  it("allows the page's inline style by its hash", () => {
+    const html = renderApprovalPage(model());
+    const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
+    expect(style.length).toBeGreaterThan(0);
+    const hash = createHash('sha256').update(style, 'utf8').digest('base64');
+    expect(securityHeaders()['Content-Security-Policy']).toContain(`style-src 'sha256-${hash}'`);
+    // The message page uses the very same style block.
+    expect(renderMessagePage({ language: 'en', title: 't', message: 'm' })).toContain(
+      `<style>${style}</style>`,
+    );
+  });
+});
