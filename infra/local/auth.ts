@@ -22,7 +22,10 @@ export async function localIssuer(dataDir: string, issuer: string): Promise<Loca
   let privateJwk: JWK;
   let publicJwk: JWK;
   if (existsSync(file)) {
-    ({ privateJwk, publicJwk } = JSON.parse(readFileSync(file, 'utf8')) as { privateJwk: JWK; publicJwk: JWK });
+    ({ privateJwk, publicJwk } = JSON.parse(readFileSync(file, 'utf8')) as {
+      privateJwk: JWK;
+      publicJwk: JWK;
+    });
   } else {
     const pair = await generateKeyPair(ALG, { extractable: true });
     privateJwk = await exportJWK(pair.privateKey);
@@ -59,7 +62,11 @@ export async function localIssuer(dataDir: string, issuer: string): Promise<Loca
       return Object.fromEntries(entries) as Record<Role, string>;
     },
     async verify(token) {
-      const { payload } = await jwtVerify(token, publicKey, { issuer, audience: LOCAL_AUDIENCE, algorithms: [ALG] });
+      const { payload } = await jwtVerify(token, publicKey, {
+        issuer,
+        audience: LOCAL_AUDIENCE,
+        algorithms: [ALG],
+      });
       return payload as Record<string, unknown>;
     },
   };

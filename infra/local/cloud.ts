@@ -10,9 +10,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
+  type CreateTableCommandInput,
   DynamoDBClient,
   ListTablesCommand,
-  type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import * as sesModule from 'aws-ses-v2-local';
@@ -30,8 +30,8 @@ import {
   workflowSpec,
 } from '../system.ts';
 import { localIssuer } from './auth.ts';
-import { loadWorkflowFile } from './engine/definition.ts';
 import { stepFunctionsApi } from './engine/api.ts';
+import { loadWorkflowFile } from './engine/definition.ts';
 import { LocalStepFunctions, type RegisteredWorkflow } from './engine/engine.ts';
 import { ExecutionStore } from './engine/store.ts';
 import { LocalFunctions } from './functions.ts';
@@ -78,7 +78,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const servers: Server[] = [];
 
   // DynamoDB
-  const dynamoServer = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const dynamoServer = dynalite({
+    path: join(dataDir, 'dynamodb'),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
   const dynamoPort = await listen(dynamoServer, 0);
   servers.push(dynamoServer);
   const dynamodbUrl = `http://127.0.0.1:${dynamoPort}`;
@@ -137,7 +142,12 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const timeScale = options.timeScale ?? 1;
   const workflows: RegisteredWorkflow[] = workflowNames.map((name) => ({
     arn: stateMachineArn(name),
-    loaded: loadWorkflowFile(name, join(REPO_ROOT, workflowSpec(name).file), substitutionsFor(name), timeScale),
+    loaded: loadWorkflowFile(
+      name,
+      join(REPO_ROOT, workflowSpec(name).file),
+      substitutionsFor(name),
+      timeScale,
+    ),
   }));
   const engine = new LocalStepFunctions({
     workflows,
@@ -154,7 +164,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const tokens = await issuer.tokens();
   const endpoints = { dynamodb: dynamodbUrl, stepfunctions: sfnUrl, ses: sesUrl };
   const extras: LocalRoute[] = [
-    { method: 'GET', path: '/local/health', handle: (_req, res) => sendJson(res, 200, { ok: true, endpoints }) },
+    {
+      method: 'GET',
+      path: '/local/health',
+      handle: (_req, res) => sendJson(res, 200, { ok: true, endpoints }),
+    },
     { method: 'GET', path: '/local/tokens', handle: (_req, res) => sendJson(res, 200, tokens) },
     { method: 'GET', path: '/local/outbox', handle: (_req, res) => sendJson(res, 200, outbox.list()) },
     {
@@ -244,7 +258,8 @@ async function createTables(client: DynamoDBClient): Promise<void> {
 /** Fund year 1 starts, by default, the day the local data directory was created. */
 function fundStartOf(dataDir: string): string {
   const file = join(dataDir, 'fund.json');
-  if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { fundStartDate: string }).fundStartDate;
+  if (existsSync(file))
+    return (JSON.parse(readFileSync(file, 'utf8')) as { fundStartDate: string }).fundStartDate;
   const fundStartDate = new Date().toISOString().slice(0, 10);
   writeFileSync(file, JSON.stringify({ fundStartDate }));
   return fundStartDate;

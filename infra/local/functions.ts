@@ -52,7 +52,8 @@ export class LocalFunctions {
     if (!handler) {
       const url = pathToFileURL(resolve(this.root, functionSpec(name).entry)).href;
       handler = import(url).then((module: { handler?: Handler }) => {
-        if (typeof module.handler !== 'function') throw new Error(`${functionSpec(name).entry} exports no handler`);
+        if (typeof module.handler !== 'function')
+          throw new Error(`${functionSpec(name).entry} exports no handler`);
         return module.handler;
       });
       this.loaded.set(name, handler);

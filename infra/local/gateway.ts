@@ -136,7 +136,8 @@ export function buildEvent(
     pathParameters[name] = decodeURIComponent(match?.[index + 1] ?? '');
   });
   const contentType = headers['content-type'] ?? '';
-  const textual = body.length === 0 || /^(text\/|application\/(json|x-www-form-urlencoded|xml))/i.test(contentType);
+  const textual =
+    body.length === 0 || /^(text\/|application\/(json|x-www-form-urlencoded|xml))/i.test(contentType);
   const now = new Date();
   const event: APIGatewayProxyEventV2 & { requestContext: { authorizer?: unknown } } = {
     version: '2.0',
@@ -178,7 +179,11 @@ export function buildEvent(
           ? JSON.stringify(value)
           : (value as string | number | boolean);
     }
-    event.requestContext.authorizer = { jwt: { claims: flattened, scopes: null }, principalId: '', integrationLatency: 0 };
+    event.requestContext.authorizer = {
+      jwt: { claims: flattened, scopes: null },
+      principalId: '',
+      integrationLatency: 0,
+    };
   }
   return event;
 }

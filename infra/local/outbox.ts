@@ -3,9 +3,9 @@
  * survives restarts, served as JSON (`/local/outbox`) and as a page (`/local/outbox.html`).
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { escape } from 'html-escaper';
 // aws-ses-v2-local keeps received mail in this module; reading it directly avoids polling over HTTP.
 import { type Email, getStoreReadonly, saveEmail } from 'aws-ses-v2-local/dist/store.js';
+import { escape as escapeHtml } from 'html-escaper';
 
 export interface OutboxEmail {
   id: string;
@@ -67,10 +67,13 @@ export class Outbox {
     const rows = this.list()
       .reverse()
       .map((email) => {
-        const text = escape(email.text).replace(/(https?:\/\/[^\s<]+)/g, (url) => `<a href="${url}">${url}</a>`);
+        const text = escapeHtml(email.text).replace(
+          /(https?:\/\/[^\s<]+)/g,
+          (url) => `<a href="${url}">${url}</a>`,
+        );
         return `<article>
-  <h2>${escape(email.subject)}</h2>
-  <p><strong>To:</strong> ${escape(email.to.join(', '))} &middot; <time datetime="${escape(email.at)}">${escape(email.at)}</time></p>
+  <h2>${escapeHtml(email.subject)}</h2>
+  <p><strong>To:</strong> ${escapeHtml(email.to.join(', '))} &middot; <time datetime="${escapeHtml(email.at)}">${escapeHtml(email.at)}</time></p>
   <pre>${text}</pre>
 </article>`;
       })

@@ -89,10 +89,13 @@ function optStr(body: Body, key: string): string | undefined {
 }
 
 function page<T>(items: T[], body: Body): { items: T[]; nextToken?: string } {
-  const max = typeof body.maxResults === 'number' && body.maxResults > 0 ? Math.min(body.maxResults, 1000) : 100;
-  const start = typeof body.nextToken === 'string' ? Number(Buffer.from(body.nextToken, 'base64url').toString()) : 0;
+  const max =
+    typeof body.maxResults === 'number' && body.maxResults > 0 ? Math.min(body.maxResults, 1000) : 100;
+  const start =
+    typeof body.nextToken === 'string' ? Number(Buffer.from(body.nextToken, 'base64url').toString()) : 0;
   const slice = items.slice(start, start + max);
-  const next = start + max < items.length ? Buffer.from(String(start + max)).toString('base64url') : undefined;
+  const next =
+    start + max < items.length ? Buffer.from(String(start + max)).toString('base64url') : undefined;
   return next ? { items: slice, nextToken: next } : { items: slice };
 }
 

@@ -65,7 +65,8 @@ const LIBRARY_TASK_TIMEOUT_SECONDS = 2_000_000;
 /** Fields that only exist in JSONata states; a JSONPath engine would silently ignore them. */
 const JSONATA_FIELDS = ['Arguments', 'Output', 'Items'];
 const UNSUPPORTED_FIELDS: Record<string, string> = {
-  Assign: 'workflow variables are not supported by the local engine (write the workflow in JSONPath without Assign)',
+  Assign:
+    'workflow variables are not supported by the local engine (write the workflow in JSONPath without Assign)',
   Credentials: 'cross-account task credentials are not supported locally',
   ItemReader: 'distributed Map (ItemReader) is not supported locally',
   ResultWriter: 'distributed Map (ResultWriter) is not supported locally',
@@ -98,10 +99,20 @@ export function prepareWorkflow(name: string, text: string, timeScale = 1): Load
   try {
     definition = JSON.parse(text) as MachineDefinition;
   } catch (error) {
-    throw new UnsupportedDefinitionError(name, null, '(file)', `not valid JSON after substitution: ${String(error)}`);
+    throw new UnsupportedDefinitionError(
+      name,
+      null,
+      '(file)',
+      `not valid JSON after substitution: ${String(error)}`,
+    );
   }
   if (definition.QueryLanguage === 'JSONata') {
-    throw new UnsupportedDefinitionError(name, null, 'QueryLanguage', 'JSONata is not supported by the local engine');
+    throw new UnsupportedDefinitionError(
+      name,
+      null,
+      'QueryLanguage',
+      'JSONata is not supported by the local engine',
+    );
   }
   const tasks = new Map<string, TaskInfo>();
   const runnable = structuredClone(definition);
@@ -119,14 +130,24 @@ function checkStates(
   for (const [stateName, state] of Object.entries(states)) {
     const runnable = runnableStates[stateName] as StateDefinition;
     if (state.QueryLanguage === 'JSONata') {
-      throw new UnsupportedDefinitionError(workflow, stateName, 'QueryLanguage', 'JSONata is not supported locally');
+      throw new UnsupportedDefinitionError(
+        workflow,
+        stateName,
+        'QueryLanguage',
+        'JSONata is not supported locally',
+      );
     }
     for (const [field, reason] of Object.entries(UNSUPPORTED_FIELDS)) {
       if (field in state) throw new UnsupportedDefinitionError(workflow, stateName, field, reason);
     }
     for (const field of JSONATA_FIELDS) {
       if (field in state) {
-        throw new UnsupportedDefinitionError(workflow, stateName, field, 'is a JSONata field; the local engine runs JSONPath only');
+        throw new UnsupportedDefinitionError(
+          workflow,
+          stateName,
+          field,
+          'is a JSONata field; the local engine runs JSONPath only',
+        );
       }
     }
     checkRules(workflow, stateName, 'Choices', state.Choices);
@@ -134,7 +155,12 @@ function checkStates(
     if (state.Type === 'Map' && (state.ItemProcessor as Record<string, Json> | undefined)?.ProcessorConfig) {
       const config = (state.ItemProcessor as Record<string, Record<string, Json>>).ProcessorConfig;
       if (config?.Mode === 'DISTRIBUTED') {
-        throw new UnsupportedDefinitionError(workflow, stateName, 'ItemProcessor.ProcessorConfig', 'distributed Map');
+        throw new UnsupportedDefinitionError(
+          workflow,
+          stateName,
+          'ItemProcessor.ProcessorConfig',
+          'distributed Map',
+        );
       }
     }
     scaleRetries(runnable, timeScale);
@@ -146,7 +172,8 @@ function checkStates(
         delete runnable.TimeoutSecondsPath;
         delete runnable.HeartbeatSeconds;
         delete runnable.HeartbeatSecondsPath;
-        if (runnable.Parameters !== undefined) runnable.Parameters = replaceTaskTokenReads(runnable.Parameters);
+        if (runnable.Parameters !== undefined)
+          runnable.Parameters = replaceTaskTokenReads(runnable.Parameters);
         break;
       }
       case 'Wait':
@@ -156,13 +183,20 @@ function checkStates(
         const branches = state.Branches as unknown as MachineDefinition[];
         const runnableBranches = runnable.Branches as unknown as MachineDefinition[];
         branches.forEach((branch, index) => {
-          checkStates(workflow, branch.States, tasks, timeScale, (runnableBranches[index] as MachineDefinition).States);
+          checkStates(
+            workflow,
+            branch.States,
+            tasks,
+            timeScale,
+            (runnableBranches[index] as MachineDefinition).States,
+          );
         });
         break;
       }
       case 'Map': {
         const processor = (state.ItemProcessor ?? state.Iterator) as unknown as MachineDefinition;
-        const runnableProcessor = (runnable.ItemProcessor ?? runnable.Iterator) as unknown as MachineDefinition;
+        const runnableProcessor = (runnable.ItemProcessor ??
+          runnable.Iterator) as unknown as MachineDefinition;
         checkStates(workflow, processor.States, tasks, timeScale, runnableProcessor.States);
         break;
       }
@@ -195,7 +229,8 @@ function scaleRetries(runnable: StateDefinition, timeScale: number): void {
   if (!Array.isArray(retriers)) return;
   for (const retrier of retriers) {
     retrier.IntervalSeconds = ((retrier.IntervalSeconds as number | undefined) ?? 1) * timeScale;
-    if (typeof retrier.MaxDelaySeconds === 'number') retrier.MaxDelaySeconds = retrier.MaxDelaySeconds * timeScale;
+    if (typeof retrier.MaxDelaySeconds === 'number')
+      retrier.MaxDelaySeconds = retrier.MaxDelaySeconds * timeScale;
   }
 }
 
@@ -258,7 +293,12 @@ export function describeTask(workflow: string, stateName: string, state: StateDe
   if (direct) {
     return {
       ...base,
-      target: { kind: 'lambda', pattern: 'request-response', functionFromParameters: false, functionName: direct[1] },
+      target: {
+        kind: 'lambda',
+        pattern: 'request-response',
+        functionFromParameters: false,
+        functionName: direct[1],
+      },
     };
   }
   const integration = /^arn:aws[a-z-]*:states:::(.+?)(\.waitForTaskToken|\.sync:2|\.sync)?$/.exec(resource);
@@ -271,7 +311,8 @@ export function describeTask(workflow: string, stateName: string, state: StateDe
   }
 
   if (service === 'lambda:invoke') {
-    if (pattern !== 'request-response' && pattern !== 'callback') return refuse('lambda:invoke has no .sync pattern');
+    if (pattern !== 'request-response' && pattern !== 'callback')
+      return refuse('lambda:invoke has no .sync pattern');
     return { ...base, target: { kind: 'lambda', pattern, functionFromParameters: true } };
   }
   const optimized = /^dynamodb:(getItem|putItem|updateItem|deleteItem)$/.exec(service);
@@ -279,12 +320,16 @@ export function describeTask(workflow: string, stateName: string, state: StateDe
     if (pattern !== 'request-response') return refuse('DynamoDB integrations are request-response only');
     return {
       ...base,
-      target: { kind: 'dynamodb-optimized', action: optimized[1] as 'getItem' | 'putItem' | 'updateItem' | 'deleteItem' },
+      target: {
+        kind: 'dynamodb-optimized',
+        action: optimized[1] as 'getItem' | 'putItem' | 'updateItem' | 'deleteItem',
+      },
     };
   }
   const sdk = /^aws-sdk:(dynamodb|sesv2):([a-zA-Z]+)$/.exec(service);
   if (sdk) {
-    if (pattern === 'sync' || pattern === 'sync-json') return refuse('AWS SDK integrations have no .sync pattern');
+    if (pattern === 'sync' || pattern === 'sync-json')
+      return refuse('AWS SDK integrations have no .sync pattern');
     return {
       ...base,
       target: { kind: 'aws-sdk', service: sdk[1] as 'dynamodb' | 'sesv2', action: sdk[2] as string, pattern },

@@ -81,6 +81,8 @@ export class LocalStepFunctions {
   private readonly waiters = new Map<string, Waiter>();
   private readonly completion = new Map<string, { promise: Promise<void>; resolve(): void }>();
   private readonly timeScale: number;
+  /** Per execution, the state whose error a Catch just took (its exit event is not recorded). */
+  private readonly caught = new Map<string, string>();
 
   constructor(private readonly options: EngineOptions) {
     this.timeScale = options.timeScale ?? 1;
@@ -140,7 +142,10 @@ export class LocalStepFunctions {
       if (existing.status === 'RUNNING' && existing.input === input) {
         return { executionArn, startDate: existing.startDate };
       }
-      throw new StepFunctionsApiError('ExecutionAlreadyExists', `Execution already exists: '${executionArn}'`);
+      throw new StepFunctionsApiError(
+        'ExecutionAlreadyExists',
+        `Execution already exists: '${executionArn}'`,
+      );
     }
     const record: ExecutionRecord = {
       executionArn,
@@ -151,7 +156,8 @@ export class LocalStepFunctions {
       input,
       history: [],
     };
-    const parent = (parsedInput as Record<string, unknown> | null)?.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID;
+    const parent = (parsedInput as Record<string, unknown> | null)
+      ?.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID;
     if (typeof parent === 'string') record.parentExecutionArn = parent;
     this.options.store.put(record);
     this.append(record, 'ExecutionStarted', {
@@ -167,7 +173,10 @@ export class LocalStepFunctions {
     for (const record of this.options.store.list((r) => r.status === 'RUNNING')) {
       const workflow = this.workflows.get(record.stateMachineArn);
       if (!workflow || this.runs.has(record.executionArn)) continue;
-      const point = record.resumePoint ?? { state: workflow.loaded.runnable.StartAt, input: JSON.parse(record.input) };
+      const point = record.resumePoint ?? {
+        state: workflow.loaded.runnable.StartAt,
+        input: JSON.parse(record.input),
+      };
       this.append(record, 'ExecutionResumed', { resumedEventDetails: { state: point.state } });
       this.launch(record, workflow, point.state, point.input, true);
       resumed.push(record.executionArn);
@@ -211,7 +220,10 @@ export class LocalStepFunctions {
       }));
   }
 
-  getExecutionHistory(executionArn: string, options: { reverseOrder?: boolean; includeExecutionData?: boolean } = {}) {
+  getExecutionHistory(
+    executionArn: string,
+    options: { reverseOrder?: boolean; includeExecutionData?: boolean } = {},
+  ) {
     const record = this.requireExecution(executionArn);
     const events = options.reverseOrder ? [...record.history].reverse() : [...record.history];
     return options.includeExecutionData === false ? events.map(withoutData) : events;
@@ -266,7 +278,8 @@ export class LocalStepFunctions {
       run.abort();
     }
     this.runs.clear();
-    for (const waiter of this.waiters.values()) waiter.reject(new TaskError('States.Runtime', 'engine shut down'));
+    for (const waiter of this.waiters.values())
+      waiter.reject(new TaskError('States.Runtime', 'engine shut down'));
     this.waiters.clear();
     this.options.store.flush();
   }
@@ -325,7 +338,10 @@ export class LocalStepFunctions {
         const timedOut = (error as Error)?.name === 'ExecutionTimeoutError';
         this.finish(record, timedOut ? 'TIMED_OUT' : 'FAILED', { error: name, cause });
         this.append(record, timedOut ? 'ExecutionTimedOut' : 'ExecutionFailed', {
-          [timedOut ? 'executionTimedOutEventDetails' : 'executionFailedEventDetails']: { error: name, cause },
+          [timedOut ? 'executionTimedOutEventDetails' : 'executionFailedEventDetails']: {
+            error: name,
+            cause,
+          },
         });
       })
       .finally(() => {
@@ -353,23 +369,27 @@ export class LocalStepFunctions {
           record.resumePoint = { state: event.state.name, input: event.state.input };
         }
         this.append(record, `${event.state.type}StateEntered`, {
-          stateEnteredEventDetails: { name: event.state.name, input: JSON.stringify(event.state.input ?? null) },
+          stateEnteredEventDetails: {
+            name: event.state.name,
+            input: JSON.stringify(event.state.input ?? null),
+          },
         });
         break;
       case 'StateExited':
+        // AWS records no exit for a state whose error a Catch took; the next state's entry follows.
+        if (this.caught.get(record.executionArn) === event.state.name) {
+          this.caught.delete(record.executionArn);
+          break;
+        }
         this.append(record, `${event.state.type}StateExited`, {
-          stateExitedEventDetails: { name: event.state.name, output: JSON.stringify(event.state.output ?? null) },
-        });
-        break;
-      case 'StateRetried':
-        this.append(record, 'StateRetried', {
-          stateRetriedEventDetails: { name: event.state.name, attempt: event.retry.attempt },
+          stateExitedEventDetails: {
+            name: event.state.name,
+            output: JSON.stringify(event.state.output ?? null),
+          },
         });
         break;
       case 'StateCaught':
-        this.append(record, 'StateCaught', {
-          stateCaughtEventDetails: { name: event.state.name, errors: event.catch.catcher.ErrorEquals },
-        });
+        this.caught.set(record.executionArn, event.state.name);
         break;
       case 'MapIterationStarted':
       case 'MapIterationSucceeded':
@@ -390,7 +410,8 @@ export class LocalStepFunctions {
     if (run.detached || record.status !== 'RUNNING') {
       throw new TaskError('States.Runtime', 'execution is no longer running');
     }
-    const resourceType = task.target.kind === 'lambda' ? 'lambda' : task.resource.split(':::')[1]?.split(':')[0];
+    const resourceType =
+      task.target.kind === 'lambda' ? 'lambda' : task.resource.split(':::')[1]?.split(':')[0];
     this.append(record, 'TaskScheduled', {
       taskScheduledEventDetails: {
         resourceType,
@@ -401,7 +422,9 @@ export class LocalStepFunctions {
         heartbeatInSeconds: task.heartbeatSeconds,
       },
     });
-    this.append(record, 'TaskStarted', { taskStartedEventDetails: { resourceType, resource: task.resource } });
+    this.append(record, 'TaskStarted', {
+      taskStartedEventDetails: { resourceType, resource: task.resource },
+    });
     try {
       const output = await this.withTimeout(record, run, task, input);
       this.append(record, 'TaskSucceeded', {
@@ -444,7 +467,8 @@ export class LocalStepFunctions {
     const timeout = new Promise<never>((_, reject) => {
       timers.push(
         setTimeout(
-          () => reject(new TaskError('States.Timeout', `task did not finish within ${task.timeoutSeconds} s`)),
+          () =>
+            reject(new TaskError('States.Timeout', `task did not finish within ${task.timeoutSeconds} s`)),
           this.scaled(task.timeoutSeconds ?? 0),
         ),
       );
@@ -510,7 +534,12 @@ export class LocalStepFunctions {
     return result;
   }
 
-  private async callIntegration(record: ExecutionRecord, run: Run, task: TaskInfo, input: Json): Promise<unknown> {
+  private async callIntegration(
+    record: ExecutionRecord,
+    run: Run,
+    task: TaskInfo,
+    input: Json,
+  ): Promise<unknown> {
     const { target } = task;
     const params = (input ?? {}) as Record<string, unknown>;
     switch (target.kind) {
@@ -521,12 +550,22 @@ export class LocalStepFunctions {
           throw new TaskError('States.Runtime', `${task.stateName}: Parameters.FunctionName is required`);
         }
         const payload = await this.invoke(functionName, params.Payload ?? null);
-        return { ExecutedVersion: '$LATEST', Payload: payload, StatusCode: 200, SdkHttpMetadata: { HttpStatusCode: 200 } };
+        return {
+          ExecutedVersion: '$LATEST',
+          Payload: payload,
+          StatusCode: 200,
+          SdkHttpMetadata: { HttpStatusCode: 200 },
+        };
       }
       case 'dynamodb-optimized':
         return this.sdkCall('dynamodb', target.action, params, 'DynamoDB');
       case 'aws-sdk':
-        return this.sdkCall(target.service, target.action, params, target.service === 'dynamodb' ? 'DynamoDb' : 'SesV2');
+        return this.sdkCall(
+          target.service,
+          target.action,
+          params,
+          target.service === 'dynamodb' ? 'DynamoDb' : 'SesV2',
+        );
       case 'start-execution':
         return this.startNested(record, run, target.pattern, params);
     }
@@ -595,7 +634,8 @@ export class LocalStepFunctions {
       started = { executionArn: arn, startDate: existing.startDate };
     }
     run.children.add(started.executionArn);
-    if (pattern === 'request-response') return { ExecutionArn: started.executionArn, StartDate: started.startDate };
+    if (pattern === 'request-response')
+      return { ExecutionArn: started.executionArn, StartDate: started.startDate };
     const child = await this.waitForExecution(started.executionArn);
     const described = this.describeExecution(child.executionArn);
     if (child.status === 'SUCCEEDED') {
@@ -642,7 +682,8 @@ export class LocalStepFunctions {
     // Stopping a parent stops the children it was waiting on, as AWS does for `.sync` tasks.
     if (status === 'ABORTED') {
       for (const child of this.runs.get(record.executionArn)?.children ?? []) {
-        if (this.options.store.get(child)?.status === 'RUNNING') this.stopExecution(child, 'States.Aborted', 'parent stopped');
+        if (this.options.store.get(child)?.status === 'RUNNING')
+          this.stopExecution(child, 'States.Aborted', 'parent stopped');
       }
     }
     this.options.store.changed(record);
@@ -669,19 +710,25 @@ export class LocalStepFunctions {
 
   private requireWorkflow(stateMachineArn: string): RegisteredWorkflow {
     const workflow = this.workflows.get(stateMachineArn);
-    if (!workflow) throw new StepFunctionsApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${stateMachineArn}'`);
+    if (!workflow)
+      throw new StepFunctionsApiError(
+        'StateMachineDoesNotExist',
+        `State Machine Does Not Exist: '${stateMachineArn}'`,
+      );
     return workflow;
   }
 
   private requireExecution(executionArn: string): ExecutionRecord {
     const record = this.options.store.get(executionArn);
-    if (!record) throw new StepFunctionsApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
+    if (!record)
+      throw new StepFunctionsApiError('ExecutionDoesNotExist', `Execution Does Not Exist: '${executionArn}'`);
     return record;
   }
 
   private requireWaiter(taskToken: string): Waiter {
     const waiter = this.waiters.get(taskToken);
-    if (!waiter) throw new StepFunctionsApiError('TaskDoesNotExist', 'Task Token does not exist or has expired');
+    if (!waiter)
+      throw new StepFunctionsApiError('TaskDoesNotExist', 'Task Token does not exist or has expired');
     return waiter;
   }
 }
@@ -696,8 +743,6 @@ type EventLog = {
   index?: number;
   state: { name: string; type: string; input?: unknown; output?: unknown };
   parentState: { name: string };
-  retry: { attempt: number };
-  catch: { catcher: { ErrorEquals: string[] } };
 };
 
 function errorParts(error: unknown): { name: string; cause: string } {
@@ -713,7 +758,9 @@ function replaceDeep(value: Json, search: string, replacement: string): Json {
   if (value === search) return replacement;
   if (Array.isArray(value)) return value.map((v) => replaceDeep(v, search, replacement));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceDeep(v, search, replacement)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, replaceDeep(v, search, replacement)]),
+    );
   }
   return value;
 }

@@ -64,7 +64,9 @@ export class ExecutionStore {
 
   /** Newest first. */
   list(filter: (record: ExecutionRecord) => boolean = () => true): ExecutionRecord[] {
-    return [...this.executions.values()].filter(filter).sort((a, b) => b.startDate.localeCompare(a.startDate));
+    return [...this.executions.values()]
+      .filter(filter)
+      .sort((a, b) => b.startDate.localeCompare(a.startDate));
   }
 
   changed(record: ExecutionRecord): void {
@@ -82,9 +84,17 @@ export class ExecutionStore {
     for (const arn of this.dirty) {
       const record = this.executions.get(arn);
       if (!record) continue;
-      const file = join(this.directory, `${encodeURIComponent(record.executionArn.split(':').slice(-2).join(':'))}.json`);
-      writeFileSync(`${file}.tmp`, JSON.stringify(record));
-      renameSync(`${file}.tmp`, file);
+      const file = join(
+        this.directory,
+        `${encodeURIComponent(record.executionArn.split(':').slice(-2).join(':'))}.json`,
+      );
+      try {
+        writeFileSync(`${file}.tmp`, JSON.stringify(record));
+        renameSync(`${file}.tmp`, file);
+      } catch (error) {
+        // The directory went away (a test cleaning up, a --reset): memory stays the source of truth.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
     }
     this.dirty.clear();
   }

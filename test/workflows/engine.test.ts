@@ -1,0 +1,399 @@
+/**
+ * The local engine behaves as AWS Step Functions does on the points our flows rely on.
+ * Fixture workflows live in test/fixtures/workflows; the real flows are tested in their own files.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { stepFunctionsApi } from '../../infra/local/engine/api.ts';
+import {
+  loadWorkflowFile,
+  prepareWorkflow,
+  UnsupportedDefinitionError,
+} from '../../infra/local/engine/definition.ts';
+import { LocalStepFunctions } from '../../infra/local/engine/engine.ts';
+import { ExecutionStore } from '../../infra/local/engine/store.ts';
+import { createKeyTable, startDynalite, type TestDynamo } from '../support/dynalite.ts';
+
+const FIXTURES = join(import.meta.dirname, '../fixtures/workflows');
+const ARN = (name: string) => `arn:aws:states:eu-west-3:000000000000:stateMachine:${name}`;
+const FN = (name: string) => `arn:aws:lambda:eu-west-3:000000000000:function:${name}`;
+const TIME_SCALE = 0.001;
+
+let dynamo: TestDynamo;
+const asked: { question?: string; token: string }[] = [];
+let doubleCalls = 0;
+let failDoubleTimes = 0;
+
+const functions: Record<string, (payload: Record<string, unknown>) => Promise<unknown>> = {
+  ask: async (payload) => {
+    asked.push({ question: payload.question as string, token: payload.token as string });
+    return { sent: true };
+  },
+  double: async (payload) => {
+    doubleCalls += 1;
+    if (failDoubleTimes > 0) {
+      failDoubleTimes -= 1;
+      const error = new Error('try again');
+      error.name = 'Flaky.Error';
+      throw error;
+    }
+    return { doubled: (payload.n as number) * 2 };
+  },
+};
+
+function buildEngine(store = new ExecutionStore()) {
+  const substitutions = {
+    TableName: 'claims',
+    AskFunctionArn: FN('ask'),
+    DoubleFunctionArn: FN('double'),
+    ChildArn: ARN('child'),
+  };
+  const names = ['conditional-put', 'callback', 'heartbeat', 'parent', 'child'];
+  return new LocalStepFunctions({
+    workflows: names.map((name) => ({
+      arn: ARN(name),
+      loaded: loadWorkflowFile(name, join(FIXTURES, `${name}.asl.json`), substitutions, TIME_SCALE),
+    })),
+    invokeFunction: (name, payload) => {
+      const fn = functions[name];
+      if (!fn) throw new Error(`no function ${name}`);
+      return fn(payload as Record<string, unknown>);
+    },
+    dynamodb: dynamo.client,
+    sesv2: new SESv2Client({ region: 'eu-west-3' }),
+    store,
+    timeScale: TIME_SCALE,
+  });
+}
+
+async function run(engine: LocalStepFunctions, workflow: string, input: unknown, name?: string) {
+  const { executionArn } = engine.startExecution({
+    stateMachineArn: ARN(workflow),
+    input: JSON.stringify(input),
+    name,
+  });
+  return engine.waitForExecution(executionArn);
+}
+
+async function waitFor<T>(probe: () => T | undefined, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function types(history: { type: string }[]): string[] {
+  return history.map((event) => event.type);
+}
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  await createKeyTable(dynamo.client, 'claims');
+});
+afterAll(async () => {
+  await dynamo.stop();
+});
+afterEach(() => {
+  asked.length = 0;
+  doubleCalls = 0;
+  failDoubleTimes = 0;
+});
+
+describe('service integrations', () => {
+  it('runs a DynamoDB putItem and catches its conditional failure by the name AWS gives it', async () => {
+    const engine = buildEngine();
+    const first = await run(engine, 'conditional-put', { key: 'k1' });
+    expect(first.status).toBe('SUCCEEDED');
+    expect(JSON.parse(first.output ?? '')).toBe('CLAIMED');
+
+    const second = await run(engine, 'conditional-put', { key: 'k1' });
+    expect(second.status).toBe('SUCCEEDED');
+    expect(JSON.parse(second.output ?? '')).toEqual({
+      outcome: 'ALREADY_CLAIMED',
+      error: 'DynamoDB.ConditionalCheckFailedException',
+    });
+    expect(types(second.history)).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'TaskScheduled',
+      'TaskStarted',
+      'TaskFailed',
+      'PassStateEntered',
+      'PassStateExited',
+      'ExecutionSucceeded',
+    ]);
+  });
+
+  it('returns a Lambda-shaped result, retries a named handler error and waits in a scaled Wait', async () => {
+    const engine = buildEngine();
+    failDoubleTimes = 1;
+    const child = await run(engine, 'child', { n: 21 });
+    expect(child.status).toBe('SUCCEEDED');
+    expect(JSON.parse(child.output ?? '')).toEqual({ doubled: 42 });
+    expect(doubleCalls).toBe(2);
+    const failed = child.history.find((e) => e.type === 'TaskFailed') as {
+      taskFailedEventDetails: { error: string; cause: string };
+    };
+    expect(failed.taskFailedEventDetails.error).toBe('Flaky.Error');
+    expect(JSON.parse(failed.taskFailedEventDetails.cause)).toMatchObject({
+      errorType: 'Flaky.Error',
+      errorMessage: 'try again',
+    });
+    expect(types(child.history)).toContain('WaitStateEntered');
+  });
+});
+
+describe('callback tasks', () => {
+  it('gives each task a unique token and completes it through SendTaskSuccess', async () => {
+    const engine = buildEngine();
+    const a = engine.startExecution({ stateMachineArn: ARN('callback'), input: '{"question":"a"}' });
+    const b = engine.startExecution({ stateMachineArn: ARN('callback'), input: '{"question":"b"}' });
+    await waitFor(() => (asked.length === 2 ? true : undefined));
+    expect(new Set(asked.map((q) => q.token)).size).toBe(2);
+    for (const q of asked) expect(q.token.length).toBeGreaterThanOrEqual(32);
+
+    const tokenA = asked.find((q) => q.question === 'a')?.token ?? '';
+    engine.sendTaskSuccess(tokenA, JSON.stringify({ yes: true }));
+    const done = await engine.waitForExecution(a.executionArn);
+    expect(JSON.parse(done.output ?? '')).toEqual({ outcome: 'ANSWERED', answer: { yes: true } });
+    expect(types(done.history)).toEqual(expect.arrayContaining(['TaskSubmitted', 'TaskSucceeded']));
+    // A completed token cannot be used again.
+    expect(() => engine.sendTaskSuccess(tokenA, '{}')).toThrow(/does not exist/);
+    expect(engine.describeExecution(b.executionArn).status).toBe('RUNNING');
+    engine.stopExecution(b.executionArn);
+  });
+
+  it('catches a failure sent with SendTaskFailure under the error name given', async () => {
+    const engine = buildEngine();
+    const { executionArn } = engine.startExecution({
+      stateMachineArn: ARN('callback'),
+      input: '{"question":"q"}',
+    });
+    const { token } = await waitFor(() => asked[0]);
+    engine.sendTaskFailure(token, 'Answer.Refused', 'not this year');
+    const done = await engine.waitForExecution(executionArn);
+    expect(JSON.parse(done.output ?? '')).toEqual({ outcome: 'REFUSED', cause: 'not this year' });
+  });
+
+  it('times a task out after its (scaled) TimeoutSeconds, and the token then no longer works', async () => {
+    const engine = buildEngine();
+    const started = Date.now();
+    const done = await run(engine, 'callback', { question: 'anyone?' });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(JSON.parse(done.output ?? '')).toEqual({ outcome: 'TIMED_OUT', error: 'States.Timeout' });
+    expect(types(done.history)).toContain('TaskTimedOut');
+    expect(() => engine.sendTaskSuccess(asked[0]?.token ?? '', '{}')).toThrow(/does not exist/);
+  });
+
+  it('fails a task whose heartbeat stops, and keeps it alive while heartbeats come', async () => {
+    const engine = buildEngine();
+    const { executionArn } = engine.startExecution({ stateMachineArn: ARN('heartbeat'), input: '{}' });
+    const { token } = await waitFor(() => asked[0]);
+    // HeartbeatSeconds 10 at scale 0.001 is 10 ms: beat every 3 ms for 60 ms.
+    for (let i = 0; i < 20; i += 1) {
+      engine.sendTaskHeartbeat(token);
+      await new Promise((resolve) => setTimeout(resolve, 3));
+    }
+    expect(engine.describeExecution(executionArn).status).toBe('RUNNING');
+    const done = await engine.waitForExecution(executionArn);
+    expect(done.status).toBe('FAILED');
+    expect(done.error).toBe('States.HeartbeatTimeout');
+  });
+});
+
+describe('nested executions', () => {
+  it('starts a child with .sync:2, waits for it and passes its JSON output on', async () => {
+    const engine = buildEngine();
+    const parent = await run(engine, 'parent', { id: 'p1', n: 4 });
+    expect(parent.status).toBe('SUCCEEDED');
+    expect(JSON.parse(parent.output ?? '')).toEqual({ doubled: 8, status: 'SUCCEEDED' });
+    const children = engine.listExecutions({ stateMachineArn: ARN('child') });
+    expect(children.map((c) => c.name)).toEqual(['p1-child']);
+    expect(engine.describeExecution(children[0]?.executionArn ?? '').status).toBe('SUCCEEDED');
+  });
+
+  it('reports a failed child as States.TaskFailed to the parent', async () => {
+    const engine = buildEngine();
+    failDoubleTimes = 5;
+    const parent = await run(engine, 'parent', { id: 'p2', n: 1 });
+    expect(JSON.parse(parent.output ?? '')).toEqual({ outcome: 'CHILD_FAILED' });
+  });
+
+  it('refuses a second execution with the same name and other input, as AWS does', async () => {
+    const engine = buildEngine();
+    await run(engine, 'child', { n: 1 }, 'once');
+    expect(() =>
+      engine.startExecution({ stateMachineArn: ARN('child'), name: 'once', input: '{"n":2}' }),
+    ).toThrow(/already exists/);
+  });
+});
+
+describe('definitions the engine cannot honour', () => {
+  it('refuses a JSONata definition at load, naming the field', () => {
+    expect(() => loadWorkflowFile('jsonata', join(FIXTURES, 'jsonata.asl.json'), {})).toThrow(
+      UnsupportedDefinitionError,
+    );
+    expect(() => loadWorkflowFile('jsonata', join(FIXTURES, 'jsonata.asl.json'), {})).toThrow(
+      /QueryLanguage.*JSONata/,
+    );
+  });
+
+  it('refuses Assign, naming the state and the field', () => {
+    expect(() => loadWorkflowFile('assign', join(FIXTURES, 'assign.asl.json'), {})).toThrow(
+      /state "Remember".*"Assign"/,
+    );
+  });
+
+  it('refuses an integration it does not emulate, and a missing substitution', () => {
+    const sqs = JSON.stringify({
+      StartAt: 'Send',
+      States: { Send: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', End: true } },
+    });
+    expect(() => prepareWorkflow('sqs', sqs)).toThrow(/state "Send".*"Resource".*not emulated/);
+    expect(() => loadWorkflowFile('callback', join(FIXTURES, 'callback.asl.json'), {})).toThrow(
+      /AskFunctionArn/,
+    );
+  });
+
+  it('refuses a JSONata condition inside a Choice rule', () => {
+    const choice = JSON.stringify({
+      StartAt: 'Pick',
+      States: {
+        Pick: { Type: 'Choice', Choices: [{ Condition: '{% true %}', Next: 'Done' }], Default: 'Done' },
+        Done: { Type: 'Succeed' },
+      },
+    });
+    expect(() => prepareWorkflow('choice', choice)).toThrow(/Choices\[0\]\.Condition/);
+  });
+});
+
+describe('the Step Functions API over HTTP', () => {
+  let server: Server;
+  let sfn: SFNClient;
+  let engine: LocalStepFunctions;
+
+  beforeAll(async () => {
+    engine = buildEngine();
+    server = createServer(stepFunctionsApi(engine));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    sfn = new SFNClient({
+      endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      region: 'eu-west-3',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    });
+  });
+  afterAll(async () => {
+    sfn.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('starts, completes a callback, describes, lists and reads history with the unmodified AWS SDK', async () => {
+    const started = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: ARN('callback'),
+        name: 'over-http',
+        input: '{"question":"http?"}',
+      }),
+    );
+    expect(started.startDate).toBeInstanceOf(Date);
+    const { token } = await waitFor(() => asked.find((q) => q.question === 'http?'));
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"via":"http"}' }));
+    await engine.waitForExecution(started.executionArn ?? '');
+
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+    expect(described.status).toBe('SUCCEEDED');
+    expect(JSON.parse(described.output ?? '')).toEqual({ outcome: 'ANSWERED', answer: { via: 'http' } });
+
+    const listed = await sfn.send(new ListExecutionsCommand({ stateMachineArn: ARN('callback') }));
+    expect(listed.executions?.map((e) => e.name)).toContain('over-http');
+
+    const history = await sfn.send(
+      new GetExecutionHistoryCommand({ executionArn: started.executionArn, maxResults: 3 }),
+    );
+    expect(history.events?.map((e) => e.type)).toEqual([
+      'ExecutionStarted',
+      'TaskStateEntered',
+      'TaskScheduled',
+    ]);
+    expect(history.nextToken).toBeTruthy();
+  });
+
+  it('answers errors with the names AWS uses, which the SDK raises as typed exceptions', async () => {
+    await expect(
+      sfn.send(new SendTaskFailureCommand({ taskToken: 'nope', error: 'X' })),
+    ).rejects.toMatchObject({
+      name: 'TaskDoesNotExist',
+    });
+    await expect(
+      sfn.send(
+        new DescribeExecutionCommand({
+          executionArn: `${ARN('callback')}:missing`.replace('stateMachine', 'execution'),
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ExecutionDoesNotExist' });
+    await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: ARN('nope') }))).rejects.toMatchObject(
+      {
+        name: 'StateMachineDoesNotExist',
+      },
+    );
+  });
+});
+
+describe('restarts', () => {
+  it('resumes a running execution at its last top-level state after a restart, with a new token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jif-engine-'));
+    try {
+      const first = buildEngine(new ExecutionStore(dir));
+      const { executionArn } = first.startExecution({
+        stateMachineArn: ARN('callback'),
+        input: '{"question":"restart"}',
+      });
+      const before = await waitFor(() => asked[0]);
+      first.detachAll();
+
+      const second = buildEngine(new ExecutionStore(dir));
+      expect(second.resumeRunning()).toEqual([executionArn]);
+      const after = await waitFor(() => asked[1]);
+      expect(after.question).toBe('restart');
+      expect(after.token).not.toBe(before.token);
+      expect(() => second.sendTaskSuccess(before.token, '{}')).toThrow(/does not exist/);
+      second.sendTaskSuccess(after.token, '{"ok":1}');
+      const done = await second.waitForExecution(executionArn);
+      expect(done.status).toBe('SUCCEEDED');
+      expect(types(done.history)).toContain('ExecutionResumed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops an execution and the children it waits on', async () => {
+    const engine = buildEngine();
+    const { executionArn } = engine.startExecution({
+      stateMachineArn: ARN('callback'),
+      input: '{"question":"stop"}',
+    });
+    await waitFor(() => asked[0]);
+    engine.stopExecution(executionArn, 'Operator.Stop', 'by hand');
+    const done = await engine.waitForExecution(executionArn);
+    expect(done.status).toBe('ABORTED');
+    expect(types(done.history).at(-1)).toBe('ExecutionAborted');
+    expect(engine.pendingTaskTokens(executionArn)).toEqual([]);
+  });
+});
