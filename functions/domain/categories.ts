@@ -20,7 +20,10 @@ export const CATEGORY_LABELS: Record<Category, { en: string; fr: string }> = {
     en: 'Port security infrastructure',
     fr: 'Infrastructures de sûreté du port',
   },
-  PARKING_AREA_SECURITY: { en: 'Parking area security (east of the port)', fr: 'Sûreté du parking (est du port)' },
+  PARKING_AREA_SECURITY: {
+    en: 'Parking area security (east of the port)',
+    fr: 'Sûreté du parking (est du port)',
+  },
   TEMPORARY_SECURITY_MEASURE: { en: 'Temporary security measure', fr: 'Mesure de sûreté temporaire' },
   VULNERABLE_PERSONS_SUPPORT: {
     en: 'Support for vulnerable persons',

@@ -16,7 +16,10 @@ export const fundingLineSchema = z.strictObject({
     .number({ error: 'must be an integer number of euro cents' })
     .int('must be an integer number of euro cents, not a fraction')
     .positive('must be positive')
-    .max(ENVELOPE_CAP_EUR_CENTS, `must not exceed the fund year's cap of ${ENVELOPE_CAP_EUR_CENTS} euro cents`),
+    .max(
+      ENVELOPE_CAP_EUR_CENTS,
+      `must not exceed the fund year's cap of ${ENVELOPE_CAP_EUR_CENTS} euro cents`,
+    ),
 });
 
 export const proposalInputSchema = z

@@ -34,7 +34,11 @@ export function languageOf(authority: Authority): Language {
 }
 
 /** Who is asked at a stage: the deputy once the primary has had the request and two reminders. */
-export function recipientFor(directory: AuthorityDirectory, authority: Authority, stage: SignOffStage): string {
+export function recipientFor(
+  directory: AuthorityDirectory,
+  authority: Authority,
+  stage: SignOffStage,
+): string {
   const entry = directory[authority];
   return stage === 'DEPUTY' ? entry.deputy : entry.primary;
 }
@@ -43,6 +47,7 @@ export function recipientFor(directory: AuthorityDirectory, authority: Authority
 export const SIGN_OFF_ERRORS = {
   rejected: 'SignOff.Rejected',
   withdrawn: 'SignOff.Withdrawn',
+  expired: 'SignOff.Expired',
 } as const;
 
 export function statusForDecision(decision: Decision): SignOffStatus {

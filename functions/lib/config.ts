@@ -22,7 +22,11 @@ const schema = z.object({
   ROAD_AUTHORITY_DEPUTY_EMAIL: z.email().default('routes@dir-nord.example'),
   FINANCE_EMAIL: z.email().default('finance@fund.example'),
   /** How long a sign-off link stays valid, in seconds (covers reminders and the deputy). */
-  SIGN_OFF_LINK_TTL_SECONDS: z.coerce.number().int().positive().default(30 * 24 * 3600),
+  SIGN_OFF_LINK_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(30 * 24 * 3600),
 });
 
 export type Config = z.infer<typeof schema>;

@@ -1,0 +1,34 @@
+/**
+ * One table holds the fund. Keys by entity:
+ *   proposal          pk PROPOSAL#<id>        sk PROPOSAL
+ *                     gsi1 OWNER#<sub> / <createdAt>#<id>   (a port authority's own, newest first)
+ *                     gsi2 PROPOSALS / <createdAt>#<id>     (all, newest first)
+ *                     gsi3 STATUS#<status> / <createdAt>#<id>
+ *   sign-off pointer  pk <SUBJECT>#<id>       sk SIGNOFF#<authority>     (business key -> approvalId)
+ *   sign-off request  pk APPROVAL#<approvalId> sk APPROVAL
+ *   commitment        pk PROPOSAL#<id>        sk COMMITMENT#FY<n>
+ *   disbursement claim pk PROPOSAL#<id>       sk DISBURSEMENT#FY<n>#<purpose>
+ *   envelope          pk ENVELOPE             sk FY#<n>
+ *   ledger record     pk LEDGER               sk SEQ#<12 digits>
+ *                     gsi1 DISB#FY#<n> / <at>#<seq>, gsi2 DISB#CAT#<category> / <at>#<seq>,
+ *                     gsi3 DISB#P#<proposalId> / <at>#<seq>
+ *   ledger head       pk LEDGER               sk HEAD
+ */
+import { config } from '../lib/config.ts';
+
+export const fundTable = (): string => config().FUND_TABLE_NAME;
+
+export const proposalKey = (proposalId: string) => ({ pk: `PROPOSAL#${proposalId}`, sk: 'PROPOSAL' });
+export const subjectPk = (subjectType: string, subjectId: string) => `${subjectType}#${subjectId}`;
+export const signOffPointerKey = (subjectType: string, subjectId: string, authority: string) => ({
+  pk: subjectPk(subjectType, subjectId),
+  sk: `SIGNOFF#${authority}`,
+});
+export const approvalKey = (approvalId: string) => ({ pk: `APPROVAL#${approvalId}`, sk: 'APPROVAL' });
+
+export const INDEX_KEYS = {
+  table: ['pk', 'sk'],
+  gsi1: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
+  gsi2: ['pk', 'sk', 'gsi2pk', 'gsi2sk'],
+  gsi3: ['pk', 'sk', 'gsi3pk', 'gsi3sk'],
+} as const;

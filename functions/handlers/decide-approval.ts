@@ -1,0 +1,91 @@
+/**
+ * POST /approvals/{approvalId} (form: token, decision, comment): records the decision with one
+ * conditional write (pending to decided), then completes the workflow task that is waiting for it.
+ * A second POST answers 409, an expired request 410, an unknown link or token 404.
+ */
+import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { decideRequest } from '../data/sign-offs.ts';
+import { isDecision, SIGN_OFF_ERRORS, statusForDecision } from '../domain/sign-off.ts';
+import { html, message, pageLanguage, requestForLink } from '../lib/approval-links.ts';
+import { sfn } from '../lib/clients.ts';
+import { bodyBytes, header, publicHandler } from '../lib/http.ts';
+import { logger } from '../lib/logger.ts';
+import { COMMENT_MAX_LENGTH, renderMessagePage } from '../lib/pages.ts';
+
+const MAX_FORM_BYTES = 16 * 1024;
+
+export const handler = publicHandler(async (event) => {
+  const contentType = header(event, 'content-type') ?? '';
+  const bytes = bodyBytes(event);
+  const form =
+    /^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType) && bytes.length <= MAX_FORM_BYTES
+      ? new URLSearchParams(bytes.toString('utf8'))
+      : undefined;
+  const found = await requestForLink(event.pathParameters?.approvalId, form?.get('token') ?? undefined);
+  const language = pageLanguage(event, form?.get('lang'), found?.request);
+  if (!form) {
+    const status = bytes.length > MAX_FORM_BYTES ? 413 : 415;
+    return html(
+      status,
+      renderMessagePage({
+        language,
+        status: 'error',
+        title: status === 413 ? 'Request too large' : 'Unsupported request',
+        message: 'Please use the form on the page the email link opens.',
+      }),
+    );
+  }
+  if (!found) return message('NOT_FOUND', language);
+  const decision = form.get('decision');
+  const comment = (form.get('comment') ?? '').trim();
+  if (!isDecision(decision) || comment.length > COMMENT_MAX_LENGTH) return message('BAD_REQUEST', language);
+
+  const { request, stage } = found;
+  const result = await decideRequest(
+    request.approvalId,
+    statusForDecision(decision) as 'APPROVED' | 'REJECTED',
+    stage,
+    comment || undefined,
+    new Date(),
+  );
+  if (result.outcome === 'EXPIRED') return message('EXPIRED', language);
+  if (result.outcome === 'ALREADY_CLOSED') return message('ALREADY_DECIDED', language);
+
+  const decided = result.request;
+  const outcome = {
+    decision: decided.status,
+    authority: decided.authority,
+    byDeputy: stage === 'DEPUTY',
+    comment: decided.comment ?? null,
+  };
+  if (decided.taskToken) {
+    try {
+      if (decision === 'approve') {
+        await sfn.send(
+          new SendTaskSuccessCommand({ taskToken: decided.taskToken, output: JSON.stringify(outcome) }),
+        );
+      } else {
+        await sfn.send(
+          new SendTaskFailureCommand({
+            taskToken: decided.taskToken,
+            error: SIGN_OFF_ERRORS.rejected,
+            cause: JSON.stringify(outcome),
+          }),
+        );
+      }
+    } catch (error) {
+      // The task timed out a moment ago: the decision is recorded, and the workflow's next step
+      // (reminder, deputy or expiry) finds it decided and carries it on.
+      logger.warn('task token no longer accepted; the workflow will pick the decision up', {
+        approvalId: decided.approvalId,
+        error: (error as Error).name,
+      });
+    }
+  }
+  logger.info('sign-off decided', {
+    approvalId: decided.approvalId,
+    authority: decided.authority,
+    status: decided.status,
+  });
+  return message(decision === 'approve' ? 'APPROVED' : 'REJECTED', language);
+});

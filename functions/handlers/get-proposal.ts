@@ -1,0 +1,19 @@
+/** GET /proposals/{id}: a port authority sees its own only (others answer 404, revealing nothing). */
+import { getProposal, proposalPartition } from '../data/proposals.ts';
+import { requestsForSubject } from '../data/sign-offs.ts';
+import { notFound } from '../lib/errors.ts';
+import { apiHandler, json } from '../lib/http.ts';
+import { proposalView } from '../lib/proposal-view.ts';
+
+export const handler = apiHandler(async (event, caller) => {
+  const proposalId = event.pathParameters?.id ?? '';
+  const proposal = proposalId ? await getProposal(proposalId) : undefined;
+  const seesAll = caller.has('finance') || caller.has('admin');
+  if (!proposal || (!seesAll && proposal.ownerSub !== caller.sub))
+    throw notFound(`No proposal ${proposalId}`);
+  const [requests, partition] = await Promise.all([
+    requestsForSubject('PROPOSAL', proposalId),
+    proposalPartition(proposalId),
+  ]);
+  return json(200, proposalView(proposal, requests, partition));
+});

@@ -1,0 +1,53 @@
+/**
+ * Workflow task: moves a proposal to its next status (only as the fund's rules allow) and tells the
+ * port authority. Idempotent: re-running it for a status already reached changes nothing, and the
+ * email is sent until it is confirmed once (`pendingNotice`).
+ */
+
+import { clearPendingNotice, transitionProposal } from '../data/proposals.ts';
+import { requestsForSubject } from '../data/sign-offs.ts';
+import { isProposalStatus, type ProposalStatus } from '../domain/statuses.ts';
+import { proposalOutcomeEmail } from '../lib/emails.ts';
+import { WorkflowError } from '../lib/errors.ts';
+import { taskHandler } from '../lib/http.ts';
+import { logger } from '../lib/logger.ts';
+import { sendEmail } from '../lib/mail.ts';
+
+export interface RecordOutcomeInput {
+  proposalId: string;
+  status: ProposalStatus;
+  reason?: string;
+}
+
+export const handler = taskHandler(async (input: RecordOutcomeInput) => {
+  if (typeof input.proposalId !== 'string' || !isProposalStatus(input.status)) {
+    throw new WorkflowError('Proposal.InvalidInput', `Invalid outcome input: ${JSON.stringify(input)}`);
+  }
+  const { changed, record } = await transitionProposal(
+    input.proposalId,
+    input.status,
+    new Date().toISOString(),
+    input.reason,
+  );
+  if (record.pendingNotice === input.status) {
+    const rejection =
+      input.status === 'REJECTED'
+        ? (await requestsForSubject('PROPOSAL', input.proposalId)).find((r) => r.status === 'REJECTED')
+        : undefined;
+    await sendEmail(
+      [record.contactEmail],
+      proposalOutcomeEmail({
+        proposalId: record.proposalId,
+        title: record.title,
+        status: input.status,
+        ...(input.reason ? { reason: input.reason } : {}),
+        ...(rejection ? { rejectedBy: rejection.authority } : {}),
+        ...(rejection?.comment ? { comment: rejection.comment } : {}),
+        amounts: { requestedEurCents: record.funding.reduce((sum, line) => sum + line.amountEurCents, 0) },
+      }),
+    );
+    await clearPendingNotice(record.proposalId, input.status);
+  }
+  logger.info('proposal status recorded', { proposalId: record.proposalId, status: record.status, changed });
+  return { proposalId: record.proposalId, status: record.status, changed };
+});

@@ -1,0 +1,161 @@
+/**
+ * POST /proposals (port-authority): validates, stores, starts the approval workflow.
+ * An `Idempotency-Key` makes retries safe: Powertools idempotency returns the first answer, and the
+ * proposal id and execution name derive from the key, so even a retry after a crash creates nothing new.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  IdempotencyValidationError,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { deleteProposalIfStatus, insertProposal } from '../data/proposals.ts';
+import { needsRoadAuthorityAgreement } from '../domain/categories.ts';
+import { MAX_PROPOSAL_BYTES, type ProposalInput, parseProposal } from '../domain/proposal.ts';
+import type { ProposalStatus } from '../domain/statuses.ts';
+import { dynamodb, sfn } from '../lib/clients.ts';
+import { config } from '../lib/config.ts';
+import {
+  badRequest,
+  conflict,
+  HttpError,
+  payloadTooLarge,
+  unprocessable,
+  unsupportedMediaType,
+} from '../lib/errors.ts';
+import { apiHandler, bodyBytes, header, json } from '../lib/http.ts';
+import { logger } from '../lib/logger.ts';
+
+interface Submission {
+  /** Owner and key together: one port authority's key never collides with another's. */
+  idempotencyKey: string;
+  ownerSub: string;
+  input: ProposalInput;
+}
+interface Submitted {
+  proposalId: string;
+  status: ProposalStatus;
+}
+
+const MAX_KEY_LENGTH = 255;
+
+async function submit(submission: Submission): Promise<Submitted> {
+  const proposalId = submission.idempotencyKey ? proposalIdFor(submission.idempotencyKey) : randomUUID();
+  const status: ProposalStatus = needsRoadAuthorityAgreement(submission.input.category)
+    ? 'AWAITING_AGREEMENT'
+    : 'AWAITING_SIGN_OFF';
+  const { record } = await insertProposal(
+    proposalId,
+    submission.input,
+    submission.ownerSub,
+    status,
+    new Date().toISOString(),
+  );
+  try {
+    await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: requireArn(),
+        name: proposalId,
+        input: JSON.stringify({ proposalId, category: record.category }),
+      }),
+    );
+  } catch (error) {
+    // Same name and input while running is the same execution; a finished one means a retry after success.
+    if (!(error instanceof ExecutionAlreadyExists)) {
+      if (!submission.idempotencyKey) await deleteProposalIfStatus(proposalId, status).catch(() => {});
+      throw new HttpError(503, 'The approval workflow could not be started; please retry', [], {
+        cause: error,
+      });
+    }
+  }
+  logger.info('proposal submitted', { proposalId, category: record.category });
+  return { proposalId, status: record.status };
+}
+
+/** A UUID derived from the caller and the key: the same retry always names the same proposal. */
+function proposalIdFor(idempotencyKey: string): string {
+  const hex = createHash('sha256').update(idempotencyKey).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+function requireArn(): string {
+  const arn = config().APPROVAL_STATE_MACHINE_ARN;
+  if (!arn) throw new Error('Invalid configuration: APPROVAL_STATE_MACHINE_ARN is not set');
+  return arn;
+}
+
+let idempotentSubmit: ((submission: Submission) => Promise<Submitted>) | undefined;
+let idempotencyConfig: IdempotencyConfig | undefined;
+
+function submitOnce() {
+  if (!idempotentSubmit) {
+    const tableName = config().IDEMPOTENCY_TABLE_NAME;
+    if (!tableName) throw new Error('Invalid configuration: IDEMPOTENCY_TABLE_NAME is not set');
+    idempotencyConfig = new IdempotencyConfig({
+      eventKeyJmesPath: 'idempotencyKey',
+      payloadValidationJmesPath: 'input',
+      expiresAfterSeconds: 24 * 3600,
+    });
+    idempotentSubmit = makeIdempotent(submit, {
+      persistenceStore: new DynamoDBPersistenceLayer({ tableName, awsSdkV3Client: dynamodb }),
+      config: idempotencyConfig,
+    });
+  }
+  return { run: idempotentSubmit, config: idempotencyConfig as IdempotencyConfig };
+}
+
+export const handler = apiHandler(async (event, caller, context) => {
+  const contentType = header(event, 'content-type') ?? '';
+  if (!/^application\/json\s*(;|$)/i.test(contentType)) {
+    throw unsupportedMediaType('Send the proposal as JSON with Content-Type: application/json');
+  }
+  const bytes = bodyBytes(event);
+  if (bytes.length > MAX_PROPOSAL_BYTES) {
+    throw payloadTooLarge(
+      `A proposal may be at most ${MAX_PROPOSAL_BYTES} bytes; this one is ${bytes.length}`,
+    );
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw badRequest('The body is not valid JSON', [{ path: '(body)', message: (error as Error).message }]);
+  }
+  const parsed = parseProposal(body);
+  if (!parsed.ok) throw badRequest('The proposal is not valid', parsed.errors);
+
+  const key = header(event, 'idempotency-key')?.trim();
+  if (key !== undefined && (key.length === 0 || key.length > MAX_KEY_LENGTH)) {
+    throw badRequest('Invalid Idempotency-Key', [
+      { path: 'Idempotency-Key', message: `must be 1 to ${MAX_KEY_LENGTH} characters` },
+    ]);
+  }
+  const submission: Submission = { idempotencyKey: '', ownerSub: caller.sub, input: parsed.value };
+  let result: Submitted;
+  if (key) {
+    submission.idempotencyKey = `${caller.sub}\n${key}`;
+    const once = submitOnce();
+    once.config.registerLambdaContext(context);
+    try {
+      result = await once.run(submission);
+    } catch (error) {
+      if (error instanceof IdempotencyValidationError) {
+        throw unprocessable('This Idempotency-Key was already used with a different proposal', [
+          { path: 'Idempotency-Key', message: 'reused with a different body' },
+        ]);
+      }
+      if (error instanceof IdempotencyAlreadyInProgressError) {
+        throw conflict('A request with this Idempotency-Key is still being processed; retry shortly');
+      }
+      throw (error as Error & { cause?: unknown }).cause instanceof HttpError
+        ? (error as { cause: Error }).cause
+        : error;
+    }
+  } else {
+    result = await submit(submission);
+  }
+  return json(201, result, { Location: `/proposals/${result.proposalId}` });
+});

@@ -1,0 +1,145 @@
+/**
+ * The HTTP edge shared by the API handlers: middy with structured logging, the caller's role
+ * checked against the route's roles in infra/system.ts, and named errors mapped to JSON
+ * `{message, errors}` with the right status. Anything unexpected becomes a plain 500.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { system } from '../../infra/system.ts';
+import { type Role, rolesFromGroupsClaim } from '../domain/roles.ts';
+import { forbidden, HttpError, unauthorized } from './errors.ts';
+import { logger } from './logger.ts';
+
+export type HttpEvent = APIGatewayProxyEventV2 & {
+  requestContext: APIGatewayProxyEventV2['requestContext'] & {
+    authorizer?: { jwt?: { claims?: Record<string, string | number | boolean | string[]> } };
+  };
+};
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export interface Caller {
+  sub: string;
+  roles: Role[];
+  has(role: Role): boolean;
+}
+
+export function callerOf(event: HttpEvent): Caller {
+  const claims = event.requestContext.authorizer?.jwt?.claims;
+  if (!claims || typeof claims.sub !== 'string') throw unauthorized();
+  const roles = rolesFromGroupsClaim(claims['cognito:groups']);
+  return { sub: claims.sub, roles, has: (role) => roles.includes(role) };
+}
+
+export function rolesForRoute(routeKey: string): readonly Role[] | undefined {
+  return system.routes.find((route) => `${route.method} ${route.path}` === routeKey)?.roles;
+}
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return {
+    statusCode,
+    headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export function header(event: HttpEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
+
+/** The raw body as bytes, whatever API Gateway did with it. */
+export function bodyBytes(event: HttpEvent): Buffer {
+  if (!event.body) return Buffer.alloc(0);
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+}
+
+function jsonErrors(): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    onError: async (request) => {
+      const error = request.error;
+      if (error instanceof HttpError) {
+        if (error.statusCode >= 500) logger.error('request failed', { error });
+        request.response = json(error.statusCode, {
+          message: error.message,
+          ...(error.errors.length > 0 ? { errors: error.errors } : {}),
+        });
+        return;
+      }
+      logger.error('unexpected error', { error: error as Error });
+      request.response = json(500, { message: 'Internal server error' });
+    },
+  };
+}
+
+function requireRoles(): MiddlewareObj<HttpEvent, HttpResult> {
+  return {
+    before: async (request) => {
+      const allowed = rolesForRoute(request.event.routeKey);
+      const caller = callerOf(request.event);
+      if (allowed && !caller.roles.some((role) => allowed.includes(role))) {
+        throw forbidden(`This needs one of the roles: ${allowed.join(', ')}`);
+      }
+    },
+  };
+}
+
+/** A bearer-token API handler: role checked, errors mapped, the caller handed over. */
+export function apiHandler(fn: (event: HttpEvent, caller: Caller, context: Context) => Promise<HttpResult>) {
+  return middy<HttpEvent, HttpResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(jsonErrors())
+    .use(requireRoles())
+    .handler(async (event, context) => fn(event, callerOf(event), context));
+}
+
+/** A public handler (emailed links): the function renders its own errors. */
+export function publicHandler(fn: (event: HttpEvent, context: Context) => Promise<HttpResult>) {
+  return middy<HttpEvent, HttpResult>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (event, context) => {
+      try {
+        return await fn(event, context);
+      } catch (error) {
+        logger.error('unexpected error', { error: error as Error });
+        return { statusCode: 500, headers: { 'Content-Type': 'text/plain' }, body: 'Internal server error' };
+      }
+    });
+}
+
+/** A workflow task handler: logs with context; errors keep their names for Retry and Catch. */
+export function taskHandler<In, Out>(fn: (input: In, context: Context) => Promise<Out>) {
+  return middy<In, Out>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(async (input, context) => fn(input, context));
+}
+
+/** Cursor pagination: DynamoDB's LastEvaluatedKey, opaque to the caller. */
+export function encodeCursor(key: Record<string, unknown> | undefined): string | null {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
+}
+
+/** Accepts only a cursor shaped as the query's own keys (all strings), so a forged one fails as a 400. */
+export function decodeCursor(
+  cursor: string | undefined,
+  keys: readonly string[],
+  path = 'cursor',
+): Record<string, string> | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+      const entries = Object.entries(parsed);
+      const shaped =
+        entries.length === keys.length &&
+        entries.every(([k, v]) => keys.includes(k) && typeof v === 'string');
+      if (shaped) return parsed as Record<string, string>;
+    }
+  } catch {
+    // falls through to the error below
+  }
+  throw new HttpError(400, 'Invalid cursor', [{ path, message: 'is not a cursor this API returned' }]);
+}

@@ -1,0 +1,24 @@
+import { SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { ses } from './clients.ts';
+import { config } from './config.ts';
+import type { Email } from './emails.ts';
+
+/** Sends one email through SES (v2), with both a plain-text and an HTML part. */
+export async function sendEmail(to: string[], email: Email): Promise<string | undefined> {
+  const { MessageId } = await ses.send(
+    new SendEmailCommand({
+      FromEmailAddress: config().EMAIL_FROM,
+      Destination: { ToAddresses: to },
+      Content: {
+        Simple: {
+          Subject: { Data: email.subject, Charset: 'UTF-8' },
+          Body: {
+            Text: { Data: email.text, Charset: 'UTF-8' },
+            Html: { Data: email.html, Charset: 'UTF-8' },
+          },
+        },
+      },
+    }),
+  );
+  return MessageId;
+}
