@@ -237,17 +237,22 @@ export function checkReferences(): string[] {
   const fnNames = new Set(Object.keys(functions));
   const wfNames = new Set(Object.keys(workflows));
   for (const [name, spec] of Object.entries(functions) as [string, FunctionSpec][]) {
-    for (const wf of spec.startsWorkflows ?? []) if (!wfNames.has(wf)) problems.push(`function ${name}: no workflow ${wf}`);
+    for (const wf of spec.startsWorkflows ?? [])
+      if (!wfNames.has(wf)) problems.push(`function ${name}: no workflow ${wf}`);
   }
   for (const route of routes) {
-    if (!fnNames.has(route.function)) problems.push(`route ${route.method} ${route.path}: no function ${route.function}`);
+    if (!fnNames.has(route.function))
+      problems.push(`route ${route.method} ${route.path}: no function ${route.function}`);
   }
   for (const [name, spec] of Object.entries(workflows) as [string, WorkflowSpec][]) {
     for (const [key, sub] of Object.entries(spec.substitutions)) {
-      if ('function' in sub && !fnNames.has(sub.function)) problems.push(`workflow ${name}: ${key}: no function ${sub.function}`);
-      if ('workflow' in sub && !wfNames.has(sub.workflow)) problems.push(`workflow ${name}: ${key}: no workflow ${sub.workflow}`);
+      if ('function' in sub && !fnNames.has(sub.function))
+        problems.push(`workflow ${name}: ${key}: no function ${sub.function}`);
+      if ('workflow' in sub && !wfNames.has(sub.workflow))
+        problems.push(`workflow ${name}: ${key}: no workflow ${sub.workflow}`);
     }
-    for (const child of spec.nested ?? []) if (!wfNames.has(child)) problems.push(`workflow ${name}: no nested ${child}`);
+    for (const child of spec.nested ?? [])
+      if (!wfNames.has(child)) problems.push(`workflow ${name}: no nested ${child}`);
   }
   for (const [name, schedule] of Object.entries(schedules)) {
     if (!wfNames.has(schedule.workflow)) problems.push(`schedule ${name}: no workflow ${schedule.workflow}`);

@@ -14,7 +14,12 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { deleteProposalIfStatus, insertProposal } from '../data/proposals.ts';
 import { needsRoadAuthorityAgreement } from '../domain/categories.ts';
-import { MAX_PROPOSAL_BYTES, type ProposalInput, parseProposal } from '../domain/proposal.ts';
+import {
+  type FundingLine,
+  MAX_PROPOSAL_BYTES,
+  type ProposalInput,
+  parseProposal,
+} from '../domain/proposal.ts';
 import type { ProposalStatus } from '../domain/statuses.ts';
 import { dynamodb, sfn } from '../lib/clients.ts';
 import { config } from '../lib/config.ts';
@@ -59,7 +64,11 @@ async function submit(submission: Submission): Promise<Submitted> {
       new StartExecutionCommand({
         stateMachineArn: requireArn(),
         name: proposalId,
-        input: JSON.stringify({ proposalId, category: record.category }),
+        input: JSON.stringify({
+          proposalId,
+          category: record.category,
+          commitments: commitmentSchedule(record.funding),
+        }),
       }),
     );
   } catch (error) {
@@ -73,6 +82,16 @@ async function submit(submission: Submission): Promise<Submitted> {
   }
   logger.info('proposal submitted', { proposalId, category: record.category });
   return { proposalId, status: record.status };
+}
+
+/** What the approval flow commits, one entry per fund year (investment and running costs together). */
+function commitmentSchedule(funding: FundingLine[]): { fundYear: number; amountEurCents: number }[] {
+  const perYear = new Map<number, number>();
+  for (const line of funding)
+    perYear.set(line.fundYear, (perYear.get(line.fundYear) ?? 0) + line.amountEurCents);
+  return [...perYear.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([fundYear, amountEurCents]) => ({ fundYear, amountEurCents }));
 }
 
 /** A UUID derived from the caller and the key: the same retry always names the same proposal. */

@@ -148,7 +148,7 @@ describe('service integrations', () => {
     expect(child.status).toBe('SUCCEEDED');
     expect(JSON.parse(child.output ?? '')).toEqual({ doubled: 42 });
     expect(doubleCalls).toBe(2);
-    const failed = child.history.find((e) => e.type === 'TaskFailed') as {
+    const failed = child.history.find((e) => e.type === 'TaskFailed') as unknown as {
       taskFailedEventDetails: { error: string; cause: string };
     };
     expect(failed.taskFailedEventDetails.error).toBe('Flaky.Error');

@@ -567,7 +567,7 @@ export class LocalStepFunctions {
           target.service === 'dynamodb' ? 'DynamoDb' : 'SesV2',
         );
       case 'start-execution':
-        return this.startNested(record, run, target.pattern, params);
+        return this.startNested(run, target.pattern, params);
     }
   }
 
@@ -611,7 +611,6 @@ export class LocalStepFunctions {
   }
 
   private async startNested(
-    record: ExecutionRecord,
     run: Run,
     pattern: IntegrationPattern,
     params: Record<string, unknown>,

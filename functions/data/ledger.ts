@@ -1,0 +1,324 @@
+/**
+ * The append-only, hash-chained disbursement ledger. Records live in one partition in sequence
+ * order (`LEDGER` / `SEQ#n`); a head item names the last one. Appending is a conditional put of
+ * record n+1 followed by a conditional move of the head; a crash between the two is repaired by the
+ * next appender, so the chain never forks and never skips.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Category, FundingPurpose } from '../domain/categories.ts';
+import { GENESIS_HASH, type LedgerRecord, paymentReference, sealEntry } from '../domain/ledger.ts';
+import { amount, type ExchangeRate } from '../domain/money.ts';
+import { documents } from '../lib/clients.ts';
+import { WorkflowError } from '../lib/errors.ts';
+import { fundTable, proposalKey } from './keys.ts';
+
+const HEAD_KEY = { pk: 'LEDGER', sk: 'HEAD' };
+const recordKey = (seq: number) => ({ pk: 'LEDGER', sk: `SEQ#${String(seq).padStart(12, '0')}` });
+const claimKey = (proposalId: string, fundYear: number, purpose: FundingPurpose) => ({
+  pk: proposalKey(proposalId).pk,
+  sk: `DISBURSEMENT#FY${fundYear}#${purpose}`,
+});
+
+export interface DisbursementRequest {
+  proposalId: string;
+  title: string;
+  category: Category;
+  purpose: FundingPurpose;
+  fundYear: number;
+  amountEurCents: number;
+  rate: ExchangeRate;
+}
+
+function indexesFor(record: LedgerRecord) {
+  const sortKey = `${record.recordedAt}#${String(record.seq).padStart(12, '0')}`;
+  return {
+    gsi1pk: `DISB#FY#${record.fundYear}`,
+    gsi1sk: sortKey,
+    gsi2pk: `DISB#CAT#${record.category}`,
+    gsi2sk: sortKey,
+    gsi3pk: `DISB#P#${record.proposalId}`,
+    gsi3sk: sortKey,
+  };
+}
+
+export function toLedgerRecord(item: Record<string, unknown>): LedgerRecord {
+  const {
+    pk: _a,
+    sk: _b,
+    type: _t,
+    gsi1pk: _c,
+    gsi1sk: _d,
+    gsi2pk: _e,
+    gsi2sk: _f,
+    gsi3pk: _g,
+    gsi3sk: _h,
+    ...rest
+  } = item;
+  return rest as unknown as LedgerRecord;
+}
+
+export async function getHead(): Promise<{ seq: number; hash: string }> {
+  const { Item } = await documents.send(
+    new GetCommand({ TableName: fundTable(), Key: HEAD_KEY, ConsistentRead: true }),
+  );
+  return { seq: Number(Item?.seq ?? 0), hash: String(Item?.hash ?? GENESIS_HASH) };
+}
+
+async function getRecord(seq: number): Promise<LedgerRecord | undefined> {
+  const { Item } = await documents.send(
+    new GetCommand({ TableName: fundTable(), Key: recordKey(seq), ConsistentRead: true }),
+  );
+  return Item ? toLedgerRecord(Item) : undefined;
+}
+
+/** Moves the head from `from` to `record`; losing the race means someone else already did. */
+async function advanceHead(from: number, record: LedgerRecord): Promise<void> {
+  try {
+    await documents.send(
+      new UpdateCommand({
+        TableName: fundTable(),
+        Key: HEAD_KEY,
+        UpdateExpression: 'SET seq = :seq, #hash = :hash',
+        ConditionExpression: from === 0 ? 'attribute_not_exists(seq)' : 'seq = :from',
+        ExpressionAttributeNames: { '#hash': 'hash' },
+        ExpressionAttributeValues:
+          from === 0
+            ? { ':seq': record.seq, ':hash': record.hash }
+            : { ':seq': record.seq, ':hash': record.hash, ':from': from },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+async function append(
+  entry: Omit<LedgerRecord, 'seq' | 'prevHash' | 'hash' | 'paymentReference'>,
+): Promise<LedgerRecord> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const head = await getHead();
+    const orphan = await getRecord(head.seq + 1);
+    if (orphan) {
+      // A previous appender wrote the record but not the head: finish its work, then go on.
+      await advanceHead(head.seq, orphan);
+      continue;
+    }
+    const seq = head.seq + 1;
+    const record = sealEntry({
+      ...entry,
+      seq,
+      prevHash: head.hash,
+      paymentReference: paymentReference(entry.fundYear, seq),
+    });
+    try {
+      await documents.send(
+        new PutCommand({
+          TableName: fundTable(),
+          Item: { ...recordKey(seq), type: 'LedgerRecord', ...indexesFor(record), ...record },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) continue; // another appender took this seq
+      throw error;
+    }
+    await advanceHead(head.seq, record);
+    return record;
+  }
+  throw new WorkflowError('Ledger.Contention', 'Could not append to the ledger; retry');
+}
+
+/**
+ * Pays one funding line once. A claim item under the proposal guards against paying twice; the
+ * ledger is searched for the disbursement before appending, so a re-run after a crash between the
+ * append and the claim's update finds the record instead of writing a second one.
+ */
+export async function disburseOnce(
+  request: DisbursementRequest,
+  now: string,
+): Promise<{ record: LedgerRecord; created: boolean }> {
+  const disbursementId = `${request.proposalId}/FY${request.fundYear}/${request.purpose}`;
+  const key = claimKey(request.proposalId, request.fundYear, request.purpose);
+  const figures = amount(request.amountEurCents, request.rate);
+  try {
+    await documents.send(
+      new PutCommand({
+        TableName: fundTable(),
+        Item: {
+          ...key,
+          type: 'DisbursementClaim',
+          disbursementId,
+          fundYear: request.fundYear,
+          purpose: request.purpose,
+          amountEurCents: figures.eurCents,
+          amountGbpPence: figures.gbpPence,
+          claimedAt: now,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: fundTable(), Key: key, ConsistentRead: true }),
+    );
+    if (Item?.ledgerSeq !== undefined) {
+      const existing = await getRecord(Number(Item.ledgerSeq));
+      if (existing) return { record: existing, created: false };
+    }
+    if (Item && Number(Item.amountEurCents) !== figures.eurCents) {
+      throw new WorkflowError('Ledger.AmountMismatch', `${disbursementId} was claimed with another amount`);
+    }
+  }
+  const found = await findInLedger(request.proposalId, disbursementId);
+  const record =
+    found ??
+    (await append({
+      disbursementId,
+      proposalId: request.proposalId,
+      title: request.title,
+      category: request.category,
+      purpose: request.purpose,
+      fundYear: request.fundYear,
+      amountEurCents: figures.eurCents,
+      amountGbpPence: figures.gbpPence,
+      rate: request.rate,
+      recordedAt: now,
+    }));
+  await documents.send(
+    new UpdateCommand({
+      TableName: fundTable(),
+      Key: key,
+      UpdateExpression: 'SET ledgerSeq = :seq, paymentReference = :ref, disbursedAt = :at',
+      ExpressionAttributeValues: {
+        ':seq': record.seq,
+        ':ref': record.paymentReference,
+        ':at': record.recordedAt,
+      },
+    }),
+  );
+  return { record, created: !found };
+}
+
+async function findInLedger(proposalId: string, disbursementId: string): Promise<LedgerRecord | undefined> {
+  const { Items = [] } = await documents.send(
+    new QueryCommand({
+      TableName: fundTable(),
+      IndexName: 'gsi3',
+      KeyConditionExpression: 'gsi3pk = :pk',
+      FilterExpression: 'disbursementId = :id',
+      ExpressionAttributeValues: { ':pk': `DISB#P#${proposalId}`, ':id': disbursementId },
+    }),
+  );
+  return Items[0] ? toLedgerRecord(Items[0]) : undefined;
+}
+
+/** Every record in sequence order, page by page (for verification). */
+export async function* allRecords(): AsyncGenerator<LedgerRecord> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(
+      new QueryCommand({
+        TableName: fundTable(),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': 'LEDGER', ':prefix': 'SEQ#' },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) yield toLedgerRecord(item);
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+}
+
+export interface DisbursementFilter {
+  fundYear?: number;
+  category?: Category;
+  proposalId?: string;
+  /** Inclusive ISO bounds on the record time. */
+  from?: string;
+  to?: string;
+}
+
+/** The index that serves a filter best; the other criteria become a filter on that query. */
+export function planQuery(filter: DisbursementFilter) {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const filters: string[] = [];
+  let index: 'gsi1' | 'gsi2' | 'gsi3' | undefined;
+  let keyCondition: string;
+  if (filter.proposalId) {
+    index = 'gsi3';
+    values[':pk'] = `DISB#P#${filter.proposalId}`;
+  } else if (filter.fundYear !== undefined) {
+    index = 'gsi1';
+    values[':pk'] = `DISB#FY#${filter.fundYear}`;
+  } else if (filter.category) {
+    index = 'gsi2';
+    values[':pk'] = `DISB#CAT#${filter.category}`;
+  }
+  if (index) {
+    keyCondition = `${index}pk = :pk`;
+    if (filter.from || filter.to) {
+      keyCondition += ` AND ${index}sk BETWEEN :from AND :to`;
+      values[':from'] = filter.from ?? '';
+      values[':to'] = `${filter.to ?? '9999'}~`;
+    }
+  } else {
+    keyCondition = 'pk = :pk AND begins_with(sk, :prefix)';
+    values[':pk'] = 'LEDGER';
+    values[':prefix'] = 'SEQ#';
+    if (filter.from) {
+      filters.push('recordedAt >= :from');
+      values[':from'] = filter.from;
+    }
+    if (filter.to) {
+      filters.push('recordedAt <= :to');
+      values[':to'] = `${filter.to}~`;
+    }
+  }
+  if (filter.fundYear !== undefined && index !== 'gsi1') {
+    filters.push('fundYear = :fundYear');
+    values[':fundYear'] = filter.fundYear;
+  }
+  if (filter.category && index !== 'gsi2') {
+    filters.push('category = :category');
+    values[':category'] = filter.category;
+  }
+  return {
+    index,
+    keyCondition,
+    filterExpression: filters.length > 0 ? filters.join(' AND ') : undefined,
+    names,
+    values,
+    cursorKeys: index ? ['pk', 'sk', `${index}pk`, `${index}sk`] : ['pk', 'sk'],
+  };
+}
+
+export async function queryDisbursements(
+  filter: DisbursementFilter,
+  limit: number,
+  startKey?: Record<string, string>,
+): Promise<{ items: LedgerRecord[]; lastKey?: Record<string, unknown> }> {
+  const plan = planQuery(filter);
+  const items: LedgerRecord[] = [];
+  let key: Record<string, unknown> | undefined = startKey;
+  do {
+    const page = await documents.send(
+      new QueryCommand({
+        TableName: fundTable(),
+        IndexName: plan.index,
+        KeyConditionExpression: plan.keyCondition,
+        FilterExpression: plan.filterExpression,
+        ExpressionAttributeNames: Object.keys(plan.names).length > 0 ? plan.names : undefined,
+        ExpressionAttributeValues: plan.values,
+        Limit: limit - items.length,
+        ExclusiveStartKey: key,
+      }),
+    );
+    items.push(...(page.Items ?? []).map(toLedgerRecord));
+    key = page.LastEvaluatedKey;
+  } while (key && items.length < limit);
+  return key ? { items, lastKey: key } : { items };
+}

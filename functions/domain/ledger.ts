@@ -1,0 +1,92 @@
+/**
+ * The disbursement ledger's integrity rule: each record's hash covers its own content (in RFC 8785
+ * canonical JSON, so field order can never change a hash) and the previous record's hash. Any edit,
+ * insertion or deletion breaks the chain from that record on.
+ */
+import { createHash } from 'node:crypto';
+import canonicalize from 'canonicalize';
+import type { Category, FundingPurpose } from './categories.ts';
+import type { ExchangeRate } from './money.ts';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export interface LedgerEntry {
+  seq: number;
+  disbursementId: string;
+  proposalId: string;
+  title: string;
+  category: Category;
+  purpose: FundingPurpose;
+  fundYear: number;
+  amountEurCents: number;
+  amountGbpPence: number;
+  rate: ExchangeRate;
+  paymentReference: string;
+  recordedAt: string;
+  prevHash: string;
+}
+
+export interface LedgerRecord extends LedgerEntry {
+  hash: string;
+}
+
+const ENTRY_FIELDS = [
+  'seq',
+  'disbursementId',
+  'proposalId',
+  'title',
+  'category',
+  'purpose',
+  'fundYear',
+  'amountEurCents',
+  'amountGbpPence',
+  'rate',
+  'paymentReference',
+  'recordedAt',
+  'prevHash',
+] as const satisfies readonly (keyof LedgerEntry)[];
+
+export function hashEntry(entry: LedgerEntry): string {
+  const content = Object.fromEntries(ENTRY_FIELDS.map((field) => [field, entry[field]]));
+  return createHash('sha256')
+    .update(canonicalize(content) ?? '')
+    .digest('hex');
+}
+
+export function sealEntry(entry: LedgerEntry): LedgerRecord {
+  return { ...entry, hash: hashEntry(entry) };
+}
+
+export function paymentReference(fundYear: number, seq: number): string {
+  return `JIF-FY${fundYear}-${String(seq).padStart(6, '0')}`;
+}
+
+export interface ChainCheck {
+  ok: boolean;
+  records: number;
+  head: string;
+  problems: { seq: number; problem: string }[];
+}
+
+/** Walks records in sequence order; reports every break, not only the first. */
+export function verifyChain(records: Iterable<LedgerRecord>, headSeq?: number): ChainCheck {
+  const problems: ChainCheck['problems'] = [];
+  let expectedSeq = 1;
+  let previous = GENESIS_HASH;
+  let count = 0;
+  for (const record of records) {
+    count += 1;
+    if (record.seq !== expectedSeq)
+      problems.push({ seq: record.seq, problem: `expected record ${expectedSeq}: a record is missing` });
+    if (record.prevHash !== previous)
+      problems.push({ seq: record.seq, problem: 'does not follow the previous record' });
+    if (hashEntry(record) !== record.hash)
+      problems.push({ seq: record.seq, problem: 'content does not match its hash' });
+    previous = record.hash;
+    expectedSeq = record.seq + 1;
+  }
+  if (headSeq !== undefined && headSeq !== count) {
+    problems.push({ seq: headSeq, problem: `the ledger head says ${headSeq} records, ${count} found` });
+  }
+  return { ok: problems.length === 0, records: count, head: previous, problems };
+}

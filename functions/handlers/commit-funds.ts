@@ -1,0 +1,66 @@
+/**
+ * Workflow task (one iteration of the approval flow's commit Map): commits one fund year of an
+ * approved proposal against that year's envelope. Raises `Funds.EnvelopeFull` when it does not fit,
+ * which the flow catches to release what was committed and mark the proposal FUNDS_UNAVAILABLE.
+ */
+
+import { commitFundYear } from '../data/envelopes.ts';
+import { getProposal } from '../data/proposals.ts';
+import { isFundYear } from '../domain/fund.ts';
+import { amount } from '../domain/money.ts';
+import { config } from '../lib/config.ts';
+import { fundsEmail } from '../lib/emails.ts';
+import { WorkflowError } from '../lib/errors.ts';
+import { taskHandler } from '../lib/http.ts';
+import { logger } from '../lib/logger.ts';
+import { sendEmail } from '../lib/mail.ts';
+
+export interface CommitFundsInput {
+  proposalId: string;
+  fundYear: number;
+  amountEurCents: number;
+}
+
+export const handler = taskHandler(async (input: CommitFundsInput) => {
+  if (
+    typeof input.proposalId !== 'string' ||
+    !isFundYear(input.fundYear) ||
+    !Number.isSafeInteger(input.amountEurCents)
+  ) {
+    throw new WorkflowError('Funds.InvalidInput', `Invalid commit input: ${JSON.stringify(input)}`);
+  }
+  const proposal = await getProposal(input.proposalId);
+  if (!proposal) throw new WorkflowError('Proposal.NotFound', `No proposal ${input.proposalId}`);
+  // The amount must be what the approved schedule says for that year, whatever the caller passed.
+  const scheduled = proposal.funding
+    .filter((line) => line.fundYear === input.fundYear)
+    .reduce((sum, line) => sum + line.amountEurCents, 0);
+  if (scheduled !== input.amountEurCents) {
+    throw new WorkflowError(
+      'Funds.AmountMismatch',
+      `FY${input.fundYear} of ${input.proposalId} is ${scheduled}, not ${input.amountEurCents}`,
+    );
+  }
+  const committed = await commitFundYear(
+    input.proposalId,
+    input.fundYear,
+    input.amountEurCents,
+    new Date().toISOString(),
+  );
+  if (committed) {
+    const figures = amount(input.amountEurCents, proposal.rate);
+    await sendEmail(
+      [config().FINANCE_EMAIL, proposal.contactEmail],
+      fundsEmail({
+        kind: 'COMMITTED',
+        proposalId: proposal.proposalId,
+        title: proposal.title,
+        fundYear: input.fundYear,
+        eurCents: figures.eurCents,
+        gbpPence: figures.gbpPence,
+      }),
+    );
+  }
+  logger.info('fund year committed', { ...input, firstTime: committed });
+  return { fundYear: input.fundYear, amountEurCents: input.amountEurCents, committed: true };
+});

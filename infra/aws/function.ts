@@ -1,0 +1,162 @@
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as ses from 'aws-cdk-lib/aws-ses';
+import { Construct } from 'constructs';
+import { type FunctionSpec, type TableAccess, type WorkflowName, workflowArnEnv } from '../system.ts';
+import { acknowledge } from './nag.ts';
+import type { SystemTable } from './table.ts';
+import type { SystemWorkflow } from './workflow.ts';
+
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+export const DEFAULT_MEMORY_MB = 512;
+
+/** Lets esbuild's ESM output load the CommonJS dependencies that call `require`. */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/** Stands in for a handler when the stack is built without bundling (tests, offline checks). */
+const STUB_CODE =
+  "exports.handler = async () => { throw new Error('This function was synthesized without bundling'); };";
+
+export interface SystemFunctionProps {
+  /** The function's name in the system description (`submitProposal`, ...). */
+  name: string;
+  spec: FunctionSpec;
+  /** Absolute path of the repository root; `spec.entry` is relative to it. */
+  rootDir: string;
+  /** Bundle `spec.entry` with esbuild (default). `false` deploys a stub, for tests. */
+  bundling: boolean;
+  /** Environment every function gets (service name, configuration). */
+  environment: Record<string, string>;
+  logRetention: logs.RetentionDays;
+  logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * A Lambda function with the system's defaults: Node.js 22 on ARM64, active tracing, its own log
+ * group with a retention, its own role holding only what the bind methods grant. Each bind method
+ * sets the environment variable the handler reads and grants the matching permission in one call,
+ * so a function cannot learn about a resource it may not use, nor be allowed one it does not know.
+ */
+export class SystemFunction extends Construct {
+  readonly name: string;
+  readonly spec: FunctionSpec;
+  readonly fn: lambda.Function;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: SystemFunctionProps) {
+    super(scope, id);
+    this.name = props.name;
+    this.spec = props.spec;
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention,
+      ...(props.logRemovalPolicy ? { removalPolicy: props.logRemovalPolicy } : {}),
+    });
+    // An own role instead of the default one with the AWSLambdaBasicExecutionRole managed policy,
+    // which would allow writing to every log group of the account.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${props.name} function`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    const common = {
+      description: props.spec.description.slice(0, 256),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      role: this.role,
+      memorySize: props.spec.memoryMb ?? DEFAULT_MEMORY_MB,
+      timeout: Duration.seconds(props.spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+    } satisfies Partial<lambda.FunctionProps>;
+
+    this.fn = props.bundling
+      ? new NodejsFunction(this, 'Function', {
+          ...common,
+          entry: `${props.rootDir}/${props.spec.entry}`,
+          handler: 'handler',
+          projectRoot: props.rootDir,
+          depsLockFilePath: `${props.rootDir}/package-lock.json`,
+          bundling: {
+            format: OutputFormat.ESM,
+            target: 'node22',
+            mainFields: ['module', 'main'],
+            minify: true,
+            sourceMap: true,
+            sourcesContent: false,
+            // Bundle the AWS SDK too: the versions the tests ran against, not the runtime's.
+            externalModules: [],
+            banner: ESM_REQUIRE_BANNER,
+          },
+        })
+      : new lambda.Function(this, 'Function', {
+          ...common,
+          code: lambda.Code.fromInline(STUB_CODE),
+          handler: 'index.handler',
+        });
+
+    acknowledge(
+      this,
+      'AwsSolutions-L1',
+      'Node.js 22 on purpose: the project pins Node 22 (package.json engines, the local mode and the tests run on it), so AWS runs what was tested.',
+    );
+    acknowledge(
+      this.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.',
+    );
+  }
+
+  private setEnv(name: string, value: string): void {
+    this.fn.addEnvironment(name, value);
+  }
+
+  /** `<TABLE>_TABLE_NAME` (from the table's description) and read or read/write item access. */
+  bindTable(table: SystemTable, access: TableAccess): void {
+    this.setEnv(table.spec.env, table.tableName);
+    table.grantAccess(this.role, access);
+  }
+
+  /** `<WORKFLOW>_STATE_MACHINE_ARN` and states:StartExecution on that state machine only. */
+  bindWorkflowStart(workflow: SystemWorkflow): void {
+    this.setEnv(workflowArnEnv(workflow.name as WorkflowName), workflow.stateMachine.stateMachineArn);
+    workflow.stateMachine.grantStartExecution(this.role);
+  }
+
+  /** states:SendTaskSuccess/Failure/Heartbeat, for functions that complete callback tasks. */
+  bindTaskCompletion(): void {
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+        resources: ['*'],
+      }),
+    );
+    acknowledge(
+      this.role,
+      'AwsSolutions-IAM5[Resource::*]',
+      'states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat support no resource-level permissions: a task token is the credential, and this function only ever holds tokens of sign-off tasks.',
+    );
+  }
+
+  /** ses:SendEmail and ses:SendRawEmail from the sending identity only. */
+  bindEmail(identity: ses.IEmailIdentity): void {
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [identity.emailIdentityArn],
+      }),
+    );
+  }
+
+  /** `PUBLIC_BASE_URL`: where links in emails point. */
+  bindPublicUrl(url: string): void {
+    this.setEnv('PUBLIC_BASE_URL', url);
+  }
+}

@@ -1,0 +1,659 @@
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROLES } from '../../functions/domain/roles.ts';
+import { CONFIG_KEYS } from '../../functions/lib/config.ts';
+import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../../infra/aws/function.ts';
+import { JifStack, type JifStackProps, type SystemDescription } from '../../infra/aws/stack.ts';
+import { aslPlaceholders, UNUSED_SUBSTITUTION_WARNING } from '../../infra/aws/workflow.ts';
+import {
+  type FunctionSpec,
+  functionNames,
+  functionSpec,
+  system,
+  tableNames,
+  tableSpec,
+  type WorkflowName,
+  workflowArnEnv,
+  workflowNames,
+  workflowSpec,
+} from '../../infra/system.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const FIXTURES = new URL('./fixtures/', import.meta.url).pathname;
+
+/** The real ASL files where they exist, fixtures standing in for the others. */
+function workflowFiles(description: SystemDescription): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(description.workflows)) {
+    if (!existsSync(join(ROOT, spec.file))) files[name] = join(FIXTURES, basename(spec.file));
+  }
+  return files;
+}
+
+const PROPS: Omit<JifStackProps, 'workflowFiles'> = {
+  env: { account: '123456789012', region: 'eu-west-3' },
+  fundStartDate: '2026-01-01',
+  emailDomain: 'fund.example',
+  emailFrom: 'jif@fund.example',
+  approvers: {
+    UK: { primary: 'approver@homeoffice.example', deputy: 'deputy@homeoffice.example' },
+    FR: { primary: 'approbateur@interieur.example', deputy: 'suppleant@interieur.example' },
+    ROAD: { primary: 'routes@dir-nord.example', deputy: 'routes-deputy@dir-nord.example' },
+  },
+  financeEmail: 'finance@fund.example',
+  signOffResponseTimeoutSeconds: 3600,
+  bundling: false,
+};
+
+function build(overrides: Partial<JifStackProps> = {}): { app: App; stack: JifStack; template: Template } {
+  const app = new App();
+  const description = overrides.system ?? system;
+  const stack = new JifStack(app, 'Jif', {
+    ...PROPS,
+    ...overrides,
+    workflowFiles: { ...workflowFiles(description), ...overrides.workflowFiles },
+  });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string | string[] };
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+
+const logicalId = (construct: IConstruct): string => {
+  const stack = Stack.of(construct);
+  const child = construct.node.defaultChild ?? construct;
+  return stack.resolve(stack.getLogicalId(child as never)) as string;
+};
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+/** Logical IDs a value refers to through Ref, Fn::GetAtt, Fn::Sub or DependsOn. */
+function references(value: unknown, into = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const item of value) references(item, into);
+  else if (value && typeof value === 'object') {
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'Ref' && typeof inner === 'string') into.add(inner);
+      else if (key === 'Fn::GetAtt')
+        into.add(Array.isArray(inner) ? String(inner[0]) : (String(inner).split('.')[0] ?? ''));
+      else if (key === 'Fn::Sub') {
+        const text = Array.isArray(inner) ? String(inner[0]) : String(inner);
+        for (const match of text.matchAll(/\$\{([^}.!]+)/g)) into.add(match[1] ?? '');
+        if (Array.isArray(inner)) references(inner[1], into);
+      } else references(inner, into);
+    }
+  }
+  return into;
+}
+
+/** A resource cycle CloudFormation would refuse ("Circular dependency between resources"), if any. */
+function findCycle(resources: Record<string, Resource>): string[] | undefined {
+  const edges = new Map<string, string[]>();
+  for (const [id, resource] of Object.entries(resources)) {
+    const targets = references(resource.Properties);
+    for (const dependency of asArray(resource.DependsOn ?? [])) targets.add(dependency);
+    edges.set(
+      id,
+      [...targets].filter((target) => target in resources),
+    );
+  }
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (id: string, path: string[]): string[] | undefined => {
+    if (state.get(id) === 'done') return undefined;
+    if (state.get(id) === 'visiting') return [...path, id];
+    state.set(id, 'visiting');
+    for (const next of edges.get(id) ?? []) {
+      const cycle = visit(next, [...path, id]);
+      if (cycle) return cycle;
+    }
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const id of edges.keys()) {
+    const cycle = visit(id, []);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
+describe('the AWS stack built from infra/system.ts', () => {
+  let stack: JifStack;
+  let template: Template;
+  let resources: Record<string, Resource>;
+
+  beforeAll(() => {
+    ({ stack, template } = build());
+    resources = template.toJSON().Resources as Record<string, Resource>;
+  }, 60_000);
+
+  const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+  const resource = (construct: IConstruct): Resource => {
+    const found = resources[logicalId(construct)];
+    if (!found) throw new Error(`no resource for ${construct.node.path}`);
+    return found;
+  };
+  /** Every statement of the policies attached to a role. */
+  const statementsOfRole = (roleConstruct: IConstruct): Statement[] => {
+    const roleId = logicalId(roleConstruct);
+    return ofType('AWS::IAM::Policy')
+      .filter(([, policy]) =>
+        (policy.Properties.Roles as unknown[]).some((role) => references(role).has(roleId)),
+      )
+      .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+  };
+  const statementsOf = (name: string): Statement[] => {
+    const fn = stack.functions.get(name);
+    if (!fn) throw new Error(`no function ${name}`);
+    return statementsOfRole(fn.role);
+  };
+  const actionsOf = (statements: Statement[]) => statements.flatMap((statement) => asArray(statement.Action));
+
+  describe('tables', () => {
+    it('creates one table per description entry', () => {
+      template.resourceCountIs('AWS::DynamoDB::Table', tableNames.length);
+    });
+
+    it.each(tableNames)('%s has exactly the described keys and indexes', (name) => {
+      const spec = tableSpec(name);
+      const table = stack.tables.get(name);
+      expect(table).toBeDefined();
+      const { Properties: props } = resource(table?.table as IConstruct);
+      const keySchema = (partitionKey: string, sortKey?: string) => [
+        { AttributeName: partitionKey, KeyType: 'HASH' },
+        ...(sortKey ? [{ AttributeName: sortKey, KeyType: 'RANGE' }] : []),
+      ];
+      expect(props.KeySchema).toEqual(keySchema(spec.partitionKey, spec.sortKey));
+      const indexes = (props.GlobalSecondaryIndexes ?? []) as unknown[];
+      expect(indexes).toEqual(
+        spec.indexes.map((index) => ({
+          IndexName: index.name,
+          KeySchema: keySchema(index.partitionKey, index.sortKey),
+          Projection: { ProjectionType: 'ALL' },
+        })),
+      );
+      const attributes = props.AttributeDefinitions as { AttributeName: string; AttributeType: string }[];
+      expect(attributes.every((attribute) => attribute.AttributeType === 'S')).toBe(true);
+      const keyNames = [spec, ...spec.indexes].flatMap((key) => [key.partitionKey, key.sortKey ?? []].flat());
+      expect(attributes.map((attribute) => attribute.AttributeName).sort()).toEqual(
+        [...new Set(keyNames)].sort(),
+      );
+      expect(props.BillingMode).toBe('PAY_PER_REQUEST');
+      expect(props.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(props.SSESpecification).toEqual({ SSEEnabled: true });
+      expect(props.TimeToLiveSpecification).toEqual(
+        spec.timeToLiveAttribute ? { AttributeName: spec.timeToLiveAttribute, Enabled: true } : undefined,
+      );
+    });
+
+    it('keeps the Fund table when the stack is deleted or the table replaced', () => {
+      const fund = resources[logicalId(stack.tables.get('Fund')?.table as IConstruct)] as Record<
+        string,
+        unknown
+      >;
+      expect(fund.DeletionPolicy).toBe('Retain');
+      expect(fund.UpdateReplacePolicy).toBe('Retain');
+    });
+  });
+
+  describe('functions', () => {
+    it('creates one Lambda function per description entry', () => {
+      template.resourceCountIs('AWS::Lambda::Function', functionNames.length);
+    });
+
+    it.each(functionNames)('%s has the Lambda defaults and the environment it needs', (name) => {
+      const spec: FunctionSpec = functionSpec(name);
+      const fn = stack.functions.get(name);
+      expect(fn).toBeDefined();
+      const { Properties: props } = resource(fn?.fn as IConstruct);
+      expect(props.Runtime).toBe('nodejs22.x');
+      expect(props.Architectures).toEqual(['arm64']);
+      expect(props.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(props.LoggingConfig).toEqual({ LogGroup: { Ref: logicalId(fn?.logGroup as IConstruct) } });
+      expect(props.Timeout).toBe(spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
+      expect(props.MemorySize).toBe(spec.memoryMb ?? DEFAULT_MEMORY_MB);
+
+      const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env.POWERTOOLS_SERVICE_NAME).toBe('jif');
+      expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+      expect(env.FUND_START_DATE).toBe(PROPS.fundStartDate);
+      expect(env.EMAIL_FROM).toBe(PROPS.emailFrom);
+      expect(env.UK_APPROVER_EMAIL).toBe(PROPS.approvers.UK.primary);
+
+      const expected = new Set<string>(['POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS']);
+      const conditional = new Set<string>(['PUBLIC_BASE_URL']);
+      for (const table of tableNames) {
+        const envName = tableSpec(table).env;
+        conditional.add(envName);
+        if (spec.tables[table]) {
+          expected.add(envName);
+          expect(env[envName]).toEqual({ Ref: logicalId(stack.tables.get(table)?.table as IConstruct) });
+        }
+      }
+      for (const workflow of workflowNames) {
+        const envName = workflowArnEnv(workflow);
+        conditional.add(envName);
+        if (spec.startsWorkflows?.includes(workflow)) {
+          expected.add(envName);
+          expect(env[envName]).toEqual({
+            Ref: logicalId(stack.workflows.get(workflow)?.stateMachine as IConstruct),
+          });
+        }
+      }
+      if (spec.needsPublicUrl) {
+        expected.add('PUBLIC_BASE_URL');
+        expect(env.PUBLIC_BASE_URL).toEqual({
+          'Fn::GetAtt': [logicalId(stack.api.httpApi), 'ApiEndpoint'],
+        });
+      }
+      // Every setting of functions/lib/config.ts that does not depend on the function is set.
+      for (const key of CONFIG_KEYS) if (!conditional.has(key)) expected.add(key);
+      expect(Object.keys(env).sort()).toEqual([...expected].sort());
+    });
+  });
+
+  describe('least privilege', () => {
+    const readOnly = functionNames.filter((name) =>
+      Object.values(functionSpec(name).tables).every((access) => access === 'read'),
+    );
+    const writeActions = [
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchWriteItem',
+    ];
+
+    it('has read-only functions to check', () => {
+      expect(readOnly).toContain('getProposal');
+    });
+
+    it.each(readOnly)('%s cannot write to any table', (name) => {
+      const actions = actionsOf(statementsOf(name));
+      expect(actions).toContain('dynamodb:GetItem');
+      for (const action of writeActions) expect(actions).not.toContain(action);
+    });
+
+    it.each(functionNames)('%s reaches only the tables, workflows and identities it lists', (name) => {
+      const spec: FunctionSpec = functionSpec(name);
+      const statements = statementsOf(name);
+      const actions = actionsOf(statements);
+      expect(actions.filter((action) => action.includes('*'))).toEqual([]);
+
+      const tableIds = tableNames.map((table) => logicalId(stack.tables.get(table)?.table as IConstruct));
+      const reachedTables = new Set(
+        statements
+          .filter((statement) => asArray(statement.Action).some((action) => action.startsWith('dynamodb:')))
+          .flatMap((statement) => [...references(statement.Resource)]),
+      );
+      const listed = Object.keys(spec.tables).map((table) =>
+        logicalId(stack.tables.get(table)?.table as IConstruct),
+      );
+      expect([...reachedTables].filter((id) => tableIds.includes(id)).sort()).toEqual(listed.sort());
+      expect([...reachedTables].every((id) => tableIds.includes(id))).toBe(true);
+      for (const [table, access] of Object.entries(spec.tables)) {
+        const id = logicalId(stack.tables.get(table)?.table as IConstruct);
+        const canWrite = statements.some(
+          (statement) =>
+            asArray(statement.Action).includes('dynamodb:PutItem') && references(statement.Resource).has(id),
+        );
+        expect(canWrite).toBe(access === 'readWrite');
+      }
+
+      const ses = statements.filter((statement) =>
+        asArray(statement.Action).some((a) => a.startsWith('ses:')),
+      );
+      if (spec.sendsEmail) {
+        expect(ses).toHaveLength(1);
+        expect(asArray(ses[0]?.Action).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
+        expect(references(ses[0]?.Resource)).toEqual(
+          new Set(['AWS::Partition', logicalId(stack.emailIdentity)]),
+        );
+      } else {
+        expect(ses).toEqual([]);
+      }
+
+      const taskActions = actions.filter((action) => action.startsWith('states:SendTask'));
+      expect(taskActions.sort()).toEqual(
+        spec.completesTasks
+          ? ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess']
+          : [],
+      );
+      const starts = statements.filter((statement) =>
+        asArray(statement.Action).includes('states:StartExecution'),
+      );
+      expect(starts.map((statement) => statement.Resource)).toEqual(
+        (spec.startsWorkflows ?? []).map((workflow) => ({
+          Ref: logicalId(stack.workflows.get(workflow)?.stateMachine as IConstruct),
+        })),
+      );
+      const other = actions.filter(
+        (action) =>
+          !/^(dynamodb|ses|logs|xray):/.test(action) &&
+          !action.startsWith('states:SendTask') &&
+          action !== 'states:StartExecution',
+      );
+      expect(other).toEqual([]);
+    });
+  });
+
+  describe('HTTP API', () => {
+    it('has one route per description entry', () => {
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', system.routes.length);
+    });
+
+    it.each(system.routes.map((route) => [`${route.method} ${route.path}`, route] as const))(
+      '%s exists with its auth type and function',
+      (routeKey, route) => {
+        const found = ofType('AWS::ApiGatewayV2::Route').filter(
+          ([, r]) => r.Properties.RouteKey === routeKey,
+        );
+        expect(found).toHaveLength(1);
+        const props = found[0]?.[1].Properties ?? {};
+        if (route.auth === 'jwt') {
+          expect(props.AuthorizationType).toBe('JWT');
+          const [authorizerId] = ofType('AWS::ApiGatewayV2::Authorizer').map(([id]) => id);
+          expect(props.AuthorizerId).toEqual({ Ref: authorizerId });
+        } else {
+          expect(props.AuthorizationType).toBe('NONE');
+          expect(props.AuthorizerId).toBeUndefined();
+        }
+        const integrationId = [...references(props.Target)].find(
+          (id) => resources[id]?.Type === 'AWS::ApiGatewayV2::Integration',
+        );
+        const integration = resources[integrationId ?? ''];
+        expect(integration?.Properties.IntegrationUri).toEqual({
+          'Fn::GetAtt': [logicalId(stack.functions.get(route.function)?.fn as IConstruct), 'Arn'],
+        });
+      },
+    );
+
+    it('authorizes JWTs of the user pool for its app client', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+        AuthorizerType: 'JWT',
+        IdentitySource: ['$request.header.Authorization'],
+        JwtConfiguration: {
+          Audience: [{ Ref: logicalId(stack.api.userPoolClient) }],
+          Issuer: Match.objectLike({
+            'Fn::Join': ['', Match.arrayWith([{ Ref: logicalId(stack.api.userPool) }])],
+          }),
+        },
+      });
+    });
+
+    it('has a $default stage with access logs and throttling', () => {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: '$default',
+        AutoDeploy: true,
+        AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+        DefaultRouteSettings: {
+          ThrottlingRateLimit: Match.anyValue(),
+          ThrottlingBurstLimit: Match.anyValue(),
+        },
+      });
+    });
+
+    it('has a user pool with the roles as groups and no self sign-up', () => {
+      template.hasResourceProperties('AWS::Cognito::UserPool', {
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        Policies: { PasswordPolicy: Match.objectLike({ RequireSymbols: true, RequireUppercase: true }) },
+      });
+      const groups = ofType('AWS::Cognito::UserPoolGroup').map(([, group]) => group.Properties.GroupName);
+      expect(groups.sort()).toEqual([...ROLES].sort());
+    });
+
+    it('outputs the API URL, the user pool and its client', () => {
+      template.hasOutput('ApiUrl', {
+        Value: { 'Fn::GetAtt': [logicalId(stack.api.httpApi), 'ApiEndpoint'] },
+      });
+      template.hasOutput('UserPoolId', { Value: { Ref: logicalId(stack.api.userPool) } });
+      template.hasOutput('UserPoolClientId', { Value: { Ref: logicalId(stack.api.userPoolClient) } });
+    });
+  });
+
+  describe('workflows', () => {
+    it('creates one standard state machine per description entry', () => {
+      template.resourceCountIs('AWS::StepFunctions::StateMachine', workflowNames.length);
+    });
+
+    it.each(workflowNames)(
+      '%s has every placeholder substituted with the right resource',
+      (name: WorkflowName) => {
+        const spec = workflowSpec(name);
+        const workflow = stack.workflows.get(name);
+        const { Properties: props } = resource(workflow?.stateMachine as IConstruct);
+        expect(props.StateMachineType).toBe('STANDARD');
+        expect(props.TracingConfiguration).toEqual({ Enabled: true });
+        expect(props.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
+
+        const definition = props.DefinitionString as string;
+        expect(typeof definition).toBe('string');
+        const substitutions = props.DefinitionSubstitutions as Record<string, unknown>;
+        const left = aslPlaceholders(definition).filter((placeholder) => !(placeholder in substitutions));
+        expect(left).toEqual([]);
+        expect(Object.keys(substitutions).sort()).toEqual(aslPlaceholders(definition).sort());
+
+        const invoked: string[] = [];
+        for (const [key, substitution] of Object.entries(spec.substitutions)) {
+          if (!(key in substitutions)) continue;
+          if ('function' in substitution) {
+            const id = logicalId(stack.functions.get(substitution.function)?.fn as IConstruct);
+            invoked.push(id);
+            expect(substitutions[key]).toEqual({ 'Fn::GetAtt': [id, 'Arn'] });
+          } else if ('workflow' in substitution) {
+            const id = logicalId(stack.workflows.get(substitution.workflow)?.stateMachine as IConstruct);
+            expect(substitutions[key]).toEqual({ Ref: id });
+          } else if ('table' in substitution) {
+            expect(substitutions[key]).toEqual({
+              Ref: logicalId(stack.tables.get(substitution.table)?.table as IConstruct),
+            });
+          } else {
+            expect(typeof substitutions[key]).toBe('string');
+          }
+        }
+
+        const statements = statementsOfRole(workflow?.stateMachine.role as IConstruct);
+        const invoke = statements.filter((statement) =>
+          asArray(statement.Action).includes('lambda:InvokeFunction'),
+        );
+        const invokable = invoke.flatMap((statement) => asArray(statement.Resource));
+        expect(invokable).toEqual([...new Set(invoked)].map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] })));
+
+        const started = statements
+          .filter((statement) => asArray(statement.Action).includes('states:StartExecution'))
+          .map((statement) => statement.Resource);
+        expect(started).toEqual(
+          (spec.nested ?? []).map((child) => ({
+            Ref: logicalId(stack.workflows.get(child)?.stateMachine as IConstruct),
+          })),
+        );
+        const events = statements.filter((statement) => asArray(statement.Action).includes('events:PutRule'));
+        expect(events).toHaveLength(spec.nested?.length ? 1 : 0);
+      },
+    );
+  });
+
+  it('uses in each workflow definition every substitution infra/system.ts lists for it', () => {
+    const unused = Annotations.fromStack(stack)
+      .findWarning('*', Match.stringLikeRegexp(UNUSED_SUBSTITUTION_WARNING))
+      .map((warning) => String(warning.entry.data));
+    expect(unused).toEqual([]);
+  });
+
+  it('has no circular dependency between resources', () => {
+    expect(findCycle(resources)).toBeUndefined();
+  });
+
+  it('passes the cdk-nag AwsSolutions checks, every exception acknowledged with a reason', () => {
+    const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stack);
+    const findings = report.violations.map(
+      (violation) =>
+        `${violation.severity} ${violation.ruleName} at ${violation.violatingResources.map((r) => r.constructPath).join(', ')}`,
+    );
+    expect(findings).toEqual([]);
+    // cdk-nag 3 reports through CDK's policy validation, not annotations; none of either kind.
+    const annotations = Annotations.fromStack(stack);
+    expect(annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+    expect(annotations.findError('*', Match.anyValue())).toEqual([]);
+    const warnings = annotations
+      .findWarning('*', Match.anyValue())
+      .filter((warning) => !String(warning.entry.data).includes(UNUSED_SUBSTITUTION_WARNING));
+    expect(warnings).toEqual([]);
+  });
+});
+
+describe('a system description with a new function, route, workflow and schedule', () => {
+  const description: SystemDescription = {
+    name: 'jif',
+    tables: system.tables,
+    functions: {
+      hello: {
+        entry: 'test/infra/fixtures/handler.ts',
+        description: 'GET /hello: a function behind a public route that needs the public URL',
+        tables: { Fund: 'read' },
+        needsPublicUrl: true,
+        memoryMb: 256,
+        timeoutSeconds: 3,
+      },
+    },
+    workflows: {
+      hello: {
+        file: 'test/infra/fixtures/hello.asl.json',
+        description: 'Says hello',
+        substitutions: {
+          HelloFunctionArn: { function: 'hello' },
+          FundTableName: { table: 'Fund' },
+          TimeoutSeconds: { config: 'SIGN_OFF_RESPONSE_TIMEOUT_SECONDS' },
+        },
+      },
+    } as never,
+    routes: [{ method: 'GET', path: '/hello', function: 'hello' as never, auth: 'public' }],
+    schedules: {
+      monthly: {
+        description: 'Says hello every month',
+        expression: 'cron(0 6 1 * ? *)',
+        workflow: 'hello' as never,
+        input: { greeting: 'hello' },
+      },
+    },
+  };
+  let app: App;
+  let stack: JifStack;
+  let template: Template;
+
+  beforeAll(() => {
+    ({ app, stack, template } = build({ system: description, bundling: true }));
+  }, 60_000);
+
+  it('bundles the function with esbuild into a loadable ES module', async () => {
+    const fn = stack.functions.get('hello');
+    const { Properties: props } = template.toJSON().Resources[logicalId(fn?.fn as IConstruct)] as Resource;
+    expect(props).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      MemorySize: 256,
+      Timeout: 3,
+    });
+    const key = (props.Code as { S3Key: string }).S3Key;
+    const bundle = join(app.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
+    expect(existsSync(bundle)).toBe(true);
+    const module = (await import(pathToFileURL(bundle).href)) as { handler: () => Promise<{ body: string }> };
+    expect(JSON.parse((await module.handler()).body)).toEqual({ roles: [...ROLES] });
+  }, 30_000);
+
+  it('gives a routed function the public URL without a circular dependency', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          PUBLIC_BASE_URL: { 'Fn::GetAtt': [logicalId(stack.api.httpApi), 'ApiEndpoint'] },
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'GET /hello',
+      AuthorizationType: 'NONE',
+    });
+    expect(findCycle(template.toJSON().Resources)).toBeUndefined();
+  });
+
+  it('substitutes configuration and tables into the workflow and lets it use the table', () => {
+    const workflow = stack.workflows.get('hello');
+    const { Properties: props } = template.toJSON().Resources[
+      logicalId(workflow?.stateMachine as IConstruct)
+    ] as Resource;
+    expect(props.DefinitionSubstitutions).toEqual({
+      HelloFunctionArn: { 'Fn::GetAtt': [logicalId(stack.functions.get('hello')?.fn as IConstruct), 'Arn'] },
+      FundTableName: { Ref: logicalId(stack.tables.get('Fund')?.table as IConstruct) },
+      TimeoutSeconds: String(PROPS.signOffResponseTimeoutSeconds),
+    });
+  });
+
+  it('schedules the workflow with a role that may start only that workflow', () => {
+    const stateMachineId = logicalId(stack.workflows.get('hello')?.stateMachine as IConstruct);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 6 1 * ? *)',
+      Target: {
+        Arn: { Ref: stateMachineId },
+        Input: JSON.stringify({ greeting: 'hello' }),
+        RoleArn: Match.anyValue(),
+      },
+    });
+    const roleId = [
+      ...references(template.findResources('AWS::Scheduler::Schedule') as Record<string, Resource>),
+    ].find((id) => id.includes('MonthlyScheduleRole'));
+    expect(roleId).toBeDefined();
+    const policies = Object.values(
+      template.findResources('AWS::IAM::Policy') as Record<string, Resource>,
+    ).filter((policy) => references(policy.Properties.Roles).has(roleId ?? ''));
+    const statements = policies.flatMap(
+      (policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+    );
+    expect(statements).toEqual([
+      { Action: 'states:StartExecution', Effect: 'Allow', Resource: { Ref: stateMachineId } },
+    ]);
+  });
+
+  it('passes the cdk-nag AwsSolutions checks too', () => {
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    expect(report.violations.map((violation) => violation.ruleName)).toEqual([]);
+  });
+});
+
+describe('props', () => {
+  it('publicBaseUrl overrides the API endpoint in the links of emails', () => {
+    const { stack, template } = build({ publicBaseUrl: 'https://jif.fund.example/' });
+    const requestSignOff = stack.functions.get('requestSignOff');
+    const { Properties: props } = template.toJSON().Resources[
+      logicalId(requestSignOff?.fn as IConstruct)
+    ] as Resource;
+    expect((props.Environment as { Variables: Record<string, unknown> }).Variables.PUBLIC_BASE_URL).toBe(
+      'https://jif.fund.example',
+    );
+    template.hasOutput('PublicBaseUrl', { Value: 'https://jif.fund.example' });
+  });
+});
+
+describe('mistakes the builder refuses', () => {
+  it('a function starting a workflow that invokes it (a circular dependency)', () => {
+    const loop: SystemDescription = {
+      ...system,
+      functions: {
+        ...system.functions,
+        requestSignOff: { ...system.functions.requestSignOff, startsWorkflows: ['approval'] },
+      },
+    };
+    expect(() => build({ system: loop })).toThrow(/requestSignOff starts workflow approval.*circular/);
+  });
+
+  it('a workflow definition with a placeholder the description does not substitute', () => {
+    expect(() => build({ workflowFiles: { signOff: join(FIXTURES, 'approval.asl.json') } })).toThrow(
+      /Workflow signOff: .* uses \$\{SignOffStateMachineArn\}/,
+    );
+  });
+
+  it('an email sender outside the SES domain', () => {
+    expect(() => build({ emailFrom: 'jif@elsewhere.example' })).toThrow(/not an address of the SES domain/);
+  });
+});
