@@ -1,0 +1,69 @@
+/** The stack starts on a free port, reports healthy, and a proposal goes from intake to FUNDED. */
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
+
+let cloud: TestCloud;
+beforeAll(async () => {
+  cloud = await startTestCloud();
+});
+afterAll(async () => {
+  await cloud.close();
+});
+
+describe('the local stack', () => {
+  it('answers /local/health with the endpoints of every part', async () => {
+    const response = await fetch(`${cloud.baseUrl}/local/health`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { ok: boolean; endpoints: Record<string, string> };
+    expect(body.ok).toBe(true);
+    expect(Object.keys(body.endpoints).sort()).toEqual(['dynamodb', 'ses', 'stepfunctions']);
+    // Any AWS client works against them, with any credentials.
+    const dynamo = new DynamoDBClient({
+      endpoint: body.endpoints.dynamodb,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'any', secretAccessKey: 'any' },
+    });
+    const tables = await dynamo.send(new ListTablesCommand({}));
+    expect(tables.TableNames).toEqual(expect.arrayContaining(['jif-Fund', 'jif-Idempotency']));
+    dynamo.destroy();
+  });
+
+  it('hands out a dev token per role', async () => {
+    const tokens = (await (await fetch(`${cloud.baseUrl}/local/tokens`)).json()) as Record<string, string>;
+    expect(Object.keys(tokens).sort()).toEqual(['admin', 'finance', 'port-authority']);
+  });
+
+  it('takes a proposal through both sign-offs to FUNDED, with its disbursement in the ledger', async () => {
+    const { proposalId, status } = await cloud.submit(sampleProposal());
+    expect(status).toBe('AWAITING_SIGN_OFF');
+    const uk = await cloud.waitForEmail(
+      (e) => e.to.includes('approver@homeoffice.example') && e.text.includes(proposalId),
+    );
+    const fr = await cloud.waitForEmail(
+      (e) => e.to.includes('approbateur@interieur.example') && e.text.includes(proposalId),
+    );
+    expect(uk.subject).toContain('Ring road fencing, phase 1');
+    expect(fr.subject).toContain(proposalId);
+    for (const to of ['approver@homeoffice.example', 'approbateur@interieur.example']) {
+      const [link] = await cloud.linksFor(to, proposalId);
+      expect(link).toBeDefined();
+      if (link) expect((await cloud.decide(link, 'approve')).status).toBe(200);
+    }
+    await cloud.waitForStatus(proposalId, ['FUNDED']);
+    await cloud.waitForEmail(
+      (e) => e.subject.startsWith('[JIF] Funds disbursed') && e.text.includes(proposalId),
+    );
+    const view = (await (
+      await cloud.api('GET', `/proposals/${proposalId}`, { as: 'port-authority' })
+    ).json()) as {
+      disbursements: unknown[];
+    };
+    expect(view.disbursements).toHaveLength(1);
+    const ledger = await cloud.api('GET', `/disbursements?proposalId=${proposalId}`, { as: 'finance' });
+    const body = (await ledger.json()) as { items: { amountEurCents: number; amountGbpPence: number }[] };
+    expect(body.items).toEqual([
+      expect.objectContaining({ amountEurCents: 120_000_000, amountGbpPence: 96_000_000 }),
+    ]);
+  });
+});
