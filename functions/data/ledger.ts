@@ -296,6 +296,21 @@ export function planQuery(filter: DisbursementFilter) {
   };
 }
 
+/**
+ * A cursor must continue the same query: the same index partition and, with a time range, a key
+ * inside it. DynamoDB refuses a start key outside the query's boundaries (a ValidationException),
+ * so a cursor from another filter is caught here and answered as the caller's mistake.
+ */
+export function cursorFitsFilter(startKey: Record<string, string>, filter: DisbursementFilter): boolean {
+  const plan = planQuery(filter);
+  if (startKey.pk !== 'LEDGER' || !startKey.sk?.startsWith('SEQ#')) return false;
+  if (!plan.index) return true;
+  if (startKey[`${plan.index}pk`] !== plan.values[':pk']) return false;
+  if (plan.values[':from'] === undefined) return true;
+  const sortKey = startKey[`${plan.index}sk`] ?? '';
+  return sortKey >= String(plan.values[':from']) && sortKey <= String(plan.values[':to']);
+}
+
 export async function queryDisbursements(
   filter: DisbursementFilter,
   limit: number,

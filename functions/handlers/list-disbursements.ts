@@ -5,7 +5,7 @@
  * neutralised).
  */
 import { stringify } from 'csv-stringify/sync';
-import { type DisbursementFilter, planQuery, queryDisbursements } from '../data/ledger.ts';
+import { cursorFitsFilter, type DisbursementFilter, planQuery, queryDisbursements } from '../data/ledger.ts';
 import { CATEGORIES, type Category } from '../domain/categories.ts';
 import { FUND_YEARS } from '../domain/fund.ts';
 import type { LedgerRecord } from '../domain/ledger.ts';
@@ -129,6 +129,9 @@ export const handler = apiHandler(async (event) => {
   const { filter, limit, csv } = parseFilter(query);
   const wantsCsv = csv ?? /\btext\/csv\b/i.test(header(event, 'accept') ?? '');
   const startKey = decodeCursor(query.cursor, planQuery(filter).cursorKeys);
+  if (startKey && !cursorFitsFilter(startKey, filter)) {
+    throw badRequest('Invalid cursor', [{ path: 'cursor', message: 'belongs to another query' }]);
+  }
   const page = await queryDisbursements(filter, limit, startKey);
   const nextCursor = encodeCursor(page.lastKey);
   const pageTotals = totals(page.items);

@@ -1,0 +1,120 @@
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GENESIS_HASH, type LedgerRecord, sealEntry } from '../../../functions/domain/ledger.ts';
+import { REFERENCE_RATE } from '../../../functions/domain/money.ts';
+import type { HttpEvent } from '../../../functions/lib/http.ts';
+import { httpEvent, lambdaContext, setTestEnv, TEST_ENV } from './support.ts';
+
+const documents = mockClient(DynamoDBDocumentClient);
+
+type Handler = (event: HttpEvent, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
+let handler: Handler;
+let neutralise: (cell: unknown) => unknown;
+
+beforeAll(async () => {
+  setTestEnv();
+  const { resetConfigForTests } = await import('../../../functions/lib/config.ts');
+  resetConfigForTests();
+  const module = await import('../../../functions/handlers/list-disbursements.ts');
+  handler = module.handler as unknown as Handler;
+  neutralise = module.neutralise;
+});
+
+afterEach(() => {
+  documents.reset();
+});
+
+describe('neutralise (CSV cells a spreadsheet would run)', () => {
+  it.each([
+    ['=SUM(A1:A9)', "'=SUM(A1:A9)"],
+    ['+33 1 23 45 67 89', "'+33 1 23 45 67 89"],
+    ['-2+3', "'-2+3"],
+    ['@cmd', "'@cmd"],
+    ['\t=1+1', "'\t=1+1"],
+    ['\r=1+1', "'\r=1+1"],
+    ['=HYPERLINK("https://evil.example","click")', '\'=HYPERLINK("https://evil.example","click")'],
+  ])('quotes %j', (cell, expected) => {
+    expect(neutralise(cell)).toBe(expected);
+  });
+
+  it.each([
+    'Ring road fencing, phase 1',
+    'JIF-FY1-000001',
+    '2025-05-01T10:00:00.000Z',
+    'a=b',
+    ' =not first',
+    '',
+    "'already quoted",
+  ])('leaves %j as it is', (cell) => {
+    expect(neutralise(cell)).toBe(cell);
+  });
+
+  it('leaves numbers (negative ones included) and other values untouched', () => {
+    for (const value of [0, 120_000_000, -5, 1.5, null, undefined, true])
+      expect(neutralise(value)).toBe(value);
+  });
+});
+
+describe('GET /disbursements as CSV', () => {
+  const record: LedgerRecord = sealEntry({
+    seq: 1,
+    disbursementId: 'disb-1',
+    proposalId: '0b8e5c1d-2f4a-4e6b-8c9d-1a2b3c4d5e6f',
+    title: '=HYPERLINK("https://evil.example","Fences")',
+    category: 'PORT_SECURITY_INFRASTRUCTURE',
+    purpose: 'INVESTMENT',
+    fundYear: 1,
+    amountEurCents: 120_000_000,
+    amountGbpPence: 96_000_000,
+    rate: REFERENCE_RATE,
+    paymentReference: 'JIF-FY1-000001',
+    recordedAt: '2025-05-01T10:00:00.000Z',
+    prevHash: GENESIS_HASH,
+  });
+
+  it('queries the fund-year index and neutralises a hostile title, leaving figures as they are', async () => {
+    documents.on(QueryCommand).resolves({ Items: [{ pk: 'LEDGER', sk: 'SEQ#000000000001', ...record }] });
+    const result = (await handler(
+      httpEvent('get-disbursements-csv.json'),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2 & {
+      body: string;
+    };
+
+    expect(result.statusCode).toBe(200);
+    expect(result.headers).toMatchObject({
+      'Content-Type': 'text/csv; charset=utf-8',
+      'X-Total-Eur-Cents': '120000000',
+      'X-Total-Gbp-Pence': '96000000',
+    });
+    expect(documents.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
+      TableName: TEST_ENV.FUND_TABLE_NAME,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'DISB#FY#1' },
+    });
+    const [header, row] = result.body.trim().split('\n');
+    expect(header?.split(',')).toEqual([
+      'seq',
+      'paymentReference',
+      'recordedAt',
+      'fundYear',
+      'category',
+      'purpose',
+      'proposalId',
+      'title',
+      'amountEurCents',
+      'amountGbpPence',
+      'amountEur',
+      'amountGbp',
+      'gbpPerEur',
+      'rateSource',
+      'hash',
+    ]);
+    expect(row).toContain('"\'=HYPERLINK(""https://evil.example"",""Fences"")"');
+    expect(row).toContain(',120000000,96000000,1200000.00,960000.00,0.80,');
+    expect(row?.startsWith('1,JIF-FY1-000001,2025-05-01T10:00:00.000Z,1,')).toBe(true);
+  });
+});

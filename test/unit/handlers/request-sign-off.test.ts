@@ -1,0 +1,315 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { hashToken, type SignOffRequest } from '../../../functions/data/sign-offs.ts';
+import type { Authority, SignOffStage, SignOffStatus } from '../../../functions/domain/sign-off.ts';
+import type { RequestSignOffInput } from '../../../functions/handlers/request-sign-off.ts';
+import { fixture, lambdaContext, setTestEnv, TEST_ENV } from './support.ts';
+
+const documents = mockClient(DynamoDBDocumentClient);
+const sfn = mockClient(SFNClient);
+const ses = mockClient(SESv2Client);
+
+type Handler = (input: RequestSignOffInput, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
+let handler: Handler;
+
+beforeAll(async () => {
+  setTestEnv();
+  const { resetConfigForTests } = await import('../../../functions/lib/config.ts');
+  resetConfigForTests();
+  ({ handler } = (await import('../../../functions/handlers/request-sign-off.ts')) as unknown as {
+    handler: Handler;
+  });
+});
+
+afterEach(() => {
+  documents.reset();
+  sfn.reset();
+  ses.reset();
+});
+
+const task = (overrides: Partial<RequestSignOffInput> = {}): RequestSignOffInput => ({
+  ...fixture<RequestSignOffInput>('request-sign-off-task.json'),
+  ...overrides,
+});
+const TASK_TOKEN = task().taskToken;
+const PROPOSAL_ID = task().subjectId;
+const APPROVAL_ID = '7d1e9c3b-5a2f-4b8e-a6c4-2e9f0d1b3a57';
+const BIND = 'SET taskToken = :token, taskStage = :stage';
+
+const proposalItem = {
+  pk: `PROPOSAL#${PROPOSAL_ID}`,
+  sk: 'PROPOSAL',
+  type: 'Proposal',
+  proposalId: PROPOSAL_ID,
+  title: 'Ring road fencing, phase 1',
+  category: 'PORT_SECURITY_INFRASTRUCTURE',
+  description: 'Robust fences along the ring road access to the public area of the port.',
+  contactEmail: 'port@port-calais.example',
+  funding: [{ fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 120_000_000 }],
+  status: 'AWAITING_SIGN_OFF',
+};
+
+function storedRequest(overrides: Partial<SignOffRequest> = {}): SignOffRequest {
+  return {
+    approvalId: APPROVAL_ID,
+    subjectType: 'PROPOSAL',
+    subjectId: PROPOSAL_ID,
+    authority: 'UK',
+    status: 'PENDING',
+    tokens: { [hashToken('first-link-token')]: 'REQUEST' },
+    sentStages: ['REQUEST'],
+    stageTimes: { REQUEST: '2025-05-01T09:00:05.000Z' },
+    createdAt: '2025-05-01T09:00:00.000Z',
+    expiresAt: '2025-05-31T09:00:00.000Z',
+    ...overrides,
+  };
+}
+const item = (request: SignOffRequest) => ({
+  pk: `APPROVAL#${request.approvalId}`,
+  sk: 'APPROVAL',
+  type: 'SignOffRequest',
+  ...request,
+  sentStages: request.sentStages.length > 0 ? new Set(request.sentStages) : undefined,
+});
+
+/** No request yet for (subject, authority): the pointer put succeeds and the table answers as DynamoDB would. */
+function firstTime(authority: Authority = 'UK') {
+  documents.on(PutCommand).resolves({});
+  documents.on(UpdateCommand).resolves({});
+  documents.on(GetCommand).resolves({});
+  documents
+    .on(GetCommand, { Key: { pk: `PROPOSAL#${PROPOSAL_ID}`, sk: 'PROPOSAL' } })
+    .resolves({ Item: proposalItem });
+  documents.on(UpdateCommand, { UpdateExpression: BIND }).callsFake((input) => {
+    const approvalId = String(input.Key.pk).replace('APPROVAL#', '');
+    const created = documents.commandCalls(PutCommand).at(-1)?.args[0].input.Item ?? {};
+    return {
+      Attributes: {
+        ...created,
+        approvalId,
+        authority,
+        taskToken: input.ExpressionAttributeValues[':token'],
+        taskStage: input.ExpressionAttributeValues[':stage'],
+      },
+    };
+  });
+  ses.on(SendEmailCommand).resolves({ MessageId: 'message-1' });
+}
+
+/** A request made before: the pointer exists and names it. */
+function existing(request: SignOffRequest, bindable: boolean) {
+  documents.on(PutCommand).rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+  documents.on(UpdateCommand).resolves({});
+  documents
+    .on(GetCommand, { Key: { pk: `PROPOSAL#${PROPOSAL_ID}`, sk: `SIGNOFF#${request.authority}` } })
+    .resolves({ Item: { approvalId: request.approvalId, authority: request.authority } });
+  documents
+    .on(GetCommand, { Key: { pk: `APPROVAL#${request.approvalId}`, sk: 'APPROVAL' } })
+    .resolves({ Item: item(request) });
+  documents
+    .on(GetCommand, { Key: { pk: `PROPOSAL#${PROPOSAL_ID}`, sk: 'PROPOSAL' } })
+    .resolves({ Item: proposalItem });
+  if (bindable) {
+    documents
+      .on(UpdateCommand, { UpdateExpression: BIND })
+      .resolves({ Attributes: item({ ...request, taskToken: TASK_TOKEN }) });
+  } else {
+    documents
+      .on(UpdateCommand, { UpdateExpression: BIND })
+      .rejects(new ConditionalCheckFailedException({ message: 'not pending', $metadata: {} }));
+  }
+  ses.on(SendEmailCommand).resolves({ MessageId: 'message-2' });
+  sfn.on(SendTaskSuccessCommand).resolves({});
+  sfn.on(SendTaskFailureCommand).resolves({});
+}
+
+const updatesWith = (expression: string) =>
+  documents.commandCalls(UpdateCommand).filter((call) => call.args[0].input.UpdateExpression === expression);
+
+describe('request-sign-off: the first stage', () => {
+  it('puts the pointer and the request, binds the task, adds a token hash and emails the link once', async () => {
+    firstTime();
+    const result = (await handler(task(), lambdaContext())) as { approvalId: string; emailed: boolean };
+
+    expect(result).toMatchObject({ stage: 'REQUEST', emailed: true });
+    const approvalId = result.approvalId;
+    expect(approvalId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const [pointer, request] = documents.commandCalls(PutCommand).map((call) => call.args[0].input);
+    expect(pointer).toMatchObject({
+      TableName: TEST_ENV.FUND_TABLE_NAME,
+      Item: { pk: `PROPOSAL#${PROPOSAL_ID}`, sk: 'SIGNOFF#UK', type: 'SignOffPointer', approvalId },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    expect(request).toMatchObject({
+      Item: {
+        pk: `APPROVAL#${approvalId}`,
+        sk: 'APPROVAL',
+        type: 'SignOffRequest',
+        subjectType: 'PROPOSAL',
+        subjectId: PROPOSAL_ID,
+        authority: 'UK',
+        status: 'PENDING',
+        tokens: {},
+        stageTimes: {},
+      },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
+    // The link stays valid for the configured time (30 days by default).
+    const { createdAt, expiresAt } = (request?.Item ?? {}) as { createdAt?: string; expiresAt?: string };
+    expect(Date.parse(expiresAt ?? '') - Date.parse(createdAt ?? '')).toBe(30 * 24 * 3600 * 1000);
+
+    expect(updatesWith(BIND)[0]?.args[0].input).toMatchObject({
+      Key: { pk: `APPROVAL#${approvalId}`, sk: 'APPROVAL' },
+      ConditionExpression: '#status = :pending',
+      ExpressionAttributeValues: { ':token': TASK_TOKEN, ':stage': 'REQUEST', ':pending': 'PENDING' },
+    });
+
+    const tokenUpdates = updatesWith('SET tokens.#hash = :stage');
+    expect(tokenUpdates).toHaveLength(1);
+    const tokenUpdate = tokenUpdates[0]?.args[0].input;
+    expect(tokenUpdate?.ExpressionAttributeValues).toEqual({ ':stage': 'REQUEST' });
+    const storedHash = tokenUpdate?.ExpressionAttributeNames?.['#hash'];
+    expect(storedHash).toMatch(/^[0-9a-f]{64}$/);
+
+    const emails = ses.commandCalls(SendEmailCommand);
+    expect(emails).toHaveLength(1);
+    const email = emails[0]?.args[0].input;
+    expect(email?.Destination?.ToAddresses).toEqual(['approver@homeoffice.example']);
+    const text = email?.Content?.Simple?.Body?.Text?.Data ?? '';
+    const htmlPart = email?.Content?.Simple?.Body?.Html?.Data ?? '';
+    const subject = email?.Content?.Simple?.Subject?.Data ?? '';
+    const link = new RegExp(
+      `${TEST_ENV.PUBLIC_BASE_URL}/approvals/${approvalId}\\?token=([A-Za-z0-9_%-]+)`,
+    ).exec(text);
+    expect(link, text).not.toBeNull();
+    // Only the hash is stored; the emailed token is the one it hashes.
+    const token = decodeURIComponent(link?.[1] ?? '');
+    expect(token.length).toBeGreaterThanOrEqual(43);
+    expect(hashToken(token)).toBe(storedHash);
+    expect(JSON.stringify(documents.calls().map((call) => call.args[0].input))).not.toContain(token);
+    expect(text).toContain('Ring road fencing, phase 1');
+    expect(text).toContain(PROPOSAL_ID);
+    for (const part of [subject, text, htmlPart]) expect(part).not.toContain(TASK_TOKEN);
+
+    const sent = updatesWith('ADD sentStages :stages SET stageTimes.#stage = :now');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.args[0].input.ExpressionAttributeValues?.[':stages']).toEqual(new Set(['REQUEST']));
+
+    // Order: the token is stored before the email goes out; the stage is marked after it went.
+    const [emailCall] = emails;
+    expect(tokenUpdates[0] && emailCall && tokenUpdates[0].calledBefore(emailCall)).toBe(true);
+    expect(emailCall && sent[0] && emailCall.calledBefore(sent[0])).toBe(true);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it.each([
+    ['UK', 'REQUEST', 'approver@homeoffice.example'],
+    ['UK', 'REMINDER_2', 'approver@homeoffice.example'],
+    ['UK', 'DEPUTY', 'deputy@homeoffice.example'],
+    ['FR', 'REQUEST', 'approbateur@interieur.example'],
+    ['FR', 'DEPUTY', 'suppleant@interieur.example'],
+    ['ROAD', 'REQUEST', 'routes@dir-nord.example'],
+  ] as [Authority, SignOffStage, string][])('%s at %s is written to %s', async (authority, stage, to) => {
+    firstTime(authority);
+    await handler(task({ authority, stage }), lambdaContext());
+    const email = ses.commandCalls(SendEmailCommand)[0]?.args[0].input;
+    expect(email?.Destination?.ToAddresses).toEqual([to]);
+    expect(email?.FromEmailAddress).toBe('jif@fund.example');
+    expect(documents.commandCalls(PutCommand)[0]?.args[0].input.Item?.sk).toBe(`SIGNOFF#${authority}`);
+  });
+});
+
+describe('request-sign-off: re-runs and requests decided meanwhile', () => {
+  it('a later stage for an existing request adds a new link and emails it', async () => {
+    existing(storedRequest(), true);
+    const result = await handler(task({ stage: 'REMINDER_1' }), lambdaContext());
+    expect(result).toEqual({ approvalId: APPROVAL_ID, stage: 'REMINDER_1', emailed: true });
+    expect(documents.commandCalls(PutCommand)).toHaveLength(1); // the pointer attempt only
+    expect(updatesWith('SET tokens.#hash = :stage')[0]?.args[0].input.ExpressionAttributeValues).toEqual({
+      ':stage': 'REMINDER_1',
+    });
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
+  });
+
+  it('a re-run for a stage already in sentStages re-binds the task and sends no email', async () => {
+    existing(storedRequest(), true);
+    const rerunToken = `${TASK_TOKEN}-rerun`;
+    const result = await handler(task({ taskToken: rerunToken }), lambdaContext());
+
+    expect(result).toEqual({ approvalId: APPROVAL_ID, stage: 'REQUEST', emailed: false });
+    expect(documents.commandCalls(PutCommand)).toHaveLength(1);
+    expect(updatesWith(BIND)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':token': rerunToken,
+    });
+    expect(documents.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(ses.calls()).toHaveLength(0);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it('a request already APPROVED completes the new task with SendTaskSuccess at once, and sends no email', async () => {
+    existing(storedRequest({ status: 'APPROVED', decidedStage: 'REQUEST', comment: 'Agreed' }), false);
+    const newToken = `${TASK_TOKEN}-after-timeout`;
+    const result = await handler(task({ stage: 'REMINDER_1', taskToken: newToken }), lambdaContext());
+
+    expect(result).toEqual({
+      approvalId: APPROVAL_ID,
+      stage: 'REMINDER_1',
+      emailed: false,
+      alreadyClosed: 'APPROVED',
+    });
+    const successes = sfn.commandCalls(SendTaskSuccessCommand);
+    expect(successes).toHaveLength(1);
+    expect(successes[0]?.args[0].input.taskToken).toBe(newToken);
+    expect(JSON.parse(successes[0]?.args[0].input.output ?? '')).toEqual({
+      decision: 'APPROVED',
+      authority: 'UK',
+      byDeputy: false,
+      comment: 'Agreed',
+    });
+    expect(sfn.commandCalls(SendTaskFailureCommand)).toHaveLength(0);
+    expect(ses.calls()).toHaveLength(0);
+    expect(updatesWith('SET tokens.#hash = :stage')).toHaveLength(0);
+  });
+
+  it.each([
+    ['REJECTED', 'SignOff.Rejected'],
+    ['EXPIRED', 'SignOff.Expired'],
+    ['WITHDRAWN', 'SignOff.Withdrawn'],
+  ] as [SignOffStatus, string][])(
+    'a request already %s fails the new task with %s',
+    async (status, error) => {
+      existing(storedRequest({ status, decidedStage: 'DEPUTY' }), false);
+      await handler(task({ stage: 'DEPUTY' }), lambdaContext());
+      const failures = sfn.commandCalls(SendTaskFailureCommand);
+      expect(failures).toHaveLength(1);
+      expect(failures[0]?.args[0].input).toMatchObject({ taskToken: TASK_TOKEN, error });
+      expect(JSON.parse(failures[0]?.args[0].input.cause ?? '')).toMatchObject({
+        decision: status,
+        byDeputy: true,
+      });
+      expect(ses.calls()).toHaveLength(0);
+    },
+  );
+});
+
+describe('request-sign-off: refusals', () => {
+  it('refuses an invalid input by name, without echoing the task token', async () => {
+    const attempt = handler(task({ authority: 'DE' as Authority }), lambdaContext());
+    await expect(attempt).rejects.toMatchObject({ name: 'SignOff.InvalidInput' });
+    await attempt.catch((error: Error) => expect(error.message).not.toContain(TASK_TOKEN));
+    expect(documents.calls()).toHaveLength(0);
+  });
+
+  it('fails as SignOff.SubjectNotFound when the proposal is missing, before any link is made', async () => {
+    firstTime();
+    documents.on(GetCommand, { Key: { pk: `PROPOSAL#${PROPOSAL_ID}`, sk: 'PROPOSAL' } }).resolves({});
+    await expect(handler(task(), lambdaContext())).rejects.toMatchObject({ name: 'SignOff.SubjectNotFound' });
+    expect(updatesWith('SET tokens.#hash = :stage')).toHaveLength(0);
+    expect(ses.calls()).toHaveLength(0);
+  });
+});

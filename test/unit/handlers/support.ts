@@ -1,0 +1,52 @@
+/** Shared by the handler tests: the environment a handler's config needs, event fixtures, a Lambda context. */
+import { readFileSync } from 'node:fs';
+import type { Context } from 'aws-lambda';
+import type { HttpEvent } from '../../../functions/lib/http.ts';
+
+export const TEST_ENV = {
+  AWS_REGION: 'eu-west-3',
+  AWS_ACCESS_KEY_ID: 'test',
+  AWS_SECRET_ACCESS_KEY: 'test',
+  AWS_LAMBDA_FUNCTION_NAME: 'jif-test',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  FUND_TABLE_NAME: 'jif-fund-test',
+  IDEMPOTENCY_TABLE_NAME: 'jif-idempotency-test',
+  FUND_START_DATE: '2025-04-01',
+  PUBLIC_BASE_URL: 'https://jif.example',
+  APPROVAL_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-3:123456789012:stateMachine:jif-approval',
+} as const;
+
+/** Call before importing a handler: its modules read the environment when first used. */
+export function setTestEnv(): void {
+  Object.assign(process.env, TEST_ENV);
+}
+
+const FIXTURES = new URL('../../fixtures/events/', import.meta.url);
+
+/** A fresh copy of a fixture, so a test may change it freely. */
+export function fixture<T = unknown>(name: string): T {
+  return JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8')) as T;
+}
+
+export const httpEvent = (name: string, change: (event: HttpEvent) => void = () => {}): HttpEvent => {
+  const event = fixture<HttpEvent>(name);
+  change(event);
+  return event;
+};
+
+export function lambdaContext(): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: TEST_ENV.AWS_LAMBDA_FUNCTION_NAME,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:eu-west-3:123456789012:function:${TEST_ENV.AWS_LAMBDA_FUNCTION_NAME}`,
+    memoryLimitInMB: '256',
+    awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+    logGroupName: `/aws/lambda/${TEST_ENV.AWS_LAMBDA_FUNCTION_NAME}`,
+    logStreamName: '2025/05/01/[$LATEST]abcdef',
+    getRemainingTimeInMillis: () => 10_000,
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AUTHORITIES,
+  type AuthorityDirectory,
+  isDecision,
+  languageOf,
+  recipientFor,
+  SIGN_OFF_ERRORS,
+  SIGN_OFF_STAGES,
+  statusForDecision,
+} from '../../functions/domain/sign-off.ts';
+
+const directory: AuthorityDirectory = {
+  UK: { primary: 'approver@homeoffice.example', deputy: 'deputy@homeoffice.example' },
+  FR: { primary: 'approbateur@interieur.example', deputy: 'suppleant@interieur.example' },
+  ROAD: { primary: 'routes@dir-nord.example', deputy: 'routes-astreinte@dir-nord.example' },
+};
+
+describe('languageOf', () => {
+  it('writes to the UK in English, to the French ministry and the road authority in French', () => {
+    expect(languageOf('UK')).toBe('en');
+    expect(languageOf('FR')).toBe('fr');
+    expect(languageOf('ROAD')).toBe('fr');
+  });
+});
+
+describe('recipientFor', () => {
+  it('stages run request, two reminders, then the deputy', () => {
+    expect(SIGN_OFF_STAGES).toEqual(['REQUEST', 'REMINDER_1', 'REMINDER_2', 'DEPUTY']);
+  });
+
+  it.each(AUTHORITIES.flatMap((authority) => SIGN_OFF_STAGES.map((stage) => [authority, stage] as const)))(
+    '%s at %s',
+    (authority, stage) => {
+      const expected = stage === 'DEPUTY' ? directory[authority].deputy : directory[authority].primary;
+      expect(recipientFor(directory, authority, stage)).toBe(expected);
+    },
+  );
+});
+
+describe('decisions', () => {
+  it('map to request statuses', () => {
+    expect(statusForDecision('approve')).toBe('APPROVED');
+    expect(statusForDecision('reject')).toBe('REJECTED');
+  });
+
+  it.each([
+    ['approve', true],
+    ['reject', true],
+    ['Approve', false],
+    ['yes', false],
+    ['', false],
+    [null, false],
+  ])('isDecision(%j) is %s', (value, expected) => {
+    expect(isDecision(value)).toBe(expected);
+  });
+
+  it('name the workflow errors the Catch clauses match', () => {
+    expect(SIGN_OFF_ERRORS).toEqual({
+      rejected: 'SignOff.Rejected',
+      withdrawn: 'SignOff.Withdrawn',
+      expired: 'SignOff.Expired',
+    });
+  });
+});
