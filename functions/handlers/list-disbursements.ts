@@ -44,8 +44,7 @@ function parseFilter(query: Record<string, string | undefined>): {
   for (const bound of ['from', 'to'] as const) {
     const value = query[bound];
     if (value === undefined) continue;
-    if (ISO_DATE.test(value) && !Number.isNaN(Date.parse(value)))
-      filter[bound] = normaliseBound(value, bound);
+    if (isRealDate(value)) filter[bound] = normaliseBound(value, bound);
     else errors.push({ path: bound, message: 'must be an ISO date, e.g. 2026-01-31' });
   }
   if (filter.from && filter.to && filter.from > filter.to)
@@ -64,10 +63,18 @@ function parseFilter(query: Record<string, string | undefined>): {
   return { filter, limit, ...(query.format ? { csv: query.format === 'csv' } : {}) };
 }
 
+/** ISO shape and a real calendar day (JavaScript would roll 2026-02-30 over to March). */
+function isRealDate(value: string): boolean {
+  if (!ISO_DATE.test(value) || Number.isNaN(Date.parse(value))) return false;
+  const day = value.slice(0, 10);
+  return new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) === day;
+}
+
 /** A date alone means the whole day: from its first instant, to its last. */
 function normaliseBound(value: string, bound: 'from' | 'to'): string {
   if (value.length === 10) return bound === 'from' ? `${value}T00:00:00.000Z` : `${value}T23:59:59.999Z`;
-  return new Date(value).toISOString();
+  // A time without a zone is UTC, whatever the server's own time zone.
+  return new Date(/(Z|[+-]\d{2}:\d{2})$/.test(value) ? value : `${value}Z`).toISOString();
 }
 
 function totals(items: LedgerRecord[]) {

@@ -52,13 +52,20 @@ async function submit(submission: Submission): Promise<Submitted> {
   const status: ProposalStatus = needsRoadAuthorityAgreement(submission.input.category)
     ? 'AWAITING_AGREEMENT'
     : 'AWAITING_SIGN_OFF';
-  const { record } = await insertProposal(
+  const { created, record } = await insertProposal(
     proposalId,
     submission.input,
     submission.ownerSub,
     status,
     new Date().toISOString(),
   );
+  // The key's idempotency record may have expired (24 h) while the proposal it made stays: a reuse
+  // with another body must not be answered with the old proposal as if it were this one.
+  if (!created && !sameProposal(record, submission.input)) {
+    throw unprocessable('This Idempotency-Key was already used with a different proposal', [
+      { path: 'Idempotency-Key', message: 'reused with a different body' },
+    ]);
+  }
   try {
     await sfn.send(
       new StartExecutionCommand({
@@ -82,6 +89,18 @@ async function submit(submission: Submission): Promise<Submitted> {
   }
   logger.info('proposal submitted', { proposalId, category: record.category });
   return { proposalId, status: record.status };
+}
+
+function sameProposal(record: ProposalInput, input: ProposalInput): boolean {
+  const pick = (p: ProposalInput) =>
+    JSON.stringify([
+      p.title,
+      p.category,
+      p.description,
+      p.contactEmail,
+      p.funding.map((l) => [l.fundYear, l.purpose, l.amountEurCents]),
+    ]);
+  return pick(record) === pick(input);
 }
 
 /** What the approval flow commits, one entry per fund year (investment and running costs together). */

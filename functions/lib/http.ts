@@ -63,14 +63,11 @@ function jsonErrors(): MiddlewareObj<HttpEvent, HttpResult> {
       const error = request.error;
       if (error instanceof HttpError) {
         if (error.statusCode >= 500) logger.error('request failed', { error });
-        request.response = json(error.statusCode, {
-          message: error.message,
-          ...(error.errors.length > 0 ? { errors: error.errors } : {}),
-        });
+        request.response = json(error.statusCode, { message: error.message, errors: error.errors });
         return;
       }
       logger.error('unexpected error', { error: error as Error });
-      request.response = json(500, { message: 'Internal server error' });
+      request.response = json(500, { message: 'Internal server error', errors: [] });
     },
   };
 }

@@ -59,12 +59,13 @@ export function apiGateway(options: {
       if (!route) {
         sendJson(res, candidates.length > 0 ? 405 : 404, {
           message: candidates.length > 0 ? 'Method Not Allowed' : 'Not Found',
+          errors: [],
         });
         return;
       }
       const body = await readBody(req);
       if (body === null) {
-        sendJson(res, 413, { message: 'Request Entity Too Large' });
+        sendJson(res, 413, { message: 'Request Entity Too Large', errors: [] });
         return;
       }
       let claims: Record<string, unknown> | undefined;
@@ -72,7 +73,7 @@ export function apiGateway(options: {
         claims = await authorize(options.issuer, req.headers.authorization);
         if (!claims) {
           res.setHeader('www-authenticate', 'Bearer');
-          sendJson(res, 401, { message: 'Unauthorized' });
+          sendJson(res, 401, { message: 'Unauthorized', errors: [] });
           return;
         }
       }
@@ -81,7 +82,7 @@ export function apiGateway(options: {
       sendResult(res, result);
     } catch (error) {
       options.log?.(`gateway error on ${method} ${url.pathname}: ${(error as Error).stack ?? String(error)}`);
-      if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
+      if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error', errors: [] });
       else res.end();
     } finally {
       options.log?.(`${method} ${url.pathname} ${res.statusCode} ${Date.now() - started}ms`);

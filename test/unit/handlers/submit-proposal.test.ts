@@ -143,7 +143,7 @@ describe('POST /proposals: the request is refused before anything is stored', ()
   it('401 without JWT claims', async () => {
     const result = await submit(httpEvent('post-proposals-anonymous.json'));
     expect(result.statusCode).toBe(401);
-    expect(bodyOf(result)).toEqual({ message: 'Unauthorized' });
+    expect(bodyOf(result)).toEqual({ message: 'Unauthorized', errors: [] });
     noCommandsSent();
   });
 
@@ -254,7 +254,10 @@ describe('POST /proposals: a valid proposal', () => {
     const result = await submit(httpEvent('post-proposals.json'));
 
     expect(result.statusCode).toBe(503);
-    expect(bodyOf(result)).toEqual({ message: 'The approval workflow could not be started; please retry' });
+    expect(bodyOf(result)).toEqual({
+      message: 'The approval workflow could not be started; please retry',
+      errors: [],
+    });
     const proposalId = documents.commandCalls(PutCommand)[0]?.args[0].input.Item?.proposalId;
     expect(documents.commandCalls(DeleteCommand)[0]?.args[0].input).toMatchObject({
       TableName: TEST_ENV.FUND_TABLE_NAME,
@@ -325,7 +328,10 @@ describe('POST /proposals with an Idempotency-Key', () => {
     const result = await submit(withKey('order-19'));
 
     expect(result.statusCode).toBe(503);
-    expect(bodyOf(result)).toEqual({ message: 'The approval workflow could not be started; please retry' });
+    expect(bodyOf(result)).toEqual({
+      message: 'The approval workflow could not be started; please retry',
+      errors: [],
+    });
     expect(dynamodb.commandCalls(DeleteItemCommand)[0]?.args[0].input.TableName).toBe(
       TEST_ENV.IDEMPOTENCY_TABLE_NAME,
     );
