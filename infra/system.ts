@@ -65,8 +65,8 @@ export interface WorkflowSpec {
 
 export interface ScheduleSpec {
   description: string;
-  /** EventBridge Scheduler expression, e.g. `cron(0 6 1 * ? *)`. */
-  expression: string;
+  /** EventBridge Scheduler rate expression, `rate(N minutes|hours|days)`; the local cloud runs it too. */
+  expression: `rate(${number} ${'minute' | 'minutes' | 'hour' | 'hours' | 'day' | 'days'})`;
   workflow: WorkflowName;
   input: Record<string, unknown>;
 }
@@ -155,6 +155,11 @@ const functions = {
     tables: { Fund: 'readWrite' },
     sendsEmail: true,
   },
+  listFundedProposals: {
+    entry: 'functions/handlers/list-funded-proposals.ts',
+    description: 'Workflow task: the FUNDED proposals, for the daily release of due money',
+    tables: { Fund: 'read' },
+  },
   getFund: {
     entry: 'functions/handlers/get-fund.ts',
     description: 'GET /fund: per fund year cap, committed, disbursed, remaining',
@@ -196,6 +201,14 @@ const workflows = {
     },
     nested: ['signOff'],
   },
+  releaseDueFunds: {
+    file: 'workflows/release-due-funds.asl.json',
+    description: 'Daily: releases the investment of funded proposals whose fund year has opened',
+    substitutions: {
+      ListFundedProposalsFunctionArn: { function: 'listFundedProposals' },
+      DisburseFundsFunctionArn: { function: 'disburseFunds' },
+    },
+  },
 } as const satisfies Record<string, WorkflowSpec>;
 
 export type WorkflowName = keyof typeof workflows;
@@ -226,7 +239,14 @@ const routes: RouteSpec[] = [
   { method: 'GET', path: '/ledger/verify', function: 'verifyLedger', auth: 'jwt', roles: ['finance'] },
 ];
 
-const schedules: Record<string, ScheduleSpec> = {};
+const schedules: Record<string, ScheduleSpec> = {
+  releaseDueFunds: {
+    description: 'Every day: pay what has become due (a later fund year has opened)',
+    expression: 'rate(1 day)',
+    workflow: 'releaseDueFunds',
+    input: {},
+  },
+};
 
 /**
  * Names between entries are plain strings (typing them against each other would be circular);

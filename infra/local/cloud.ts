@@ -190,6 +190,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   const resumed = engine.resumeRunning();
   if (resumed.length > 0) log(`resumed ${resumed.length} running execution(s)`);
+  const timers = startSchedules(engine, timeScale, log);
 
   return {
     baseUrl,
@@ -203,12 +204,51 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     fundStartDate,
     stateMachineArn,
     async stop() {
+      for (const timer of timers) clearInterval(timer);
       engine.detachAll();
+      await functions.drain();
       outbox.stop();
       await Promise.all(servers.map((server) => close(server)));
       dynamodb.destroy();
     },
   };
+}
+
+const RATE_UNITS: Record<string, number> = {
+  minute: 60,
+  minutes: 60,
+  hour: 3600,
+  hours: 3600,
+  day: 86400,
+  days: 86400,
+};
+
+/** The description's schedules, locally: once at start-up (catching up), then at their (scaled) rate. */
+function startSchedules(
+  engine: LocalStepFunctions,
+  timeScale: number,
+  log: (line: string) => void,
+): NodeJS.Timeout[] {
+  return Object.entries(system.schedules).map(([name, schedule]) => {
+    const match = /^rate\((\d+) (\w+)\)$/.exec(schedule.expression);
+    const seconds = Number(match?.[1]) * (RATE_UNITS[match?.[2] ?? ''] ?? Number.NaN);
+    if (!Number.isFinite(seconds) || seconds <= 0)
+      throw new Error(`schedule ${name}: cannot run ${schedule.expression}`);
+    const fire = () => {
+      try {
+        engine.startExecution({
+          stateMachineArn: stateMachineArn(schedule.workflow),
+          input: JSON.stringify(schedule.input),
+        });
+      } catch (error) {
+        log(`schedule ${name} failed to start: ${(error as Error).message}`);
+      }
+    };
+    fire();
+    const timer = setInterval(fire, Math.max(1000, seconds * 1000 * timeScale));
+    timer.unref();
+    return timer;
+  });
 }
 
 /** The same substitutions the CDK stack makes, with local ARNs and names. */

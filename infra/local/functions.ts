@@ -13,6 +13,7 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 export class LocalFunctions {
   private readonly loaded = new Map<string, Promise<Handler>>();
+  private readonly inflight = new Set<Promise<unknown>>();
 
   constructor(private readonly root: string) {}
 
@@ -44,7 +45,19 @@ export class LocalFunctions {
       fail: () => {},
       succeed: () => {},
     };
-    return handler(structuredClone(event), context);
+    const run = handler(structuredClone(event), context);
+    this.inflight.add(run);
+    const forget = () => this.inflight.delete(run);
+    run.then(forget, forget);
+    return run;
+  }
+
+  /** Waits (bounded) for invocations still running, so databases are not closed under them. */
+  async drain(timeoutMs = 3000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.inflight.size > 0 && Date.now() < deadline) {
+      await Promise.race([Promise.allSettled([...this.inflight]), new Promise((r) => setTimeout(r, 50))]);
+    }
   }
 
   private load(name: FunctionName): Promise<Handler> {

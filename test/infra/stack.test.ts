@@ -533,7 +533,7 @@ describe('a system description with a new function, route, workflow and schedule
     schedules: {
       monthly: {
         description: 'Says hello every month',
-        expression: 'cron(0 6 1 * ? *)',
+        expression: 'rate(30 days)',
         workflow: 'hello' as never,
         input: { greeting: 'hello' },
       },
@@ -593,7 +593,7 @@ describe('a system description with a new function, route, workflow and schedule
   it('schedules the workflow with a role that may start only that workflow', () => {
     const stateMachineId = logicalId(stack.workflows.get('hello')?.stateMachine as IConstruct);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'cron(0 6 1 * ? *)',
+      ScheduleExpression: 'rate(30 days)',
       Target: {
         Arn: { Ref: stateMachineId },
         Input: JSON.stringify({ greeting: 'hello' }),

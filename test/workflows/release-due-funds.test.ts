@@ -1,0 +1,92 @@
+/**
+ * The daily release: investment of a later fund year waits until that year opens, then the
+ * scheduled flow pays it, once, however often it runs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetConfigForTests } from '../../functions/lib/config.ts';
+import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
+
+let cloud: TestCloud;
+const today = new Date().toISOString().slice(0, 10);
+
+beforeAll(async () => {
+  cloud = await startTestCloud({ timeScale: 0.001, fundStartDate: today });
+});
+afterAll(async () => {
+  await cloud.close();
+});
+
+async function disbursements(proposalId: string) {
+  const response = await cloud.api('GET', `/disbursements?proposalId=${proposalId}`, { as: 'finance' });
+  return (
+    (await response.json()) as { items: { fundYear: number; purpose: string; amountEurCents: number }[] }
+  ).items;
+}
+
+async function runRelease() {
+  const { executionArn } = cloud.engine.startExecution({
+    stateMachineArn: cloud.stateMachineArn('releaseDueFunds'),
+    input: '{}',
+  });
+  return cloud.engine.waitForExecution(executionArn);
+}
+
+describe('release of due funds', () => {
+  it('pays a later fund year only once it has opened, and never twice', async () => {
+    const { proposalId } = await cloud.submit(
+      sampleProposal({
+        title: 'Fences, two phases',
+        funding: [
+          { fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 10_000_000 },
+          { fundYear: 2, purpose: 'INVESTMENT', amountEurCents: 20_000_000 },
+          { fundYear: 2, purpose: 'RUNNING_COST', amountEurCents: 5_000_000 },
+        ],
+      }),
+    );
+    for (const to of ['approver@homeoffice.example', 'approbateur@interieur.example']) {
+      await cloud.waitForEmail((e) => e.to.includes(to) && e.text.includes(proposalId));
+      const [link] = await cloud.linksFor(to, proposalId);
+      if (!link) throw new Error(`no link for ${to}`);
+      expect((await cloud.decide(link, 'approve')).status).toBe(200);
+    }
+    await cloud.waitForStatus(proposalId, ['FUNDED']);
+    await cloud.waitForEmail(
+      (e) => e.subject.startsWith('[JIF] Funds disbursed') && e.text.includes(proposalId),
+    );
+    expect(await disbursements(proposalId)).toEqual([
+      expect.objectContaining({ fundYear: 1, amountEurCents: 10_000_000 }),
+    ]);
+
+    // Fund year 2 has not opened: the daily run pays nothing more.
+    const early = await runRelease();
+    expect(early.status).toBe('SUCCEEDED');
+    expect(await disbursements(proposalId)).toHaveLength(1);
+
+    // A year later (the fund started 13 months ago): fund year 2's investment is due, running costs are not.
+    const thirteenMonthsAgo = new Date();
+    thirteenMonthsAgo.setUTCMonth(thirteenMonthsAgo.getUTCMonth() - 13);
+    process.env.FUND_START_DATE = thirteenMonthsAgo.toISOString().slice(0, 10);
+    resetConfigForTests();
+    const due = await runRelease();
+    expect(due.status).toBe('SUCCEEDED');
+    const paid = await disbursements(proposalId);
+    expect(paid.map((d) => [d.fundYear, d.purpose, d.amountEurCents]).sort()).toEqual([
+      [1, 'INVESTMENT', 10_000_000],
+      [2, 'INVESTMENT', 20_000_000],
+    ]);
+    const entered = due.history
+      .filter((e) => e.type.endsWith('StateEntered'))
+      .map(
+        (e) => (e as unknown as { stateEnteredEventDetails: { name: string } }).stateEnteredEventDetails.name,
+      );
+    expect(entered).toEqual(expect.arrayContaining(['ListFundedProposals', 'DisburseEach', 'DisburseDue']));
+
+    // Running it again pays nothing twice, and the ledger still verifies.
+    await runRelease();
+    expect(await disbursements(proposalId)).toHaveLength(2);
+    const verify = (await (await cloud.api('GET', '/ledger/verify', { as: 'finance' })).json()) as {
+      ok: boolean;
+    };
+    expect(verify.ok).toBe(true);
+  });
+});
