@@ -1,0 +1,143 @@
+/**
+ * `npm start` as a user runs it, in a child process: ready on the port it is given, state kept in
+ * the data directory across a Ctrl-C and a restart, and a proposal waiting for sign-off when the
+ * system stopped carries on afterwards without a second email (its tasks re-bind to the requests
+ * already sent).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../infra/local/cloud.ts';
+import { sampleProposal } from '../support/cloud.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'jif-restart-'));
+let child: ChildProcess | undefined;
+let output = '';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+async function start(port: number): Promise<string> {
+  output = '';
+  child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['infra/local/main.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, JIF_PORT: String(port), JIF_DATA_DIR: dataDir, JIF_TIME_SCALE: '0.001' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const health = await fetch(`${base}/local/health`);
+      if (health.status === 200) return base;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline || child.exitCode !== null)
+      throw new Error(`npm start did not come up:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function stop(): Promise<number | null> {
+  const running = child;
+  if (!running || running.exitCode !== null) return running?.exitCode ?? null;
+  const exited = new Promise<number | null>((resolve) => running.once('exit', (code) => resolve(code)));
+  running.kill('SIGINT');
+  return exited;
+}
+
+interface Email {
+  to: string[];
+  subject: string;
+  text: string;
+}
+
+async function waitFor<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+afterAll(async () => {
+  await stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('npm start across a restart', () => {
+  it('prints its URLs and tokens, stops on Ctrl-C, and resumes a waiting proposal after a restart', async () => {
+    const port = await freePort();
+    let base = await start(port);
+    expect(output).toContain(`http://localhost:${port}`);
+    expect(output).toContain('/local/outbox.html');
+    expect(output).toMatch(/port-authority\s+eyJ/);
+
+    const tokens = (await (await fetch(`${base}/local/tokens`)).json()) as Record<string, string>;
+    const submitted = await fetch(`${base}/proposals`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens['port-authority']}`, 'content-type': 'application/json' },
+      body: JSON.stringify(sampleProposal({ title: 'Across a restart' })),
+    });
+    expect(submitted.status).toBe(201);
+    const { proposalId } = (await submitted.json()) as { proposalId: string };
+    const outbox = async () => (await (await fetch(`${base}/local/outbox`)).json()) as Email[];
+    const requests = () =>
+      outbox().then((emails) =>
+        emails.filter((e) => e.text.includes(proposalId) && e.text.includes('/approvals/')),
+      );
+    await waitFor(async () => ((await requests()).length === 2 ? true : undefined), 'both sign-off emails');
+
+    expect(await stop()).toBe(0);
+    base = await start(port);
+
+    // The outbox, the tokens and the proposal survived; the waiting sign-offs were not re-sent.
+    const again = (await (await fetch(`${base}/local/tokens`)).json()) as Record<string, string>;
+    const view = await fetch(`${base}/proposals/${proposalId}`, {
+      headers: { authorization: `Bearer ${again['port-authority']}` },
+    });
+    expect(view.status).toBe(200);
+    expect(((await view.json()) as { status: string }).status).toBe('AWAITING_SIGN_OFF');
+    const links = (await requests()).map((e) => /https?:\/\/\S+\/approvals\/\S+/.exec(e.text)?.[0] ?? '');
+    expect(links).toHaveLength(2);
+
+    for (const link of links) {
+      const url = new URL(link);
+      const decided = await waitFor(async () => {
+        const response = await fetch(`${base}${url.pathname}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ token: url.searchParams.get('token') ?? '', decision: 'approve' }),
+        });
+        return response.status === 200 ? response : undefined;
+      }, 'the decision to be accepted');
+      expect(decided.status).toBe(200);
+    }
+    const funded = await waitFor(async () => {
+      const response = await fetch(`${base}/proposals/${proposalId}`, {
+        headers: { authorization: `Bearer ${again.finance}` },
+      });
+      const body = (await response.json()) as { status: string };
+      return body.status === 'FUNDED' ? body : undefined;
+    }, 'FUNDED after the restart');
+    expect(funded.status).toBe('FUNDED');
+    expect((await requests()).length).toBe(2);
+  });
+});
