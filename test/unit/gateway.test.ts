@@ -65,8 +65,10 @@ describe('the local API gateway', () => {
       },
     });
     expect(event?.headers['x-custom']).toBe('Yes');
-    const claims = (event?.requestContext.authorizer as { jwt: { claims: Record<string, string> } }).jwt
-      .claims;
+    const authorizer = event?.requestContext.authorizer as
+      | { jwt: { claims: Record<string, string> } }
+      | undefined;
+    const claims = authorizer?.jwt.claims ?? {};
     expect(claims.sub).toBe('local-finance');
     // Array claims arrive flattened, as API Gateway flattens them.
     expect(claims['cognito:groups']).toBe('[finance]');
