@@ -4,6 +4,7 @@
  * record n+1 followed by a conditional move of the head; a crash between the two is repaired by the
  * next appender, so the chain never forks and never skips.
  */
+import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Category, FundingPurpose } from '../domain/categories.ts';
@@ -130,9 +131,18 @@ async function append(
 }
 
 /**
- * Pays one funding line once. A claim item under the proposal guards against paying twice; the
- * ledger is searched for the disbursement before appending, so a re-run after a crash between the
- * append and the claim's update finds the record instead of writing a second one.
+ * How long a payer owns its claim before another may take it over (a crashed payer's claim). Longer
+ * than any Lambda run plus index lag, so a live payer is never overtaken.
+ */
+export const CLAIM_LEASE_MS = 120_000;
+const WAIT_FOR_OWNER_MS = 5_000;
+
+/**
+ * Pays one funding line once, whoever asks and however often. A claim item under the proposal
+ * (conditional put) names one owner; only the owner appends to the ledger. Anyone else waits briefly
+ * for the owner's record, and otherwise answers `Ledger.ClaimInProgress` (retryable). A claim whose
+ * owner vanished is taken over after its lease with a conditional update on the old owner, and the
+ * new owner first looks for a record the old one may have appended, so nothing is paid twice.
  */
 export async function disburseOnce(
   request: DisbursementRequest,
@@ -141,6 +151,8 @@ export async function disburseOnce(
   const disbursementId = `${request.proposalId}/FY${request.fundYear}/${request.purpose}`;
   const key = claimKey(request.proposalId, request.fundYear, request.purpose);
   const figures = amount(request.amountEurCents, request.rate);
+  const owner = randomUUID();
+  let owned = false;
   try {
     await documents.send(
       new PutCommand({
@@ -154,22 +166,25 @@ export async function disburseOnce(
           amountEurCents: figures.eurCents,
           amountGbpPence: figures.gbpPence,
           claimedAt: now,
+          owner,
+          leaseUntil: Date.now() + CLAIM_LEASE_MS,
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
+    owned = true;
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const { Item } = await documents.send(
-      new GetCommand({ TableName: fundTable(), Key: key, ConsistentRead: true }),
-    );
-    if (Item?.ledgerSeq !== undefined) {
-      const existing = await getRecord(Number(Item.ledgerSeq));
-      if (existing) return { record: existing, created: false };
-    }
-    if (Item && Number(Item.amountEurCents) !== figures.eurCents) {
-      throw new WorkflowError('Ledger.AmountMismatch', `${disbursementId} was claimed with another amount`);
-    }
+  }
+  if (!owned) {
+    const settled = await waitForOwner(key, disbursementId, figures.eurCents);
+    if (settled) return { record: settled, created: false };
+    owned = await takeOverStaleClaim(key, owner);
+    if (!owned)
+      throw new WorkflowError(
+        'Ledger.ClaimInProgress',
+        `${disbursementId} is being paid by another run; retry`,
+      );
   }
   const found = await findInLedger(request.proposalId, disbursementId);
   const record =
@@ -199,6 +214,54 @@ export async function disburseOnce(
     }),
   );
   return { record, created: !found };
+}
+
+/** A claim someone else holds: its record once the owner finishes (polled briefly), or undefined. */
+async function waitForOwner(
+  key: { pk: string; sk: string },
+  disbursementId: string,
+  eurCents: number,
+): Promise<LedgerRecord | undefined> {
+  const deadline = Date.now() + WAIT_FOR_OWNER_MS;
+  for (;;) {
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: fundTable(), Key: key, ConsistentRead: true }),
+    );
+    if (Item && Number(Item.amountEurCents) !== eurCents) {
+      throw new WorkflowError('Ledger.AmountMismatch', `${disbursementId} was claimed with another amount`);
+    }
+    if (Item?.ledgerSeq !== undefined) {
+      const existing = await getRecord(Number(Item.ledgerSeq));
+      if (existing) return existing;
+    }
+    if (Date.now() > deadline || Number(Item?.leaseUntil ?? 0) < Date.now()) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Takes a claim whose lease ran out (its owner crashed); false if it is still someone's. */
+async function takeOverStaleClaim(key: { pk: string; sk: string }, owner: string): Promise<boolean> {
+  try {
+    await documents.send(
+      new UpdateCommand({
+        TableName: fundTable(),
+        Key: key,
+        UpdateExpression: 'SET #owner = :owner, leaseUntil = :lease',
+        ConditionExpression:
+          'attribute_not_exists(ledgerSeq) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: {
+          ':owner': owner,
+          ':lease': Date.now() + CLAIM_LEASE_MS,
+          ':now': Date.now(),
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
 }
 
 async function findInLedger(proposalId: string, disbursementId: string): Promise<LedgerRecord | undefined> {

@@ -89,4 +89,48 @@ describe('release of due funds', () => {
     };
     expect(verify.ok).toBe(true);
   });
+
+  it('pays a line once when several runs race to pay it', async () => {
+    const setFundStart = (offsetDays: number) => {
+      const start = new Date(Date.now() + offsetDays * 86_400_000);
+      process.env.FUND_START_DATE = start.toISOString().slice(0, 10);
+      resetConfigForTests();
+    };
+    // The fund starts tomorrow: at FUNDED nothing is due yet.
+    setFundStart(1);
+    const { proposalId } = await cloud.submit(
+      sampleProposal({
+        title: 'Raced payment',
+        funding: [{ fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 7_000_000 }],
+      }),
+    );
+    for (const to of ['approver@homeoffice.example', 'approbateur@interieur.example']) {
+      await cloud.waitForEmail((e) => e.to.includes(to) && e.text.includes(proposalId));
+      const [link] = await cloud.linksFor(to, proposalId);
+      if (!link) throw new Error(`no link for ${to}`);
+      expect((await cloud.decide(link, 'approve')).status).toBe(200);
+    }
+    await cloud.waitForStatus(proposalId, ['FUNDED']);
+    const [approval] = cloud.engine
+      .listExecutions({ stateMachineArn: cloud.stateMachineArn('approval') })
+      .filter((e) => e.name === proposalId);
+    await cloud.engine.waitForExecution(approval?.executionArn ?? '');
+    expect(await disbursements(proposalId)).toEqual([]);
+
+    // The fund year opens; six runs (the daily flow, retries, an operator) pay at the same moment.
+    setFundStart(-1);
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, () => cloud.functions.invoke('disburseFunds', { proposalId })),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled').length).toBeGreaterThan(0);
+    for (const result of results) {
+      if (result.status === 'rejected') expect((result.reason as Error).name).toBe('Ledger.ClaimInProgress');
+    }
+    const paid = await disbursements(proposalId);
+    expect(paid).toEqual([expect.objectContaining({ fundYear: 1, amountEurCents: 7_000_000 })]);
+    const verify = (await (await cloud.api('GET', '/ledger/verify', { as: 'finance' })).json()) as {
+      ok: boolean;
+    };
+    expect(verify.ok).toBe(true);
+  });
 });

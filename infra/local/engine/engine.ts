@@ -73,6 +73,12 @@ interface Run {
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+const TERMINAL_EVENTS = new Set([
+  'ExecutionSucceeded',
+  'ExecutionFailed',
+  'ExecutionTimedOut',
+  'ExecutionAborted',
+]);
 
 export class LocalStepFunctions {
   private readonly workflows = new Map<string, RegisteredWorkflow>();
@@ -520,7 +526,7 @@ export class LocalStepFunctions {
     }
     let result: unknown;
     try {
-      result = await this.callIntegration(record, run, task, input);
+      result = await this.callIntegration(run, task, input);
     } catch (error) {
       if (token) this.waiters.delete(token);
       throw error;
@@ -534,12 +540,7 @@ export class LocalStepFunctions {
     return result;
   }
 
-  private async callIntegration(
-    record: ExecutionRecord,
-    run: Run,
-    task: TaskInfo,
-    input: Json,
-  ): Promise<unknown> {
+  private async callIntegration(run: Run, task: TaskInfo, input: Json): Promise<unknown> {
     const { target } = task;
     const params = (input ?? {}) as Record<string, unknown>;
     switch (target.kind) {
@@ -692,6 +693,9 @@ export class LocalStepFunctions {
 
   private append(record: ExecutionRecord, type: string, details: Record<string, unknown>): void {
     const previous = record.history.at(-1);
+    // As in AWS, an ended execution records nothing more (e.g. a task of a Parallel branch that
+    // was still waiting when another branch failed, finishing after the execution did).
+    if (previous && TERMINAL_EVENTS.has(previous.type)) return;
     const event: HistoryEvent = {
       id: (previous?.id ?? 0) + 1,
       previousEventId: previous?.id ?? 0,

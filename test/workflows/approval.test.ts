@@ -1,0 +1,498 @@
+/**
+ * The approval workflow (workflows/approval.asl.json) on the local stack, one test per path:
+ * both approve, either side rejects, the road authority first for temporary measures (refuses,
+ * agrees, never answers), a sign-off expiring, and an envelope without room. Each test asserts the
+ * execution history (states entered, in order, per Parallel branch) and what users see: the
+ * proposal over the API, the sign-off requests, the emails and the fund.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, it, vi } from 'vitest';
+import { startTestCloud, type TestCloud } from '../support/cloud.ts';
+import {
+  detailsOf,
+  emailAbout,
+  emailsAbout,
+  entered,
+  FR,
+  finished,
+  linkIn,
+  PORT,
+  ROAD,
+  signOffOf,
+  smallProposal,
+  UK,
+  viewOf,
+} from '../support/executions.ts';
+
+interface AslState {
+  Branches?: { States: Record<string, unknown> }[];
+}
+const definition = JSON.parse(
+  readFileSync(join(import.meta.dirname, '../../workflows/approval.asl.json'), 'utf8'),
+) as { States: Record<string, AslState> };
+const TOP = Object.keys(definition.States);
+const [UK_BRANCH = [], FR_BRANCH = []] = (definition.States.BilateralSignOff?.Branches ?? []).map((b) =>
+  Object.keys(b.States),
+);
+
+/** One sign-off stage lasts 259200 s x this: about 2.6 s; a request expires after four stages. */
+const TIME_SCALE = 0.00001;
+const LONG = 60_000;
+
+let cloud: TestCloud;
+
+/** A sign-off flow's Expire step held back, as a slow Lambda would be: `reached` once it is called. */
+interface HeldExpiry {
+  reached: Promise<void>;
+  release(): void;
+}
+const heldExpiries = new Map<string, { reached(): void; gate: Promise<void> }>();
+
+function holdExpiry(proposalId: string, authority: string): HeldExpiry {
+  let reached = () => {};
+  let release = () => {};
+  const reachedPromise = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  heldExpiries.set(`${proposalId}#${authority}`, { reached, gate });
+  return { reached: reachedPromise, release };
+}
+
+beforeAll(async () => {
+  cloud = await startTestCloud({ timeScale: TIME_SCALE });
+  const invoke = cloud.functions.invoke.bind(cloud.functions);
+  vi.spyOn(cloud.functions, 'invoke').mockImplementation(async (name, payload) => {
+    const input = (payload ?? {}) as Record<string, unknown>;
+    const held =
+      name.endsWith('closeSignOff') && input.outcome === 'EXPIRED'
+        ? heldExpiries.get(`${String(input.subjectId)}#${String(input.authority)}`)
+        : undefined;
+    if (held) {
+      held.reached();
+      await held.gate;
+    }
+    return invoke(name, payload);
+  });
+});
+afterAll(async () => {
+  vi.restoreAllMocks();
+  await cloud?.close();
+});
+
+async function fund(): Promise<{ fundYear: number; committedEurCents: number; disbursedEurCents: number }[]> {
+  const response = await cloud.api('GET', '/fund', { as: 'finance' });
+  return ((await response.json()) as { years: [] }).years;
+}
+
+function statuses(view: { timeline: { event: string; detail: Record<string, unknown> }[] }): unknown[] {
+  return view.timeline
+    .filter((entry) => entry.event === 'SUBMITTED' || entry.event === 'STATUS_CHANGED')
+    .map((entry) => entry.detail.status);
+}
+
+async function approveBoth(proposalId: string): Promise<void> {
+  for (const to of [UK, FR]) {
+    const response = await cloud.decide(linkIn(await emailAbout(cloud, proposalId, to)), 'approve');
+    if (response.status !== 200) throw new Error(`approving as ${to} answered ${response.status}`);
+  }
+}
+
+describe.concurrent('the approval workflow', () => {
+  it('both approve: FUNDED, committed, and the open year’s investment disbursed', async ({ expect }) => {
+    const { proposalId, status } = await cloud.submit(smallProposal('Both approve'));
+    expect(status).toBe('AWAITING_SIGN_OFF');
+    await approveBoth(proposalId);
+
+    const run = await finished(cloud, 'approval', proposalId);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(entered(run.history, TOP)).toEqual([
+      'NeedsRoadAuthority',
+      'BilateralSignOff',
+      'RecordApproved',
+      'CommitFunds',
+      'RecordFunded',
+      'DisburseDueFunds',
+      'Done',
+    ]);
+    expect(entered(run.history, UK_BRANCH)).toEqual(['UKSignOff', 'UKDecided', 'UKApproved']);
+    expect(entered(run.history, FR_BRANCH)).toEqual(['FRSignOff', 'FRDecided', 'FRApproved']);
+    expect(entered(run.history, ['CommitFundYear'])).toEqual(['CommitFundYear']);
+    expect(run.history.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['MapIterationStarted', 'MapIterationSucceeded']),
+    );
+    expect(run.output).toMatchObject({
+      signOffs: [
+        { authority: 'UK', decision: 'APPROVED' },
+        { authority: 'FR', decision: 'APPROVED' },
+      ],
+      committed: [{ fundYear: 1, amountEurCents: 2_500_000, committed: true }],
+      // Paid by this step, or a moment before by the daily release (so `created` is not asserted).
+      disbursement: { disbursed: [{ fundYear: 1, amountEurCents: 2_500_000 }] },
+    });
+
+    const view = await viewOf(cloud, proposalId);
+    expect(view.status).toBe('FUNDED');
+    expect(statuses(view)).toEqual(['AWAITING_SIGN_OFF', 'APPROVED', 'FUNDED']);
+    expect(signOffOf(view, 'UK')).toMatchObject({ status: 'APPROVED', byDeputy: false });
+    expect(signOffOf(view, 'FR')).toMatchObject({ status: 'APPROVED', byDeputy: false });
+    expect(view.commitments).toEqual([
+      expect.objectContaining({ fundYear: 1, status: 'COMMITTED', amountEurCents: 2_500_000 }),
+    ]);
+    expect(view.disbursements).toEqual([expect.objectContaining({ fundYear: 1, amountEurCents: 2_500_000 })]);
+    await emailAbout(cloud, proposalId, PORT, 'Funded:');
+    await emailAbout(cloud, proposalId, 'finance@fund.example', 'Funds committed');
+    await emailAbout(cloud, proposalId, 'finance@fund.example', 'Funds disbursed');
+  });
+
+  it('the UK rejects: REJECTED, the FR request withdrawn and its link answering 409', async ({ expect }) => {
+    const { proposalId } = await cloud.submit(smallProposal('UK rejects'));
+    const frLink = linkIn(await emailAbout(cloud, proposalId, FR));
+    const ukLink = linkIn(await emailAbout(cloud, proposalId, UK));
+    expect((await cloud.decide(ukLink, 'reject', 'Not at this price.')).status).toBe(200);
+
+    const run = await finished(cloud, 'approval', proposalId);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(entered(run.history, TOP)).toEqual([
+      'NeedsRoadAuthority',
+      'BilateralSignOff',
+      'WithdrawAfterRejection',
+      'RecordRejected',
+      'Done',
+    ]);
+    expect(entered(run.history, UK_BRANCH)).toEqual(['UKSignOff', 'UKDecided', 'UKRejected']);
+    // The FR branch never got an answer: it ends with the Parallel state.
+    expect(entered(run.history, FR_BRANCH)).toEqual(['FRSignOff']);
+    expect(run.output).toMatchObject({ failure: { Error: 'SignOff.Rejected', Cause: 'UK' } });
+
+    // (Which stage the FR request was at is the sign-off flow's business; see sign-off.test.ts.)
+    const fr = await finished(cloud, 'signOff', `${proposalId}-FR`);
+    expect(entered(fr.history).at(-1)).toBe('Withdrawn');
+    expect(fr.output).toEqual({ authority: 'FR', decision: 'WITHDRAWN' });
+
+    expect((await cloud.decide(frLink, 'approve')).status).toBe(409);
+    const view = await viewOf(cloud, proposalId);
+    expect(view.status).toBe('REJECTED');
+    expect(statuses(view)).toEqual(['AWAITING_SIGN_OFF', 'REJECTED']);
+    expect(signOffOf(view, 'UK')).toMatchObject({ status: 'REJECTED', comment: 'Not at this price.' });
+    expect(signOffOf(view, 'FR').status).toBe('WITHDRAWN');
+    expect(view.commitments).toEqual([]);
+    const outcome = await emailAbout(cloud, proposalId, PORT, 'Rejected:');
+    expect(outcome.text).toContain('Rejected by: UK Home Office.');
+    expect(outcome.text).toContain('Not at this price.');
+  });
+
+  it('France rejects: REJECTED, the UK request withdrawn', async ({ expect }) => {
+    const { proposalId } = await cloud.submit(smallProposal('FR rejects'));
+    const ukLink = linkIn(await emailAbout(cloud, proposalId, UK));
+    const frLink = linkIn(await emailAbout(cloud, proposalId, FR));
+    expect((await cloud.decide(frLink, 'reject')).status).toBe(200);
+
+    const run = await finished(cloud, 'approval', proposalId);
+    expect(entered(run.history, TOP)).toEqual([
+      'NeedsRoadAuthority',
+      'BilateralSignOff',
+      'WithdrawAfterRejection',
+      'RecordRejected',
+      'Done',
+    ]);
+    expect(entered(run.history, FR_BRANCH)).toEqual(['FRSignOff', 'FRDecided', 'FRRejected']);
+    expect(entered(run.history, UK_BRANCH)).toEqual(['UKSignOff']);
+    expect(run.output).toMatchObject({ failure: { Error: 'SignOff.Rejected', Cause: 'FR' } });
+    await finished(cloud, 'signOff', `${proposalId}-UK`);
+
+    expect((await cloud.decide(ukLink, 'approve')).status).toBe(409);
+    const view = await viewOf(cloud, proposalId);
+    expect(view.status).toBe('REJECTED');
+    expect(signOffOf(view, 'FR').status).toBe('REJECTED');
+    expect(signOffOf(view, 'UK').status).toBe('WITHDRAWN');
+    const outcome = await emailAbout(cloud, proposalId, PORT, 'Rejected:');
+    expect(outcome.text).toContain('Rejected by: French Ministry of the Interior.');
+  });
+
+  it('a temporary measure the road authority refuses: REJECTED, the ministries never asked', async ({
+    expect,
+  }) => {
+    const { proposalId, status } = await cloud.submit(
+      smallProposal('Road authority refuses', { category: 'TEMPORARY_SECURITY_MEASURE' }),
+    );
+    expect(status).toBe('AWAITING_AGREEMENT');
+    const road = await emailAbout(cloud, proposalId, ROAD);
+    expect(road.subject).toContain('Accord demandé');
+    expect(emailsAbout(cloud, proposalId, UK)).toEqual([]);
+    expect(emailsAbout(cloud, proposalId, FR)).toEqual([]);
+    expect((await viewOf(cloud, proposalId)).status).toBe('AWAITING_AGREEMENT');
+    expect((await cloud.decide(linkIn(road), 'reject', 'Voie trop étroite.')).status).toBe(200);
+
+    const run = await finished(cloud, 'approval', proposalId);
+    expect(entered(run.history)).toEqual([
+      'NeedsRoadAuthority',
+      'AskRoadAuthority',
+      'RoadAuthorityAgreed',
+      'RecordRefusedByRoadAuthority',
+      'Done',
+    ]);
+    const child = await finished(cloud, 'signOff', `${proposalId}-ROAD`);
+    expect(entered(child.history).at(-1)).toBe('Rejected');
+
+    const view = await viewOf(cloud, proposalId);
+    expect(view.status).toBe('REJECTED');
+    expect(statuses(view)).toEqual(['AWAITING_AGREEMENT', 'REJECTED']);
+    expect(view.signOffs.map((s) => [s.authority, s.status])).toEqual([['ROAD', 'REJECTED']]);
+    const outcome = await emailAbout(cloud, proposalId, PORT, 'Rejected:');
+    expect(outcome.text).toContain('Rejected by: Road authority (DIR Nord).');
+    expect(outcome.text).toContain('The road authority did not agree to the temporary measure');
+    expect(emailsAbout(cloud, proposalId, UK)).toEqual([]);
+    expect(emailsAbout(cloud, proposalId, FR)).toEqual([]);
+  });
+
+  it('a temporary measure the road authority agrees to, then both approve: FUNDED', async ({ expect }) => {
+    const { proposalId, status } = await cloud.submit(
+      smallProposal('Road authority agrees', { category: 'TEMPORARY_SECURITY_MEASURE' }),
+    );
+    expect(status).toBe('AWAITING_AGREEMENT');
+    const road = await emailAbout(cloud, proposalId, ROAD);
+    // Nobody else is asked while the road authority has not answered.
+    expect(emailsAbout(cloud, proposalId, UK)).toEqual([]);
+    expect(emailsAbout(cloud, proposalId, FR)).toEqual([]);
+    expect(cloud.engine.listExecutions({}).filter((e) => e.name.startsWith(proposalId))).toHaveLength(2);
+    expect((await cloud.decide(linkIn(road), 'approve')).status).toBe(200);
+
+    await cloud.waitForStatus(proposalId, ['AWAITING_SIGN_OFF']);
+    await approveBoth(proposalId);
+    const run = await finished(cloud, 'approval', proposalId);
+    expect(entered(run.history, TOP)).toEqual([
+      'NeedsRoadAuthority',
+      'AskRoadAuthority',
+      'RoadAuthorityAgreed',
+      'RecordAwaitingSignOff',
+      'BilateralSignOff',
+      'RecordApproved',
+      'CommitFunds',
+      'RecordFunded',
+      'DisburseDueFunds',
+      'Done',
+    ]);
+    expect(entered(run.history, UK_BRANCH)).toEqual(['UKSignOff', 'UKDecided', 'UKApproved']);
+    expect(entered(run.history, FR_BRANCH)).toEqual(['FRSignOff', 'FRDecided', 'FRApproved']);
+    expect(run.output).toMatchObject({ roadAuthority: { decision: 'APPROVED' } });
+
+    const view = await viewOf(cloud, proposalId);
+    expect(view.status).toBe('FUNDED');
+    expect(statuses(view)).toEqual(['AWAITING_AGREEMENT', 'AWAITING_SIGN_OFF', 'APPROVED', 'FUNDED']);
+    expect(view.signOffs.map((s) => [s.authority, s.status]).sort()).toEqual([
+      ['FR', 'APPROVED'],
+      ['ROAD', 'APPROVED'],
+      ['UK', 'APPROVED'],
+    ]);
+    expect(view.disbursements).toHaveLength(1);
+    // The ministries were first asked after the road authority's agreement was recorded.
+    const mail = emailsAbout(cloud, proposalId);
+    const awaiting = mail.findIndex((e) => e.to.includes(PORT) && e.subject.includes('Awaiting sign-off:'));
+    expect(awaiting).toBeGreaterThan(mail.findIndex((e) => e.to.includes(ROAD)));
+    expect(mail.findIndex((e) => e.to.includes(UK))).toBeGreaterThan(awaiting);
+    expect(mail.findIndex((e) => e.to.includes(FR))).toBeGreaterThan(awaiting);
+  });
+
+  it(
+    'a temporary measure the road authority never answers: EXPIRED, the ministries never asked',
+    async ({ expect }) => {
+      const { proposalId } = await cloud.submit(
+        smallProposal('Road authority silent', { category: 'TEMPORARY_SECURITY_MEASURE' }),
+      );
+      const run = await finished(cloud, 'approval', proposalId, LONG);
+      expect(entered(run.history)).toEqual([
+        'NeedsRoadAuthority',
+        'AskRoadAuthority',
+        'RoadAuthorityAgreed',
+        'RecordRoadAuthorityExpired',
+        'Done',
+      ]);
+      const child = await finished(cloud, 'signOff', `${proposalId}-ROAD`);
+      expect(child.output).toEqual({ authority: 'ROAD', decision: 'EXPIRED' });
+
+      const view = await viewOf(cloud, proposalId);
+      expect(view.status).toBe('EXPIRED');
+      expect(statuses(view)).toEqual(['AWAITING_AGREEMENT', 'EXPIRED']);
+      expect(view.signOffs).toEqual([
+        expect.objectContaining({ authority: 'ROAD', status: 'EXPIRED', remindersSent: 2 }),
+      ]);
+      const outcome = await emailAbout(cloud, proposalId, PORT, 'Expired:');
+      expect(outcome.text).toContain('The road authority did not answer in time');
+      expect(emailsAbout(cloud, proposalId, UK)).toEqual([]);
+      expect(emailsAbout(cloud, proposalId, FR)).toEqual([]);
+    },
+    LONG,
+  );
+
+  it(
+    'the UK never answers while France approved: EXPIRED, the FR approval left as it was',
+    async ({ expect }) => {
+      const { proposalId } = await cloud.submit(smallProposal('UK silent, FR approves'));
+      expect((await cloud.decide(linkIn(await emailAbout(cloud, proposalId, FR)), 'approve')).status).toBe(
+        200,
+      );
+      const ukLink = linkIn(await emailAbout(cloud, proposalId, UK));
+
+      const run = await finished(cloud, 'approval', proposalId, LONG);
+      expect(entered(run.history, TOP)).toEqual([
+        'NeedsRoadAuthority',
+        'BilateralSignOff',
+        'WithdrawAfterExpiry',
+        'RecordExpired',
+        'Done',
+      ]);
+      expect(entered(run.history, UK_BRANCH)).toEqual(['UKSignOff', 'UKDecided', 'UKUnanswered']);
+      expect(entered(run.history, FR_BRANCH)).toEqual(['FRSignOff', 'FRDecided', 'FRApproved']);
+      expect(run.output).toMatchObject({ failure: { Error: 'SignOff.Expired', Cause: 'UK' } });
+
+      const view = await viewOf(cloud, proposalId);
+      expect(view.status).toBe('EXPIRED');
+      expect(statuses(view)).toEqual(['AWAITING_SIGN_OFF', 'EXPIRED']);
+      expect(signOffOf(view, 'UK')).toMatchObject({
+        status: 'EXPIRED',
+        remindersSent: 2,
+        escalatedToDeputy: true,
+      });
+      expect(signOffOf(view, 'FR').status).toBe('APPROVED');
+      expect(view.commitments).toEqual([]);
+      expect((await cloud.decide(ukLink, 'approve')).status).toBe(410);
+      const outcome = await emailAbout(cloud, proposalId, PORT, 'Expired:');
+      expect(outcome.text).toContain('No decision in time from UK');
+    },
+    LONG,
+  );
+
+  it(
+    'both unanswered, the UK expiring first: EXPIRED, the still-pending FR request withdrawn',
+    async ({ expect }) => {
+      const { proposalId } = await cloud.submit(smallProposal('Nobody answers'));
+      // Both requests run out of time within milliseconds of each other. To make the order
+      // deterministic, both flows' Expire steps are held (as slow Lambdas would be) until both have
+      // reached them; then the UK's runs and ends the proposal while France's request is pending.
+      const ukExpiry = holdExpiry(proposalId, 'UK');
+      const frExpiry = holdExpiry(proposalId, 'FR');
+      try {
+        const frLink = linkIn(await emailAbout(cloud, proposalId, FR));
+        await Promise.all([ukExpiry.reached, frExpiry.reached]);
+        expect(signOffOf(await viewOf(cloud, proposalId), 'FR').status).toBe('PENDING');
+        ukExpiry.release();
+
+        const run = await finished(cloud, 'approval', proposalId, LONG);
+        expect(entered(run.history, TOP)).toEqual([
+          'NeedsRoadAuthority',
+          'BilateralSignOff',
+          'WithdrawAfterExpiry',
+          'RecordExpired',
+          'Done',
+        ]);
+        expect(entered(run.history, UK_BRANCH)).toEqual(['UKSignOff', 'UKDecided', 'UKUnanswered']);
+        expect(entered(run.history, FR_BRANCH)).toEqual(['FRSignOff']);
+        expect(run.output).toMatchObject({ failure: { Error: 'SignOff.Expired', Cause: 'UK' } });
+
+        const view = await viewOf(cloud, proposalId);
+        expect(view.status).toBe('EXPIRED');
+        expect(statuses(view)).toEqual(['AWAITING_SIGN_OFF', 'EXPIRED']);
+        expect(signOffOf(view, 'UK')).toMatchObject({ status: 'EXPIRED', escalatedToDeputy: true });
+        expect(signOffOf(view, 'FR')).toMatchObject({ status: 'WITHDRAWN', escalatedToDeputy: true });
+        const outcome = await emailAbout(cloud, proposalId, PORT, 'Expired:');
+        expect(outcome.text).toContain('No decision in time from UK');
+
+        // France's Expire step now finds its request withdrawn, and the FR flow says so.
+        frExpiry.release();
+        const fr = await finished(cloud, 'signOff', `${proposalId}-FR`);
+        expect(entered(fr.history).slice(-4)).toEqual([
+          'EscalateToDeputy',
+          'Expire',
+          'DecidedAtTheLastMoment',
+          'Withdrawn',
+        ]);
+        expect(fr.output).toEqual({ authority: 'FR', decision: 'WITHDRAWN' });
+        expect(signOffOf(await viewOf(cloud, proposalId), 'FR').status).toBe('WITHDRAWN');
+        expect((await cloud.decide(frLink, 'approve')).status).toBe(409);
+        // Nothing more is recorded on the proposal's execution once it has ended.
+        expect(cloud.engine.getExecutionHistory(run.executionArn).at(-1)?.type).toBe('ExecutionSucceeded');
+      } finally {
+        ukExpiry.release();
+        frExpiry.release();
+        heldExpiries.delete(`${proposalId}#UK`);
+        heldExpiries.delete(`${proposalId}#FR`);
+      }
+    },
+    LONG,
+  );
+
+  it('an envelope without room: FUNDS_UNAVAILABLE, and nothing stays committed', async ({ expect }) => {
+    // Only this test touches fund years 2 and 3 (every other proposal here asks for year 1 only).
+    const before = await fund();
+    const filler = await cloud.submit(
+      smallProposal('Fills year 3', {
+        funding: [{ fundYear: 3, purpose: 'INVESTMENT', amountEurCents: 450_000_000 }],
+      }),
+    );
+    await approveBoth(filler.proposalId);
+    expect((await finished(cloud, 'approval', filler.proposalId)).status).toBe('SUCCEEDED');
+    expect((await viewOf(cloud, filler.proposalId)).status).toBe('FUNDED');
+    const filled = await fund();
+    expect(filled[2]?.committedEurCents).toBe((before[2]?.committedEurCents ?? 0) + 450_000_000);
+
+    // Year 2 has room and is committed first; year 3 lacks room, so year 2 is released again.
+    const { proposalId } = await cloud.submit(
+      smallProposal('No room in year 3', {
+        funding: [
+          { fundYear: 2, purpose: 'INVESTMENT', amountEurCents: 50_000_000 },
+          { fundYear: 3, purpose: 'INVESTMENT', amountEurCents: 100_000_000 },
+        ],
+      }),
+    );
+    await approveBoth(proposalId);
+    const run = await finished(cloud, 'approval', proposalId);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(entered(run.history, TOP)).toEqual([
+      'NeedsRoadAuthority',
+      'BilateralSignOff',
+      'RecordApproved',
+      'CommitFunds',
+      'ReleaseCommitments',
+      'ReadEnvelopeFailure',
+      'RecordFundsUnavailable',
+      'Done',
+    ]);
+    expect(entered(run.history, ['CommitFundYear'])).toEqual(['CommitFundYear', 'CommitFundYear']);
+    expect(run.history.map((e) => e.type).filter((t) => t.startsWith('MapIteration'))).toEqual([
+      'MapIterationStarted',
+      'MapIterationSucceeded',
+      'MapIterationStarted',
+      'MapIterationFailed',
+    ]);
+    expect(detailsOf<{ error: string }>(run.history, 'TaskFailed').map((d) => d.error)).toEqual([
+      'Funds.EnvelopeFull',
+    ]);
+    expect(run.output).toMatchObject({ failure: { Error: 'Funds.EnvelopeFull' } });
+
+    const view = await viewOf(cloud, proposalId);
+    expect(view.status).toBe('FUNDS_UNAVAILABLE');
+    expect(statuses(view)).toEqual(['AWAITING_SIGN_OFF', 'APPROVED', 'FUNDS_UNAVAILABLE']);
+    expect(view.commitments.map((c) => [c.fundYear, c.status])).toEqual([
+      [2, 'RELEASED'],
+      [3, 'RELEASED'],
+    ]);
+    expect(view.disbursements).toEqual([]);
+    const after = await fund();
+    expect(after[1]).toEqual(filled[1]);
+    expect(after[2]).toEqual(filled[2]);
+    const outcome = await emailAbout(cloud, proposalId, PORT, 'Funds unavailable:');
+    // The reason names the year without room, and no internals (the Lambda error's stack trace).
+    const reason = `An envelope lacked room: Fund year 3 has 50000000 euro cents left; ${proposalId} needs 100000000`;
+    expect(outcome.text).toContain(`Reason: ${reason}\n`);
+    expect(outcome.text).not.toMatch(/trace|errorType|\.ts:\d+/);
+    expect(view.timeline.find((e) => e.detail.status === 'FUNDS_UNAVAILABLE')?.detail).toEqual({
+      status: 'FUNDS_UNAVAILABLE',
+      reason,
+    });
+    expect(emailsAbout(cloud, proposalId).filter((e) => e.subject.includes('Funds disbursed'))).toEqual([]);
+  });
+});
