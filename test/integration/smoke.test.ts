@@ -2,6 +2,7 @@
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
+import { approveAll } from '../support/flows.ts';
 
 let cloud: TestCloud;
 beforeAll(async () => {
@@ -45,11 +46,7 @@ describe('the local stack', () => {
     );
     expect(uk.subject).toContain('Ring road fencing, phase 1');
     expect(fr.subject).toContain(proposalId);
-    for (const to of ['approver@homeoffice.example', 'approbateur@interieur.example']) {
-      const [link] = await cloud.linksFor(to, proposalId);
-      expect(link).toBeDefined();
-      if (link) expect((await cloud.decide(link, 'approve')).status).toBe(200);
-    }
+    await approveAll(cloud, [proposalId]);
     await cloud.waitForStatus(proposalId, ['FUNDED']);
     await cloud.waitForEmail(
       (e) => e.subject.startsWith('[JIF] Funds disbursed') && e.text.includes(proposalId),

@@ -2,14 +2,16 @@
  * Workflow tests: reading executions and their histories from the local engine, the outbox
  * in-process (no HTTP polling, so long waits stay cheap on a loaded machine) and the proposal view.
  */
+
 import type { HistoryEvent } from '../../infra/local/engine/store.ts';
 import type { OutboxEmail } from '../../infra/local/outbox.ts';
 import type { SignOffLink, TestCloud } from './cloud.ts';
+import { FR_APPROVER, ROAD_AUTHORITY, UK_APPROVER, waitUntil } from './flows.ts';
 
-export const UK = 'approver@homeoffice.example';
+export const UK = UK_APPROVER;
 export const UK_DEPUTY = 'deputy@homeoffice.example';
-export const FR = 'approbateur@interieur.example';
-export const ROAD = 'routes@dir-nord.example';
+export const FR = FR_APPROVER;
+export const ROAD = ROAD_AUTHORITY;
 export const PORT = 'port@port-calais.example';
 
 export interface SignOffView {
@@ -39,18 +41,12 @@ export interface FinishedExecution {
 }
 
 /** Polls a condition until it yields a value; never a fixed sleep. */
-export async function until<T>(
+export function until<T>(
   probe: () => T | undefined | Promise<T | undefined>,
   what: string,
   timeoutMs = 30_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  return waitUntil(probe, what, timeoutMs);
 }
 
 export function executionArnOf(

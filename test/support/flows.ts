@@ -17,7 +17,7 @@ const LOCAL_ISSUER = 'urn:jif:local';
 
 /** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs`. */
 export async function waitUntil<T>(
-  probe: () => Promise<T | undefined>,
+  probe: () => T | undefined | Promise<T | undefined>,
   what: string,
   timeoutMs = 60_000,
 ): Promise<T> {

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetConfigForTests } from '../../functions/lib/config.ts';
 import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
+import { approveAll } from '../support/flows.ts';
 
 let cloud: TestCloud;
 const today = new Date().toISOString().slice(0, 10);
@@ -43,12 +44,7 @@ describe('release of due funds', () => {
         ],
       }),
     );
-    for (const to of ['approver@homeoffice.example', 'approbateur@interieur.example']) {
-      await cloud.waitForEmail((e) => e.to.includes(to) && e.text.includes(proposalId));
-      const [link] = await cloud.linksFor(to, proposalId);
-      if (!link) throw new Error(`no link for ${to}`);
-      expect((await cloud.decide(link, 'approve')).status).toBe(200);
-    }
+    await approveAll(cloud, [proposalId]);
     await cloud.waitForStatus(proposalId, ['FUNDED']);
     await cloud.waitForEmail(
       (e) => e.subject.startsWith('[JIF] Funds disbursed') && e.text.includes(proposalId),
@@ -104,12 +100,7 @@ describe('release of due funds', () => {
         funding: [{ fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 7_000_000 }],
       }),
     );
-    for (const to of ['approver@homeoffice.example', 'approbateur@interieur.example']) {
-      await cloud.waitForEmail((e) => e.to.includes(to) && e.text.includes(proposalId));
-      const [link] = await cloud.linksFor(to, proposalId);
-      if (!link) throw new Error(`no link for ${to}`);
-      expect((await cloud.decide(link, 'approve')).status).toBe(200);
-    }
+    await approveAll(cloud, [proposalId]);
     await cloud.waitForStatus(proposalId, ['FUNDED']);
     const [approval] = cloud.engine
       .listExecutions({ stateMachineArn: cloud.stateMachineArn('approval') })
