@@ -125,6 +125,8 @@ const functions = {
     description: 'Workflow callback task: records a sign-off request and emails its link',
     tables: { Fund: 'readWrite' },
     sendsEmail: true,
+    // A request decided while no task waited completes the new task at once (SendTask*).
+    completesTasks: true,
     needsPublicUrl: true,
   },
   closeSignOff: {
@@ -175,6 +177,63 @@ const functions = {
     description: 'GET /ledger/verify: walks the hash chain',
     tables: { Fund: 'read' },
   },
+  startEvaluation: {
+    entry: 'functions/handlers/start-evaluation.ts',
+    description: "POST /evaluations: claims a fund year's evaluation and starts its workflow",
+    tables: { Fund: 'readWrite' },
+    startsWorkflows: ['evaluation'],
+  },
+  getEvaluation: {
+    entry: 'functions/handlers/get-evaluation.ts',
+    description: 'GET /evaluations/{fundYear}: the evaluation report, JSON or HTML',
+    tables: { Fund: 'read' },
+  },
+  showCostReport: {
+    entry: 'functions/handlers/show-cost-report.ts',
+    description: 'GET /cost-reports/{reportId}: the cost report form (never records anything)',
+    tables: { Fund: 'read' },
+  },
+  submitCostReport: {
+    entry: 'functions/handlers/submit-cost-report.ts',
+    description:
+      'POST /cost-reports/{reportId}: records the actual annual cost and completes the waiting task',
+    tables: { Fund: 'readWrite' },
+    completesTasks: true,
+  },
+  prepareEvaluation: {
+    entry: 'functions/handlers/prepare-evaluation.ts',
+    description: "Workflow task: claims a fund year's evaluation (or finds none due) and lists its projects",
+    tables: { Fund: 'readWrite' },
+  },
+  requestCostReport: {
+    entry: 'functions/handlers/request-cost-report.ts',
+    description: 'Workflow callback task: records a cost report request and emails its link',
+    tables: { Fund: 'readWrite' },
+    sendsEmail: true,
+    needsPublicUrl: true,
+    completesTasks: true,
+  },
+  expireCostReport: {
+    entry: 'functions/handlers/expire-cost-report.ts',
+    description: 'Workflow task: a cost report not sent back in time expires (tranche 0)',
+    tables: { Fund: 'readWrite' },
+  },
+  summariseEvaluation: {
+    entry: 'functions/handlers/summarise-evaluation.ts',
+    description: "Workflow task: sets an evaluation's lines (funded, actual, next-year tranche)",
+    tables: { Fund: 'readWrite' },
+  },
+  releaseRunningCostTranches: {
+    entry: 'functions/handlers/release-running-cost-tranches.ts',
+    description: "Workflow task: pays an approved evaluation's next-year running-cost tranches, once",
+    tables: { Fund: 'readWrite' },
+    sendsEmail: true,
+  },
+  recordEvaluationOutcome: {
+    entry: 'functions/handlers/record-evaluation-outcome.ts',
+    description: "Workflow task: records how an evaluation's sign-off ended",
+    tables: { Fund: 'readWrite' },
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functions;
@@ -209,6 +268,22 @@ const workflows = {
       DisburseFundsFunctionArn: { function: 'disburseFunds' },
     },
   },
+  evaluation: {
+    file: 'workflows/evaluation.asl.json',
+    description:
+      'The annual security-cost evaluation of a fund year: cost reports, next-year tranches, UK and FR sign-off, release',
+    substitutions: {
+      PrepareEvaluationFunctionArn: { function: 'prepareEvaluation' },
+      RequestCostReportFunctionArn: { function: 'requestCostReport' },
+      ExpireCostReportFunctionArn: { function: 'expireCostReport' },
+      SummariseEvaluationFunctionArn: { function: 'summariseEvaluation' },
+      SignOffStateMachineArn: { workflow: 'signOff' },
+      CloseSignOffFunctionArn: { function: 'closeSignOff' },
+      ReleaseRunningCostTranchesFunctionArn: { function: 'releaseRunningCostTranches' },
+      RecordEvaluationOutcomeFunctionArn: { function: 'recordEvaluationOutcome' },
+    },
+    nested: ['signOff'],
+  },
 } as const satisfies Record<string, WorkflowSpec>;
 
 export type WorkflowName = keyof typeof workflows;
@@ -237,6 +312,16 @@ const routes: RouteSpec[] = [
   { method: 'GET', path: '/fund', function: 'getFund', auth: 'jwt', roles: ['finance', 'admin'] },
   { method: 'GET', path: '/disbursements', function: 'listDisbursements', auth: 'jwt', roles: ['finance'] },
   { method: 'GET', path: '/ledger/verify', function: 'verifyLedger', auth: 'jwt', roles: ['finance'] },
+  { method: 'POST', path: '/evaluations', function: 'startEvaluation', auth: 'jwt', roles: ['admin'] },
+  {
+    method: 'GET',
+    path: '/evaluations/{fundYear}',
+    function: 'getEvaluation',
+    auth: 'jwt',
+    roles: ['finance', 'admin'],
+  },
+  { method: 'GET', path: '/cost-reports/{reportId}', function: 'showCostReport', auth: 'public' },
+  { method: 'POST', path: '/cost-reports/{reportId}', function: 'submitCostReport', auth: 'public' },
 ];
 
 const schedules: Record<string, ScheduleSpec> = {
@@ -245,6 +330,13 @@ const schedules: Record<string, ScheduleSpec> = {
     expression: 'rate(1 day)',
     workflow: 'releaseDueFunds',
     input: {},
+  },
+  evaluation: {
+    description:
+      'Every day: starts the evaluation of a fund year that ends within the next 30 days and has none yet (else ends at once)',
+    expression: 'rate(1 day)',
+    workflow: 'evaluation',
+    input: { scheduled: true },
   },
 };
 

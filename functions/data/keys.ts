@@ -13,7 +13,12 @@
  *                     gsi1 DISB#FY#<n> / <at>#<seq>, gsi2 DISB#CAT#<category> / <at>#<seq>,
  *                     gsi3 DISB#P#<proposalId> / <at>#<seq>
  *   ledger head       pk LEDGER               sk HEAD
+ *   evaluation        pk EVALUATION#FY<n>     sk EVALUATION              (one per fund year evaluated)
+ *     its sign-offs   pk EVALUATION#FY<n>     sk SIGNOFF#<authority>     (the sign-off pointers above)
+ *   cost report pointer pk EVALUATION#FY<n>   sk REPORT#<proposalId>     (business key -> reportId)
+ *   cost report       pk COSTREPORT#<reportId> sk COSTREPORT
  */
+import { evaluationSubjectId } from '../domain/evaluation.ts';
 import { config } from '../lib/config.ts';
 
 export const fundTable = (): string => config().FUND_TABLE_NAME;
@@ -25,6 +30,13 @@ export const signOffPointerKey = (subjectType: string, subjectId: string, author
   sk: `SIGNOFF#${authority}`,
 });
 export const approvalKey = (approvalId: string) => ({ pk: `APPROVAL#${approvalId}`, sk: 'APPROVAL' });
+export const evaluationPk = (fundYear: number) => subjectPk('EVALUATION', evaluationSubjectId(fundYear));
+export const evaluationKey = (fundYear: number) => ({ pk: evaluationPk(fundYear), sk: 'EVALUATION' });
+export const costReportPointerKey = (fundYear: number, proposalId: string) => ({
+  pk: evaluationPk(fundYear),
+  sk: `REPORT#${proposalId}`,
+});
+export const costReportKey = (reportId: string) => ({ pk: `COSTREPORT#${reportId}`, sk: 'COSTREPORT' });
 
 export const INDEX_KEYS = {
   table: ['pk', 'sk'],

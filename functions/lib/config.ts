@@ -9,6 +9,7 @@ const schema = z.object({
   FUND_TABLE_NAME: z.string().min(1),
   IDEMPOTENCY_TABLE_NAME: z.string().min(1).optional(),
   APPROVAL_STATE_MACHINE_ARN: z.string().min(1).optional(),
+  EVALUATION_STATE_MACHINE_ARN: z.string().min(1).optional(),
   /** ISO date fund year 1 starts. */
   FUND_START_DATE: z.iso.date().or(z.iso.datetime()),
   /** Base URL links in emails point at, without a trailing slash. */

@@ -72,6 +72,21 @@ export interface FundsEmailInput {
   eurCents: number;
   gbpPence: number;
   paymentReference?: string;
+  /** Why this money, when it is not plain investment (e.g. a running-cost tranche after an evaluation). */
+  purpose?: string;
+}
+
+export interface CostReportRequestInput {
+  /** The full link (`{base}/cost-reports/{reportId}?token=...`); must be http(s). */
+  link: string;
+  proposalId: string;
+  title: string;
+  /** The fund year whose actual cost is asked for. */
+  fundYear: number;
+  /** RUNNING_COST committed for the next fund year. */
+  fundedEurCents: number;
+  /** ISO 8601 instant the report is due. */
+  expiresAt: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -175,10 +190,10 @@ function assertHttpLink(link: string): void {
   try {
     url = new URL(link);
   } catch {
-    throw new RangeError(`Sign-off link is not a URL: ${link}`);
+    throw new RangeError(`Link is not a URL: ${link}`);
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new RangeError(`Sign-off link must be http(s): ${link}`);
+    throw new RangeError(`Link must be http(s): ${link}`);
   }
 }
 
@@ -218,6 +233,7 @@ const REQUEST_TEXT = {
     total: 'Total',
     description: 'Description:',
     evaluationLines: 'Per project: funded / actual annual cost / proposed next-year tranche:',
+    notReported: 'not reported in time (no report, no tranche)',
     evaluationLine: (name: string, funded: string, actual: string, next: string) =>
       `${name}: funded ${funded}; actual ${actual}; next-year tranche ${next}`,
     open: (until: string) =>
@@ -249,6 +265,7 @@ const REQUEST_TEXT = {
     total: 'Total',
     description: 'Description :',
     evaluationLines: "Par projet : financé / coût annuel réel / tranche proposée pour l'année suivante :",
+    notReported: 'non déclaré à temps (sans déclaration, pas de tranche)',
     evaluationLine: (name: string, funded: string, actual: string, next: string) =>
       `${name} : financé ${funded} ; réel ${actual} ; tranche de l'année suivante ${next}`,
     open: (until: string) =>
@@ -330,7 +347,7 @@ function requestBlocks(input: SignOffRequestInput, language: Language): Block[] 
           t.evaluationLine(
             named(line.title, line.proposalId),
             eurGbp(line.fundedEurCents),
-            eurGbp(line.actualEurCents),
+            line.actualEurCents === null ? t.notReported : eurGbp(line.actualEurCents),
             eurGbp(line.nextTrancheEurCents),
           ),
         ),
@@ -462,6 +479,7 @@ export function fundsEmail(input: FundsEmailInput): Email {
     ['Fund year', String(input.fundYear)],
     ['Amount', amount],
   ];
+  if (input.purpose) rows.push(['Purpose', input.purpose]);
   if (input.paymentReference) rows.push(['Payment reference', input.paymentReference]);
   const blocks: Block[] = [
     { kind: 'heading', text: `${verb}: ${name}` },
@@ -477,4 +495,70 @@ export function fundsEmail(input: FundsEmailInput): Email {
   return compose(`[JIF] ${verb}: ${name} – fund year ${input.fundYear}, ${amount}`, [
     { language: 'en', blocks },
   ]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Annual evaluation: the port authority is asked for a project's actual annual security cost
+
+const COST_REPORT_TEXT = {
+  fr: {
+    subject: (year: number) => `Coût annuel de sûreté, année ${year} du fonds`,
+    heading: (year: number) => `Déclaration du coût annuel de sûreté, année ${year} du fonds`,
+    intro: (year: number) =>
+      `Le fonds évalue chaque année les coûts de sûreté. Merci de déclarer le coût annuel réel de sûreté de ce projet pour l'année ${year} du fonds. La tranche de coûts de fonctionnement de l'année ${year + 1} sera le plus faible du montant engagé et du coût déclaré, après validation par le Royaume-Uni et la France.`,
+    proposal: 'Projet',
+    reference: 'Référence',
+    committed: (year: number) => `Engagé pour l'année ${year} (coûts de fonctionnement)`,
+    open: (until: string) =>
+      `Pour déclarer le coût, ouvrez ce lien (à utiliser avant le ${until}). Sans déclaration à temps, aucune tranche n'est versée.`,
+    personal: 'Ce lien est propre à ce projet : merci de ne pas le transférer.',
+    rate: `Montants en GBP au taux de référence du fonds : GBP ${REFERENCE_RATE.gbpPerEur} pour 1 EUR.`,
+  },
+  en: {
+    subject: (year: number) => `Annual security cost, fund year ${year}`,
+    heading: (year: number) => `Report of the annual security cost, fund year ${year}`,
+    intro: (year: number) =>
+      `The fund evaluates security costs every year. Please report this project's actual annual security cost for fund year ${year}. The running-cost tranche for fund year ${year + 1} will be the lower of the amount committed and the cost reported, once the UK and France have signed the evaluation off.`,
+    proposal: 'Project',
+    reference: 'Reference',
+    committed: (year: number) => `Committed for fund year ${year} (running costs)`,
+    open: (until: string) =>
+      `To report the cost, open this link (use it before ${until}). Without a report in time, no tranche is paid.`,
+    personal: 'This link is personal to this project: please do not forward it.',
+    rate: `GBP figures at the fund's reference rate of GBP ${REFERENCE_RATE.gbpPerEur} per EUR.`,
+  },
+} as const;
+
+function costReportBlocks(input: CostReportRequestInput, language: Language): Block[] {
+  const t = COST_REPORT_TEXT[language];
+  return [
+    {
+      kind: 'heading',
+      text: `${t.heading(input.fundYear)}${colon(language)}${named(input.title, input.proposalId)}`,
+    },
+    { kind: 'para', text: t.intro(input.fundYear) },
+    {
+      kind: 'fields',
+      rows: [
+        [t.proposal, input.title],
+        [t.reference, input.proposalId],
+        [t.committed(input.fundYear + 1), eurGbp(input.fundedEurCents)],
+      ],
+    },
+    { kind: 'para', text: t.open(formatDateTime(input.expiresAt, language)) },
+    { kind: 'link', url: input.link },
+    { kind: 'para', text: t.personal },
+    { kind: 'para', text: t.rate },
+  ];
+}
+
+/** The port authority's request for a project's actual annual cost: French first, then English. */
+export function costReportRequestEmail(input: CostReportRequestInput): Email {
+  assertHttpLink(input.link);
+  const languages: Language[] = ['fr', 'en'];
+  const kinds = languages.map((language) => COST_REPORT_TEXT[language].subject(input.fundYear)).join(' / ');
+  return compose(
+    `[JIF] ${kinds} : ${named(input.title, input.proposalId)}`,
+    languages.map((language) => ({ language, blocks: costReportBlocks(input, language) })),
+  );
 }

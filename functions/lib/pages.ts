@@ -30,7 +30,8 @@ export type SubjectSummary =
         proposalId: string;
         title: string;
         fundedEurCents: number;
-        actualEurCents: number;
+        /** null: no cost report came in time (so no tranche). */
+        actualEurCents: number | null;
         nextTrancheEurCents: number;
       }[];
     };
@@ -117,6 +118,7 @@ const PAGE_TEXT = {
     funded: 'Funded',
     actual: 'Actual annual cost',
     nextTranche: 'Proposed next-year tranche',
+    notReported: 'Not reported',
     rateNote: `GBP figures at the fund's reference rate of GBP ${REFERENCE_RATE.gbpPerEur} per EUR.`,
     decision: 'Your decision',
     comment: 'Comment (optional; shared with the other parties, especially useful when rejecting)',
@@ -149,6 +151,7 @@ const PAGE_TEXT = {
     funded: 'Financé',
     actual: 'Coût annuel réel',
     nextTranche: "Tranche proposée pour l'année suivante",
+    notReported: 'Non déclaré',
     rateNote: `Montants en GBP au taux de référence du fonds : GBP ${REFERENCE_RATE.gbpPerEur} pour 1 EUR.`,
     decision: 'Votre décision',
     comment: 'Commentaire (facultatif ; communiqué aux autres parties, utile surtout en cas de rejet)',
@@ -183,6 +186,13 @@ const STYLE = [
   'button:focus,a:focus{outline:3px solid #fd0}',
   '.status-ok{border-left:6px solid #00703c;padding-left:1rem}',
   '.status-error{border-left:6px solid #d4351c;padding-left:1rem}',
+  'input[type=text]{font:inherit;padding:.25rem;border:2px solid #1b1b1b;max-width:14rem}',
+  '.hint{color:#505a5f;margin:0 0 .25rem 0}',
+  '.field{margin:1rem 0}',
+  '.field-error{border-left:5px solid #d4351c;padding-left:1rem}',
+  '.error-message{color:#d4351c;font-weight:bold;margin:0 0 .25rem 0}',
+  '.error-summary{border:4px solid #d4351c;padding:1rem;margin:1rem 0}',
+  'button.send{background:#00703c;color:#fff}',
 ].join('');
 
 /** The CSP hash of the one inline style block, so the policy need not allow 'unsafe-inline'. */
@@ -209,7 +219,8 @@ export function securityHeaders(): Record<string, string> {
   };
 }
 
-function shell(language: Language, title: string, headerExtra: string, body: string): string {
+/** The page around a body: header, style, language. Shared with the evaluation pages. */
+export function shell(language: Language, title: string, headerExtra: string, body: string): string {
   return [
     '<!doctype html>',
     `<html lang="${language}">`,
@@ -232,7 +243,7 @@ function shell(language: Language, title: string, headerExtra: string, body: str
   ].join('\n');
 }
 
-function definitionList(rows: [string, string, string?][]): string {
+export function definitionList(rows: [string, string, string?][]): string {
   const items = rows.map(
     ([term, value, cls]) =>
       `<dt>${escapeHtml(term)}</dt><dd${cls ? ` class="${cls}"` : ''}>${escapeHtml(value)}</dd>`,
@@ -277,8 +288,10 @@ function evaluationSection(
   language: Language,
 ): string {
   const t = PAGE_TEXT[language];
-  const pair = (eurCents: number) =>
-    `<td class="num">${escapeHtml(formatEuros(eurCents))}<br>${escapeHtml(formatPounds(eurCentsToGbpPence(eurCents)))}</td>`;
+  const pair = (eurCents: number | null) =>
+    eurCents === null
+      ? `<td class="num">${escapeHtml(t.notReported)}</td>`
+      : `<td class="num">${escapeHtml(formatEuros(eurCents))}<br>${escapeHtml(formatPounds(eurCentsToGbpPence(eurCents)))}</td>`;
   const rows = subject.lines.map(
     (line) =>
       `<tr><th scope="row">${escapeHtml(line.title)}<br><small>${escapeHtml(line.proposalId)}</small></th>${pair(line.fundedEurCents)}${pair(line.actualEurCents)}${pair(line.nextTrancheEurCents)}</tr>`,
@@ -297,7 +310,7 @@ function evaluationSection(
     `<caption>${escapeHtml(t.evaluation)} – ${escapeHtml(t.fundYear)} ${escapeHtml(String(subject.fundYear))}</caption>`,
     `<thead><tr><th scope="col">${escapeHtml(t.project)}</th><th scope="col">${escapeHtml(t.funded)}</th><th scope="col">${escapeHtml(t.actual)}</th><th scope="col">${escapeHtml(t.nextTranche)}</th></tr></thead>`,
     `<tbody>\n${rows.join('\n')}\n</tbody>`,
-    `<tfoot><tr><th scope="row">${escapeHtml(t.total)}</th>${pair(sum((l) => l.fundedEurCents))}${pair(sum((l) => l.actualEurCents))}${pair(sum((l) => l.nextTrancheEurCents))}</tr></tfoot>`,
+    `<tfoot><tr><th scope="row">${escapeHtml(t.total)}</th>${pair(sum((l) => l.fundedEurCents))}${pair(sum((l) => l.actualEurCents ?? 0))}${pair(sum((l) => l.nextTrancheEurCents))}</tr></tfoot>`,
     '</table>',
     `<p>${escapeHtml(t.rateNote)}</p>`,
     '</section>',

@@ -1,6 +1,8 @@
 /** The summary of what is being signed off, for pages and emails. */
 
+import { getEvaluation } from '../data/evaluations.ts';
 import { getProposal } from '../data/proposals.ts';
+import { fundYearOfSubject } from '../domain/evaluation.ts';
 import type { SubjectType } from '../domain/sign-off.ts';
 import { WorkflowError } from './errors.ts';
 import type { SubjectSummary } from './pages.ts';
@@ -22,5 +24,27 @@ export async function subjectSummary(
       funding: proposal.funding,
     };
   }
-  throw new WorkflowError('SignOff.UnknownSubject', `Subjects of type ${subjectType} are not handled yet`);
+  if (subjectType === 'EVALUATION') {
+    // `FY<n>`: the evaluation of fund year n, once its lines are set (only then is it signed off).
+    const fundYear = fundYearOfSubject(subjectId);
+    const evaluation = fundYear ? await getEvaluation(fundYear) : undefined;
+    if (!evaluation?.lines) return undefined;
+    return {
+      type: 'EVALUATION',
+      evaluationId: evaluation.evaluationId,
+      fundYear: evaluation.fundYear,
+      title: `Annual security-cost evaluation, fund year ${evaluation.fundYear} / Évaluation annuelle des coûts de sûreté, année ${evaluation.fundYear}`,
+      lines: evaluation.lines.map((line) => ({
+        proposalId: line.proposalId,
+        title: line.title,
+        fundedEurCents: line.fundedEurCents,
+        actualEurCents: line.actualEurCents,
+        nextTrancheEurCents: line.nextTrancheEurCents,
+      })),
+    };
+  }
+  throw new WorkflowError(
+    'SignOff.UnknownSubject',
+    `Subjects of type ${String(subjectType)} are not handled`,
+  );
 }

@@ -63,4 +63,18 @@ describe('the local stack', () => {
       expect.objectContaining({ amountEurCents: 120_000_000, amountGbpPence: 96_000_000 }),
     ]);
   });
+
+  it('lets an admin start the evaluation of fund year 1 on a fresh fund, and refuses a year not begun', async () => {
+    const early = await cloud.api('POST', '/evaluations', { as: 'admin', json: { fundYear: 2 } });
+    expect(early.status).toBe(400);
+    expect(((await early.json()) as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual([
+      'fundYear',
+    ]);
+    const started = await cloud.api('POST', '/evaluations', { as: 'admin', json: { fundYear: 1 } });
+    expect(started.status).toBe(202);
+    expect(started.headers.get('location')).toBe('/evaluations/1');
+    expect(await started.json()).toMatchObject({ fundYear: 1 });
+    const report = await cloud.api('GET', '/evaluations/1', { as: 'finance' });
+    expect(report.status).toBe(200);
+  });
 });

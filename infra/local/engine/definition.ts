@@ -116,6 +116,12 @@ export function prepareWorkflow(name: string, text: string, timeScale = 1): Load
   }
   const tasks = new Map<string, TaskInfo>();
   const runnable = structuredClone(definition);
+  // The execution's own bound is not scaled (JIF_TIME_SCALE shrinks waits and task timeouts, whose
+  // handlers' real run time would otherwise eat the margin). Beyond what one timer holds (24.8 days)
+  // it would fire at once, so such a bound is left out locally; every state's own bounds still apply.
+  if (typeof definition.TimeoutSeconds === 'number' && definition.TimeoutSeconds * 1000 >= 2 ** 31 - 1) {
+    delete runnable.TimeoutSeconds;
+  }
   checkStates(name, definition.States, tasks, timeScale, runnable.States);
   return { name, definition, runnable, tasks, topLevelStates: Object.keys(definition.States) };
 }

@@ -455,7 +455,10 @@ export class LocalStepFunctions {
   /** Task `TimeoutSeconds` and `HeartbeatSeconds`, scaled, enforced by the engine. */
   private withTimeout(record: ExecutionRecord, run: Run, task: TaskInfo, input: Json): Promise<unknown> {
     const timers: NodeJS.Timeout[] = [];
+    // The callback this run of the task created (a Map may run the same state many times at once).
+    let own: Waiter | undefined;
     const work = this.performTask(record, run, task, input, (waiter) => {
+      own = waiter;
       if (task.heartbeatSeconds === undefined) return;
       let timer: NodeJS.Timeout | undefined;
       const arm = () => {
@@ -469,7 +472,12 @@ export class LocalStepFunctions {
       waiter.heartbeat = arm;
       arm();
     });
-    if (task.timeoutSeconds === undefined) return work.finally(() => timers.forEach(clearTimeout));
+    const settle = () => {
+      for (const timer of timers) clearTimeout(timer);
+      // A finished or timed-out callback task no longer accepts its token, as in AWS.
+      if (own) this.waiters.delete(own.token);
+    };
+    if (task.timeoutSeconds === undefined) return work.finally(settle);
     const timeout = new Promise<never>((_, reject) => {
       timers.push(
         setTimeout(
@@ -479,15 +487,7 @@ export class LocalStepFunctions {
         ),
       );
     });
-    return Promise.race([work, timeout]).finally(() => {
-      for (const timer of timers) clearTimeout(timer);
-      // A timed-out callback task no longer accepts its token, as in AWS.
-      for (const [token, waiter] of this.waiters) {
-        if (waiter.executionArn === record.executionArn && waiter.stateName === task.stateName) {
-          this.waiters.delete(token);
-        }
-      }
-    });
+    return Promise.race([work, timeout]).finally(settle);
   }
 
   private async performTask(

@@ -1,0 +1,329 @@
+/**
+ * The evaluation's HTTP surface over the local stack, as its users meet it: POST /evaluations (roles,
+ * 202 and its repeat, 400 by field, 409 once finished), the cost report form behind the port
+ * authority's emailed link (GET never records; POST 200/400/409/410/404; everything escaped), and
+ * GET /evaluations/{fundYear} as JSON and as an HTML page.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
+import {
+  type CostReportLink,
+  costReportLink,
+  dateAgo,
+  type EvaluationReport,
+  evaluationReaches,
+  postCostReport,
+} from '../support/evaluations.ts';
+import { PORT } from '../support/executions.ts';
+import { approveAll, FR_APPROVER, settle, UK_APPROVER, waitUntil } from '../support/flows.ts';
+
+let cloud: TestCloud;
+const hostile = '<script>alert("x")</script> & "quotes"';
+
+beforeAll(async () => {
+  // Fund year 1 ended a month ago (its evaluation is open); fund year 2 ends in eleven months.
+  cloud = await startTestCloud({ fundStartDate: dateAgo(13) });
+});
+afterAll(async () => {
+  await cloud?.close();
+});
+
+const post = (json: unknown, as: 'admin' | 'finance' | 'port-authority' | null = 'admin') =>
+  cloud.api('POST', '/evaluations', { ...(as ? { as } : {}), json });
+
+describe('POST /evaluations and GET /evaluations/{fundYear}', () => {
+  it('are for admins (start) and finance or admins (read) only', async () => {
+    expect((await post({ fundYear: 1 }, null)).status).toBe(401);
+    expect((await post({ fundYear: 1 }, 'finance')).status).toBe(403);
+    expect((await post({ fundYear: 1 }, 'port-authority')).status).toBe(403);
+    expect((await cloud.api('GET', '/evaluations/1', { as: 'port-authority' })).status).toBe(403);
+    expect((await cloud.api('GET', '/evaluations/1')).status).toBe(401);
+  });
+
+  it('refuse a year that cannot be evaluated, by field', async () => {
+    const last = await post({ fundYear: 3 });
+    expect(last.status).toBe(400);
+    const lastBody = (await last.json()) as { errors: { path: string; message: string }[] };
+    expect(lastBody.errors).toEqual([
+      { path: 'fundYear', message: expect.stringMatching(/must be 1 or 2.*fund year 3 is the fund's last/) },
+    ]);
+
+    const wrong = await post({ fundYear: '1', extra: true });
+    expect(wrong.status).toBe(400);
+    const paths = ((await wrong.json()) as { errors: { path: string }[] }).errors.map((e) => e.path).sort();
+    expect(paths).toEqual(['extra', 'fundYear']);
+    expect((await post({ fundYear: 1.5 })).status).toBe(400);
+    expect((await post({})).status).toBe(400);
+    const notJson = await cloud.api('POST', '/evaluations', {
+      as: 'admin',
+      body: '{fundYear: 1',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(notJson.status).toBe(400);
+    const form = await cloud.api('POST', '/evaluations', {
+      as: 'admin',
+      body: 'fundYear=1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(form.status).toBe(415);
+  });
+
+  it('answer 404 for a year never evaluated, or a path that names no evaluation', async () => {
+    const never = await cloud.api('GET', '/evaluations/1', { as: 'finance' });
+    expect(never.status).toBe(404);
+    expect(((await never.json()) as { message: string }).message).toMatch(/has not been started/);
+    for (const path of ['/evaluations/3', '/evaluations/x', '/evaluations/12']) {
+      expect((await cloud.api('GET', path, { as: 'admin' })).status, path).toBe(404);
+    }
+  });
+});
+
+describe('an evaluation from start to report', () => {
+  const ids = { reported: '', silent: '' };
+  const links: Record<'reported' | 'silent', CostReportLink> = {
+    reported: { url: '', reportId: '', token: '' },
+    silent: { url: '', reportId: '', token: '' },
+  };
+
+  it('starts with 202, its Location and the same answer while it runs', async () => {
+    const submitted = await Promise.all([
+      cloud.submit(
+        sampleProposal({
+          title: `Parking guards ${hostile}`,
+          category: 'PARKING_AREA_SECURITY',
+          funding: [{ fundYear: 2, purpose: 'RUNNING_COST', amountEurCents: 15_000_000 }],
+        }),
+      ),
+      cloud.submit(
+        sampleProposal({
+          title: 'Parking lights upkeep',
+          category: 'PARKING_AREA_SECURITY',
+          funding: [{ fundYear: 2, purpose: 'RUNNING_COST', amountEurCents: 2_000_000 }],
+        }),
+      ),
+    ]);
+    [ids.reported, ids.silent] = submitted.map((s) => s.proposalId) as [string, string];
+    await approveAll(cloud, Object.values(ids));
+    for (const id of Object.values(ids)) await settle(cloud, id, ['FUNDED']);
+
+    const first = await post({ fundYear: 1 });
+    expect(first.status).toBe(202);
+    expect(first.headers.get('location')).toBe('/evaluations/1');
+    const body = await first.json();
+    expect(body).toEqual({ fundYear: 1, status: 'COLLECTING_REPORTS', evaluationId: 'EVAL-FY1' });
+    const repeat = await post({ fundYear: 1 });
+    expect(repeat.status).toBe(202);
+    expect(await repeat.json()).toEqual(body);
+    const executions = cloud.engine
+      .listExecutions({ stateMachineArn: cloud.stateMachineArn('evaluation') })
+      .filter((e) => e.name === 'evaluation-FY1');
+    expect(executions).toHaveLength(1);
+
+    links.reported = await costReportLink(cloud, ids.reported, 1);
+    links.silent = await costReportLink(cloud, ids.silent, 1);
+  });
+
+  it('emails the port authority a link naming the project, French first, then English', () => {
+    const email = cloud.outbox.list().find((e) => e.to.includes(PORT) && e.text.includes(links.reported.url));
+    if (!email) throw new Error('no cost report email');
+    expect(email.to).toEqual([PORT]);
+    expect(email.text).toContain(ids.reported);
+    expect(email.text).toContain(`Parking guards ${hostile}`);
+    expect(email.text.indexOf('Déclaration du coût annuel')).toBeGreaterThanOrEqual(0);
+    expect(email.text.indexOf('Déclaration du coût annuel')).toBeLessThan(
+      email.text.indexOf('Report of the annual security cost'),
+    );
+    expect(email.text).toContain('EUR 150,000.00 (GBP 120,000.00)');
+    expect(email.html).not.toContain('<script>');
+    expect(email.html).toContain('&lt;script&gt;');
+  });
+
+  it('shows the form on GET, changing nothing, escaped, with the pages’ security headers', async () => {
+    const page = await fetch(`${links.reported.url}&lang=en`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    const html = await page.text();
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain(
+      'Parking guards &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quotes&quot;',
+    );
+    expect(html).toContain(
+      `<form method="post" action="/cost-reports/${links.reported.reportId}" novalidate>`,
+    );
+    expect(html).toContain(
+      '<label for="actualCostEur">Actual security cost for fund year 1, in euros</label>',
+    );
+    expect(html).toMatch(/<input type="text" id="actualCostEur" name="actualCostEur" inputmode="decimal"/);
+    expect(html).toContain('<textarea id="note" name="note"');
+    expect(html.match(/<button/g)).toHaveLength(1);
+    expect(html).toContain('EUR 150,000.00 (GBP 120,000.00)');
+    expect((await fetch(links.reported.url)).status).toBe(200); // French by default; a GET again is fine
+    const french = await (await fetch(links.reported.url)).text();
+    expect(french).toContain('<html lang="fr">');
+    expect(
+      (await cloud.api('GET', '/evaluations/1', { as: 'finance' }).then((r) => r.json())) as EvaluationReport,
+    ).toMatchObject({
+      status: 'COLLECTING_REPORTS',
+      reports: expect.arrayContaining([
+        expect.objectContaining({ proposalId: ids.reported, status: 'PENDING' }),
+      ]),
+    });
+  });
+
+  it('answers 404 for a wrong token, an unknown report or another report’s token', async () => {
+    const base = `${cloud.baseUrl}/cost-reports`;
+    expect((await fetch(`${base}/${links.reported.reportId}?token=nope`)).status).toBe(404);
+    expect((await fetch(`${base}/${links.reported.reportId}`)).status).toBe(404);
+    expect(
+      (
+        await fetch(
+          `${base}/00000000-0000-4000-8000-000000000000?token=${encodeURIComponent(links.reported.token)}`,
+        )
+      ).status,
+    ).toBe(404);
+    expect(
+      (await fetch(`${base}/${links.reported.reportId}?token=${encodeURIComponent(links.silent.token)}`))
+        .status,
+    ).toBe(404);
+    const posted = await postCostReport(
+      cloud,
+      { reportId: links.reported.reportId, token: 'nope' },
+      {
+        actualCostEur: '1.00',
+      },
+    );
+    expect(posted.status).toBe(404);
+    expect(await posted.text()).not.toContain('Parking guards');
+  });
+
+  it('refuses an amount that is not decimal euros with 400, naming the field, and keeps what was typed escaped', async () => {
+    for (const amount of ['', 'abc', '-5', '1.234', '148 250', '<b>9</b>']) {
+      const refused = await postCostReport(cloud, links.reported, { actualCostEur: amount, lang: 'en' });
+      expect(refused.status, amount).toBe(400);
+      const html = await refused.text();
+      expect(html).toContain(
+        '<a href="#actualCostEur">Enter the actual cost in euros and cents, for example 148250.00</a>',
+      );
+      expect(html).toContain('aria-invalid="true"');
+      expect(html).not.toContain('<b>9</b>');
+    }
+    const tooLong = await postCostReport(cloud, links.reported, {
+      actualCostEur: '10.00',
+      note: 'x'.repeat(2001),
+      lang: 'en',
+    });
+    expect(tooLong.status).toBe(400);
+    expect(await tooLong.text()).toContain('<a href="#note">');
+    const unsupported = await fetch(`${cloud.baseUrl}/cost-reports/${links.reported.reportId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: links.reported.token, actualCostEur: '1.00' }),
+    });
+    expect(unsupported.status).toBe(415);
+    expect((await evaluationReaches(cloud, 1, ['COLLECTING_REPORTS'])).reports).toEqual(
+      expect.arrayContaining([expect.objectContaining({ proposalId: ids.reported, status: 'PENDING' })]),
+    );
+  });
+
+  it('records a report once: 200, then 409 to a second POST or a GET', async () => {
+    const accepted = await postCostReport(cloud, links.reported, {
+      actualCostEur: '148250.00',
+      note: `Invoices attached ${hostile}`,
+      lang: 'en',
+    });
+    expect(accepted.status).toBe(200);
+    const html = await accepted.text();
+    expect(html).toContain('EUR 148,250.00 (GBP 118,600.00)');
+    expect(html).not.toMatch(/<script/i);
+    const again = await postCostReport(cloud, links.reported, { actualCostEur: '1.00' });
+    expect(again.status).toBe(409);
+    expect((await fetch(links.reported.url)).status).toBe(409);
+  });
+
+  it('answers 410 once a report’s deadline has passed without a report', async () => {
+    await waitUntil(
+      async () => ((await fetch(links.silent.url)).status === 410 ? true : undefined),
+      'the silent report to expire',
+    );
+    expect((await postCostReport(cloud, links.silent, { actualCostEur: '10.00' })).status).toBe(410);
+  });
+
+  it('goes to UK and FR sign-off with the lines, then 409 to a new start once approved', async () => {
+    const awaiting = await evaluationReaches(cloud, 1, ['AWAITING_SIGN_OFF']);
+    expect(
+      awaiting.lines
+        .map((l) => [l.proposalId, l.reportStatus, l.actualEurCents, l.nextTrancheEurCents])
+        .sort(),
+    ).toEqual(
+      [
+        [ids.reported, 'SUBMITTED', 14_825_000, 14_825_000],
+        [ids.silent, 'EXPIRED', null, 0],
+      ].sort(),
+    );
+    for (const to of [UK_APPROVER, FR_APPROVER]) {
+      await cloud.waitForEmail((e) => e.to.includes(to) && e.text.includes('EVAL-FY1'), 30_000);
+      const [link] = await cloud.linksFor(to, 'EVAL-FY1');
+      if (!link) throw new Error(`no link for ${to}`);
+      const page = await (await fetch(link.url)).text();
+      expect(page).toContain('EUR 148,250.00');
+      expect(page).not.toMatch(/<script/i);
+      expect((await cloud.decide(link, 'approve')).status).toBe(200);
+    }
+    await evaluationReaches(cloud, 1, ['APPROVED']);
+    const again = await post({ fundYear: 1 });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { message: string }).message).toMatch(/already finished: APPROVED/);
+  });
+
+  it('reports as JSON in EUR cents and GBP pence, and as an HTML page', async () => {
+    const response = await cloud.api('GET', '/evaluations/1', { as: 'finance' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    const report = (await response.json()) as EvaluationReport & Record<string, unknown>;
+    expect(report).toMatchObject({
+      fundYear: 1,
+      evaluationId: 'EVAL-FY1',
+      status: 'APPROVED',
+      startedAt: expect.any(String),
+      totals: {
+        fundedEurCents: 17_000_000,
+        fundedGbpPence: 13_600_000,
+        actualEurCents: 14_825_000,
+        actualGbpPence: 11_860_000,
+        nextTrancheEurCents: 14_825_000,
+        nextTrancheGbpPence: 11_860_000,
+      },
+    });
+    expect(report.signOffs.map((s) => [s.authority, s.status])).toEqual([
+      ['FR', 'APPROVED'],
+      ['UK', 'APPROVED'],
+    ]);
+    expect(report.reports.map((r) => [r.proposalId, r.status, typeof r.submittedAt]).sort()).toEqual(
+      [
+        [ids.reported, 'SUBMITTED', 'string'],
+        [ids.silent, 'EXPIRED', 'undefined'],
+      ].sort(),
+    );
+    const reported = report.lines.find((l) => l.proposalId === ids.reported);
+    expect(reported?.paymentReference).toMatch(/^JIF-FY2-\d{6}$/);
+    expect((await cloud.api('GET', '/evaluations/1', { as: 'admin' })).status).toBe(200);
+
+    const page = await cloud.api('GET', '/evaluations/1', {
+      as: 'finance',
+      headers: { accept: 'text/html,application/xhtml+xml' },
+    });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toContain("default-src 'none'");
+    const html = await page.text();
+    expect(html).toContain('<h1>Annual security-cost evaluation, fund year 1</h1>');
+    expect(html).toContain('Parking guards &lt;script&gt;');
+    expect(html).toContain('Invoices attached &lt;script&gt;');
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain('EUR 148,250.00');
+    expect(html).toContain('Not reported');
+  });
+});

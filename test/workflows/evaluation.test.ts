@@ -1,0 +1,273 @@
+/**
+ * The annual security-cost evaluation, every path on the local stack, asserting on the execution
+ * histories and on what finance sees: the daily schedule with nothing due; fund year 1 evaluated
+ * (a cost below the commitment, one above it, one never reported) and rejected by the UK; fund year 2
+ * started by the schedule once it ends within 30 days, approved by both, its tranches paid once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resetConfigForTests } from '../../functions/lib/config.ts';
+import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
+import {
+  costReportLink,
+  dateAgo,
+  evaluationExecutions,
+  evaluationReaches,
+  evaluationReport,
+  FINANCE,
+  finishedExecution,
+  postCostReport,
+  timesEntered,
+} from '../support/evaluations.ts';
+import { entered, PORT } from '../support/executions.ts';
+import { approveAll, FR_APPROVER, settle, UK_APPROVER, waitUntil } from '../support/flows.ts';
+
+let cloud: TestCloud;
+
+// Fund year 1 ended a month ago, fund year 2 ends in eleven months: no year ends within 30 days.
+const fundStartDate = dateAgo(13);
+
+beforeAll(async () => {
+  cloud = await startTestCloud({ fundStartDate });
+});
+afterAll(async () => {
+  await cloud?.close();
+});
+
+const running = (fundYear: number, amountEurCents: number) => ({
+  fundYear,
+  purpose: 'RUNNING_COST',
+  amountEurCents,
+});
+
+async function runningCostDisbursements(fundYear: number) {
+  const response = await cloud.api('GET', `/disbursements?fundYear=${fundYear}`, { as: 'finance' });
+  expect(response.status).toBe(200);
+  const body = (await response.json()) as {
+    items: {
+      proposalId: string;
+      purpose: string;
+      fundYear: number;
+      amountEurCents: number;
+      amountGbpPence: number;
+      paymentReference: string;
+    }[];
+  };
+  return body.items.filter((item) => item.purpose === 'RUNNING_COST');
+}
+
+async function signOffLink(to: string, evaluationId: string) {
+  await cloud.waitForEmail((e) => e.to.includes(to) && e.text.includes(evaluationId), 30_000);
+  const [link] = await cloud.linksFor(to, evaluationId);
+  if (!link) throw new Error(`no ${evaluationId} link for ${to}`);
+  return link;
+}
+
+describe('the annual security-cost evaluation', () => {
+  const ids: Record<'lower' | 'higher' | 'silent', string> = { lower: '', higher: '', silent: '' };
+
+  it('ends at once when the daily schedule finds no fund year ending within 30 days', async () => {
+    const scheduled = await waitUntil(
+      async () =>
+        evaluationExecutions(cloud).find((e) => e.input.scheduled === true && e.status !== 'RUNNING'),
+      'a finished scheduled evaluation run',
+    );
+    const { status, history } = await finishedExecution(cloud, scheduled.executionArn);
+    expect(status).toBe('SUCCEEDED');
+    expect(entered(history)).toEqual(['PrepareEvaluation', 'WhatIsDue', 'NothingDue']);
+    expect((await cloud.api('GET', '/evaluations/1', { as: 'finance' })).status).toBe(404);
+  });
+
+  it('funds three parking-area projects with running costs (the evaluated projects)', async () => {
+    const submitted = await Promise.all([
+      cloud.submit(
+        sampleProposal({
+          title: 'East parking guards',
+          category: 'PARKING_AREA_SECURITY',
+          funding: [running(2, 15_000_000), running(3, 15_000_000)],
+        }),
+      ),
+      cloud.submit(
+        sampleProposal({
+          title: 'East parking CCTV operators',
+          category: 'PARKING_AREA_SECURITY',
+          funding: [running(2, 10_000_000), running(3, 10_000_000)],
+        }),
+      ),
+      cloud.submit(
+        sampleProposal({
+          title: 'Parking patrol dogs',
+          category: 'PARKING_AREA_SECURITY',
+          funding: [running(2, 5_000_000)],
+        }),
+      ),
+    ]);
+    [ids.lower, ids.higher, ids.silent] = submitted.map((s) => s.proposalId) as [string, string, string];
+    await approveAll(cloud, Object.values(ids));
+    for (const id of Object.values(ids)) await settle(cloud, id, ['FUNDED']);
+  });
+
+  it('fund year 1: a lower cost sets the tranche, a higher one is capped, no report pays nothing; the UK rejects', async () => {
+    const started = await cloud.api('POST', '/evaluations', { as: 'admin', json: { fundYear: 1 } });
+    expect(started.status).toBe(202);
+    expect(await started.json()).toEqual({
+      fundYear: 1,
+      status: 'COLLECTING_REPORTS',
+      evaluationId: 'EVAL-FY1',
+    });
+
+    const lower = await costReportLink(cloud, ids.lower, 1);
+    const higher = await costReportLink(cloud, ids.higher, 1);
+    await costReportLink(cloud, ids.silent, 1); // asked, never answers
+    expect((await postCostReport(cloud, lower, { actualCostEur: '148250.00' })).status).toBe(200);
+    expect((await postCostReport(cloud, higher, { actualCostEur: '120000' })).status).toBe(200);
+
+    // The silent project's report times out (14 days, scaled), then the lines are set for sign-off.
+    const summarised = await evaluationReaches(cloud, 1, ['AWAITING_SIGN_OFF']);
+    const line = (id: string) => summarised.lines.find((l) => l.proposalId === id);
+    expect(line(ids.lower)).toMatchObject({
+      reportStatus: 'SUBMITTED',
+      fundedEurCents: 15_000_000,
+      actualEurCents: 14_825_000,
+      nextTrancheEurCents: 14_825_000,
+      nextTrancheGbpPence: 11_860_000,
+    });
+    expect(line(ids.higher)).toMatchObject({
+      reportStatus: 'SUBMITTED',
+      fundedEurCents: 10_000_000,
+      actualEurCents: 12_000_000,
+      nextTrancheEurCents: 10_000_000,
+    });
+    expect(line(ids.silent)).toMatchObject({
+      reportStatus: 'EXPIRED',
+      fundedEurCents: 5_000_000,
+      actualEurCents: null,
+      nextTrancheEurCents: 0,
+    });
+    expect(summarised.totals.nextTrancheEurCents).toBe(24_825_000);
+
+    const uk = await signOffLink(UK_APPROVER, 'EVAL-FY1');
+    expect((await cloud.decide(uk, 'reject', 'The CCTV figure needs an invoice')).status).toBe(200);
+    const rejected = await evaluationReaches(cloud, 1, ['REJECTED']);
+    expect(rejected.signOffs).toEqual([
+      expect.objectContaining({ authority: 'FR', status: 'WITHDRAWN' }),
+      expect.objectContaining({ authority: 'UK', status: 'REJECTED' }),
+    ]);
+
+    const execution = evaluationExecutions(cloud).find((e) => e.name === 'evaluation-FY1');
+    if (!execution) throw new Error('no execution evaluation-FY1');
+    const { status, history } = await finishedExecution(cloud, execution.executionArn);
+    expect(status).toBe('SUCCEEDED');
+    const states = entered(history);
+    expect(states).toEqual(
+      expect.arrayContaining([
+        'PrepareEvaluation',
+        'CollectCostReports',
+        'SummariseEvaluation',
+        'BilateralSignOff',
+        'WithdrawAfterRejection',
+        'RecordRejected',
+        'Done',
+      ]),
+    );
+    expect(timesEntered(history, 'RequestCostReport')).toBe(3);
+    expect(states).toContain('ExpireCostReport');
+    expect(states).not.toContain('ReleaseRunningCostTranches');
+    // Nothing is paid for fund year 2's running costs.
+    expect(await runningCostDisbursements(2)).toEqual([]);
+
+    // Finished: the year is not evaluated again.
+    expect((await cloud.api('POST', '/evaluations', { as: 'admin', json: { fundYear: 1 } })).status).toBe(
+      409,
+    );
+  });
+
+  it('fund year 2: the schedule starts it when the year ends within 30 days; both approve; tranches are paid once', async () => {
+    // Move the fund's start so that fund year 2 ends in 15 days; the schedule runs every (scaled) day.
+    process.env.FUND_START_DATE = dateAgo(24, -15);
+    resetConfigForTests();
+    const scheduled = await waitUntil(
+      async () =>
+        evaluationExecutions(cloud).find(
+          (e) =>
+            e.input.scheduled === true &&
+            entered(cloud.engine.getExecutionHistory(e.executionArn)).includes('CollectCostReports'),
+        ),
+      'a scheduled run that evaluates fund year 2',
+    );
+    // While it runs, the admin's request answers 202 with the same evaluation, and starts nothing.
+    const repeat = await cloud.api('POST', '/evaluations', { as: 'admin', json: { fundYear: 2 } });
+    expect(repeat.status).toBe(202);
+    expect(repeat.headers.get('location')).toBe('/evaluations/2');
+    expect(await repeat.json()).toEqual({
+      fundYear: 2,
+      status: 'COLLECTING_REPORTS',
+      evaluationId: 'EVAL-FY2',
+    });
+    expect(evaluationExecutions(cloud).some((e) => e.name === 'evaluation-FY2')).toBe(false);
+
+    // Only the two projects with fund year 3 running costs are asked.
+    const lower = await costReportLink(cloud, ids.lower, 2);
+    const higher = await costReportLink(cloud, ids.higher, 2);
+    expect((await postCostReport(cloud, lower, { actualCostEur: '140000.00' })).status).toBe(200);
+    expect(
+      (await postCostReport(cloud, higher, { actualCostEur: '130000,50', note: 'Night shifts' })).status,
+    ).toBe(200);
+    await evaluationReaches(cloud, 2, ['AWAITING_SIGN_OFF']);
+    for (const to of [UK_APPROVER, FR_APPROVER]) {
+      expect((await cloud.decide(await signOffLink(to, 'EVAL-FY2'), 'approve')).status).toBe(200);
+    }
+    const approved = await evaluationReaches(cloud, 2, ['APPROVED']);
+    expect(approved.lines.map((l) => [l.proposalId, l.actualEurCents, l.nextTrancheEurCents]).sort()).toEqual(
+      [
+        [ids.lower, 14_000_000, 14_000_000],
+        [ids.higher, 13_000_050, 10_000_000],
+      ].sort(),
+    );
+
+    const { status, history } = await finishedExecution(cloud, scheduled.executionArn);
+    expect(status).toBe('SUCCEEDED');
+    expect(entered(history)).toEqual(
+      expect.arrayContaining(['BilateralSignOff', 'ReleaseRunningCostTranches', 'RecordApproved', 'Done']),
+    );
+    expect(timesEntered(history, 'RequestCostReport')).toBe(2);
+
+    // The tranches appear in GET /disbursements as fund year 3 running costs, in EUR and GBP.
+    const paid = await runningCostDisbursements(3);
+    expect(paid.map((d) => [d.proposalId, d.fundYear, d.amountEurCents, d.amountGbpPence]).sort()).toEqual(
+      [
+        [ids.lower, 3, 14_000_000, 11_200_000],
+        [ids.higher, 3, 10_000_000, 8_000_000],
+      ].sort(),
+    );
+    expect(approved.lines.every((l) => l.paymentReference?.startsWith('JIF-FY3-'))).toBe(true);
+    await cloud.waitForEmail(
+      (e) => e.to.includes(FINANCE) && e.to.includes(PORT) && e.text.includes('EVAL-FY2'),
+    );
+
+    // Re-running the release pays nothing twice, and the ledger still verifies.
+    const again = (await cloud.functions.invoke('releaseRunningCostTranches', { fundYear: 2 })) as {
+      released: { created: boolean }[];
+    };
+    expect(again.released.map((r) => r.created)).toEqual([false, false]);
+    expect(await runningCostDisbursements(3)).toHaveLength(2);
+    const verify = (await (await cloud.api('GET', '/ledger/verify', { as: 'finance' })).json()) as {
+      ok: boolean;
+    };
+    expect(verify.ok).toBe(true);
+
+    // Later scheduled runs find fund year 2 evaluated and end at once.
+    const later = await waitUntil(
+      async () =>
+        evaluationExecutions(cloud).find(
+          (e) => e.input.scheduled === true && e.startDate > scheduled.startDate && e.status === 'SUCCEEDED',
+        ),
+      'a later scheduled run',
+    );
+    expect(entered((await finishedExecution(cloud, later.executionArn)).history)).toEqual([
+      'PrepareEvaluation',
+      'WhatIsDue',
+      'NothingDue',
+    ]);
+    expect((await evaluationReport(cloud, 2)).status).toBe('APPROVED');
+  });
+});
