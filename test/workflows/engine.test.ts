@@ -62,7 +62,7 @@ function buildEngine(store = new ExecutionStore()) {
     DoubleFunctionArn: FN('double'),
     ChildArn: ARN('child'),
   };
-  const names = ['conditional-put', 'callback', 'heartbeat', 'parent', 'child'];
+  const names = ['conditional-put', 'callback', 'heartbeat', 'parent', 'child', 'map-callbacks'];
   return new LocalStepFunctions({
     workflows: names.map((name) => ({
       arn: ARN(name),
@@ -215,6 +215,33 @@ describe('callback tasks', () => {
     const done = await engine.waitForExecution(executionArn);
     expect(done.status).toBe('FAILED');
     expect(done.error).toBe('States.HeartbeatTimeout');
+  });
+});
+
+describe('callback tasks inside a Map', () => {
+  it('keeps the token of each iteration valid when another iteration completes', async () => {
+    const engine = buildEngine();
+    const { executionArn } = engine.startExecution({
+      stateMachineArn: ARN('map-callbacks'),
+      input: JSON.stringify({ questions: ['m1', 'm2', 'm3'] }),
+    });
+    await waitFor(() => (asked.length === 3 ? true : undefined));
+    // Answer one at a time: each answer must still find its own task waiting.
+    let answered = 0;
+    for (const question of ['m2', 'm1', 'm3']) {
+      const token = asked.find((q) => q.question === question)?.token ?? '';
+      engine.sendTaskSuccess(token, JSON.stringify(`answer to ${question}`));
+      answered += 1;
+      // Let that iteration finish before the next answer.
+      await waitFor(() =>
+        engine.getExecutionHistory(executionArn).filter((e) => e.type === 'TaskSucceeded').length === answered
+          ? true
+          : undefined,
+      );
+    }
+    const done = await engine.waitForExecution(executionArn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output ?? '')).toEqual(['answer to m1', 'answer to m2', 'answer to m3']);
   });
 });
 
