@@ -7,6 +7,7 @@
  *   sign-off pointer  pk <SUBJECT>#<id>       sk SIGNOFF#<authority>     (business key -> approvalId)
  *   sign-off request  pk APPROVAL#<approvalId> sk APPROVAL
  *   commitment        pk PROPOSAL#<id>        sk COMMITMENT#FY<n>
+ *   commitments closed pk PROPOSAL#<id>       sk CLOSED#COMMITMENTS       (set by a release; later commits step back)
  *   disbursement claim pk PROPOSAL#<id>       sk DISBURSEMENT#FY<n>#<purpose>
  *   envelope          pk ENVELOPE             sk FY#<n>
  *   ledger record     pk LEDGER               sk SEQ#<12 digits>

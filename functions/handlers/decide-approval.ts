@@ -8,19 +8,15 @@ import { decideRequest } from '../data/sign-offs.ts';
 import { isDecision, SIGN_OFF_ERRORS, statusForDecision } from '../domain/sign-off.ts';
 import { html, message, pageLanguage, requestForLink } from '../lib/approval-links.ts';
 import { sfn } from '../lib/clients.ts';
-import { bodyBytes, header, publicHandler } from '../lib/http.ts';
+import { bodyBytes, formFields, publicHandler } from '../lib/http.ts';
 import { logger } from '../lib/logger.ts';
 import { COMMENT_MAX_LENGTH, renderMessagePage } from '../lib/pages.ts';
 
 const MAX_FORM_BYTES = 16 * 1024;
 
 export const handler = publicHandler(async (event) => {
-  const contentType = header(event, 'content-type') ?? '';
   const bytes = bodyBytes(event);
-  const form =
-    /^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType) && bytes.length <= MAX_FORM_BYTES
-      ? new URLSearchParams(bytes.toString('utf8'))
-      : undefined;
+  const form = await formFields(event, MAX_FORM_BYTES);
   const found = await requestForLink(event.pathParameters?.approvalId, form?.get('token') ?? undefined);
   const language = pageLanguage(event, form?.get('lang'), found?.request);
   if (!form) {

@@ -1,5 +1,5 @@
 /**
- * Workflow task: releases the money of a funded proposal that is due: every INVESTMENT line of a
+ * Workflow task: releases the money of an approved, committed proposal that is due: every INVESTMENT line of a
  * fund year that has opened. Running costs wait for that year's evaluation. Each line is paid once
  * (see data/ledger.ts), so re-running this task pays nothing twice.
  */
@@ -18,7 +18,8 @@ import { sendEmail } from '../lib/mail.ts';
 export const handler = taskHandler(async (input: { proposalId: string }) => {
   const proposal = typeof input.proposalId === 'string' ? await getProposal(input.proposalId) : undefined;
   if (!proposal) throw new WorkflowError('Proposal.NotFound', `No proposal ${String(input.proposalId)}`);
-  if (proposal.status !== 'FUNDED' && proposal.status !== 'COMPLETED') {
+  // APPROVED: the approval flow pays before it shows FUNDED; every line paid must be committed (below).
+  if (proposal.status !== 'APPROVED' && proposal.status !== 'FUNDED' && proposal.status !== 'COMPLETED') {
     throw new WorkflowError(
       'Funds.NotFunded',
       `${proposal.proposalId} is ${proposal.status}: nothing may be disbursed`,

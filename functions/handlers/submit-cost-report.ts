@@ -17,19 +17,15 @@ import {
   renderCostReportPage,
   renderCostReportReceived,
 } from '../lib/evaluation-pages.ts';
-import { bodyBytes, header, publicHandler } from '../lib/http.ts';
+import { bodyBytes, formFields, publicHandler } from '../lib/http.ts';
 import { logger } from '../lib/logger.ts';
 import { COMMENT_MAX_LENGTH } from '../lib/pages.ts';
 
 const MAX_FORM_BYTES = 16 * 1024;
 
 export const handler = publicHandler(async (event) => {
-  const contentType = header(event, 'content-type') ?? '';
   const bytes = bodyBytes(event);
-  const form =
-    /^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType) && bytes.length <= MAX_FORM_BYTES
-      ? new URLSearchParams(bytes.toString('utf8'))
-      : undefined;
+  const form = await formFields(event, MAX_FORM_BYTES);
   const language = costReportLanguage(event, form?.get('lang'));
   if (!form) return costReportMessage(bytes.length > MAX_FORM_BYTES ? 'TOO_LARGE' : 'UNSUPPORTED', language);
   const token = form.get('token') ?? undefined;

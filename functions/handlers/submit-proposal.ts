@@ -125,6 +125,23 @@ function requireArn(): string {
   return arn;
 }
 
+/**
+ * A retry that arrives while the first request is still being processed waits for its answer
+ * (bounded) instead of failing: the caller gets the first answer, as the contract promises.
+ */
+async function runOnce(run: (submission: Submission) => Promise<Submitted>, submission: Submission) {
+  const deadline = Date.now() + IN_PROGRESS_WAIT_MS;
+  for (;;) {
+    try {
+      return await run(submission);
+    } catch (error) {
+      if (!(error instanceof IdempotencyAlreadyInProgressError) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+const IN_PROGRESS_WAIT_MS = 5_000;
+
 let idempotentSubmit: ((submission: Submission) => Promise<Submitted>) | undefined;
 let idempotencyConfig: IdempotencyConfig | undefined;
 
@@ -178,7 +195,7 @@ export const handler = apiHandler(async (event, caller, context) => {
     const once = submitOnce();
     once.config.registerLambdaContext(context);
     try {
-      result = await once.run(submission);
+      result = await runOnce(once.run, submission);
     } catch (error) {
       if (error instanceof IdempotencyValidationError) {
         throw unprocessable('This Idempotency-Key was already used with a different proposal', [

@@ -114,6 +114,33 @@ export function taskHandler<In, Out>(fn: (input: In, context: Context) => Promis
     .handler(async (input, context) => fn(input, context));
 }
 
+export interface FormFields {
+  get(name: string): string | null;
+}
+
+/**
+ * The fields of a form POST, as a browser (urlencoded) or a script (`curl -F`, multipart) sends
+ * them, parsed by the platform's own Fetch API. Undefined for any other body, or one over `maxBytes`.
+ */
+export async function formFields(event: HttpEvent, maxBytes: number): Promise<FormFields | undefined> {
+  const contentType = header(event, 'content-type') ?? '';
+  const bytes = bodyBytes(event);
+  if (bytes.length > maxBytes) return undefined;
+  if (/^application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType))
+    return new URLSearchParams(bytes.toString('utf8'));
+  if (!/^multipart\/form-data\s*;/i.test(contentType)) return undefined;
+  try {
+    const data = await new Request('http://form.invalid/', {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body: bytes,
+    }).formData();
+    return { get: (name) => (typeof data.get(name) === 'string' ? (data.get(name) as string) : null) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Cursor pagination: DynamoDB's LastEvaluatedKey, opaque to the caller. */
 export function encodeCursor(key: Record<string, unknown> | undefined): string | null {
   return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;

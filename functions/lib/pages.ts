@@ -155,8 +155,8 @@ const PAGE_TEXT = {
     rateNote: `Montants en GBP au taux de référence du fonds : GBP ${REFERENCE_RATE.gbpPerEur} pour 1 EUR.`,
     decision: 'Votre décision',
     comment: 'Commentaire (facultatif ; communiqué aux autres parties, utile surtout en cas de rejet)',
-    approve: 'Approuver',
-    reject: 'Rejeter',
+    approve: 'Approuver (Approve)',
+    reject: 'Rejeter (Reject)',
     formNote:
       "Rien n'est décidé tant que vous n'avez pas appuyé sur l'un de ces boutons. Vous ne pouvez décider qu'une fois.",
     languageNav: 'Langue',

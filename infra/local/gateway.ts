@@ -55,7 +55,9 @@ export function apiGateway(options: {
         return;
       }
       const candidates = routes.filter((r) => r.pattern.test(url.pathname));
-      const route = candidates.find((r) => r.spec.method === method);
+      // HEAD is answered as GET without a body (mail scanners probe links with it).
+      const routeMethod = method === 'HEAD' ? 'GET' : method;
+      const route = candidates.find((r) => r.spec.method === routeMethod);
       if (!route) {
         sendJson(res, candidates.length > 0 ? 405 : 404, {
           message: candidates.length > 0 ? 'Method Not Allowed' : 'Not Found',
@@ -79,7 +81,7 @@ export function apiGateway(options: {
       }
       const event = buildEvent(req, url, route, body, claims);
       const result = await options.invoke(route.spec.function, event);
-      sendResult(res, result);
+      sendResult(res, result, method === 'HEAD');
     } catch (error) {
       options.log?.(`gateway error on ${method} ${url.pathname}: ${(error as Error).stack ?? String(error)}`);
       if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error', errors: [] });
@@ -190,7 +192,7 @@ export function buildEvent(
 }
 
 /** How API Gateway turns a payload 2.0 result into a response. */
-export function sendResult(res: ServerResponse, result: unknown): void {
+export function sendResult(res: ServerResponse, result: unknown, headOnly = false): void {
   if (!result || typeof result !== 'object' || !('statusCode' in result)) {
     sendJson(res, 200, result ?? null);
     return;
@@ -200,7 +202,8 @@ export function sendResult(res: ServerResponse, result: unknown): void {
   if (structured.cookies?.length) res.setHeader('set-cookie', structured.cookies);
   res.statusCode = structured.statusCode ?? 200;
   const body = structured.body ?? '';
-  res.end(structured.isBase64Encoded ? Buffer.from(body, 'base64') : body);
+  if (headOnly) res.end();
+  else res.end(structured.isBase64Encoded ? Buffer.from(body, 'base64') : body);
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -296,8 +296,8 @@ describe('language', () => {
     const { uk, fr } = await submitAndWait({ title: 'Bilingual' });
     const french = await (await open(fr, '', { 'accept-language': 'en-GB' })).text();
     expect(french).toContain('<html lang="fr">');
-    expect(french).toContain('>Approuver</button>');
-    expect(french).toContain('>Rejeter</button>');
+    expect(french).toContain('>Approuver (Approve)</button>');
+    expect(french).toContain('>Rejeter (Reject)</button>');
     const frInEnglish = await (await open(fr, '&lang=en')).text();
     expect(frInEnglish).toContain('<html lang="en">');
     expect(frInEnglish).toContain('>Approve</button>');
@@ -306,7 +306,7 @@ describe('language', () => {
     expect(english).toContain('>Approve</button>');
     const ukInFrench = await (await open(uk, '&lang=fr')).text();
     expect(ukInFrench).toContain('<html lang="fr">');
-    expect(ukInFrench).toContain('>Approuver</button>');
+    expect(ukInFrench).toContain('>Approuver (Approve)</button>');
     // Each page offers the other language, keeping the token in the link.
     expect(french).toContain('lang=en');
     expect(english).toContain('lang=fr');

@@ -77,4 +77,31 @@ describe('the local stack', () => {
     const report = await cloud.api('GET', '/evaluations/1', { as: 'finance' });
     expect(report.status).toBe(200);
   });
+
+  it('takes a decision sent as multipart form data, and answers HEAD on a link without deciding', async () => {
+    const { proposalId } = await cloud.submit(sampleProposal({ title: 'Decided by a script' }));
+    await cloud.waitForEmail(
+      (e) => e.to.includes('approver@homeoffice.example') && e.text.includes(proposalId),
+    );
+    const [link] = await cloud.linksFor('approver@homeoffice.example', proposalId);
+    if (!link) throw new Error('no link');
+    const head = await fetch(link.url, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('referrer-policy')).toBe('no-referrer');
+    const form = new FormData();
+    form.set('token', link.token);
+    form.set('decision', 'reject');
+    form.set('comment', 'Sent with curl -F');
+    const decided = await fetch(`${cloud.baseUrl}/approvals/${link.approvalId}`, {
+      method: 'POST',
+      body: form,
+    });
+    expect(decided.status).toBe(200);
+    const view = await cloud.waitForStatus(proposalId, ['REJECTED']);
+    expect(view.signOffs).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ authority: 'UK', status: 'REJECTED', comment: 'Sent with curl -F' }),
+      ]),
+    );
+  });
 });

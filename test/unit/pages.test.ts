@@ -157,8 +157,9 @@ describe('renderApprovalPage', () => {
     const token = 'a+b/c=&d';
     const fr = renderApprovalPage(model({ language: 'fr', token }));
     expect(fr).toContain('<html lang="fr">');
-    expect(fr).toContain('>Approuver</button>');
-    expect(fr).toContain('>Rejeter</button>');
+    // The buttons also carry the English word: this is a bilateral process.
+    expect(fr).toContain('>Approuver (Approve)</button>');
+    expect(fr).toContain('>Rejeter (Reject)</button>');
     expect(fr).toContain('<input type="hidden" name="lang" value="fr">');
     expect(fr).toContain('Infrastructures de sûreté du port');
     expect(fr).not.toContain('>Approve</button>');

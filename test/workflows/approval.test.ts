@@ -114,8 +114,8 @@ describe.concurrent('the approval workflow', () => {
       'BilateralSignOff',
       'RecordApproved',
       'CommitFunds',
-      'RecordFunded',
       'DisburseDueFunds',
+      'RecordFunded',
       'Done',
     ]);
     expect(entered(run.history, UK_BRANCH)).toEqual(['UKSignOff', 'UKDecided', 'UKApproved']);
@@ -272,8 +272,8 @@ describe.concurrent('the approval workflow', () => {
       'BilateralSignOff',
       'RecordApproved',
       'CommitFunds',
-      'RecordFunded',
       'DisburseDueFunds',
+      'RecordFunded',
       'Done',
     ]);
     expect(entered(run.history, UK_BRANCH)).toEqual(['UKSignOff', 'UKDecided', 'UKApproved']);
