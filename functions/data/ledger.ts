@@ -398,5 +398,32 @@ export async function queryDisbursements(
     items.push(...(page.Items ?? []).map(toLedgerRecord));
     key = page.LastEvaluatedKey;
   } while (key && items.length < limit);
+  // DynamoDB hands back a key whenever a page is full, even at the very end: look one record ahead
+  // so that a cursor is given only when there is more to read.
+  if (key && !(await anyAfter(plan, key))) key = undefined;
   return key ? { items, lastKey: key } : { items };
+}
+
+async function anyAfter(
+  plan: ReturnType<typeof planQuery>,
+  startKey: Record<string, unknown>,
+): Promise<boolean> {
+  let key: Record<string, unknown> | undefined = startKey;
+  do {
+    const page: { Items?: unknown[]; LastEvaluatedKey?: Record<string, unknown> } = await documents.send(
+      new QueryCommand({
+        TableName: fundTable(),
+        IndexName: plan.index,
+        KeyConditionExpression: plan.keyCondition,
+        FilterExpression: plan.filterExpression,
+        ExpressionAttributeNames: Object.keys(plan.names).length > 0 ? plan.names : undefined,
+        ExpressionAttributeValues: plan.values,
+        Limit: 25,
+        ExclusiveStartKey: key,
+      }),
+    );
+    if ((page.Items ?? []).length > 0) return true;
+    key = page.LastEvaluatedKey;
+  } while (key);
+  return false;
 }

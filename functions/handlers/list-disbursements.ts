@@ -15,6 +15,7 @@ import { apiHandler, decodeCursor, encodeCursor, header, json } from '../lib/htt
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
+const CSV_MAX_ROWS = 10_000;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 const KNOWN = new Set(['fundYear', 'category', 'proposalId', 'from', 'to', 'limit', 'cursor', 'format']);
 
@@ -139,7 +140,9 @@ export const handler = apiHandler(async (event) => {
   if (startKey && !cursorFitsFilter(startKey, filter)) {
     throw badRequest('Invalid cursor', [{ path: 'cursor', message: 'belongs to another query' }]);
   }
-  const page = await queryDisbursements(filter, limit, startKey);
+  // A CSV export without an explicit limit is the whole selection (up to CSV_MAX_ROWS per file).
+  const pageLimit = wantsCsv && query.limit === undefined ? CSV_MAX_ROWS : limit;
+  const page = await queryDisbursements(filter, pageLimit, startKey);
   const nextCursor = encodeCursor(page.lastKey);
   const pageTotals = totals(page.items);
   if (wantsCsv) {

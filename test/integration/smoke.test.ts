@@ -104,4 +104,22 @@ describe('the local stack', () => {
       ]),
     );
   });
+
+  it('gives a cursor only when there is more to read, and exports the whole selection as CSV', async () => {
+    const all = (await (await cloud.api('GET', '/disbursements?limit=1000', { as: 'finance' })).json()) as {
+      items: unknown[];
+      nextCursor: string | null;
+    };
+    expect(all.items.length).toBeGreaterThan(0);
+    expect(all.nextCursor).toBeNull();
+    const exact = (await (
+      await cloud.api('GET', `/disbursements?limit=${all.items.length}`, { as: 'finance' })
+    ).json()) as { items: unknown[]; nextCursor: string | null };
+    expect(exact.items).toHaveLength(all.items.length);
+    expect(exact.nextCursor).toBeNull();
+    const csv = await cloud.api('GET', '/disbursements', { as: 'finance', headers: { accept: 'text/csv' } });
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect((await csv.text()).trim().split('\n')).toHaveLength(all.items.length + 1);
+    expect(csv.headers.get('x-next-cursor')).toBeNull();
+  });
 });
