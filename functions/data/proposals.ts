@@ -210,9 +210,8 @@ export async function listProposals(options: {
   }
   const items: ProposalRecord[] = [];
   let startKey: Record<string, unknown> | undefined = options.startKey;
-  // A filtered page may come back short; read on until the page is full or the index ends.
-  do {
-    const page = await documents.send(
+  const read = (limit: number, from: Record<string, unknown> | undefined) =>
+    documents.send(
       new QueryCommand({
         TableName: fundTable(),
         IndexName: index,
@@ -221,14 +220,24 @@ export async function listProposals(options: {
         ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
         ExpressionAttributeValues: values,
         ScanIndexForward: false,
-        Limit: options.limit - items.length,
-        ExclusiveStartKey: startKey,
+        Limit: limit,
+        ExclusiveStartKey: from,
       }),
     );
+  // A filtered page may come back short; read on until the page is full or the index ends.
+  do {
+    const page = await read(options.limit - items.length, startKey);
     items.push(...(page.Items ?? []).map(toRecord));
     startKey = page.LastEvaluatedKey;
   } while (startKey && items.length < options.limit);
-  return { items, lastKey: startKey };
+  // DynamoDB returns a key whenever a page is full, even at the end: look ahead before offering a cursor.
+  let probe = startKey;
+  while (probe) {
+    const ahead = await read(25, probe);
+    if ((ahead.Items ?? []).length > 0) break;
+    probe = ahead.LastEvaluatedKey;
+  }
+  return { items, lastKey: probe ? startKey : undefined };
 }
 
 export function cursorKeysFor(options: { ownerSub?: string; status?: ProposalStatus }): readonly string[] {

@@ -121,5 +121,14 @@ describe('the local stack', () => {
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     expect((await csv.text()).trim().split('\n')).toHaveLength(all.items.length + 1);
     expect(csv.headers.get('x-next-cursor')).toBeNull();
+
+    const proposals = (await (await cloud.api('GET', '/proposals?limit=100', { as: 'admin' })).json()) as {
+      items: unknown[];
+    };
+    const exactProposals = (await (
+      await cloud.api('GET', `/proposals?limit=${proposals.items.length}`, { as: 'admin' })
+    ).json()) as { items: unknown[]; nextCursor: string | null };
+    expect(exactProposals.items).toHaveLength(proposals.items.length);
+    expect(exactProposals.nextCursor).toBeNull();
   });
 });
