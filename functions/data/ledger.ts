@@ -374,6 +374,26 @@ export function cursorFitsFilter(startKey: Record<string, string>, filter: Disbu
   return sortKey >= String(plan.values[':from']) && sortKey <= String(plan.values[':to']);
 }
 
+/** One page of the query a filter plans. */
+function readPage(
+  plan: ReturnType<typeof planQuery>,
+  limit: number,
+  from: Record<string, unknown> | undefined,
+): Promise<{ Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> }> {
+  return documents.send(
+    new QueryCommand({
+      TableName: fundTable(),
+      IndexName: plan.index,
+      KeyConditionExpression: plan.keyCondition,
+      FilterExpression: plan.filterExpression,
+      ExpressionAttributeNames: Object.keys(plan.names).length > 0 ? plan.names : undefined,
+      ExpressionAttributeValues: plan.values,
+      Limit: limit,
+      ExclusiveStartKey: from,
+    }),
+  );
+}
+
 export async function queryDisbursements(
   filter: DisbursementFilter,
   limit: number,
@@ -383,47 +403,17 @@ export async function queryDisbursements(
   const items: LedgerRecord[] = [];
   let key: Record<string, unknown> | undefined = startKey;
   do {
-    const page = await documents.send(
-      new QueryCommand({
-        TableName: fundTable(),
-        IndexName: plan.index,
-        KeyConditionExpression: plan.keyCondition,
-        FilterExpression: plan.filterExpression,
-        ExpressionAttributeNames: Object.keys(plan.names).length > 0 ? plan.names : undefined,
-        ExpressionAttributeValues: plan.values,
-        Limit: limit - items.length,
-        ExclusiveStartKey: key,
-      }),
-    );
+    const page = await readPage(plan, limit - items.length, key);
     items.push(...(page.Items ?? []).map(toLedgerRecord));
     key = page.LastEvaluatedKey;
   } while (key && items.length < limit);
-  // DynamoDB hands back a key whenever a page is full, even at the very end: look one record ahead
-  // so that a cursor is given only when there is more to read.
-  if (key && !(await anyAfter(plan, key))) key = undefined;
-  return key ? { items, lastKey: key } : { items };
-}
-
-async function anyAfter(
-  plan: ReturnType<typeof planQuery>,
-  startKey: Record<string, unknown>,
-): Promise<boolean> {
-  let key: Record<string, unknown> | undefined = startKey;
-  do {
-    const page: { Items?: unknown[]; LastEvaluatedKey?: Record<string, unknown> } = await documents.send(
-      new QueryCommand({
-        TableName: fundTable(),
-        IndexName: plan.index,
-        KeyConditionExpression: plan.keyCondition,
-        FilterExpression: plan.filterExpression,
-        ExpressionAttributeNames: Object.keys(plan.names).length > 0 ? plan.names : undefined,
-        ExpressionAttributeValues: plan.values,
-        Limit: 25,
-        ExclusiveStartKey: key,
-      }),
-    );
-    if ((page.Items ?? []).length > 0) return true;
-    key = page.LastEvaluatedKey;
-  } while (key);
-  return false;
+  // DynamoDB hands back a key whenever a page is full, even at the very end: look ahead so that a
+  // cursor is given only when there is more to read.
+  let probe = key;
+  while (probe) {
+    const ahead = await readPage(plan, 25, probe);
+    if ((ahead.Items ?? []).length > 0) break;
+    probe = ahead.LastEvaluatedKey;
+  }
+  return key && probe ? { items, lastKey: key } : { items };
 }
