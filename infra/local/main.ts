@@ -36,9 +36,11 @@ ${Object.entries(cloud.tokens)
   .map(([role, token]) => `  ${role.padEnd(15)} ${token}`)
   .join('\n')}
 
-Try:
-  curl -s ${cloud.baseUrl}/local/health
-  curl -s -X POST ${cloud.baseUrl}/proposals -H "Authorization: Bearer $PORT_TOKEN" -H 'Content-Type: application/json' -d @proposal.json
+Try (or run \`npm run demo\` in another shell):
+  PORT_TOKEN=$(curl -s ${cloud.baseUrl}/local/tokens | node -pe 'JSON.parse(require("fs").readFileSync(0))["port-authority"]')
+  curl -s -X POST ${cloud.baseUrl}/proposals -H "Authorization: Bearer $PORT_TOKEN" -H 'Content-Type: application/json' \\
+    -d '{"title":"Ring road fencing","category":"PORT_SECURITY_INFRASTRUCTURE","description":"Fences along the ring road.","contactEmail":"port@port-calais.example","funding":[{"fundYear":1,"purpose":"INVESTMENT","amountEurCents":120000000}]}'
+  then open the outbox, follow both links and press Approve.
 
 Ctrl-C stops; state stays in ${cloud.dataDir}.`);
 
