@@ -4,16 +4,14 @@
  * (see data/ledger.ts), so re-running this task pays nothing twice.
  */
 
-import { commitmentsOf, recordDisbursedOnEnvelope } from '../data/envelopes.ts';
-import { disburseOnce } from '../data/ledger.ts';
+import { commitmentsOf } from '../data/envelopes.ts';
 import { getProposal } from '../data/proposals.ts';
 import { fundYearHasOpened, isFundYear } from '../domain/fund.ts';
-import { config, fundStart } from '../lib/config.ts';
-import { fundsEmail } from '../lib/emails.ts';
+import { fundStart } from '../lib/config.ts';
 import { WorkflowError } from '../lib/errors.ts';
 import { taskHandler } from '../lib/http.ts';
 import { logger } from '../lib/logger.ts';
-import { sendEmail } from '../lib/mail.ts';
+import { payFundingLine } from '../lib/payments.ts';
 
 export const handler = taskHandler(async (input: { proposalId: string }) => {
   const proposal = typeof input.proposalId === 'string' ? await getProposal(input.proposalId) : undefined;
@@ -39,33 +37,7 @@ export const handler = taskHandler(async (input: { proposalId: string }) => {
         `FY${line.fundYear} of ${proposal.proposalId} is not committed`,
       );
     }
-    const { record, created } = await disburseOnce(
-      {
-        proposalId: proposal.proposalId,
-        title: proposal.title,
-        category: proposal.category,
-        purpose: line.purpose,
-        fundYear: line.fundYear,
-        amountEurCents: line.amountEurCents,
-        rate: proposal.rate,
-      },
-      now.toISOString(),
-    );
-    await recordDisbursedOnEnvelope(line.fundYear, record.disbursementId, record.amountEurCents);
-    if (created) {
-      await sendEmail(
-        [config().FINANCE_EMAIL, proposal.contactEmail],
-        fundsEmail({
-          kind: 'DISBURSED',
-          proposalId: proposal.proposalId,
-          title: proposal.title,
-          fundYear: line.fundYear,
-          eurCents: record.amountEurCents,
-          gbpPence: record.amountGbpPence,
-          paymentReference: record.paymentReference,
-        }),
-      );
-    }
+    const { record, created } = await payFundingLine(proposal, line, now.toISOString());
     paid.push({
       fundYear: line.fundYear,
       paymentReference: record.paymentReference,

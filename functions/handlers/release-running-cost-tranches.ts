@@ -5,18 +5,15 @@
  * Each tranche is paid once (data/ledger.ts `disburseOnce`, keyed by proposal, year and purpose), so
  * re-running this task pays nothing twice.
  */
-import { commitmentsOf, recordDisbursedOnEnvelope } from '../data/envelopes.ts';
+import { commitmentsOf } from '../data/envelopes.ts';
 import { getEvaluation, type ReleasedTranche, recordTranches } from '../data/evaluations.ts';
-import { disburseOnce } from '../data/ledger.ts';
 import { getProposal } from '../data/proposals.ts';
 import { requestsForSubject } from '../data/sign-offs.ts';
 import { evaluationSubjectId, isEvaluatedYear } from '../domain/evaluation.ts';
-import { config } from '../lib/config.ts';
-import { fundsEmail } from '../lib/emails.ts';
 import { WorkflowError } from '../lib/errors.ts';
 import { taskHandler } from '../lib/http.ts';
 import { logger } from '../lib/logger.ts';
-import { sendEmail } from '../lib/mail.ts';
+import { payFundingLine } from '../lib/payments.ts';
 
 export const handler = taskHandler(async (input: { fundYear: number }) => {
   if (!isEvaluatedYear(input.fundYear)) {
@@ -62,34 +59,12 @@ export const handler = taskHandler(async (input: { fundYear: number }) => {
         `FY${nextYear} running costs of ${proposal.proposalId}: ${line.nextTrancheEurCents} is not covered by a commitment`,
       );
     }
-    const { record, created } = await disburseOnce(
-      {
-        proposalId: proposal.proposalId,
-        title: proposal.title,
-        category: proposal.category,
-        purpose: 'RUNNING_COST',
-        fundYear: nextYear,
-        amountEurCents: line.nextTrancheEurCents,
-        rate: proposal.rate,
-      },
+    const { record, created } = await payFundingLine(
+      proposal,
+      { purpose: 'RUNNING_COST', fundYear: nextYear, amountEurCents: line.nextTrancheEurCents },
       now,
+      `Running-cost tranche for fund year ${nextYear}, after the evaluation of fund year ${fundYear} (${evaluation.evaluationId})`,
     );
-    await recordDisbursedOnEnvelope(nextYear, record.disbursementId, record.amountEurCents);
-    if (created) {
-      await sendEmail(
-        [config().FINANCE_EMAIL, proposal.contactEmail],
-        fundsEmail({
-          kind: 'DISBURSED',
-          proposalId: proposal.proposalId,
-          title: proposal.title,
-          fundYear: nextYear,
-          eurCents: record.amountEurCents,
-          gbpPence: record.amountGbpPence,
-          paymentReference: record.paymentReference,
-          purpose: `Running-cost tranche for fund year ${nextYear}, after the evaluation of fund year ${fundYear} (${evaluation.evaluationId})`,
-        }),
-      );
-    }
     paid.push({
       proposalId: proposal.proposalId,
       fundYear: nextYear,

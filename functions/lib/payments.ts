@@ -1,0 +1,51 @@
+/**
+ * Paying one funding line of a proposal: once into the ledger (see data/ledger.ts `disburseOnce`),
+ * onto its envelope's disbursed total, and, the first time only, an email to finance and the port
+ * authority. Shared by the release of investments and of running-cost tranches.
+ */
+
+import { recordDisbursedOnEnvelope } from '../data/envelopes.ts';
+import { disburseOnce } from '../data/ledger.ts';
+import type { ProposalRecord } from '../data/proposals.ts';
+import type { FundingPurpose } from '../domain/categories.ts';
+import type { LedgerRecord } from '../domain/ledger.ts';
+import { config } from './config.ts';
+import { fundsEmail } from './emails.ts';
+import { sendEmail } from './mail.ts';
+
+export async function payFundingLine(
+  proposal: ProposalRecord,
+  line: { purpose: FundingPurpose; fundYear: number; amountEurCents: number },
+  now: string,
+  emailNote?: string,
+): Promise<{ record: LedgerRecord; created: boolean }> {
+  const { record, created } = await disburseOnce(
+    {
+      proposalId: proposal.proposalId,
+      title: proposal.title,
+      category: proposal.category,
+      purpose: line.purpose,
+      fundYear: line.fundYear,
+      amountEurCents: line.amountEurCents,
+      rate: proposal.rate,
+    },
+    now,
+  );
+  await recordDisbursedOnEnvelope(line.fundYear, record.disbursementId, record.amountEurCents);
+  if (created) {
+    await sendEmail(
+      [config().FINANCE_EMAIL, proposal.contactEmail],
+      fundsEmail({
+        kind: 'DISBURSED',
+        proposalId: proposal.proposalId,
+        title: proposal.title,
+        fundYear: line.fundYear,
+        eurCents: record.amountEurCents,
+        gbpPence: record.amountGbpPence,
+        paymentReference: record.paymentReference,
+        ...(emailNote ? { purpose: emailNote } : {}),
+      }),
+    );
+  }
+  return { record, created };
+}
