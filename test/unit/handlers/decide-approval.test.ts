@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken, type SignOffRequest } from '../../../functions/data/sign-offs.ts';
 import type { HttpEvent } from '../../../functions/lib/http.ts';
-import { httpEvent, lambdaContext, setTestEnv, TEST_ENV } from './support.ts';
+import { httpEvent, lambdaContext, loadHandlerModule, TEST_ENV } from './support.ts';
 
 const documents = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
@@ -15,12 +15,7 @@ type Handler = (event: HttpEvent, context: ReturnType<typeof lambdaContext>) => 
 let handler: Handler;
 
 beforeAll(async () => {
-  setTestEnv();
-  const { resetConfigForTests } = await import('../../../functions/lib/config.ts');
-  resetConfigForTests();
-  ({ handler } = (await import('../../../functions/handlers/decide-approval.ts')) as unknown as {
-    handler: Handler;
-  });
+  ({ handler } = await loadHandlerModule<{ handler: Handler }>('decide-approval'));
 });
 
 afterEach(() => {

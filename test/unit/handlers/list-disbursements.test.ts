@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, type LedgerRecord, sealEntry } from '../../../functions/domain/ledger.ts';
 import { REFERENCE_RATE } from '../../../functions/domain/money.ts';
 import type { HttpEvent } from '../../../functions/lib/http.ts';
-import { httpEvent, lambdaContext, setTestEnv, TEST_ENV } from './support.ts';
+import { httpEvent, lambdaContext, loadHandlerModule, TEST_ENV } from './support.ts';
 
 const documents = mockClient(DynamoDBDocumentClient);
 
@@ -14,10 +14,10 @@ let handler: Handler;
 let neutralise: (cell: unknown) => unknown;
 
 beforeAll(async () => {
-  setTestEnv();
-  const { resetConfigForTests } = await import('../../../functions/lib/config.ts');
-  resetConfigForTests();
-  const module = await import('../../../functions/handlers/list-disbursements.ts');
+  const module =
+    await loadHandlerModule<typeof import('../../../functions/handlers/list-disbursements.ts')>(
+      'list-disbursements',
+    );
   handler = module.handler as unknown as Handler;
   neutralise = module.neutralise;
 });

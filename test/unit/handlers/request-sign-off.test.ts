@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken, type SignOffRequest } from '../../../functions/data/sign-offs.ts';
 import type { Authority, SignOffStage, SignOffStatus } from '../../../functions/domain/sign-off.ts';
 import type { RequestSignOffInput } from '../../../functions/handlers/request-sign-off.ts';
-import { fixture, lambdaContext, setTestEnv, TEST_ENV } from './support.ts';
+import { fixture, lambdaContext, loadHandlerModule, TEST_ENV } from './support.ts';
 
 const documents = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
@@ -17,12 +17,7 @@ type Handler = (input: RequestSignOffInput, context: ReturnType<typeof lambdaCon
 let handler: Handler;
 
 beforeAll(async () => {
-  setTestEnv();
-  const { resetConfigForTests } = await import('../../../functions/lib/config.ts');
-  resetConfigForTests();
-  ({ handler } = (await import('../../../functions/handlers/request-sign-off.ts')) as unknown as {
-    handler: Handler;
-  });
+  ({ handler } = await loadHandlerModule<{ handler: Handler }>('request-sign-off'));
 });
 
 afterEach(() => {

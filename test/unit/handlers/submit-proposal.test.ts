@@ -11,7 +11,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpEvent } from '../../../functions/lib/http.ts';
-import { fixture, httpEvent, lambdaContext, setTestEnv, TEST_ENV } from './support.ts';
+import { fixture, httpEvent, lambdaContext, loadHandlerModule, TEST_ENV } from './support.ts';
 
 const documents = mockClient(DynamoDBDocumentClient);
 const dynamodb = mockClient(DynamoDBClient);
@@ -21,12 +21,7 @@ type Handler = (event: HttpEvent, context: ReturnType<typeof lambdaContext>) => 
 let handler: Handler;
 
 beforeAll(async () => {
-  setTestEnv();
-  const { resetConfigForTests } = await import('../../../functions/lib/config.ts');
-  resetConfigForTests();
-  ({ handler } = (await import('../../../functions/handlers/submit-proposal.ts')) as unknown as {
-    handler: Handler;
-  });
+  ({ handler } = await loadHandlerModule<{ handler: Handler }>('submit-proposal'));
 });
 
 afterEach(() => {

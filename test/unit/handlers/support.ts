@@ -21,6 +21,14 @@ export function setTestEnv(): void {
   Object.assign(process.env, TEST_ENV);
 }
 
+/** Sets the test environment, forgets any configuration read before, then imports a handler module. */
+export async function loadHandlerModule<M>(name: string): Promise<M> {
+  setTestEnv();
+  const { resetConfigForTests } = await import('../../../functions/lib/config.ts');
+  resetConfigForTests();
+  return (await import(`../../../functions/handlers/${name}.ts`)) as M;
+}
+
 const FIXTURES = new URL('../../fixtures/events/', import.meta.url);
 
 /** A fresh copy of a fixture, so a test may change it freely. */
