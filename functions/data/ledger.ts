@@ -59,11 +59,25 @@ export function toLedgerRecord(item: Record<string, unknown>): LedgerRecord {
   return rest as unknown as LedgerRecord;
 }
 
-export async function getHead(): Promise<{ seq: number; hash: string }> {
+/** The head: the last record, and how many payments each fund year has (its references' numbers). */
+export interface LedgerHead {
+  seq: number;
+  hash: string;
+  paymentsByFundYear: Record<number, number>;
+}
+
+const fundYearCount = (fundYear: number) => `fy${fundYear}Payments`;
+
+export async function getHead(): Promise<LedgerHead> {
   const { Item } = await documents.send(
     new GetCommand({ TableName: fundTable(), Key: HEAD_KEY, ConsistentRead: true }),
   );
-  return { seq: Number(Item?.seq ?? 0), hash: String(Item?.hash ?? GENESIS_HASH) };
+  const paymentsByFundYear: Record<number, number> = {};
+  for (const [name, value] of Object.entries(Item ?? {})) {
+    const year = /^fy(\d+)Payments$/.exec(name)?.[1];
+    if (year) paymentsByFundYear[Number(year)] = Number(value);
+  }
+  return { seq: Number(Item?.seq ?? 0), hash: String(Item?.hash ?? GENESIS_HASH), paymentsByFundYear };
 }
 
 async function getRecord(seq: number): Promise<LedgerRecord | undefined> {
@@ -73,20 +87,25 @@ async function getRecord(seq: number): Promise<LedgerRecord | undefined> {
   return Item ? toLedgerRecord(Item) : undefined;
 }
 
-/** Moves the head from `from` to `record`; losing the race means someone else already did. */
+/**
+ * Moves the head from `from` to `record` and counts the payment in its fund year; the condition on
+ * `seq` makes the count happen once. Losing the race means someone else already did it.
+ */
 async function advanceHead(from: number, record: LedgerRecord): Promise<void> {
   try {
     await documents.send(
       new UpdateCommand({
         TableName: fundTable(),
         Key: HEAD_KEY,
-        UpdateExpression: 'SET seq = :seq, #hash = :hash',
+        UpdateExpression: 'SET seq = :seq, #hash = :hash ADD #fyCount :one',
         ConditionExpression: from === 0 ? 'attribute_not_exists(seq)' : 'seq = :from',
-        ExpressionAttributeNames: { '#hash': 'hash' },
-        ExpressionAttributeValues:
-          from === 0
-            ? { ':seq': record.seq, ':hash': record.hash }
-            : { ':seq': record.seq, ':hash': record.hash, ':from': from },
+        ExpressionAttributeNames: { '#hash': 'hash', '#fyCount': fundYearCount(record.fundYear) },
+        ExpressionAttributeValues: {
+          ':seq': record.seq,
+          ':hash': record.hash,
+          ':one': 1,
+          ...(from === 0 ? {} : { ':from': from }),
+        },
       }),
     );
   } catch (error) {
@@ -110,7 +129,7 @@ async function append(
       ...entry,
       seq,
       prevHash: head.hash,
-      paymentReference: paymentReference(entry.fundYear, seq),
+      paymentReference: paymentReference(entry.fundYear, (head.paymentsByFundYear[entry.fundYear] ?? 0) + 1),
     });
     try {
       await documents.send(

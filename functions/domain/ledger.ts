@@ -57,8 +57,9 @@ export function sealEntry(entry: LedgerEntry): LedgerRecord {
   return { ...entry, hash: hashEntry(entry) };
 }
 
-export function paymentReference(fundYear: number, seq: number): string {
-  return `JIF-FY${fundYear}-${String(seq).padStart(6, '0')}`;
+/** The `number`th payment of a fund year: `JIF-FY2-000001` is fund year 2's first. */
+export function paymentReference(fundYear: number, number: number): string {
+  return `JIF-FY${fundYear}-${String(number).padStart(6, '0')}`;
 }
 
 export interface ChainCheck {

@@ -289,10 +289,14 @@ describe('the ledger', () => {
     const last = all.find((r) => r.seq === 8);
     expect(check).toMatchObject({ ok: true, records: 8, head: last?.hash });
     expect(check.problems).toBeUndefined();
+    const perFundYear = new Map<number, number>();
     for (const record of all) {
       expect(record.amountGbpPence * 5).toBe(record.amountEurCents * 4);
       expect(record.rate.gbpPerEur).toBe('0.80');
-      expect(record.paymentReference).toBe(`JIF-FY${record.fundYear}-${String(record.seq).padStart(6, '0')}`);
+      // Numbered per fund year, in ledger order.
+      const number = (perFundYear.get(record.fundYear) ?? 0) + 1;
+      perFundYear.set(record.fundYear, number);
+      expect(record.paymentReference).toBe(`JIF-FY${record.fundYear}-${String(number).padStart(6, '0')}`);
     }
     expect(all.filter((r) => r.amountEurCents === MILLION_EUR).map((r) => r.amountGbpPence)).toEqual(
       Array(5).fill(80_000_000),

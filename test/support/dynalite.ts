@@ -45,3 +45,43 @@ export async function createKeyTable(client: DynamoDBClient, name: string): Prom
     }),
   );
 }
+
+/**
+ * The Fund table exactly as `infra/system.ts` describes it, on a fresh dynalite, with the
+ * environment a handler reads pointed at it. Import data modules after this (their SDK clients
+ * read the endpoint from the environment).
+ */
+export async function startFundStore(fundStartDate: string): Promise<TestDynamo> {
+  const { tableSpec } = await import('../../infra/system.ts');
+  const dynamo = await startDynalite();
+  const spec = tableSpec('Fund');
+  const keys = (pk: string, sk?: string) => [
+    { AttributeName: pk, KeyType: 'HASH' as const },
+    ...(sk ? [{ AttributeName: sk, KeyType: 'RANGE' as const }] : []),
+  ];
+  const attributes = new Set([spec.partitionKey, spec.sortKey ?? '']);
+  for (const index of spec.indexes) attributes.add(index.partitionKey).add(index.sortKey ?? '');
+  attributes.delete('');
+  await dynamo.client.send(
+    new CreateTableCommand({
+      TableName: 'fund',
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: keys(spec.partitionKey, spec.sortKey),
+      AttributeDefinitions: [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+      GlobalSecondaryIndexes: spec.indexes.map((index) => ({
+        IndexName: index.name,
+        KeySchema: keys(index.partitionKey, index.sortKey),
+        Projection: { ProjectionType: 'ALL' },
+      })),
+    }),
+  );
+  Object.assign(process.env, {
+    AWS_REGION: 'eu-west-3',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    FUND_TABLE_NAME: 'fund',
+    FUND_START_DATE: fundStartDate,
+  });
+  return dynamo;
+}
