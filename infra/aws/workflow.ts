@@ -132,7 +132,10 @@ export class SystemWorkflow extends Construct {
     this.invokes = [...invokes];
     this.references = [...references];
 
+    // Under /aws/vendedlogs/ as AWS advises for Step Functions: vended-log delivery then needs no
+    // resource policy per log group (the account's resource policy has a size limit).
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${props.name}`,
       retention: props.logRetention,
       ...(props.logRemovalPolicy ? { removalPolicy: props.logRemovalPolicy } : {}),
     });

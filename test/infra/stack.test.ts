@@ -128,7 +128,7 @@ describe('the AWS stack built from infra/system.ts', () => {
   beforeAll(() => {
     ({ stack, template } = build());
     resources = template.toJSON().Resources as Record<string, Resource>;
-  }, 60_000);
+  }, 180_000);
 
   const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
   const resource = (construct: IConstruct): Resource => {
@@ -427,6 +427,18 @@ describe('the AWS stack built from infra/system.ts', () => {
         expect(props.StateMachineType).toBe('STANDARD');
         expect(props.TracingConfiguration).toEqual({ Enabled: true });
         expect(props.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
+        const logGroupId = logicalId(workflow?.logGroup as IConstruct);
+        expect(props.LoggingConfiguration).toEqual(
+          expect.objectContaining({
+            Destinations: [
+              { CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logGroupId, 'Arn'] } } },
+            ],
+          }),
+        );
+        expect(resources[logGroupId]?.Properties).toEqual({
+          LogGroupName: `/aws/vendedlogs/states/Jif-${name}`,
+          RetentionInDays: 90,
+        });
 
         const definition = props.DefinitionString as string;
         expect(typeof definition).toBe('string');
@@ -545,7 +557,7 @@ describe('a system description with a new function, route, workflow and schedule
 
   beforeAll(() => {
     ({ app, stack, template } = build({ system: description, bundling: true }));
-  }, 60_000);
+  }, 180_000);
 
   it('bundles the function with esbuild into a loadable ES module', async () => {
     const fn = stack.functions.get('hello');
