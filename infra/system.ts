@@ -234,6 +234,11 @@ const functions = {
     description: "Workflow task: records how an evaluation's sign-off ended",
     tables: { Fund: 'readWrite' },
   },
+  serveAsset: {
+    entry: 'functions/handlers/serve-asset.ts',
+    description: 'GET /assets/{file}: the stylesheet of every page',
+    tables: {},
+  },
 } as const satisfies Record<string, FunctionSpec>;
 
 export type FunctionName = keyof typeof functions;
@@ -322,6 +327,7 @@ const routes: RouteSpec[] = [
   },
   { method: 'GET', path: '/cost-reports/{reportId}', function: 'showCostReport', auth: 'public' },
   { method: 'POST', path: '/cost-reports/{reportId}', function: 'submitCostReport', auth: 'public' },
+  { method: 'GET', path: '/assets/{file}', function: 'serveAsset', auth: 'public' },
 ];
 
 const schedules: Record<string, ScheduleSpec> = {

@@ -6,11 +6,11 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { decideRequest } from '../data/sign-offs.ts';
 import { isDecision, SIGN_OFF_ERRORS, statusForDecision } from '../domain/sign-off.ts';
-import { html, message, pageLanguage, requestForLink } from '../lib/approval-links.ts';
+import { message, pageLanguage, requestForLink } from '../lib/approval-links.ts';
 import { sfn } from '../lib/clients.ts';
 import { bodyBytes, formFields, publicHandler } from '../lib/http.ts';
 import { logger } from '../lib/logger.ts';
-import { COMMENT_MAX_LENGTH, renderMessagePage } from '../lib/pages.ts';
+import { COMMENT_MAX_LENGTH } from '../lib/pages.ts';
 
 const MAX_FORM_BYTES = 16 * 1024;
 
@@ -19,18 +19,7 @@ export const handler = publicHandler(async (event) => {
   const form = await formFields(event, MAX_FORM_BYTES);
   const found = await requestForLink(event.pathParameters?.approvalId, form?.get('token') ?? undefined);
   const language = pageLanguage(event, form?.get('lang'), found?.request);
-  if (!form) {
-    const status = bytes.length > MAX_FORM_BYTES ? 413 : 415;
-    return html(
-      status,
-      renderMessagePage({
-        language,
-        status: 'error',
-        title: status === 413 ? 'Request too large' : 'Unsupported request',
-        message: 'Please use the form on the page the email link opens.',
-      }),
-    );
-  }
+  if (!form) return message(bytes.length > MAX_FORM_BYTES ? 'TOO_LARGE' : 'UNSUPPORTED', language);
   if (!found) return message('NOT_FOUND', language);
   const decision = form.get('decision');
   const comment = (form.get('comment') ?? '').trim();

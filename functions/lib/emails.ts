@@ -2,9 +2,8 @@
  * The emails the fund sends: sign-off requests (with reminders and deputy escalation), proposal
  * outcomes to the port authority, and commitments/disbursements to finance and the port authority.
  * Pure functions: no I/O, no clock. Each email has a plain-text part and an HTML part built from
- * the same blocks; the HTML escapes every value with html-escaper.
+ * the same blocks; the HTML is built with the escaping `html` tag and the words come from the copy catalogue.
  */
-import { escape as escapeHtml } from 'html-escaper';
 import { CATEGORY_LABELS } from '../domain/categories.ts';
 import {
   type ExchangeRate,
@@ -21,6 +20,8 @@ import {
   type SignOffStage,
 } from '../domain/sign-off.ts';
 import type { ProposalStatus } from '../domain/statuses.ts';
+import { copy } from './copy/index.ts';
+import { type Html, html, join, trusted } from './html.ts';
 import { formatDateTime, PURPOSE_LABELS, SERVICE_NAME, type SubjectSummary } from './pages.ts';
 
 export interface Email {
@@ -131,52 +132,46 @@ function blocksToText(blocks: Block[], language: Language): string {
     .join('\n\n');
 }
 
-function blocksToHtml(blocks: Block[]): string {
-  return blocks
-    .map((block) => {
-      switch (block.kind) {
-        case 'heading':
-          return `<h2>${escapeHtml(block.text)}</h2>`;
-        case 'para':
-          return `<p>${escapeHtml(block.text)}</p>`;
-        case 'fields':
-          return `<table role="presentation">${block.rows
-            .map(
-              ([label, value]) =>
-                `<tr><th align="left" valign="top">${escapeHtml(label)}</th><td>${escapeHtml(value)}</td></tr>`,
-            )
-            .join('')}</table>`;
-        case 'list':
-          return `<ul>${block.items.map((item) => `<li>${escapeHtml(item)}</li>`).join('')}</ul>`;
-        case 'longText':
-          return `<p style="white-space:pre-wrap">${escapeHtml(block.text)}</p>`;
-        case 'link':
-          return `<p><a href="${escapeHtml(block.url)}">${escapeHtml(block.url)}</a></p>`;
-      }
-      return '';
-    })
-    .join('\n');
+function blockToHtml(block: Block): Html {
+  switch (block.kind) {
+    case 'heading':
+      return html`<h2>${block.text}</h2>`;
+    case 'para':
+      return html`<p>${block.text}</p>`;
+    case 'fields':
+      return html`<table role="presentation">${block.rows.map(
+        ([label, value]) => html`<tr><th align="left" valign="top">${label}</th><td>${value}</td></tr>`,
+      )}</table>`;
+    case 'list':
+      return html`<ul>${block.items.map((item) => html`<li>${item}</li>`)}</ul>`;
+    case 'longText':
+      return html`<p style="white-space:pre-wrap">${block.text}</p>`;
+    case 'link':
+      return html`<p><a href="${block.url}">${block.url}</a></p>`;
+  }
 }
 
 /** French first, then English, or English only; one email from per-language blocks. */
 function compose(subject: string, sections: { language: Language; blocks: Block[] }[]): Email {
   const text = `${sections.map((s) => blocksToText(s.blocks, s.language)).join(`\n\n${SEPARATOR}\n\n`)}\n`;
   const first = sections[0]?.language ?? 'en';
-  const body = sections
-    .map((s) => `<div lang="${s.language}">\n${blocksToHtml(s.blocks)}\n</div>`)
-    .join('\n<hr>\n');
-  const html = [
-    '<!doctype html>',
-    `<html lang="${first}">`,
-    '<head><meta charset="utf-8">',
-    `<title>${escapeHtml(subject)}</title></head>`,
-    '<body style="font-family:sans-serif;line-height:1.5">',
-    body,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
-  return { subject: oneLine(subject), text, html };
+  const body = join(
+    sections.map(
+      (s) => html`<div lang="${s.language}">\n${join(s.blocks.map(blockToHtml), trusted('\n'))}\n</div>`,
+    ),
+    trusted('\n<hr>\n'),
+  );
+  // Mail clients ignore external stylesheets: the one style here is inline on purpose.
+  const markup = html`<!doctype html>
+<html lang="${first}">
+<head><meta charset="utf-8">
+<title>${subject}</title></head>
+<body style="font-family:sans-serif;line-height:1.5">
+${body}
+</body>
+</html>
+`;
+  return { subject: oneLine(subject), text, html: markup.toString() };
 }
 
 /** A subject is one header line: no CR/LF or other control characters from a title. */
@@ -209,82 +204,16 @@ function named(title: string, id: string): string {
 // ---------------------------------------------------------------------------------------------
 // Sign-off requests
 
-const REQUEST_TEXT = {
-  en: {
-    signOff: 'Sign-off requested',
-    agreement: 'Agreement requested',
-    reminder: (n: number) => `Reminder ${n}/2`,
-    deputy: 'Deputy escalation',
-    evaluationName: (year: number) => `Annual evaluation, fund year ${year}`,
-    intro: (name: string) =>
-      `The joint intervention fund for Calais port security asks the ${name} to decide on:`,
-    introDeputy: (name: string) =>
-      `You receive this request as deputy for the ${name}: the usual approver has not answered it and two reminders.`,
-    reminderIntro: (n: number) => `This is reminder ${n} of 2: the request below has not been answered yet.`,
-    proposal: 'Proposal',
-    evaluation: 'Evaluation',
-    reference: 'Reference',
-    category: 'Category',
-    contact: 'Contact',
-    fundYear: 'Fund year',
-    funding: 'Funding requested:',
-    fundingLine: (year: number, purpose: string, amount: string) =>
-      `Fund year ${year}, ${purpose}: ${amount}`,
-    total: 'Total',
-    description: 'Description:',
-    evaluationLines: 'Per project: funded / actual annual cost / proposed next-year tranche:',
-    notReported: 'not reported in time (no report, no tranche)',
-    evaluationLine: (name: string, funded: string, actual: string, next: string) =>
-      `${name}: funded ${funded}; actual ${actual}; next-year tranche ${next}`,
-    open: (until: string) =>
-      `To approve or reject, open this link (valid until ${until}). Opening it decides nothing: the page shows the details and asks you to confirm.`,
-    personal: 'This link is personal to your authority: please do not forward it.',
-    rate: `GBP figures at the fund's reference rate of GBP ${REFERENCE_RATE.gbpPerEur} per EUR.`,
-  },
-  fr: {
-    signOff: 'Validation demandée',
-    agreement: 'Accord demandé',
-    reminder: (n: number) => `Rappel ${n}/2`,
-    deputy: 'Transmission au suppléant',
-    evaluationName: (year: number) => `Évaluation annuelle, année ${year} du fonds`,
-    intro: (name: string) =>
-      `Le fonds d'intervention conjoint pour la sûreté du port de Calais demande à : ${name} de se prononcer sur :`,
-    introDeputy: (name: string) =>
-      `Vous recevez cette demande en tant que suppléant pour : ${name}, le valideur habituel n'ayant répondu ni à la demande ni à deux rappels.`,
-    reminderIntro: (n: number) =>
-      `Ceci est le rappel ${n} sur 2 : la demande ci-dessous est toujours sans réponse.`,
-    proposal: 'Proposition',
-    evaluation: 'Évaluation',
-    reference: 'Référence',
-    category: 'Catégorie',
-    contact: 'Contact',
-    fundYear: 'Année du fonds',
-    funding: 'Financement demandé :',
-    fundingLine: (year: number, purpose: string, amount: string) =>
-      `Année ${year} du fonds, ${purpose} : ${amount}`,
-    total: 'Total',
-    description: 'Description :',
-    evaluationLines: "Par projet : financé / coût annuel réel / tranche proposée pour l'année suivante :",
-    notReported: 'non déclaré à temps (sans déclaration, pas de tranche)',
-    evaluationLine: (name: string, funded: string, actual: string, next: string) =>
-      `${name} : financé ${funded} ; réel ${actual} ; tranche de l'année suivante ${next}`,
-    open: (until: string) =>
-      `Pour approuver ou rejeter, ouvrez ce lien (valable jusqu'au ${until}). L'ouvrir ne décide rien : la page affiche le détail et vous demande de confirmer.`,
-    personal: 'Ce lien est propre à votre autorité : merci de ne pas le transférer.',
-    rate: `Montants en GBP au taux de référence du fonds : GBP ${REFERENCE_RATE.gbpPerEur} pour 1 EUR.`,
-  },
-} as const;
-
 /** How a subject line names what is to be decided: "Title (P-1)", or the evaluation in every language. */
 function subjectName(subject: SubjectSummary, languages: Language[]): string {
   if (subject.type === 'PROPOSAL') return named(subject.title, subject.proposalId);
-  const names = languages.map((language) => REQUEST_TEXT[language].evaluationName(subject.fundYear));
+  const names = languages.map((language) => copy(language).signOffEmail.evaluationName(subject.fundYear));
   return named(names.join(' / '), subject.evaluationId);
 }
 
 /** "Rappel 1/2 – Transmission au suppléant – Validation demandée" (the parts that apply). */
 function requestKind(input: SignOffRequestInput, language: Language): string {
-  const t = REQUEST_TEXT[language];
+  const t = copy(language).signOffEmail;
   const parts: string[] = [];
   if (input.stage === 'REMINDER_1') parts.push(t.reminder(1));
   if (input.stage === 'REMINDER_2') parts.push(t.reminder(2));
@@ -294,7 +223,7 @@ function requestKind(input: SignOffRequestInput, language: Language): string {
 }
 
 function requestBlocks(input: SignOffRequestInput, language: Language): Block[] {
-  const t = REQUEST_TEXT[language];
+  const t = copy(language).signOffEmail;
   const name = AUTHORITY_NAMES[input.authority][language];
   const deputy = input.asDeputy || input.stage === 'DEPUTY';
   const blocks: Block[] = [
@@ -358,7 +287,7 @@ function requestBlocks(input: SignOffRequestInput, language: Language): Block[] 
     { kind: 'para', text: t.open(formatDateTime(input.expiresAt, language)) },
     { kind: 'link', url: input.link },
     { kind: 'para', text: t.personal },
-    { kind: 'para', text: t.rate },
+    { kind: 'para', text: copy(language).service.rateNote },
   );
   return blocks;
 }
@@ -385,79 +314,42 @@ export function signOffRequestEmail(input: SignOffRequestInput): Email {
 // ---------------------------------------------------------------------------------------------
 // Outcomes, to the port authority (English: the port authority uses the API in English)
 
-const OUTCOME: Record<ProposalStatus, { label: string; text: string }> = {
-  AWAITING_AGREEMENT: {
-    label: 'Received, awaiting the road authority’s agreement',
-    text: 'Your proposal has been received. As a temporary security measure it first needs the agreement of the road authority (DIR Nord); the UK and French approvers are asked after that.',
-  },
-  AWAITING_SIGN_OFF: {
-    label: 'Awaiting sign-off',
-    text: 'Your proposal is now awaiting sign-off by the UK Home Office and the French Ministry of the Interior. Both must approve it.',
-  },
-  APPROVED: {
-    label: 'Approved',
-    text: 'Your proposal has been approved by both the UK and French approvers. The funds are now being committed; you will receive a further email when they are.',
-  },
-  FUNDED: {
-    label: 'Funded',
-    text: "Your proposal is funded: the amounts are committed against the fund years' envelopes, and the current fund year's investment is released.",
-  },
-  COMPLETED: {
-    label: 'Completed',
-    text: 'Your proposal is completed: every commitment has been disbursed.',
-  },
-  REJECTED: {
-    label: 'Rejected',
-    text: 'Your proposal has been rejected. Nothing is committed.',
-  },
-  EXPIRED: {
-    label: 'Expired',
-    text: 'Your proposal has expired: no decision was made before the deadline. Nothing is committed; you may submit it again.',
-  },
-  FUNDS_UNAVAILABLE: {
-    label: 'Funds unavailable',
-    text: "Your proposal was approved, but a fund year's envelope lacked room for it, so nothing has been committed.",
-  },
-};
-
 /** The port authority's news about its proposal, one email per status change. English only. */
 export function proposalOutcomeEmail(input: ProposalOutcomeInput): Email {
-  const outcome = OUTCOME[input.status];
+  const t = copy('en').outcomeEmail;
+  const outcome = t.outcomes[input.status];
   const name = named(input.title, input.proposalId);
   const blocks: Block[] = [
     { kind: 'heading', text: `${outcome.label}: ${name}` },
     {
       kind: 'fields',
       rows: [
-        ['Proposal', input.title],
-        ['Reference', input.proposalId],
-        ['Status', input.status],
+        [t.proposal, input.title],
+        [t.reference, input.proposalId],
+        [t.status, input.status],
       ],
     },
     { kind: 'para', text: outcome.text },
   ];
   if (input.status === 'REJECTED' && input.rejectedBy) {
-    blocks.push({ kind: 'para', text: `Rejected by: ${AUTHORITY_NAMES[input.rejectedBy].en}.` });
+    blocks.push({ kind: 'para', text: t.rejectedBy(AUTHORITY_NAMES[input.rejectedBy].en) });
   }
   if (input.comment?.trim()) {
-    blocks.push({ kind: 'para', text: 'Comment:' }, { kind: 'longText', text: input.comment.trim() });
+    blocks.push({ kind: 'para', text: t.comment }, { kind: 'longText', text: input.comment.trim() });
   }
-  if (input.reason?.trim()) blocks.push({ kind: 'para', text: `Reason: ${input.reason.trim()}` });
+  if (input.reason?.trim()) blocks.push({ kind: 'para', text: t.reason(input.reason.trim()) });
   const amounts = input.amounts;
   if (amounts) {
     const rows: string[] = [];
     if (amounts.requestedEurCents !== undefined)
-      rows.push(`Requested: ${eurGbp(amounts.requestedEurCents, amounts.rate)}`);
+      rows.push(t.requested(eurGbp(amounts.requestedEurCents, amounts.rate)));
     if (amounts.committedEurCents !== undefined)
-      rows.push(`Committed: ${eurGbp(amounts.committedEurCents, amounts.rate)}`);
+      rows.push(t.committed(eurGbp(amounts.committedEurCents, amounts.rate)));
     if (amounts.releasedEurCents !== undefined)
-      rows.push(`Released now: ${eurGbp(amounts.releasedEurCents, amounts.rate)}`);
+      rows.push(t.released(eurGbp(amounts.releasedEurCents, amounts.rate)));
     if (rows.length > 0) {
       blocks.push({ kind: 'list', items: rows });
-      blocks.push({
-        kind: 'para',
-        text: `GBP figures at GBP ${(amounts.rate ?? REFERENCE_RATE).gbpPerEur} per EUR.`,
-      });
+      blocks.push({ kind: 'para', text: t.rate((amounts.rate ?? REFERENCE_RATE).gbpPerEur) });
     }
   }
   blocks.push({ kind: 'para', text: `${SERVICE_NAME.en}.` });
@@ -469,30 +361,29 @@ export function proposalOutcomeEmail(input: ProposalOutcomeInput): Email {
 
 /** Funds committed to, or disbursed for, a proposal in one fund year. English only. */
 export function fundsEmail(input: FundsEmailInput): Email {
+  const t = copy('en').fundsEmail;
   const name = named(input.title, input.proposalId);
   const committed = input.kind === 'COMMITTED';
-  const verb = committed ? 'Funds committed' : 'Funds disbursed';
+  const verb = committed ? t.committedVerb : t.disbursedVerb;
   const amount = `${formatEuros(input.eurCents)} (${formatPounds(input.gbpPence)})`;
   const rows: [string, string][] = [
-    ['Proposal', input.title],
-    ['Reference', input.proposalId],
-    ['Fund year', String(input.fundYear)],
-    ['Amount', amount],
+    [t.proposal, input.title],
+    [t.reference, input.proposalId],
+    [t.fundYear, String(input.fundYear)],
+    [t.amount, amount],
   ];
-  if (input.purpose) rows.push(['Purpose', input.purpose]);
-  if (input.paymentReference) rows.push(['Payment reference', input.paymentReference]);
+  if (input.purpose) rows.push([t.purpose, input.purpose]);
+  if (input.paymentReference) rows.push([t.paymentReference, input.paymentReference]);
   const blocks: Block[] = [
     { kind: 'heading', text: `${verb}: ${name}` },
     {
       kind: 'para',
-      text: committed
-        ? `${amount} has been committed to this proposal against the envelope of fund year ${input.fundYear}.`
-        : `${amount} has been disbursed for this proposal from the envelope of fund year ${input.fundYear}.`,
+      text: committed ? t.committedText(amount, input.fundYear) : t.disbursedText(amount, input.fundYear),
     },
     { kind: 'fields', rows },
     { kind: 'para', text: `${SERVICE_NAME.en}.` },
   ];
-  return compose(`[JIF] ${verb}: ${name} – fund year ${input.fundYear}, ${amount}`, [
+  return compose(`[JIF] ${verb}: ${name} – ${t.subjectTail(input.fundYear, amount)}`, [
     { language: 'en', blocks },
   ]);
 }
@@ -500,37 +391,8 @@ export function fundsEmail(input: FundsEmailInput): Email {
 // ---------------------------------------------------------------------------------------------
 // Annual evaluation: the port authority is asked for a project's actual annual security cost
 
-const COST_REPORT_TEXT = {
-  fr: {
-    subject: (year: number) => `Coût annuel de sûreté, année ${year} du fonds`,
-    heading: (year: number) => `Déclaration du coût annuel de sûreté, année ${year} du fonds`,
-    intro: (year: number) =>
-      `Le fonds évalue chaque année les coûts de sûreté. Merci de déclarer le coût annuel réel de sûreté de ce projet pour l'année ${year} du fonds. La tranche de coûts de fonctionnement de l'année ${year + 1} sera le plus faible du montant engagé et du coût déclaré, après validation par le Royaume-Uni et la France.`,
-    proposal: 'Projet',
-    reference: 'Référence',
-    committed: (year: number) => `Engagé pour l'année ${year} (coûts de fonctionnement)`,
-    open: (until: string) =>
-      `Pour déclarer le coût, ouvrez ce lien (à utiliser avant le ${until}). Sans déclaration à temps, aucune tranche n'est versée.`,
-    personal: 'Ce lien est propre à ce projet : merci de ne pas le transférer.',
-    rate: `Montants en GBP au taux de référence du fonds : GBP ${REFERENCE_RATE.gbpPerEur} pour 1 EUR.`,
-  },
-  en: {
-    subject: (year: number) => `Annual security cost, fund year ${year}`,
-    heading: (year: number) => `Report of the annual security cost, fund year ${year}`,
-    intro: (year: number) =>
-      `The fund evaluates security costs every year. Please report this project's actual annual security cost for fund year ${year}. The running-cost tranche for fund year ${year + 1} will be the lower of the amount committed and the cost reported, once the UK and France have signed the evaluation off.`,
-    proposal: 'Project',
-    reference: 'Reference',
-    committed: (year: number) => `Committed for fund year ${year} (running costs)`,
-    open: (until: string) =>
-      `To report the cost, open this link (use it before ${until}). Without a report in time, no tranche is paid.`,
-    personal: 'This link is personal to this project: please do not forward it.',
-    rate: `GBP figures at the fund's reference rate of GBP ${REFERENCE_RATE.gbpPerEur} per EUR.`,
-  },
-} as const;
-
 function costReportBlocks(input: CostReportRequestInput, language: Language): Block[] {
-  const t = COST_REPORT_TEXT[language];
+  const t = copy(language).costReportEmail;
   return [
     {
       kind: 'heading',
@@ -548,7 +410,7 @@ function costReportBlocks(input: CostReportRequestInput, language: Language): Bl
     { kind: 'para', text: t.open(formatDateTime(input.expiresAt, language)) },
     { kind: 'link', url: input.link },
     { kind: 'para', text: t.personal },
-    { kind: 'para', text: t.rate },
+    { kind: 'para', text: copy(language).service.rateNote },
   ];
 }
 
@@ -556,7 +418,9 @@ function costReportBlocks(input: CostReportRequestInput, language: Language): Bl
 export function costReportRequestEmail(input: CostReportRequestInput): Email {
   assertHttpLink(input.link);
   const languages: Language[] = ['fr', 'en'];
-  const kinds = languages.map((language) => COST_REPORT_TEXT[language].subject(input.fundYear)).join(' / ');
+  const kinds = languages
+    .map((language) => copy(language).costReportEmail.subject(input.fundYear))
+    .join(' / ');
   return compose(
     `[JIF] ${kinds} : ${named(input.title, input.proposalId)}`,
     languages.map((language) => ({ language, blocks: costReportBlocks(input, language) })),

@@ -94,6 +94,14 @@ export class SystemFunction extends Construct {
             // Bundle the AWS SDK too: the versions the tests ran against, not the runtime's.
             externalModules: [],
             banner: ESM_REQUIRE_BANNER,
+            // The pages' stylesheet is read beside the bundle (functions/lib/assets.ts).
+            commandHooks: {
+              beforeBundling: () => [],
+              beforeInstall: () => [],
+              afterBundling: (inputDir: string, outputDir: string) => [
+                `cp "${inputDir}/functions/lib/jif.css" "${outputDir}/jif.css"`,
+              ],
+            },
           },
         })
       : new lambda.Function(this, 'Function', {

@@ -256,9 +256,11 @@ describe('the AWS stack built from infra/system.ts', () => {
   });
 
   describe('least privilege', () => {
-    const readOnly = functionNames.filter((name) =>
-      Object.values(functionSpec(name).tables).every((access) => access === 'read'),
-    );
+    const readOnly = functionNames.filter((name) => {
+      const accesses = Object.values(functionSpec(name).tables);
+      return accesses.length > 0 && accesses.every((access) => access === 'read');
+    });
+    const tableless = functionNames.filter((name) => Object.keys(functionSpec(name).tables).length === 0);
     const writeActions = [
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
@@ -274,6 +276,10 @@ describe('the AWS stack built from infra/system.ts', () => {
       const actions = actionsOf(statementsOf(name));
       expect(actions).toContain('dynamodb:GetItem');
       for (const action of writeActions) expect(actions).not.toContain(action);
+    });
+
+    it.each(tableless)('%s cannot touch any table', (name) => {
+      expect(actionsOf(statementsOf(name)).filter((action) => action.startsWith('dynamodb:'))).toEqual([]);
     });
 
     it.each(functionNames)('%s reaches only the tables, workflows and identities it lists', (name) => {

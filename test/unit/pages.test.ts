@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   type ApprovalPageModel,
@@ -80,7 +79,8 @@ describe('renderApprovalPage', () => {
     expect(html).not.toMatch(/<script/i);
     expect(html).not.toMatch(/\son[a-z]+\s*=/i);
     expect(html).not.toMatch(/\ssrc\s*=/i);
-    expect(tags(html, 'link')).toEqual([]);
+    // The one linked resource is the system's own stylesheet (same origin, a relative path).
+    expect(tags(html, 'link').every((tag) => tag.includes('href="/assets/jif.css?v='))).toBe(true);
     expect(html).not.toMatch(/http-equiv/i);
     expect(html).not.toMatch(/javascript:/i);
     expect(html).not.toMatch(/autofocus|formaction/i);
@@ -261,15 +261,17 @@ describe('securityHeaders', () => {
     expect(csp.join(';')).not.toContain('script-src');
   });
 
-  it("allows the page's inline style by its hash", () => {
+  it('takes styles only from the served stylesheet: no inline style, no style attribute', () => {
     const html = renderApprovalPage(model());
-    const style = /<style>([\s\S]*?)<\/style>/.exec(html)?.[1] ?? '';
-    expect(style.length).toBeGreaterThan(0);
-    const hash = createHash('sha256').update(style, 'utf8').digest('base64');
-    expect(securityHeaders()['Content-Security-Policy']).toContain(`style-src 'sha256-${hash}'`);
-    // The message page uses the very same style block.
-    expect(renderMessagePage({ language: 'en', title: 't', message: 'm' })).toContain(
-      `<style>${style}</style>`,
+    expect(html).not.toMatch(/<style/i);
+    expect(html).not.toMatch(/\sstyle=/i);
+    expect(tags(html, 'link')).toEqual([
+      expect.stringMatching(/^<link rel="stylesheet" href="\/assets\/jif\.css\?v=[0-9a-f]{12}">$/),
+    ]);
+    expect(securityHeaders()['Content-Security-Policy']).toContain("style-src 'self'");
+    // The message page links the very same stylesheet.
+    expect(tags(renderMessagePage({ language: 'en', title: 't', message: 'm' }), 'link')).toEqual(
+      tags(html, 'link'),
     );
   });
 });
