@@ -4,6 +4,8 @@
  * Adding a function or a route is one entry here; both builders follow.
  */
 import type { Role } from '../functions/domain/roles.ts';
+import * as definitions from '../workflows/index.ts';
+import type { StateMachine } from '../workflows/kit.ts';
 
 export interface KeySpec {
   partitionKey: string;
@@ -56,7 +58,8 @@ export type Substitution =
   | { config: ConfigName };
 
 export interface WorkflowSpec {
-  file: string;
+  /** The state machine (JSONPath ASL with `${Name}` placeholders), written in `workflows/`. */
+  definition: StateMachine;
   description: string;
   substitutions: Record<string, Substitution>;
   /** Workflows this one starts as nested executions. */
@@ -245,7 +248,7 @@ export type FunctionName = keyof typeof functions;
 
 const workflows = {
   signOff: {
-    file: 'workflows/sign-off.asl.json',
+    definition: definitions.signOff,
     description: 'One authority signs one subject off: request, two reminders, deputy, expiry',
     substitutions: {
       RequestSignOffFunctionArn: { function: 'requestSignOff' },
@@ -253,7 +256,7 @@ const workflows = {
     },
   },
   approval: {
-    file: 'workflows/approval.asl.json',
+    definition: definitions.approval,
     description: 'A proposal from intake to a decision: road authority, UK and FR sign-off, funding',
     substitutions: {
       SignOffStateMachineArn: { workflow: 'signOff' },
@@ -266,7 +269,7 @@ const workflows = {
     nested: ['signOff'],
   },
   releaseDueFunds: {
-    file: 'workflows/release-due-funds.asl.json',
+    definition: definitions.releaseDueFunds,
     description: 'Daily: releases the investment of funded proposals whose fund year has opened',
     substitutions: {
       ListFundedProposalsFunctionArn: { function: 'listFundedProposals' },
@@ -274,7 +277,7 @@ const workflows = {
     },
   },
   evaluation: {
-    file: 'workflows/evaluation.asl.json',
+    definition: definitions.evaluation,
     description:
       'The annual security-cost evaluation of a fund year: cost reports, next-year tranches, UK and FR sign-off, release',
     substitutions: {

@@ -57,8 +57,6 @@ export interface JifStackProps extends StackProps {
   throttle?: { rateLimit: number; burstLimit: number };
   /** Bundle the handlers with esbuild (default). `false` deploys stubs: for tests only. */
   bundling?: boolean;
-  /** ASL file per workflow name, overriding the description's `file` (tests). */
-  workflowFiles?: Readonly<Record<string, string>>;
   /** The system to build. Default: `system` from infra/system.ts. */
   system?: SystemDescription;
 }
@@ -140,11 +138,9 @@ export class JifStack extends Stack {
     };
     for (const name of workflowOrder(description.workflows)) {
       const spec = description.workflows[name] as WorkflowSpec;
-      const file = props.workflowFiles?.[name] ?? `${ROOT_DIR}/${spec.file}`;
       const workflow = new SystemWorkflow(this, `${pascal(name)}Workflow`, {
         name,
         spec,
-        file,
         functions: this.functions,
         workflows: this.workflows,
         tables: this.tables,

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Annotations, ArnFormat, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -17,34 +16,21 @@ export function aslPlaceholders(text: string): string[] {
 }
 
 /**
- * Reads an ASL file and checks it against the substitutions of its description: every placeholder
- * must have a substitution, and the text must be JSON once substituted (numbers such as a timeout
- * may be substituted unquoted, so the check substitutes `0`). Returns the text and its placeholders.
+ * The ASL text of a workflow of `workflows/`, checked against the substitutions of its description:
+ * every placeholder must have a substitution. Returns the text and its placeholders.
  */
-export function readAsl(
-  file: string,
+export function aslText(
+  definition: object,
   workflowName: string,
   substitutions: readonly string[],
 ): { text: string; placeholders: string[] } {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new Error(
-      `Workflow ${workflowName}: cannot read its definition ${file}: ${(error as Error).message}`,
-    );
-  }
+  const text = JSON.stringify(definition);
   const placeholders = aslPlaceholders(text);
   const missing = placeholders.filter((name) => !substitutions.includes(name));
   if (missing.length > 0) {
     throw new Error(
-      `Workflow ${workflowName}: ${file} uses \${${missing.join('}, ${')}} without a substitution in infra/system.ts`,
+      `Workflow ${workflowName}: its definition uses \${${missing.join('}, ${')}} without a substitution in infra/system.ts`,
     );
-  }
-  try {
-    JSON.parse(text.replace(PLACEHOLDER, '0'));
-  } catch (error) {
-    throw new Error(`Workflow ${workflowName}: ${file} is not valid JSON: ${(error as Error).message}`);
   }
   return { text, placeholders };
 }
@@ -56,8 +42,6 @@ export interface SystemWorkflowProps {
   /** The workflow's name in the system description (`approval`, ...). */
   name: string;
   spec: WorkflowSpec;
-  /** Absolute path of the ASL definition. */
-  file: string;
   functions: ReadonlyMap<string, SystemFunction>;
   /** Workflows created so far: those this one substitutes or nests must be among them. */
   workflows: ReadonlyMap<string, SystemWorkflow>;
@@ -74,7 +58,7 @@ function lookup<T>(map: ReadonlyMap<string, T>, kind: string, name: string, wher
 }
 
 /**
- * A standard state machine from an ASL file with `${Name}` substitutions resolved from the system
+ * A standard state machine from a workflow definition with `${Name}` substitutions resolved from the system
  * description. Its role may invoke only the functions its definition uses, start only the workflows
  * it nests, and use only the tables its definition uses.
  */
@@ -94,8 +78,8 @@ export class SystemWorkflow extends Construct {
     this.spec = props.spec;
     const where = (key: string) => `Workflow ${props.name}, substitution ${key},`;
 
-    const { text: definition, placeholders } = readAsl(
-      props.file,
+    const { text: definition, placeholders } = aslText(
+      props.spec.definition,
       props.name,
       Object.keys(props.spec.substitutions),
     );
@@ -108,7 +92,7 @@ export class SystemWorkflow extends Construct {
         // Not substituted, so not granted either: the role follows what the definition uses.
         Annotations.of(this).addWarningV2(
           UNUSED_SUBSTITUTION_WARNING,
-          `Workflow ${props.name}: substitution ${key} of infra/system.ts is not used by ${props.file}; ` +
+          `Workflow ${props.name}: substitution ${key} of infra/system.ts is not used by its definition; ` +
             'it is left out of the definition and of the role',
         );
         continue;

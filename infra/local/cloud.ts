@@ -31,7 +31,7 @@ import {
 } from '../system.ts';
 import { localIssuer } from './auth.ts';
 import { stepFunctionsApi } from './engine/api.ts';
-import { loadWorkflowFile } from './engine/definition.ts';
+import { loadWorkflow } from './engine/definition.ts';
 import { LocalStepFunctions, type RegisteredWorkflow } from './engine/engine.ts';
 import { ExecutionStore } from './engine/store.ts';
 import { LocalFunctions } from './functions.ts';
@@ -142,12 +142,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const timeScale = options.timeScale ?? 1;
   const workflows: RegisteredWorkflow[] = workflowNames.map((name) => ({
     arn: stateMachineArn(name),
-    loaded: loadWorkflowFile(
-      name,
-      join(REPO_ROOT, workflowSpec(name).file),
-      substitutionsFor(name),
-      timeScale,
-    ),
+    loaded: loadWorkflow(name, workflowSpec(name).definition, substitutionsFor(name), timeScale),
   }));
   const engine = new LocalStepFunctions({
     workflows,

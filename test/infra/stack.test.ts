@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
@@ -23,20 +23,11 @@ import {
   workflowNames,
   workflowSpec,
 } from '../../infra/system.ts';
+import { approval } from '../../workflows/index.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
 const FIXTURES = new URL('./fixtures/', import.meta.url).pathname;
 
-/** The real ASL files where they exist, fixtures standing in for the others. */
-function workflowFiles(description: SystemDescription): Record<string, string> {
-  const files: Record<string, string> = {};
-  for (const [name, spec] of Object.entries(description.workflows)) {
-    if (!existsSync(join(ROOT, spec.file))) files[name] = join(FIXTURES, basename(spec.file));
-  }
-  return files;
-}
-
-const PROPS: Omit<JifStackProps, 'workflowFiles'> = {
+const PROPS: JifStackProps = {
   env: { account: '123456789012', region: 'eu-west-3' },
   fundStartDate: '2026-01-01',
   emailDomain: 'fund.example',
@@ -53,12 +44,7 @@ const PROPS: Omit<JifStackProps, 'workflowFiles'> = {
 
 function build(overrides: Partial<JifStackProps> = {}): { app: App; stack: JifStack; template: Template } {
   const app = new App();
-  const description = overrides.system ?? system;
-  const stack = new JifStack(app, 'Jif', {
-    ...PROPS,
-    ...overrides,
-    workflowFiles: { ...workflowFiles(description), ...overrides.workflowFiles },
-  });
+  const stack = new JifStack(app, 'Jif', { ...PROPS, ...overrides });
   return { app, stack, template: Template.fromStack(stack) };
 }
 
@@ -538,7 +524,7 @@ describe('a system description with a new function, route, workflow and schedule
     },
     workflows: {
       hello: {
-        file: 'test/infra/fixtures/hello.asl.json',
+        definition: JSON.parse(readFileSync(join(FIXTURES, 'hello.asl.json'), 'utf8')),
         description: 'Says hello',
         substitutions: {
           HelloFunctionArn: { function: 'hello' },
@@ -666,8 +652,12 @@ describe('mistakes the builder refuses', () => {
   });
 
   it('a workflow definition with a placeholder the description does not substitute', () => {
-    expect(() => build({ workflowFiles: { signOff: join(FIXTURES, 'approval.asl.json') } })).toThrow(
-      /Workflow signOff: .* uses \$\{SignOffStateMachineArn\}/,
+    const swapped: SystemDescription = {
+      ...system,
+      workflows: { ...system.workflows, signOff: { ...system.workflows.signOff, definition: approval } },
+    };
+    expect(() => build({ system: swapped })).toThrow(
+      /Workflow signOff: its definition uses \$\{SignOffStateMachineArn\}/,
     );
   });
 

@@ -1,13 +1,12 @@
 /**
- * The approval workflow (workflows/approval.asl.json) on the local stack, one test per path:
+ * The approval workflow (workflows/approval.ts) on the local stack, one test per path:
  * both approve, either side rejects, the road authority first for temporary measures (refuses,
  * agrees, never answers), a sign-off expiring, and an envelope without room. Each test asserts the
  * execution history (states entered, in order, per Parallel branch) and what users see: the
  * proposal over the API, the sign-off requests, the emails and the fund.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it, vi } from 'vitest';
+import { approval } from '../../workflows/index.ts';
 import { startTestCloud, type TestCloud } from '../support/cloud.ts';
 import {
   detailsOf,
@@ -28,9 +27,8 @@ import {
 interface AslState {
   Branches?: { States: Record<string, unknown> }[];
 }
-const definition = JSON.parse(
-  readFileSync(join(import.meta.dirname, '../../workflows/approval.asl.json'), 'utf8'),
-) as { States: Record<string, AslState> };
+/** The ASL as both builders serialise it. */
+const definition = JSON.parse(JSON.stringify(approval)) as { States: Record<string, AslState> };
 const TOP = Object.keys(definition.States);
 const [UK_BRANCH = [], FR_BRANCH = []] = (definition.States.BilateralSignOff?.Branches ?? []).map((b) =>
   Object.keys(b.States),

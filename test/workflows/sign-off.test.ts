@@ -1,5 +1,5 @@
 /**
- * The sign-off workflow (workflows/sign-off.asl.json) on the local stack, one test per path, each
+ * The sign-off workflow (workflows/sign-off.ts) on the local stack, one test per path, each
  * on the UK's request of its own proposal (France approves at once unless the case says otherwise):
  * approved at the request, after one reminder, after two, by the deputy, expired, withdrawn, and a
  * decision that no waiting task received (picked up by the next stage, or by Expire's last check).
@@ -7,10 +7,9 @@
  * A sign-off stage lasts 259200 s x TIME_SCALE, about 5.2 s: a decision made as soon as a stage's
  * email arrives lands within that stage with seconds to spare, even on a loaded machine.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it, vi } from 'vitest';
 import { StepFunctionsApiError } from '../../infra/local/engine/engine.ts';
+import { signOff } from '../../workflows/index.ts';
 import { startTestCloud, type TestCloud } from '../support/cloud.ts';
 import {
   detailsOf,
@@ -33,13 +32,7 @@ import {
 
 const TIME_SCALE = 0.00002;
 const LONG = 60_000;
-const SIGN_OFF_STATES = Object.keys(
-  (
-    JSON.parse(readFileSync(join(import.meta.dirname, '../../workflows/sign-off.asl.json'), 'utf8')) as {
-      States: Record<string, unknown>;
-    }
-  ).States,
-);
+const SIGN_OFF_STATES = Object.keys(signOff.States);
 const ANSWERED = ['TaskScheduled', 'TaskStarted', 'TaskSubmitted', 'TaskSucceeded'];
 const TIMED_OUT = ['TaskScheduled', 'TaskStarted', 'TaskSubmitted', 'TaskTimedOut'];
 

@@ -1,7 +1,7 @@
 /**
- * Loads a workflow file for the local engine: applies the same substitutions the CDK stack
- * applies, refuses what the engine cannot honour (naming the state and the field), and derives
- * the definition aws-local-stepfunctions actually runs.
+ * Loads a workflow for the local engine: applies the same substitutions the CDK stack applies (to
+ * the same JSON text), refuses what the engine cannot honour (naming the state and the field), and
+ * derives the definition aws-local-stepfunctions actually runs.
  */
 import { readFileSync } from 'node:fs';
 
@@ -85,6 +85,17 @@ export function substitute(text: string, substitutions: Record<string, string>, 
   });
 }
 
+/** A workflow of `workflows/` (a plain ASL object), as the CDK stack serialises it. */
+export function loadWorkflow(
+  name: string,
+  definition: object,
+  substitutions: Record<string, string>,
+  timeScale = 1,
+): LoadedWorkflow {
+  return prepareWorkflow(name, substitute(JSON.stringify(definition), substitutions, name), timeScale);
+}
+
+/** An ASL file (test fixtures: definitions the kit would not write). */
 export function loadWorkflowFile(
   name: string,
   file: string,
