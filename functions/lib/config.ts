@@ -15,6 +15,8 @@ const schema = z.object({
   /** Base URL links in emails point at, without a trailing slash. */
   PUBLIC_BASE_URL: z.url().optional(),
   EMAIL_FROM: z.email().default('jif@fund.example'),
+  /** SES configuration set of every email (bounce and complaint metrics in AWS); unset locally. */
+  SES_CONFIGURATION_SET: z.string().min(1).optional(),
   UK_APPROVER_EMAIL: z.email().default('approver@homeoffice.example'),
   UK_DEPUTY_EMAIL: z.email().default('deputy@homeoffice.example'),
   FR_APPROVER_EMAIL: z.email().default('approbateur@interieur.example'),

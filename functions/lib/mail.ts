@@ -5,9 +5,11 @@ import type { Email } from './emails.ts';
 
 /** Sends one email through SES (v2), with both a plain-text and an HTML part. */
 export async function sendEmail(to: string[], email: Email): Promise<string | undefined> {
+  const { EMAIL_FROM, SES_CONFIGURATION_SET } = config();
   const { MessageId } = await ses.send(
     new SendEmailCommand({
-      FromEmailAddress: config().EMAIL_FROM,
+      FromEmailAddress: EMAIL_FROM,
+      ...(SES_CONFIGURATION_SET ? { ConfigurationSetName: SES_CONFIGURATION_SET } : {}),
       Destination: { ToAddresses: to },
       Content: {
         Simple: {

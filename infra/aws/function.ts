@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -153,12 +153,23 @@ export class SystemFunction extends Construct {
     );
   }
 
-  /** ses:SendEmail and ses:SendRawEmail from the sending identity only. */
-  bindEmail(identity: ses.IEmailIdentity): void {
+  /**
+   * `SES_CONFIGURATION_SET`, and ses:SendEmail/SendRawEmail from the sending identity with that
+   * configuration set only (SES authorizes a send against both resources).
+   */
+  bindEmail(identity: ses.IEmailIdentity, configurationSet: ses.IConfigurationSet): void {
+    this.setEnv('SES_CONFIGURATION_SET', configurationSet.configurationSetName);
     this.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-        resources: [identity.emailIdentityArn],
+        resources: [
+          identity.emailIdentityArn,
+          Stack.of(this).formatArn({
+            service: 'ses',
+            resource: 'configuration-set',
+            resourceName: configurationSet.configurationSetName,
+          }),
+        ],
       }),
     );
   }

@@ -26,6 +26,7 @@ export const SETTING_KEYS = [
   'signOffResponseTimeoutSeconds',
   'signOffLinkTtlSeconds',
   'publicBaseUrl',
+  'alarmEmail',
 ] as const;
 
 type Environment = Readonly<Record<string, string | undefined>>;
@@ -81,5 +82,6 @@ export function stackPropsFromSettings(app: App, env: Environment): JifStackProp
     signOffResponseTimeoutSeconds: integer('signOffResponseTimeoutSeconds'),
     signOffLinkTtlSeconds: integer('signOffLinkTtlSeconds'),
     publicBaseUrl: context('publicBaseUrl'),
+    alarmEmail: context('alarmEmail'),
   };
 }

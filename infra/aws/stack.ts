@@ -19,6 +19,7 @@ import {
 } from '../system.ts';
 import { SystemApi } from './api.ts';
 import { SystemFunction } from './function.ts';
+import { SES_DIMENSION, SystemMonitoring } from './monitoring.ts';
 import { SystemTable } from './table.ts';
 import { SystemWorkflow } from './workflow.ts';
 
@@ -55,6 +56,8 @@ export interface JifStackProps extends StackProps {
   logRetention?: logs.RetentionDays;
   /** Throttling of the API's `$default` stage. Default: 50 requests/s, bursts of 100. */
   throttle?: { rateLimit: number; burstLimit: number };
+  /** Subscribed by email to the alarm topic (the address must confirm the subscription). */
+  alarmEmail?: string;
   /** Bundle the handlers with esbuild (default). `false` deploys stubs: for tests only. */
   bundling?: boolean;
   /** The system to build. Default: `system` from infra/system.ts. */
@@ -83,6 +86,8 @@ export class JifStack extends Stack {
   readonly workflows = new Map<string, SystemWorkflow>();
   readonly api: SystemApi;
   readonly emailIdentity: ses.EmailIdentity;
+  readonly configurationSet: ses.ConfigurationSet;
+  readonly monitoring: SystemMonitoring;
 
   constructor(scope: Construct, id: string, props: JifStackProps) {
     super(scope, id, props);
@@ -93,6 +98,26 @@ export class JifStack extends Stack {
 
     this.emailIdentity = new ses.EmailIdentity(this, 'EmailIdentity', {
       identity: ses.Identity.domain(props.emailDomain),
+    });
+    // Every email is sent with this set, so bounces and complaints become metrics to alarm on.
+    this.configurationSet = new ses.ConfigurationSet(this, 'ConfigurationSet', {
+      sendingEnabled: true,
+    });
+    this.configurationSet.addEventDestination('CloudWatch', {
+      destination: ses.EventDestination.cloudWatchDimensions([
+        {
+          name: SES_DIMENSION,
+          source: ses.CloudWatchDimensionSource.MESSAGE_TAG,
+          defaultValue: this.configurationSet.configurationSetName,
+        },
+      ]),
+      events: [
+        ses.EmailSendingEvent.SEND,
+        ses.EmailSendingEvent.DELIVERY,
+        ses.EmailSendingEvent.REJECT,
+        ses.EmailSendingEvent.BOUNCE,
+        ses.EmailSendingEvent.COMPLAINT,
+      ],
     });
 
     for (const [name, spec] of Object.entries(description.tables)) {
@@ -123,7 +148,7 @@ export class JifStack extends Stack {
         const table = this.tables.get(tableName);
         if (table && access) fn.bindTable(table, access);
       }
-      if (spec.sendsEmail) fn.bindEmail(this.emailIdentity);
+      if (spec.sendsEmail) fn.bindEmail(this.emailIdentity, this.configurationSet);
       if (spec.completesTasks) fn.bindTaskCompletion();
       // The API's endpoint depends only on the API resource, never on its routes, so even a
       // function behind a route can learn it without a circular dependency.
@@ -189,6 +214,14 @@ export class JifStack extends Stack {
       });
     }
 
+    this.monitoring = new SystemMonitoring(this, 'Monitoring', {
+      workflows: this.workflows,
+      functions: this.functions,
+      api: this.api,
+      configurationSetName: this.configurationSet.configurationSetName,
+      ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
     if (props.publicBaseUrl) {
       new CfnOutput(this, 'PublicBaseUrl', {
@@ -196,6 +229,14 @@ export class JifStack extends Stack {
         description: 'Base URL of links in emails',
       });
     }
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.monitoring.topic.topicArn,
+      description: 'SNS topic every alarm notifies (subscribe more addresses here)',
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      value: this.monitoring.dashboardUrl,
+      description: 'CloudWatch dashboard of workflows, functions, API and email',
+    });
     new CfnOutput(this, 'UserPoolId', { value: this.api.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.api.userPoolClient.userPoolClientId });
     this.emailIdentity.dkimRecords.forEach((record, index) => {
@@ -258,6 +299,9 @@ function checkProps(props: JifStackProps): void {
     signOffLinkTtlSeconds: props.signOffLinkTtlSeconds ?? 1,
   })) {
     if (!Number.isInteger(value) || value <= 0) problems.push(`${field} must be a positive integer`);
+  }
+  if (props.alarmEmail !== undefined && !EMAIL.test(props.alarmEmail)) {
+    problems.push(`alarmEmail '${props.alarmEmail}' is not an email address`);
   }
   if (props.publicBaseUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(props.publicBaseUrl)) {
     problems.push(`publicBaseUrl '${props.publicBaseUrl}' is not an http(s) URL`);

@@ -72,6 +72,12 @@ describe('the production app', () => {
     expect(Stack.of(stack).region).toBe('eu-west-3');
   }, 60_000);
 
+  it('subscribes jif:alarmEmail to the alarms, none when cdk.json leaves it empty', () => {
+    expect(stackPropsFromSettings(productionApp(), CLI_ENV).alarmEmail).toBeUndefined();
+    const app = productionApp({ 'jif:alarmEmail': 'oncall@fund.example' });
+    expect(stackPropsFromSettings(app, CLI_ENV).alarmEmail).toBe('oncall@fund.example');
+  });
+
   it('names a missing setting', () => {
     const { 'jif:financeEmail': _, ...context } = CDK_JSON.context;
     const app = new App({ context });

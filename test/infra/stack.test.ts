@@ -229,6 +229,11 @@ describe('the AWS stack built from infra/system.ts', () => {
           });
         }
       }
+      conditional.add('SES_CONFIGURATION_SET');
+      if (spec.sendsEmail) {
+        expected.add('SES_CONFIGURATION_SET');
+        expect(env.SES_CONFIGURATION_SET).toEqual({ Ref: logicalId(stack.configurationSet) });
+      }
       if (spec.needsPublicUrl) {
         expected.add('PUBLIC_BASE_URL');
         expect(env.PUBLIC_BASE_URL).toEqual({
@@ -301,8 +306,9 @@ describe('the AWS stack built from infra/system.ts', () => {
         expect(ses).toHaveLength(1);
         expect(asArray(ses[0]?.Action).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
         expect(references(ses[0]?.Resource)).toEqual(
-          new Set(['AWS::Partition', logicalId(stack.emailIdentity)]),
+          new Set(['AWS::Partition', logicalId(stack.emailIdentity), logicalId(stack.configurationSet)]),
         );
+        expect(JSON.stringify(ses[0]?.Resource)).toContain(':configuration-set/');
       } else {
         expect(ses).toEqual([]);
       }
@@ -402,6 +408,107 @@ describe('the AWS stack built from infra/system.ts', () => {
       });
       template.hasOutput('UserPoolId', { Value: { Ref: logicalId(stack.api.userPool) } });
       template.hasOutput('UserPoolClientId', { Value: { Ref: logicalId(stack.api.userPoolClient) } });
+    });
+  });
+
+  describe('monitoring', () => {
+    type Alarm = {
+      Namespace: string;
+      MetricName: string;
+      Dimensions: { Name: string; Value: unknown }[];
+      AlarmActions: unknown[];
+      Threshold: number;
+      ComparisonOperator: string;
+      TreatMissingData: string;
+      Statistic: string;
+    };
+    const alarms = () => ofType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties as Alarm);
+    const topicId = () => logicalId(stack.monitoring.topic);
+    /** The alarm on one metric of one resource, notifying the alarm topic on a single occurrence. */
+    const expectAlarm = (namespace: string, metricName: string, dimension: string, value: unknown) => {
+      const found = alarms().filter(
+        (alarm) =>
+          alarm.Namespace === namespace &&
+          alarm.MetricName === metricName &&
+          JSON.stringify(alarm.Dimensions) === JSON.stringify([{ Name: dimension, Value: value }]),
+      );
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({
+        AlarmActions: [{ Ref: topicId() }],
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        Statistic: 'Sum',
+      });
+    };
+
+    it.each(workflowNames)('alarms on failed, timed-out and aborted executions of %s', (name) => {
+      const ref = { Ref: logicalId(stack.workflows.get(name)?.stateMachine as IConstruct) };
+      for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
+        expectAlarm('AWS/States', metric, 'StateMachineArn', ref);
+      }
+    });
+
+    it.each(functionNames)('alarms on errors and throttles of %s', (name) => {
+      const ref = { Ref: logicalId(stack.functions.get(name)?.fn as IConstruct) };
+      expectAlarm('AWS/Lambda', 'Errors', 'FunctionName', ref);
+      expectAlarm('AWS/Lambda', 'Throttles', 'FunctionName', ref);
+    });
+
+    it('alarms on API 5xx, SES bounces and complaints, and nothing else', () => {
+      expectAlarm('AWS/ApiGateway', '5xx', 'ApiId', { Ref: logicalId(stack.api.httpApi) });
+      const configurationSet = { Ref: logicalId(stack.configurationSet) };
+      expectAlarm('AWS/SES', 'Bounce', 'ses:configuration-set', configurationSet);
+      expectAlarm('AWS/SES', 'Complaint', 'ses:configuration-set', configurationSet);
+      expect(alarms()).toHaveLength(workflowNames.length * 3 + functionNames.length * 2 + 3);
+    });
+
+    it('publishes SES bounces and complaints to CloudWatch by configuration set', () => {
+      template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+        ConfigurationSetName: { Ref: logicalId(stack.configurationSet) },
+        EventDestination: {
+          Enabled: true,
+          MatchingEventTypes: Match.arrayWith(['bounce', 'complaint']),
+          CloudWatchDestination: {
+            DimensionConfigurations: [
+              {
+                DimensionName: 'ses:configuration-set',
+                DimensionValueSource: 'messageTag',
+                DefaultDimensionValue: { Ref: logicalId(stack.configurationSet) },
+              },
+            ],
+          },
+        },
+      });
+    });
+
+    it('notifies an encrypted SNS topic that CloudWatch may publish to; no subscriber unless configured', () => {
+      const topic = resources[topicId()];
+      const keyId = logicalId(stack.monitoring.topic.masterKey as IConstruct);
+      expect(topic?.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+      const keyPolicy = JSON.stringify(resources[keyId]?.Properties.KeyPolicy);
+      expect(keyPolicy).toContain('cloudwatch.amazonaws.com');
+      expect(resources[keyId]?.Properties.EnableKeyRotation).toBe(true);
+      template.resourceCountIs('AWS::SNS::Subscription', 0);
+      template.hasOutput('AlarmTopicArn', { Value: { Ref: topicId() } });
+    });
+
+    it('has a dashboard with every alarm, workflow, function, the API and email', () => {
+      template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      // The body is a Fn::Join of JSON text around references: joined back with the references spelt out.
+      const join = ofType('AWS::CloudWatch::Dashboard')[0]?.[1].Properties.DashboardBody as {
+        'Fn::Join': [string, unknown[]];
+      };
+      const body = join['Fn::Join'][1]
+        .map((part) => (typeof part === 'string' ? part : JSON.stringify(part)))
+        .join('');
+      for (const id of ofType('AWS::CloudWatch::Alarm').map(([id]) => id)) expect(body).toContain(`"${id}"`);
+      for (const name of workflowNames) expect(body).toContain(`Workflow ${name}: executions`);
+      for (const name of functionNames) {
+        expect(body).toContain(`"${logicalId(stack.functions.get(name)?.fn as IConstruct)}"`);
+      }
+      for (const metric of ['5xx', 'Bounce', 'Complaint']) expect(body).toContain(`"${metric}"`);
+      template.hasOutput('DashboardUrl', Match.anyValue());
     });
   });
 
@@ -626,6 +733,17 @@ describe('a system description with a new function, route, workflow and schedule
 });
 
 describe('props', () => {
+  it('alarmEmail subscribes that address to the alarm topic', () => {
+    const { stack, template } = build({ alarmEmail: 'oncall@fund.example' });
+    template.resourceCountIs('AWS::SNS::Subscription', 1);
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@fund.example',
+      TopicArn: { Ref: logicalId(stack.monitoring.topic) },
+    });
+    expect(() => build({ alarmEmail: 'not an address' })).toThrow(/alarmEmail 'not an address'/);
+  }, 120_000);
+
   it('publicBaseUrl overrides the API endpoint in the links of emails', () => {
     const { stack, template } = build({ publicBaseUrl: 'https://jif.fund.example/' });
     const requestSignOff = stack.functions.get('requestSignOff');
