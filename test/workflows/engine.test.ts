@@ -61,8 +61,18 @@ function buildEngine(store = new ExecutionStore()) {
     AskFunctionArn: FN('ask'),
     DoubleFunctionArn: FN('double'),
     ChildArn: ARN('child'),
+    WaitingChildArn: ARN('map-callbacks'),
   };
-  const names = ['conditional-put', 'callback', 'heartbeat', 'parent', 'child', 'map-callbacks'];
+  const names = [
+    'conditional-put',
+    'callback',
+    'heartbeat',
+    'parent',
+    'child',
+    'map-callbacks',
+    'map-stop',
+    'parallel-stop',
+  ];
   return new LocalStepFunctions({
     workflows: names.map((name) => ({
       arn: ARN(name),
@@ -242,6 +252,83 @@ describe('callback tasks inside a Map', () => {
     const done = await engine.waitForExecution(executionArn);
     expect(done.status).toBe('SUCCEEDED');
     expect(JSON.parse(done.output ?? '')).toEqual(['answer to m1', 'answer to m2', 'answer to m3']);
+  });
+});
+
+describe('a failed Map iteration or Parallel branch stops the others, as in AWS', () => {
+  const tokenOf = (question: string) => asked.find((q) => q.question === question)?.token ?? '';
+
+  it('Map: no new iteration starts, running callbacks are abandoned, nested executions ABORTED', async () => {
+    const engine = buildEngine();
+    const { executionArn } = engine.startExecution({
+      stateMachineArn: ARN('map-stop'),
+      input: JSON.stringify({
+        items: [
+          { kind: 'ask', question: 'running' },
+          { kind: 'child', name: 'map-stop-child', questions: ['in-child'] },
+          { kind: 'ask', question: 'failing' },
+          { kind: 'ask', question: 'queued-1' },
+          { kind: 'ask', question: 'queued-2' },
+        ],
+      }),
+    });
+    // MaxConcurrency 3: the first three iterations run, the last two wait for a free slot.
+    await waitFor(() => (asked.length === 3 ? true : undefined));
+    engine.sendTaskFailure(tokenOf('failing'), 'Item.Failed', 'no');
+    const done = await engine.waitForExecution(executionArn);
+
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output ?? '')).toEqual({ outcome: 'STOPPED', error: 'Item.Failed' });
+    // The freed slots start nothing: the queued items are never asked.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(asked.map((q) => q.question).sort()).toEqual(['failing', 'in-child', 'running']);
+    const started = done.history.filter((e) => e.type === 'MapIterationStarted');
+    expect(started.map((e) => (e.mapIterationEventDetails as { index: number }).index).sort()).toEqual([
+      0, 1, 2,
+    ]);
+    // The running iteration's callback is abandoned: its token no longer exists.
+    expect(() => engine.sendTaskSuccess(tokenOf('running'), '{}')).toThrow(/does not exist/);
+    expect(engine.pendingTaskTokens()).toEqual([]);
+    // The nested execution is stopped, visible as AWS shows it.
+    const child = engine.listExecutions({ stateMachineArn: ARN('map-callbacks') });
+    expect(child.map((c) => [c.name, c.status])).toEqual([['map-stop-child', 'ABORTED']]);
+    const childArn = child[0]?.executionArn ?? '';
+    expect(engine.describeExecution(childArn).status).toBe('ABORTED');
+    expect(types(engine.getExecutionHistory(childArn)).at(-1)).toBe('ExecutionAborted');
+    // Only the failing task's failure is recorded; the stopped tasks record nothing more.
+    expect(types(done.history).filter((t) => t === 'TaskFailed')).toHaveLength(1);
+    expect(types(done.history).filter((t) => t === 'TaskSucceeded')).toHaveLength(0);
+  });
+
+  it('Parallel: a failed branch stops its siblings and ABORTS their nested executions', async () => {
+    const engine = buildEngine();
+    const { executionArn } = engine.startExecution({
+      stateMachineArn: ARN('parallel-stop'),
+      input: JSON.stringify({
+        id: 'par',
+        childQuestions: ['p-child'],
+        sibling: 'p-sibling',
+        failing: 'p-fail',
+      }),
+    });
+    await waitFor(() => (asked.length === 3 ? true : undefined));
+    engine.sendTaskFailure(tokenOf('p-fail'), 'Branch.Failed', 'no');
+    const done = await engine.waitForExecution(executionArn);
+
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output ?? '')).toEqual({ outcome: 'STOPPED', error: 'Branch.Failed' });
+    expect(() => engine.sendTaskSuccess(tokenOf('p-sibling'), '{}')).toThrow(/does not exist/);
+    expect(() => engine.sendTaskSuccess(tokenOf('p-child'), '{}')).toThrow(/does not exist/);
+    const childArn = `${ARN('map-callbacks').replace(':stateMachine:', ':execution:')}:par-child`;
+    expect(engine.describeExecution(childArn)).toMatchObject({ status: 'ABORTED' });
+    expect(engine.listExecutions({ statusFilter: 'ABORTED' }).map((e) => e.executionArn)).toContain(childArn);
+    expect(engine.pendingTaskTokens()).toEqual([]);
+    expect(types(done.history).filter((t) => t === 'TaskFailed')).toHaveLength(1);
+    expect(types(done.history).slice(-3)).toEqual([
+      'PassStateEntered',
+      'PassStateExited',
+      'ExecutionSucceeded',
+    ]);
   });
 });
 

@@ -378,18 +378,13 @@ describe.concurrent('the sign-off workflow', () => {
     const frLink = linkIn(await emailAbout(cloud, proposalId, FR));
     expect((await cloud.decide(frLink, 'reject', 'Hors périmètre.')).status).toBe(200);
 
+    // As in AWS, the approval's failed Parallel stopped the UK branch and its sign-off execution:
+    // the waiting task is abandoned, not failed (the request is withdrawn in the table below).
     const uk = await finished(cloud, 'signOff', `${proposalId}-UK`);
-    expect(entered(uk.history)).toEqual(['RequestSignOff', 'Withdrawn']);
-    expect(taskEventsOf(uk.history, 'RequestSignOff')).toEqual([
-      'TaskScheduled',
-      'TaskStarted',
-      'TaskSubmitted',
-      'TaskFailed',
-    ]);
-    expect(detailsOf<{ error: string }>(uk.history, 'TaskFailed').map((d) => d.error)).toEqual([
-      'SignOff.Withdrawn',
-    ]);
-    expect(uk.output).toEqual({ authority: 'UK', decision: 'WITHDRAWN' });
+    expect(uk.status).toBe('ABORTED');
+    expect(entered(uk.history)).not.toContain('Withdrawn');
+    expect(detailsOf<{ error: string }>(uk.history, 'TaskFailed')).toEqual([]);
+    expect(uk.history.at(-1)?.type).toBe('ExecutionAborted');
 
     const fr = await finished(cloud, 'signOff', `${proposalId}-FR`);
     expect(entered(fr.history)).toEqual(['RequestSignOff', 'Rejected']);
@@ -408,6 +403,28 @@ describe.concurrent('the sign-off workflow', () => {
     );
     expect((await cloud.decide(ukLink, 'approve')).status).toBe(409);
     expect(signOffOf(await viewOf(cloud, proposalId), 'UK').status).toBe('WITHDRAWN');
+  });
+
+  it('withdrawn while it waits (a withdrawal from elsewhere): the task fails with SignOff.Withdrawn', async ({
+    expect,
+  }) => {
+    const { proposalId } = await cloud.submit(smallProposal('Withdrawn while waiting'));
+    await emailAbout(cloud, proposalId, UK);
+    await emailAbout(cloud, proposalId, FR);
+    await cloud.functions.invoke('closeSignOff', {
+      subjectType: 'PROPOSAL',
+      subjectId: proposalId,
+      outcome: 'WITHDRAWN',
+      authority: 'UK',
+    });
+
+    const uk = await finished(cloud, 'signOff', `${proposalId}-UK`);
+    expect(entered(uk.history)).toEqual(['RequestSignOff', 'Withdrawn']);
+    expect(detailsOf<{ error: string }>(uk.history, 'TaskFailed').map((d) => d.error)).toEqual([
+      'SignOff.Withdrawn',
+    ]);
+    expect(uk.output).toEqual({ authority: 'UK', decision: 'WITHDRAWN' });
+    await finished(cloud, 'approval', proposalId);
   });
 
   it('has a test for every state of the sign-off flow', ({ expect }) => {

@@ -17,6 +17,7 @@ import {
   TASK_TOKEN_PLACEHOLDER,
   type TaskInfo,
 } from './definition.ts';
+import { currentScope, installScopes } from './scopes.ts';
 import type { ExecutionRecord, ExecutionStatus, ExecutionStore, HistoryEvent } from './store.ts';
 
 /** An error the Step Functions API answers with: `code` becomes `__type`, as AWS names it. */
@@ -64,6 +65,13 @@ interface Waiter {
   heartbeat(): void;
 }
 
+/** One run of a task state; `stop` ends what it waits on when its branch or iteration is stopped. */
+interface TaskRun {
+  stopped: boolean;
+  waiter?: Waiter;
+  child?: string;
+}
+
 interface Run {
   abort(): void;
   /** Set when the process shuts down: the execution stays RUNNING in the store, to resume later. */
@@ -92,6 +100,7 @@ export class LocalStepFunctions {
 
   constructor(private readonly options: EngineOptions) {
     this.timeScale = options.timeScale ?? 1;
+    installScopes();
     for (const workflow of options.workflows) {
       this.workflows.set(workflow.arn, workflow);
       // Validate the file as written once (about 100 ms); every run reuses the built machine.
@@ -411,11 +420,44 @@ export class LocalStepFunctions {
   }
 
   private async runTask(record: ExecutionRecord, run: Run, task: TaskInfo, input: Json): Promise<Json> {
+    const scope = currentScope();
     // Let the library's StateEntered event (dispatched just before this call) reach the history first.
     await new Promise((resolve) => setImmediate(resolve));
     if (run.detached || record.status !== 'RUNNING') {
       throw new TaskError('States.Runtime', 'execution is no longer running');
     }
+    // A branch or iteration stopped because a sibling failed: as in AWS, it does nothing more and
+    // records nothing more (the promise is left unsettled; nothing holds it, so it is collected).
+    if (scope?.aborted) return new Promise<never>(() => {});
+    const taskRun: TaskRun = { stopped: false };
+    const stop = () => this.stopTask(taskRun);
+    scope?.addEventListener('abort', stop, { once: true });
+    try {
+      return await this.runTaskInScope(record, run, task, input, taskRun);
+    } catch (error) {
+      if (taskRun.stopped) return new Promise<never>(() => {});
+      throw error;
+    } finally {
+      scope?.removeEventListener('abort', stop);
+    }
+  }
+
+  /** Abandons a stopped task's callback (its token stops working) and stops its nested execution. */
+  private stopTask(taskRun: TaskRun): void {
+    taskRun.stopped = true;
+    if (taskRun.waiter) taskRun.waiter.reject(new TaskError('States.Runtime', 'task stopped'));
+    if (taskRun.child && this.options.store.get(taskRun.child)?.status === 'RUNNING') {
+      this.stopExecution(taskRun.child, undefined, 'The task that started it was stopped');
+    }
+  }
+
+  private async runTaskInScope(
+    record: ExecutionRecord,
+    run: Run,
+    task: TaskInfo,
+    input: Json,
+    taskRun: TaskRun,
+  ): Promise<Json> {
     const resourceType =
       task.target.kind === 'lambda' ? 'lambda' : task.resource.split(':::')[1]?.split(':')[0];
     this.append(record, 'TaskScheduled', {
@@ -432,12 +474,14 @@ export class LocalStepFunctions {
       taskStartedEventDetails: { resourceType, resource: task.resource },
     });
     try {
-      const output = await this.withTimeout(record, run, task, input);
+      const output = await this.withTimeout(record, run, task, input, taskRun);
+      if (taskRun.stopped) return new Promise<never>(() => {});
       this.append(record, 'TaskSucceeded', {
         taskSucceededEventDetails: { resourceType, resource: task.resource, output: JSON.stringify(output) },
       });
       return output as Json;
     } catch (error) {
+      if (taskRun.stopped) throw error;
       const { name, cause } = errorParts(error);
       if (name === 'States.Timeout' || name === 'States.HeartbeatTimeout') {
         this.append(record, 'TaskTimedOut', {
@@ -453,12 +497,19 @@ export class LocalStepFunctions {
   }
 
   /** Task `TimeoutSeconds` and `HeartbeatSeconds`, scaled, enforced by the engine. */
-  private withTimeout(record: ExecutionRecord, run: Run, task: TaskInfo, input: Json): Promise<unknown> {
+  private withTimeout(
+    record: ExecutionRecord,
+    run: Run,
+    task: TaskInfo,
+    input: Json,
+    taskRun: TaskRun,
+  ): Promise<unknown> {
     const timers: NodeJS.Timeout[] = [];
     // The callback this run of the task created (a Map may run the same state many times at once).
     let own: Waiter | undefined;
-    const work = this.performTask(record, run, task, input, (waiter) => {
+    const work = this.performTask(record, run, task, input, taskRun, (waiter) => {
       own = waiter;
+      taskRun.waiter = waiter;
       if (task.heartbeatSeconds === undefined) return;
       let timer: NodeJS.Timeout | undefined;
       const arm = () => {
@@ -495,6 +546,7 @@ export class LocalStepFunctions {
     run: Run,
     task: TaskInfo,
     input: Json,
+    taskRun: TaskRun,
     onWaiter: (waiter: Waiter) => void,
   ): Promise<unknown> {
     const { target } = task;
@@ -526,7 +578,7 @@ export class LocalStepFunctions {
     }
     let result: unknown;
     try {
-      result = await this.callIntegration(run, task, input);
+      result = await this.callIntegration(run, task, input, taskRun);
     } catch (error) {
       if (token) this.waiters.delete(token);
       throw error;
@@ -540,7 +592,7 @@ export class LocalStepFunctions {
     return result;
   }
 
-  private async callIntegration(run: Run, task: TaskInfo, input: Json): Promise<unknown> {
+  private async callIntegration(run: Run, task: TaskInfo, input: Json, taskRun: TaskRun): Promise<unknown> {
     const { target } = task;
     const params = (input ?? {}) as Record<string, unknown>;
     switch (target.kind) {
@@ -568,7 +620,7 @@ export class LocalStepFunctions {
           target.service === 'dynamodb' ? 'DynamoDb' : 'SesV2',
         );
       case 'start-execution':
-        return this.startNested(run, target.pattern, params);
+        return this.startNested(run, target.pattern, params, taskRun);
     }
   }
 
@@ -615,6 +667,7 @@ export class LocalStepFunctions {
     run: Run,
     pattern: IntegrationPattern,
     params: Record<string, unknown>,
+    taskRun: TaskRun,
   ): Promise<unknown> {
     const stateMachineArn = String(params.StateMachineArn ?? '');
     const inputValue = params.Input ?? {};
@@ -634,6 +687,7 @@ export class LocalStepFunctions {
       started = { executionArn: arn, startDate: existing.startDate };
     }
     run.children.add(started.executionArn);
+    taskRun.child = started.executionArn;
     if (pattern === 'request-response')
       return { ExecutionArn: started.executionArn, StartDate: started.startDate };
     const child = await this.waitForExecution(started.executionArn);
