@@ -38,7 +38,20 @@ const asked: { question?: string; token: string }[] = [];
 let doubleCalls = 0;
 let failDoubleTimes = 0;
 
+let failCalls = 0;
 const functions: Record<string, (payload: Record<string, unknown>) => Promise<unknown>> = {
+  // Fails as the local function runner does: `throw` names the error, for the first `times` calls.
+  fail: async (payload) => {
+    failCalls += 1;
+    if (typeof payload.sleepMs === 'number')
+      await new Promise((r) => setTimeout(r, payload.sleepMs as number));
+    if (typeof payload.throw === 'string' && failCalls <= ((payload.times as number | undefined) ?? 1e9)) {
+      const error = new Error(`${payload.throw} on call ${failCalls}`);
+      error.name = payload.throw;
+      throw error;
+    }
+    return { ok: true };
+  },
   ask: async (payload) => {
     asked.push({ question: payload.question as string, token: payload.token as string });
     return { sent: true };
@@ -62,6 +75,7 @@ function buildEngine(store = new ExecutionStore()) {
     DoubleFunctionArn: FN('double'),
     ChildArn: ARN('child'),
     WaitingChildArn: ARN('map-callbacks'),
+    FailFunctionArn: FN('fail'),
   };
   const names = [
     'conditional-put',
@@ -72,6 +86,7 @@ function buildEngine(store = new ExecutionStore()) {
     'map-callbacks',
     'map-stop',
     'parallel-stop',
+    'lambda-errors',
   ];
   return new LocalStepFunctions({
     workflows: names.map((name) => ({
@@ -113,6 +128,11 @@ function types(history: { type: string }[]): string[] {
   return history.map((event) => event.type);
 }
 
+function detailsOf(history: Record<string, unknown>[], type: string): Record<string, unknown>[] {
+  const key = `${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails`;
+  return history.filter((event) => event.type === type).map((event) => event[key] as Record<string, unknown>);
+}
+
 beforeAll(async () => {
   dynamo = await startDynalite();
   await createKeyTable(dynamo.client, 'claims');
@@ -124,6 +144,7 @@ afterEach(() => {
   asked.length = 0;
   doubleCalls = 0;
   failDoubleTimes = 0;
+  failCalls = 0;
 });
 
 describe('service integrations', () => {
@@ -167,6 +188,42 @@ describe('service integrations', () => {
       errorMessage: 'try again',
     });
     expect(types(child.history)).toContain('WaitStateEntered');
+  });
+});
+
+describe('lambda:invoke errors under the names AWS gives them', () => {
+  it('retries a Lambda service error (its message as the cause) and returns the invoke result shape', async () => {
+    const engine = buildEngine();
+    const done = await run(engine, 'lambda-errors', { throw: 'Lambda.ServiceException', times: 1 });
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output ?? '')).toMatchObject({
+      ExecutedVersion: '$LATEST',
+      Payload: { ok: true },
+      StatusCode: 200,
+    });
+    const failed = detailsOf(done.history, 'TaskFailed');
+    expect(failed).toEqual([
+      expect.objectContaining({
+        error: 'Lambda.ServiceException',
+        cause: 'Lambda.ServiceException on call 1',
+      }),
+    ]);
+  });
+
+  it('passes a function timeout (Sandbox.Timedout) through to Catch, with the Lambda error as its cause', async () => {
+    const engine = buildEngine();
+    const done = await run(engine, 'lambda-errors', { throw: 'Sandbox.Timedout' });
+    const output = JSON.parse(done.output ?? '') as { outcome: string; error: string; cause: string };
+    expect(output).toMatchObject({ outcome: 'FUNCTION_TIMED_OUT', error: 'Sandbox.Timedout' });
+    expect(JSON.parse(output.cause)).toMatchObject({ errorType: 'Sandbox.Timedout' });
+  });
+
+  it('fails a task that outlives its TimeoutSeconds with States.Timeout', async () => {
+    const engine = buildEngine();
+    // TimeoutSeconds 100 at scale 0.001 is 100 ms; the function takes 2 s.
+    const done = await run(engine, 'lambda-errors', { sleepMs: 2000 });
+    expect(JSON.parse(done.output ?? '')).toEqual({ outcome: 'TASK_TIMED_OUT', error: 'States.Timeout' });
+    expect(types(done.history)).toContain('TaskTimedOut');
   });
 });
 

@@ -430,7 +430,7 @@ export class LocalStepFunctions {
     // records nothing more (the promise is left unsettled; nothing holds it, so it is collected).
     if (scope?.aborted) return new Promise<never>(() => {});
     const taskRun: TaskRun = { stopped: false };
-    const stop = () => this.stopTask(taskRun);
+    const stop = () => this.stopTask(run, taskRun);
     scope?.addEventListener('abort', stop, { once: true });
     try {
       return await this.runTaskInScope(record, run, task, input, taskRun);
@@ -443,8 +443,10 @@ export class LocalStepFunctions {
   }
 
   /** Abandons a stopped task's callback (its token stops working) and stops its nested execution. */
-  private stopTask(taskRun: TaskRun): void {
+  private stopTask(run: Run, taskRun: TaskRun): void {
     taskRun.stopped = true;
+    // A shutdown aborts every run too: then nested executions stay RUNNING, to resume after a restart.
+    if (run.detached) return;
     if (taskRun.waiter) taskRun.waiter.reject(new TaskError('States.Runtime', 'task stopped'));
     if (taskRun.child && this.options.store.get(taskRun.child)?.status === 'RUNNING') {
       this.stopExecution(taskRun.child, undefined, 'The task that started it was stopped');
@@ -632,8 +634,11 @@ export class LocalStepFunctions {
       return await this.options.invokeFunction(name, payload);
     } catch (error) {
       // As Lambda reports a handler error to Step Functions: its name as the error, a JSON cause.
+      // An error of the Lambda service itself (Lambda.ServiceException, Lambda.TooManyRequestsException,
+      // ...) is no function error: Step Functions names it so, with the service's message as the cause.
       const err = error instanceof Error ? error : new Error(String(error));
       const errorType = err.name || 'Error';
+      if (errorType.startsWith('Lambda.')) throw new TaskError(errorType, err.message);
       throw new TaskError(
         errorType,
         JSON.stringify({ errorType, errorMessage: err.message, trace: err.stack?.split('\n') ?? [] }),
