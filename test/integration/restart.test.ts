@@ -139,5 +139,5 @@ describe('npm start across a restart', () => {
     }, 'FUNDED after the restart');
     expect(funded.status).toBe('FUNDED');
     expect((await requests()).length).toBe(2);
-  });
+  }, 120_000); // two cold starts of the whole stack on a busy machine
 });
