@@ -93,7 +93,10 @@ export class LocalStepFunctions {
   private readonly machines = new Map<string, StateMachine>();
   private readonly runs = new Map<string, Run>();
   private readonly waiters = new Map<string, Waiter>();
-  private readonly completion = new Map<string, { promise: Promise<void>; resolve(): void }>();
+  private readonly completion = new Map<
+    string,
+    { promise: Promise<void>; resolve(): void; reject(error: Error): void }
+  >();
   private readonly timeScale: number;
   /** Per execution, the state whose error a Catch just took (its exit event is not recorded). */
   private readonly caught = new Map<string, string>();
@@ -296,6 +299,10 @@ export class LocalStepFunctions {
     for (const waiter of this.waiters.values())
       waiter.reject(new TaskError('States.Runtime', 'engine shut down'));
     this.waiters.clear();
+    // A parent's `.sync` task waiting on a child would otherwise keep its timer, and the process, alive.
+    for (const entry of this.completion.values())
+      entry.reject(new TaskError('States.Runtime', 'engine shut down'));
+    this.completion.clear();
     this.options.store.flush();
   }
 
@@ -712,10 +719,13 @@ export class LocalStepFunctions {
     let entry = this.completion.get(executionArn);
     if (!entry) {
       let resolve = () => {};
-      const promise = new Promise<void>((r) => {
-        resolve = r;
+      let reject: (error: Error) => void = () => {};
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
       });
-      entry = { promise, resolve };
+      promise.catch(() => {}); // a shut-down engine rejects it whether or not anyone still waits
+      entry = { promise, resolve, reject };
       this.completion.set(executionArn, entry);
     }
     return entry;
