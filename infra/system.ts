@@ -1,11 +1,11 @@
 /**
  * The one description of JIF: tables, functions, HTTP routes, workflows and schedules.
  * `infra/aws` turns it into CDK constructs; `infra/local` into the embedded cloud.
- * Adding a function or a route is one entry here; both builders follow.
+ * Adding a function or a route is one entry here (routes live in routes.ts); both builders follow.
  */
-import type { Role } from '../functions/domain/roles.ts';
 import * as definitions from '../workflows/index.ts';
 import type { StateMachine } from '../workflows/kit.ts';
+import { routes } from './routes.ts';
 
 export interface KeySpec {
   partitionKey: string;
@@ -41,15 +41,7 @@ export interface FunctionSpec {
   memoryMb?: number;
 }
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
-export interface RouteSpec {
-  method: HttpMethod;
-  path: string;
-  function: string;
-  /** `jwt`: bearer token required (roles checked in the handler); `public`: link holders. */
-  auth: 'jwt' | 'public';
-  roles?: Role[];
-}
+export type { HttpMethod, RouteSpec } from './routes.ts';
 
 export type Substitution =
   | { function: string }
@@ -148,6 +140,8 @@ const functions = {
     entry: 'functions/handlers/commit-funds.ts',
     description: 'Workflow task: commits a proposal funding line against its fund-year envelope',
     tables: { Fund: 'readWrite' },
+    // Tells finance and the port authority what was committed.
+    sendsEmail: true,
   },
   releaseCommitment: {
     entry: 'functions/handlers/release-commitment.ts',
@@ -298,40 +292,6 @@ export type WorkflowName = keyof typeof workflows;
 
 /** Settings that differ between AWS and local mode, resolved by each builder. */
 export type ConfigName = 'SIGN_OFF_RESPONSE_TIMEOUT_SECONDS';
-
-const routes: RouteSpec[] = [
-  { method: 'POST', path: '/proposals', function: 'submitProposal', auth: 'jwt', roles: ['port-authority'] },
-  {
-    method: 'GET',
-    path: '/proposals/{id}',
-    function: 'getProposal',
-    auth: 'jwt',
-    roles: ['port-authority', 'finance', 'admin'],
-  },
-  {
-    method: 'GET',
-    path: '/proposals',
-    function: 'listProposals',
-    auth: 'jwt',
-    roles: ['port-authority', 'finance', 'admin'],
-  },
-  { method: 'GET', path: '/approvals/{approvalId}', function: 'showApproval', auth: 'public' },
-  { method: 'POST', path: '/approvals/{approvalId}', function: 'decideApproval', auth: 'public' },
-  { method: 'GET', path: '/fund', function: 'getFund', auth: 'jwt', roles: ['finance', 'admin'] },
-  { method: 'GET', path: '/disbursements', function: 'listDisbursements', auth: 'jwt', roles: ['finance'] },
-  { method: 'GET', path: '/ledger/verify', function: 'verifyLedger', auth: 'jwt', roles: ['finance'] },
-  { method: 'POST', path: '/evaluations', function: 'startEvaluation', auth: 'jwt', roles: ['admin'] },
-  {
-    method: 'GET',
-    path: '/evaluations/{fundYear}',
-    function: 'getEvaluation',
-    auth: 'jwt',
-    roles: ['finance', 'admin'],
-  },
-  { method: 'GET', path: '/cost-reports/{reportId}', function: 'showCostReport', auth: 'public' },
-  { method: 'POST', path: '/cost-reports/{reportId}', function: 'submitCostReport', auth: 'public' },
-  { method: 'GET', path: '/assets/{file}', function: 'serveAsset', auth: 'public' },
-];
 
 const schedules: Record<string, ScheduleSpec> = {
   releaseDueFunds: {

@@ -15,7 +15,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ENVELOPE_CAP_EUR_CENTS, FUND_YEARS, type FundYear } from '../domain/fund.ts';
-import { documents } from '../lib/clients.ts';
+import { documents } from '../lib/dynamodb.ts';
 import { WorkflowError } from '../lib/errors.ts';
 import { fundTable, proposalKey } from './keys.ts';
 

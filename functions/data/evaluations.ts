@@ -12,7 +12,7 @@ import {
   type EvaluationStatus,
   evaluationIdOf,
 } from '../domain/evaluation.ts';
-import { documents } from '../lib/clients.ts';
+import { documents } from '../lib/dynamodb.ts';
 import { WorkflowError } from '../lib/errors.ts';
 import { evaluationKey, fundTable } from './keys.ts';
 

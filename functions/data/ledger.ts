@@ -10,7 +10,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import type { Category, FundingPurpose } from '../domain/categories.ts';
 import { GENESIS_HASH, type LedgerRecord, paymentReference, sealEntry } from '../domain/ledger.ts';
 import { amount, type ExchangeRate } from '../domain/money.ts';
-import { documents } from '../lib/clients.ts';
+import { documents } from '../lib/dynamodb.ts';
 import { WorkflowError } from '../lib/errors.ts';
 import { fundTable, proposalKey } from './keys.ts';
 

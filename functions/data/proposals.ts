@@ -5,7 +5,7 @@ import type { Category } from '../domain/categories.ts';
 import { type ExchangeRate, REFERENCE_RATE } from '../domain/money.ts';
 import type { FundingLine, ProposalInput } from '../domain/proposal.ts';
 import { canTransition, type ProposalStatus } from '../domain/statuses.ts';
-import { documents } from '../lib/clients.ts';
+import { documents } from '../lib/dynamodb.ts';
 import { WorkflowError } from '../lib/errors.ts';
 import { fundTable, INDEX_KEYS, proposalKey } from './keys.ts';
 

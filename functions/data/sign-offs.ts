@@ -7,7 +7,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Authority, SignOffStage, SignOffStatus, SubjectType } from '../domain/sign-off.ts';
-import { documents } from '../lib/clients.ts';
+import { documents } from '../lib/dynamodb.ts';
 import { approvalKey, fundTable, signOffPointerKey, subjectPk } from './keys.ts';
 
 export interface SignOffRequest {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CATEGORIES, FUNDING_PURPOSES } from './categories.ts';
 import { ENVELOPE_CAP_EUR_CENTS, FUND_YEARS } from './fund.ts';
 

@@ -9,10 +9,10 @@
 import { SendTaskFailureCommand } from '@aws-sdk/client-sfn';
 import { closeRequest, requestsForSubject } from '../data/sign-offs.ts';
 import { AUTHORITIES, type Authority, SIGN_OFF_ERRORS, type SubjectType } from '../domain/sign-off.ts';
-import { sfn } from '../lib/clients.ts';
 import { WorkflowError } from '../lib/errors.ts';
 import { taskHandler } from '../lib/http.ts';
 import { logger } from '../lib/logger.ts';
+import { sfn } from '../lib/sfn.ts';
 
 export interface CloseSignOffInput {
   subjectType: SubjectType;

@@ -7,10 +7,10 @@ import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-
 import { decideRequest } from '../data/sign-offs.ts';
 import { isDecision, SIGN_OFF_ERRORS, statusForDecision } from '../domain/sign-off.ts';
 import { message, pageLanguage, requestForLink } from '../lib/approval-links.ts';
-import { sfn } from '../lib/clients.ts';
 import { bodyBytes, formFields, publicHandler } from '../lib/http.ts';
 import { logger } from '../lib/logger.ts';
 import { COMMENT_MAX_LENGTH } from '../lib/pages.ts';
+import { sfn } from '../lib/sfn.ts';
 
 const MAX_FORM_BYTES = 16 * 1024;
 

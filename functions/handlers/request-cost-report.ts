@@ -16,13 +16,13 @@ import {
 import { getProposal } from '../data/proposals.ts';
 import { hashToken, newLinkToken } from '../data/sign-offs.ts';
 import { COST_REPORT_WINDOW_SECONDS, isEvaluatedYear } from '../domain/evaluation.ts';
-import { sfn } from '../lib/clients.ts';
 import { requirePublicBaseUrl } from '../lib/config.ts';
 import { costReportRequestEmail } from '../lib/emails.ts';
 import { WorkflowError } from '../lib/errors.ts';
 import { taskHandler } from '../lib/http.ts';
 import { logger } from '../lib/logger.ts';
 import { sendEmail } from '../lib/mail.ts';
+import { sfn } from '../lib/sfn.ts';
 
 export interface RequestCostReportInput {
   fundYear: number;

@@ -23,13 +23,13 @@ import {
   type SignOffStage,
   type SubjectType,
 } from '../domain/sign-off.ts';
-import { sfn } from '../lib/clients.ts';
 import { authorityDirectory, config, requirePublicBaseUrl } from '../lib/config.ts';
 import { signOffRequestEmail } from '../lib/emails.ts';
 import { WorkflowError } from '../lib/errors.ts';
 import { taskHandler } from '../lib/http.ts';
 import { logger } from '../lib/logger.ts';
 import { sendEmail } from '../lib/mail.ts';
+import { sfn } from '../lib/sfn.ts';
 import { subjectSummary } from '../lib/subjects.ts';
 
 export interface RequestSignOffInput {

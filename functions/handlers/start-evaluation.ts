@@ -7,7 +7,7 @@
  * evaluated, and only once the year has begun.
  */
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import { claimEvaluation, type EvaluationRecord } from '../data/evaluations.ts';
 import {
   EVALUATED_YEARS,
@@ -18,11 +18,11 @@ import {
 } from '../domain/evaluation.ts';
 import { FUND_YEARS, fundYearBounds, fundYearHasOpened } from '../domain/fund.ts';
 import { fieldErrors } from '../domain/proposal.ts';
-import { sfn } from '../lib/clients.ts';
 import { config, fundStart } from '../lib/config.ts';
 import { badRequest, conflict, HttpError, payloadTooLarge, unsupportedMediaType } from '../lib/errors.ts';
 import { apiHandler, bodyBytes, type HttpEvent, header, json } from '../lib/http.ts';
 import { logger } from '../lib/logger.ts';
+import { sfn } from '../lib/sfn.ts';
 
 const MAX_BODY_BYTES = 1024;
 

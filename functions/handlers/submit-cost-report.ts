@@ -9,7 +9,6 @@ import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { isReportExpired, reportForLink, reportOutcome, submitReport } from '../data/cost-reports.ts';
 import { parseDecimalEuros } from '../domain/money.ts';
 import { html } from '../lib/approval-links.ts';
-import { sfn } from '../lib/clients.ts';
 import { costReportLanguage, costReportMessage } from '../lib/cost-report-links.ts';
 import {
   COST_REPORT_FIELD_ERRORS,
@@ -20,6 +19,7 @@ import {
 import { bodyBytes, formFields, publicHandler } from '../lib/http.ts';
 import { logger } from '../lib/logger.ts';
 import { COMMENT_MAX_LENGTH } from '../lib/pages.ts';
+import { sfn } from '../lib/sfn.ts';
 
 const MAX_FORM_BYTES = 16 * 1024;
 

@@ -21,8 +21,8 @@ import {
   parseProposal,
 } from '../domain/proposal.ts';
 import type { ProposalStatus } from '../domain/statuses.ts';
-import { dynamodb, sfn } from '../lib/clients.ts';
 import { config } from '../lib/config.ts';
+import { dynamodb } from '../lib/dynamodb.ts';
 import {
   badRequest,
   conflict,
@@ -33,6 +33,7 @@ import {
 } from '../lib/errors.ts';
 import { apiHandler, bodyBytes, header, json } from '../lib/http.ts';
 import { logger } from '../lib/logger.ts';
+import { sfn } from '../lib/sfn.ts';
 
 interface Submission {
   /** Owner and key together: one port authority's key never collides with another's. */

@@ -1,50 +1,54 @@
-import { z } from 'zod';
+// valibot, not zod, here: every handler loads this, and valibot tree-shakes to the few checks used,
+// which keeps a DynamoDB-only handler's bundle (its cold start) near a bare DynamoDB client's.
+import * as v from 'valibot';
 import type { AuthorityDirectory } from '../domain/sign-off.ts';
+
+const name = v.pipe(v.string(), v.minLength(1));
+const email = (fallback: string) => v.optional(v.pipe(v.string(), v.email()), fallback);
 
 /**
  * Every setting a handler reads, from its environment, checked once. Both builders set these:
  * the CDK stack from its props, the local cloud from its defaults (see infra/local/config.ts).
  */
-const schema = z.object({
-  FUND_TABLE_NAME: z.string().min(1),
-  IDEMPOTENCY_TABLE_NAME: z.string().min(1).optional(),
-  APPROVAL_STATE_MACHINE_ARN: z.string().min(1).optional(),
-  EVALUATION_STATE_MACHINE_ARN: z.string().min(1).optional(),
+const schema = v.object({
+  FUND_TABLE_NAME: name,
+  IDEMPOTENCY_TABLE_NAME: v.optional(name),
+  APPROVAL_STATE_MACHINE_ARN: v.optional(name),
+  EVALUATION_STATE_MACHINE_ARN: v.optional(name),
   /** ISO date fund year 1 starts. */
-  FUND_START_DATE: z.iso.date().or(z.iso.datetime()),
+  FUND_START_DATE: v.union([v.pipe(v.string(), v.isoDate()), v.pipe(v.string(), v.isoTimestamp())]),
   /** Base URL links in emails point at, without a trailing slash. */
-  PUBLIC_BASE_URL: z.url().optional(),
-  EMAIL_FROM: z.email().default('jif@fund.example'),
+  PUBLIC_BASE_URL: v.optional(v.pipe(v.string(), v.url())),
+  EMAIL_FROM: email('jif@fund.example'),
   /** SES configuration set of every email (bounce and complaint metrics in AWS); unset locally. */
-  SES_CONFIGURATION_SET: z.string().min(1).optional(),
-  UK_APPROVER_EMAIL: z.email().default('approver@homeoffice.example'),
-  UK_DEPUTY_EMAIL: z.email().default('deputy@homeoffice.example'),
-  FR_APPROVER_EMAIL: z.email().default('approbateur@interieur.example'),
-  FR_DEPUTY_EMAIL: z.email().default('suppleant@interieur.example'),
-  ROAD_AUTHORITY_EMAIL: z.email().default('routes@dir-nord.example'),
-  ROAD_AUTHORITY_DEPUTY_EMAIL: z.email().default('routes@dir-nord.example'),
-  FINANCE_EMAIL: z.email().default('finance@fund.example'),
+  SES_CONFIGURATION_SET: v.optional(name),
+  UK_APPROVER_EMAIL: email('approver@homeoffice.example'),
+  UK_DEPUTY_EMAIL: email('deputy@homeoffice.example'),
+  FR_APPROVER_EMAIL: email('approbateur@interieur.example'),
+  FR_DEPUTY_EMAIL: email('suppleant@interieur.example'),
+  ROAD_AUTHORITY_EMAIL: email('routes@dir-nord.example'),
+  ROAD_AUTHORITY_DEPUTY_EMAIL: email('routes@dir-nord.example'),
+  FINANCE_EMAIL: email('finance@fund.example'),
   /** How long a sign-off link stays valid, in seconds (covers reminders and the deputy). */
-  SIGN_OFF_LINK_TTL_SECONDS: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(30 * 24 * 3600),
+  SIGN_OFF_LINK_TTL_SECONDS: v.optional(
+    v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(1)),
+    String(30 * 24 * 3600),
+  ),
 });
 
-export type Config = z.infer<typeof schema>;
-export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof Config)[];
+export type Config = v.InferOutput<typeof schema>;
+export const CONFIG_KEYS = Object.keys(schema.entries) as (keyof Config)[];
 
 let cached: Config | undefined;
 
 export function config(): Config {
   if (!cached) {
-    const result = schema.safeParse(process.env);
+    const result = v.safeParse(schema, process.env);
     if (!result.success) {
-      const fields = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+      const fields = result.issues.map((issue) => `${v.getDotPath(issue) ?? ''}: ${issue.message}`);
       throw new Error(`Invalid configuration: ${fields.join('; ')}`);
     }
-    cached = result.data;
+    cached = result.output;
   }
   return cached;
 }

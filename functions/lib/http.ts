@@ -6,7 +6,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { system } from '../../infra/system.ts';
+import { routes } from '../../infra/routes.ts';
 import { type Role, rolesFromGroupsClaim } from '../domain/roles.ts';
 import { forbidden, HttpError, unauthorized } from './errors.ts';
 import { logger } from './logger.ts';
@@ -32,7 +32,7 @@ export function callerOf(event: HttpEvent): Caller {
 }
 
 export function rolesForRoute(routeKey: string): readonly Role[] | undefined {
-  return system.routes.find((route) => `${route.method} ${route.path}` === routeKey)?.roles;
+  return routes.find((route) => `${route.method} ${route.path}` === routeKey)?.roles;
 }
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {

@@ -1,7 +1,7 @@
 import { SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { ses } from './clients.ts';
 import { config } from './config.ts';
 import type { Email } from './emails.ts';
+import { ses } from './ses.ts';
 
 /** Sends one email through SES (v2), with both a plain-text and an HTML part. */
 export async function sendEmail(to: string[], email: Email): Promise<string | undefined> {

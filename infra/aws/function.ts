@@ -6,16 +6,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import { type FunctionSpec, type TableAccess, type WorkflowName, workflowArnEnv } from '../system.ts';
+import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES } from './bundling.ts';
 import { acknowledge } from './nag.ts';
 import type { SystemTable } from './table.ts';
 import type { SystemWorkflow } from './workflow.ts';
 
 export const DEFAULT_TIMEOUT_SECONDS = 10;
 export const DEFAULT_MEMORY_MB = 512;
-
-/** Lets esbuild's ESM output load the CommonJS dependencies that call `require`. */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 /** Stands in for a handler when the stack is built without bundling (tests, offline checks). */
 const STUB_CODE =
@@ -91,8 +88,7 @@ export class SystemFunction extends Construct {
             minify: true,
             sourceMap: true,
             sourcesContent: false,
-            // Bundle the AWS SDK too: the versions the tests ran against, not the runtime's.
-            externalModules: [],
+            externalModules: EXTERNAL_MODULES,
             banner: ESM_REQUIRE_BANNER,
             // The pages' stylesheet is read beside the bundle (functions/lib/assets.ts).
             commandHooks: {

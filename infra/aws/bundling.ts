@@ -1,0 +1,11 @@
+/**
+ * How every handler is bundled for Lambda: read by the CDK functions (function.ts) and by the
+ * bench, which bundles the same way to measure what Lambda loads. No CDK import, so it stays cheap.
+ */
+
+/** Lets esbuild's ESM output load the CommonJS dependencies that call `require`. */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/** Modules left out of the bundle (none: the AWS SDK versions the tests ran against ship with it). */
+export const EXTERNAL_MODULES: string[] = [];

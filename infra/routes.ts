@@ -1,0 +1,49 @@
+/**
+ * The HTTP routes of infra/system.ts, in a module of their own: the API handlers check a caller's
+ * roles against them, and importing this instead of the whole description keeps their bundles small.
+ */
+import type { Role } from '../functions/domain/roles.ts';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export interface RouteSpec {
+  method: HttpMethod;
+  path: string;
+  function: string;
+  /** `jwt`: bearer token required (roles checked in the handler); `public`: link holders. */
+  auth: 'jwt' | 'public';
+  roles?: Role[];
+}
+
+export const routes: RouteSpec[] = [
+  { method: 'POST', path: '/proposals', function: 'submitProposal', auth: 'jwt', roles: ['port-authority'] },
+  {
+    method: 'GET',
+    path: '/proposals/{id}',
+    function: 'getProposal',
+    auth: 'jwt',
+    roles: ['port-authority', 'finance', 'admin'],
+  },
+  {
+    method: 'GET',
+    path: '/proposals',
+    function: 'listProposals',
+    auth: 'jwt',
+    roles: ['port-authority', 'finance', 'admin'],
+  },
+  { method: 'GET', path: '/approvals/{approvalId}', function: 'showApproval', auth: 'public' },
+  { method: 'POST', path: '/approvals/{approvalId}', function: 'decideApproval', auth: 'public' },
+  { method: 'GET', path: '/fund', function: 'getFund', auth: 'jwt', roles: ['finance', 'admin'] },
+  { method: 'GET', path: '/disbursements', function: 'listDisbursements', auth: 'jwt', roles: ['finance'] },
+  { method: 'GET', path: '/ledger/verify', function: 'verifyLedger', auth: 'jwt', roles: ['finance'] },
+  { method: 'POST', path: '/evaluations', function: 'startEvaluation', auth: 'jwt', roles: ['admin'] },
+  {
+    method: 'GET',
+    path: '/evaluations/{fundYear}',
+    function: 'getEvaluation',
+    auth: 'jwt',
+    roles: ['finance', 'admin'],
+  },
+  { method: 'GET', path: '/cost-reports/{reportId}', function: 'showCostReport', auth: 'public' },
+  { method: 'POST', path: '/cost-reports/{reportId}', function: 'submitCostReport', auth: 'public' },
+  { method: 'GET', path: '/assets/{file}', function: 'serveAsset', auth: 'public' },
+];
