@@ -1,184 +1,62 @@
 /**
- * `npm run bench`: figures, not assertions. Starts the local stack in a temporary directory and
- * measures start-up, API latency, a proposal's whole flow, ledger appends and verification, CSV
- * export and memory. Every loop is bounded; traffic goes to 127.0.0.1 only.
+ * `npm run bench`: figures, not assertions. One table, the same figures as JSON in bench-results/.
+ *
+ *   npm run bench                 the full run (minutes; the machine is shared: run it sparingly)
+ *   npm run bench -- --quick      seconds, fewer samples (CI runs it so the harness cannot rot)
+ *   npm run bench -- --with-tests also times `npm test` (not in quick mode)
+ *   BENCH_QUICK=1                 same as --quick
+ *
+ * Every loop is bounded; traffic goes to 127.0.0.1 only. The process exits when done: if anything
+ * still holds the event loop a few seconds after the table, it names what and exits 1.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startLocalCloud } from '../../infra/local/cloud.ts';
-import { type SignOffLink, sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
+import { resolve } from 'node:path';
+import { REPO_ROOT } from '../../infra/local/cloud.ts';
+import { measureColdStart } from './cold-start.ts';
+import { measureLatency } from './latency.ts';
+import { Report } from './report.ts';
+import { measureNpmTest, measureStartup } from './startup.ts';
 
-interface Row {
-  measure: string;
-  n: number;
-  p50: string;
-  p95: string;
-  max: string;
-  extra: string;
-}
-const rows: Row[] = [];
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-function record(measure: string, samples: number[], extra = '') {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const ms = (v: number) => `${v.toFixed(1)} ms`;
-  rows.push({
-    measure,
-    n: samples.length,
-    p50: ms(percentile(sorted, 50)),
-    p95: ms(percentile(sorted, 95)),
-    max: ms(sorted.at(-1) ?? Number.NaN),
-    extra,
-  });
-}
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const start = performance.now();
-  const value = await fn();
-  return [value, performance.now() - start];
-}
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
-
-async function approveAll(cloud: TestCloud, proposalId: string) {
-  const links: SignOffLink[] = [];
-  for (const to of ['approver@homeoffice.example', 'approbateur@interieur.example']) {
-    await cloud.waitForEmail((e) => e.to.includes(to) && e.text.includes(proposalId), 60_000);
-    const [link] = await cloud.linksFor(to, proposalId);
-    if (link) links.push(link);
-  }
-  await Promise.all(links.map((link) => cloud.decide(link, 'approve')));
-}
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick') || process.env.BENCH_QUICK === '1';
+const report = new Report(quick ? 'quick' : 'full');
 
 async function main() {
-  // Start-up: a fresh data directory, then a restart over it.
-  const startups: number[] = [];
-  for (let i = 0; i < 3; i += 1) {
-    const dir = mkdtempSync(join(tmpdir(), 'jif-bench-start-'));
-    const [cloud, ms] = await timed(() => startLocalCloud({ port: 0, dataDir: dir }));
-    startups.push(ms);
-    await cloud.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-  record('local stack start-up (fresh data dir)', startups);
-
-  const cloud = await startTestCloud({ timeScale: 0.01 });
-  try {
-    // Intake latency, sequential.
-    const intake: number[] = [];
-    const ids: string[] = [];
-    for (let i = 0; i < 60; i += 1) {
-      const [response, ms] = await timed(() =>
-        cloud.api('POST', '/proposals', {
-          as: 'port-authority',
-          json: sampleProposal({
-            title: `Bench ${i}`,
-            funding: [{ fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 1_000_000 }],
-          }),
-        }),
-      );
-      intake.push(ms);
-      ids.push(((await response.json()) as { proposalId: string }).proposalId);
-    }
-    record('POST /proposals (sequential)', intake);
-
-    // Intake under concurrency: 40 requests, 8 at a time.
-    const concurrent: number[] = [];
-    const [, wall] = await timed(async () => {
-      for (let batch = 0; batch < 5; batch += 1) {
-        await Promise.all(
-          Array.from({ length: 8 }, async (_, i) => {
-            const [, ms] = await timed(() =>
-              cloud.api('POST', '/proposals', {
-                as: 'port-authority',
-                json: sampleProposal({ title: `Bench c${batch}-${i}` }),
-              }),
-            );
-            concurrent.push(ms);
-          }),
-        );
-      }
-    });
-    record(
-      'POST /proposals (8 concurrent)',
-      concurrent,
-      `${((concurrent.length / wall) * 1000).toFixed(0)} req/s`,
-    );
-
-    // Reads.
-    const reads: number[] = [];
-    for (const id of ids.slice(0, 40))
-      reads.push((await timed(() => cloud.api('GET', `/proposals/${id}`, { as: 'finance' })))[1]);
-    record('GET /proposals/{id}', reads);
-    const lists: number[] = [];
-    for (let i = 0; i < 20; i += 1)
-      lists.push((await timed(() => cloud.api('GET', '/proposals?limit=50', { as: 'admin' })))[1]);
-    record('GET /proposals?limit=50', lists);
-
-    // A proposal's whole flow: both links clicked at once, until its money is in the ledger.
-    const flows: number[] = [];
-    for (const id of ids.slice(0, 25)) {
-      const [, ms] = await timed(async () => {
-        await approveAll(cloud, id);
-        await cloud.waitForEmail(
-          (e) => e.subject.startsWith('[JIF] Funds disbursed') && e.text.includes(id),
-          60_000,
-        );
+  const section = async (name: string, fn: () => Promise<void>) => {
+    const started = performance.now();
+    process.stderr.write(`bench: ${name}...`);
+    try {
+      await fn();
+    } catch (error) {
+      // One broken section is a row that says so, not a lost table.
+      report.add({
+        section: name,
+        measure: 'FAILED',
+        value: String((error as Error).stack ?? error),
+        met: false,
       });
-      flows.push(ms);
     }
-    record(
-      'sign-off clicks -> disbursed (per proposal)',
-      flows,
-      'email links, 2 nested flows, commit, ledger',
-    );
+    process.stderr.write(` ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  };
+  await section('start-up', () => measureStartup(report, quick ? 1 : 3));
+  await section('latency', () => measureLatency(report, quick));
+  await section('cold start', () => measureColdStart(report, quick ? 0 : 5));
+  if (args.has('--with-tests') && !quick) await section('npm test', () => measureNpmTest(report));
 
-    // Ledger: verify and export what the flows wrote.
-    const verifies: number[] = [];
-    let records = 0;
-    for (let i = 0; i < 10; i += 1) {
-      const [response, ms] = await timed(() => cloud.api('GET', '/ledger/verify', { as: 'finance' }));
-      records = ((await response.json()) as { records: number }).records;
-      verifies.push(ms);
-    }
-    record('GET /ledger/verify', verifies, `${records} records`);
-    const exports: number[] = [];
-    for (let i = 0; i < 10; i += 1) {
-      exports.push(
-        (
-          await timed(() =>
-            cloud.api('GET', '/disbursements?format=csv&limit=1000', { as: 'finance' }).then((r) => r.text()),
-          )
-        )[1],
-      );
-    }
-    record('GET /disbursements?format=csv', exports, `${records} rows`);
-
-    const memory = process.memoryUsage();
-    rows.push({
-      measure: 'memory after the run',
-      n: 1,
-      p50: '',
-      p95: '',
-      max: '',
-      extra: `rss ${mib(memory.rss)}, heap ${mib(memory.heapUsed)}`,
-    });
-  } finally {
-    await cloud.close();
-  }
-
-  const headers = ['measure', 'n', 'p50', 'p95', 'max', 'notes'];
-  const table = rows.map((r) => [r.measure, String(r.n), r.p50, r.p95, r.max, r.extra]);
-  const widths = headers.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-  console.log(`\nJIF benchmarks (${new Date().toISOString()}, node ${process.version}, local stack)\n`);
-  console.log(line(headers));
-  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
-  for (const row of table) console.log(line(row));
+  console.log(`\n${report.markdown()}\n`);
+  console.log(`JSON: ${report.write(resolve(REPO_ROOT, 'bench-results'))}`);
+  if (report.rows.some((r) => r.measure === 'FAILED')) process.exitCode = 1;
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    // Done: nothing should hold the loop now. If something does, say what, and do not hang CI.
+    setTimeout(() => {
+      console.error('bench: still running 5 s after the end; holding the event loop:');
+      console.error(process.getActiveResourcesInfo().join(', '));
+      process.exit(1);
+    }, 5000).unref();
+  });

@@ -1,0 +1,168 @@
+/**
+ * Cold start, as Lambda pays it: each handler bundled as `infra/aws/function.ts` bundles it (the
+ * options are read from there: ESM, node22, minified, source map, SDK bundled, the same banner),
+ * its size, the SDK clients it carries, and its module load time in a fresh Node process
+ * (`--enable-source-maps`, as the functions run), against a reference handler that only creates a
+ * DynamoDB client, bundled the same way and measured in the same run, interleaved.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES } from '../../infra/aws/bundling.ts';
+import { REPO_ROOT } from '../../infra/local/cloud.ts';
+import { type FunctionName, functionNames, functionSpec } from '../../infra/system.ts';
+import { kib, ms, type Report } from './report.ts';
+
+const SECTION = 'cold start';
+
+const CLIENTS = ['client-dynamodb', 'lib-dynamodb', 'client-sfn', 'client-sesv2'] as const;
+
+interface Bundle {
+  name: string;
+  file: string;
+  bytes: number;
+  clients: string[];
+}
+
+export async function measureColdStart(report: Report, rounds: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'jif-bench-bundles-'));
+  try {
+    const referenceFile = resolve(REPO_ROOT, 'test/bench/reference-handler.ts');
+    // One esbuild call for all (each entry its own bundle, no shared chunks): seconds, not minutes.
+    const all = await bundleAll(
+      { reference: referenceFile, ...Object.fromEntries(functionNames.map((n) => [n, entryOf(n)])) },
+      dir,
+    );
+    const reference = all.find((b) => b.name === 'reference') as Bundle;
+    const bundles = all.filter((b) => b.name !== 'reference');
+
+    // Interleaved: reference, handler, reference, handler... so drift on a shared machine hits both.
+    const loads = new Map<string, number[]>();
+    const referenceLoads: number[] = [];
+    for (let round = 0; round < rounds; round += 1) {
+      for (const b of bundles) {
+        referenceLoads.push(loadTime(reference.file));
+        const samples = loads.get(b.name) ?? [];
+        samples.push(loadTime(b.file));
+        loads.set(b.name, samples);
+      }
+    }
+    const measured = rounds > 0;
+    const referenceMs = measured ? median(referenceLoads) : NaN;
+    report.add({
+      section: SECTION,
+      measure: 'reference: DynamoDB client only',
+      value: `${kib(reference.bytes)}${measured ? `, load ${ms(referenceMs)}` : ''}`,
+      data: { bytes: reference.bytes, loadMs: referenceMs, samples: referenceLoads.length },
+    });
+
+    let worstRatio = 0;
+    let worstDynamoOnly = 0;
+    for (const b of bundles) {
+      const loadMs = median(loads.get(b.name) ?? []);
+      const loadRatio = loadMs / referenceMs;
+      const sizeRatio = b.bytes / reference.bytes;
+      const needed = clientsNeeded(b.name as FunctionName);
+      const dynamoOnly = !needed.has('client-sfn') && !needed.has('client-sesv2');
+      const extraClients = b.clients.filter((c) => !needed.has(c));
+      worstRatio = Math.max(worstRatio, loadRatio);
+      if (dynamoOnly) worstDynamoOnly = Math.max(worstDynamoOnly, sizeRatio);
+      report.add({
+        section: SECTION,
+        measure: b.name,
+        value: `${kib(b.bytes)} (${sizeRatio.toFixed(2)}x)${measured ? `, load ${ms(loadMs)} (${loadRatio.toFixed(2)}x)` : ''}; ${b.clients.join('+') || 'no SDK'}`,
+        data: { bytes: b.bytes, sizeRatio, loadMs, loadRatio, clients: b.clients, extraClients },
+        target: `${measured ? 'load <= 1.3x, ' : ''}${dynamoOnly ? 'size <= 1.2x, ' : ''}only its clients`,
+        met:
+          (!measured || loadRatio <= 1.3) && (!dynamoOnly || sizeRatio <= 1.2) && extraClients.length === 0,
+      });
+    }
+    report.add({
+      section: SECTION,
+      measure: 'worst load ratio; worst DynamoDB-only size ratio',
+      value: `${measured ? `${worstRatio.toFixed(2)}x` : 'not measured (quick)'}; ${worstDynamoOnly.toFixed(2)}x`,
+      data: { worstLoadRatio: measured ? worstRatio : null, worstDynamoOnlySizeRatio: worstDynamoOnly },
+      target: '<= 1.3x; <= 1.2x',
+      met: (!measured || worstRatio <= 1.3) && worstDynamoOnly <= 1.2,
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function entryOf(name: FunctionName): string {
+  return resolve(REPO_ROOT, functionSpec(name).entry);
+}
+
+/** The SDK clients a function's description says it needs; anything else in its bundle is dead weight. */
+function clientsNeeded(name: FunctionName): Set<string> {
+  const spec = functionSpec(name);
+  const needed = new Set<string>(['client-dynamodb', 'lib-dynamodb']);
+  if (spec.sendsEmail) needed.add('client-sesv2');
+  if (spec.startsWorkflows?.length || spec.completesTasks) needed.add('client-sfn');
+  return needed;
+}
+
+async function bundleAll(entries: Record<string, string>, outdir: string): Promise<Bundle[]> {
+  // The options NodejsFunction passes to esbuild for the bundling in infra/aws/function.ts.
+  const result = await build({
+    entryPoints: Object.entries(entries).map(([name, path]) => ({ in: path, out: `${name}/index` })),
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    banner: { js: ESM_REQUIRE_BANNER },
+    external: EXTERNAL_MODULES,
+    outdir,
+    absWorkingDir: REPO_ROOT,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  return Object.keys(entries).map((name) => {
+    const file = join(outdir, name, 'index.mjs');
+    const output = Object.entries(result.metafile.outputs).find(
+      ([path]) => resolve(REPO_ROOT, path) === file,
+    );
+    return { name, file, bytes: statSync(file).size, clients: output ? clientsIn(output[1].inputs) : [] };
+  });
+}
+
+function clientsIn(outputInputs: Record<string, unknown>): string[] {
+  const inputs = Object.keys(outputInputs);
+  return CLIENTS.filter((c) => inputs.some((path) => path.includes(`node_modules/@aws-sdk/${c}/`)));
+}
+
+/** Module evaluation time of one bundle in a fresh process, as a Lambda init would pay it. */
+function loadTime(file: string): number {
+  const script =
+    'const t = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - t));';
+  const out = execFileSync(
+    process.execPath,
+    ['--enable-source-maps', '--input-type=module', '-e', script, pathToFileURL(file).href],
+    {
+      encoding: 'utf8',
+      env: {
+        PATH: process.env.PATH,
+        AWS_REGION: 'eu-west-3',
+        AWS_ACCESS_KEY_ID: 'bench',
+        AWS_SECRET_ACCESS_KEY: 'bench',
+        POWERTOOLS_SERVICE_NAME: 'jif',
+      },
+    },
+  );
+  return Number(out);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+}
