@@ -29,7 +29,6 @@ export interface Envelope {
   fundYear: FundYear;
   capEurCents: number;
   committedEurCents: number;
-  disbursedEurCents: number;
 }
 
 export interface Commitment {
@@ -56,7 +55,6 @@ export async function getEnvelopes(): Promise<Envelope[]> {
       fundYear,
       capEurCents: Number(item?.capEurCents ?? ENVELOPE_CAP_EUR_CENTS),
       committedEurCents: Number(item?.committedEurCents ?? 0),
-      disbursedEurCents: Number(item?.disbursedEurCents ?? 0),
     };
   });
 }
@@ -200,7 +198,7 @@ export async function commitFundYear(
         TableName: fundTable(),
         Key: envelopeKey(fundYear),
         UpdateExpression:
-          'SET committedEurCents = if_not_exists(committedEurCents, :zero) + :amount, capEurCents = if_not_exists(capEurCents, :cap), disbursedEurCents = if_not_exists(disbursedEurCents, :zero), fundYear = :year ADD proposals :proposals',
+          'SET committedEurCents = if_not_exists(committedEurCents, :zero) + :amount, capEurCents = if_not_exists(capEurCents, :cap), fundYear = :year ADD proposals :proposals',
         ConditionExpression:
           '(attribute_not_exists(proposals) OR NOT contains(proposals, :proposal)) AND (attribute_not_exists(committedEurCents) OR committedEurCents <= :limit)',
         ExpressionAttributeValues: {
@@ -266,31 +264,4 @@ export async function releaseCommitments(proposalId: string, now: string): Promi
       released.push(commitment.fundYear);
   }
   return released;
-}
-
-/** Adds a disbursement to its envelope's total, once per disbursement id. */
-export async function recordDisbursedOnEnvelope(
-  fundYear: number,
-  disbursementId: string,
-  amountEurCents: number,
-) {
-  try {
-    await documents.send(
-      new UpdateCommand({
-        TableName: fundTable(),
-        Key: envelopeKey(fundYear),
-        UpdateExpression:
-          'SET disbursedEurCents = if_not_exists(disbursedEurCents, :zero) + :amount ADD disbursements :ids',
-        ConditionExpression: 'attribute_not_exists(disbursements) OR NOT contains(disbursements, :id)',
-        ExpressionAttributeValues: {
-          ':zero': 0,
-          ':amount': amountEurCents,
-          ':ids': new Set([disbursementId]),
-          ':id': disbursementId,
-        },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
 }

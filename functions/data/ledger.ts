@@ -59,25 +59,64 @@ export function toLedgerRecord(item: Record<string, unknown>): LedgerRecord {
   return rest as unknown as LedgerRecord;
 }
 
-/** The head: the last record, and how many payments each fund year has (its references' numbers). */
+/** Money and count of the records in one (fund year, category, purpose) cell. */
+export interface LedgerTotals {
+  count: number;
+  amountEurCents: number;
+  amountGbpPence: number;
+}
+
+/**
+ * The head: the last record, how many payments each fund year has (its references' numbers) and
+ * the totals of every (fund year, category, purpose) cell, all moved by one conditional update per
+ * append, so a total counts each record exactly once and is read in one item whatever the table's size.
+ */
 export interface LedgerHead {
   seq: number;
   hash: string;
   paymentsByFundYear: Record<number, number>;
+  cells: (LedgerTotals & { fundYear: number; category: Category; purpose: FundingPurpose })[];
 }
 
 const fundYearCount = (fundYear: number) => `fy${fundYear}Payments`;
+const CELL = /^(count|eur|gbp)\|(\d+)\|([A-Z_]+)\|([A-Z_]+)$/;
+const cellAttribute = (
+  measure: 'count' | 'eur' | 'gbp',
+  record: Pick<LedgerRecord, 'fundYear' | 'category' | 'purpose'>,
+) => `${measure}|${record.fundYear}|${record.category}|${record.purpose}`;
 
 export async function getHead(): Promise<LedgerHead> {
   const { Item } = await documents.send(
     new GetCommand({ TableName: fundTable(), Key: HEAD_KEY, ConsistentRead: true }),
   );
   const paymentsByFundYear: Record<number, number> = {};
+  const cells = new Map<string, LedgerHead['cells'][number]>();
   for (const [name, value] of Object.entries(Item ?? {})) {
     const year = /^fy(\d+)Payments$/.exec(name)?.[1];
     if (year) paymentsByFundYear[Number(year)] = Number(value);
+    const cell = CELL.exec(name);
+    if (!cell) continue;
+    const [, measure, fundYear, category, purpose] = cell;
+    const key = `${fundYear}|${category}|${purpose}`;
+    const totals = cells.get(key) ?? {
+      fundYear: Number(fundYear),
+      category: category as Category,
+      purpose: purpose as FundingPurpose,
+      count: 0,
+      amountEurCents: 0,
+      amountGbpPence: 0,
+    };
+    if (measure === 'count') totals.count = Number(value);
+    else if (measure === 'eur') totals.amountEurCents = Number(value);
+    else totals.amountGbpPence = Number(value);
+    cells.set(key, totals);
   }
-  return { seq: Number(Item?.seq ?? 0), hash: String(Item?.hash ?? GENESIS_HASH), paymentsByFundYear };
+  return {
+    seq: Number(Item?.seq ?? 0),
+    hash: String(Item?.hash ?? GENESIS_HASH),
+    paymentsByFundYear,
+    cells: [...cells.values()],
+  };
 }
 
 async function getRecord(seq: number): Promise<LedgerRecord | undefined> {
@@ -88,8 +127,9 @@ async function getRecord(seq: number): Promise<LedgerRecord | undefined> {
 }
 
 /**
- * Moves the head from `from` to `record` and counts the payment in its fund year; the condition on
- * `seq` makes the count happen once. Losing the race means someone else already did it.
+ * Moves the head from `from` to `record`, counting the payment in its fund year and adding it to its
+ * cell's totals; the condition on `seq` makes that happen once. Losing the race means someone else
+ * already did it.
  */
 async function advanceHead(from: number, record: LedgerRecord): Promise<void> {
   try {
@@ -97,13 +137,22 @@ async function advanceHead(from: number, record: LedgerRecord): Promise<void> {
       new UpdateCommand({
         TableName: fundTable(),
         Key: HEAD_KEY,
-        UpdateExpression: 'SET seq = :seq, #hash = :hash ADD #fyCount :one',
+        UpdateExpression:
+          'SET seq = :seq, #hash = :hash ADD #fyCount :one, #count :one, #eur :eur, #gbp :gbp',
         ConditionExpression: from === 0 ? 'attribute_not_exists(seq)' : 'seq = :from',
-        ExpressionAttributeNames: { '#hash': 'hash', '#fyCount': fundYearCount(record.fundYear) },
+        ExpressionAttributeNames: {
+          '#hash': 'hash',
+          '#fyCount': fundYearCount(record.fundYear),
+          '#count': cellAttribute('count', record),
+          '#eur': cellAttribute('eur', record),
+          '#gbp': cellAttribute('gbp', record),
+        },
         ExpressionAttributeValues: {
           ':seq': record.seq,
           ':hash': record.hash,
           ':one': 1,
+          ':eur': record.amountEurCents,
+          ':gbp': record.amountGbpPence,
           ...(from === 0 ? {} : { ':from': from }),
         },
       }),
@@ -317,6 +366,7 @@ export async function* allRecords(): AsyncGenerator<LedgerRecord> {
 export interface DisbursementFilter {
   fundYear?: number;
   category?: Category;
+  purpose?: FundingPurpose;
   proposalId?: string;
   /** Inclusive ISO bounds on the record time. */
   from?: string;
@@ -367,6 +417,10 @@ export function planQuery(filter: DisbursementFilter) {
   if (filter.category && index !== 'gsi2') {
     filters.push('category = :category');
     values[':category'] = filter.category;
+  }
+  if (filter.purpose) {
+    filters.push('purpose = :purpose');
+    values[':purpose'] = filter.purpose;
   }
   return {
     index,
@@ -435,4 +489,78 @@ export async function queryDisbursements(
     probe = ahead.LastEvaluatedKey;
   }
   return key && probe ? { items, lastKey: key } : { items };
+}
+
+/**
+ * The totals of a whole selection, every page of it. Without a proposal or a time range they are the
+ * sum of the head's maintained cells (one read, whatever the ledger's size); a proposal's records are
+ * few; a time range is walked through its index (amounts only), so the cost follows the selection.
+ */
+export async function selectionTotals(filter: DisbursementFilter): Promise<LedgerTotals> {
+  const totals: LedgerTotals = { count: 0, amountEurCents: 0, amountGbpPence: 0 };
+  const head = !filter.proposalId && !filter.from && !filter.to ? await getHead() : undefined;
+  // The cells count every record once; a ledger written before they existed is walked instead.
+  if (head && head.cells.reduce((sum, cell) => sum + cell.count, 0) === head.seq) {
+    for (const cell of head.cells) {
+      if (filter.fundYear !== undefined && cell.fundYear !== filter.fundYear) continue;
+      if (filter.category && cell.category !== filter.category) continue;
+      if (filter.purpose && cell.purpose !== filter.purpose) continue;
+      totals.count += cell.count;
+      totals.amountEurCents += cell.amountEurCents;
+      totals.amountGbpPence += cell.amountGbpPence;
+    }
+    return totals;
+  }
+  const plan = planQuery(filter);
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(
+      new QueryCommand({
+        TableName: fundTable(),
+        IndexName: plan.index,
+        KeyConditionExpression: plan.keyCondition,
+        FilterExpression: plan.filterExpression,
+        ProjectionExpression: 'amountEurCents, amountGbpPence',
+        ExpressionAttributeValues: plan.values,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      totals.count += 1;
+      totals.amountEurCents += Number(item.amountEurCents);
+      totals.amountGbpPence += Number(item.amountGbpPence);
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return totals;
+}
+
+/**
+ * A selection page by page (bounded pages, so a caller holds little), each record with the key a
+ * cursor after it would carry.
+ */
+export async function* disbursementPages(
+  filter: DisbursementFilter,
+  startKey?: Record<string, string>,
+): AsyncGenerator<{ record: LedgerRecord; key: Record<string, unknown> }[]> {
+  const plan = planQuery(filter);
+  let from: Record<string, unknown> | undefined = startKey;
+  do {
+    const page = await readPage(plan, 500, from);
+    const items = page.Items ?? [];
+    if (items.length > 0)
+      yield items.map((item) => ({
+        record: toLedgerRecord(item),
+        key: Object.fromEntries(plan.cursorKeys.map((name) => [name, item[name]])),
+      }));
+    from = page.LastEvaluatedKey;
+  } while (from);
+}
+
+/** What each fund year has disbursed, from the head's maintained cells (one read). */
+export async function disbursedByFundYear(): Promise<Map<number, number>> {
+  const disbursed = new Map<number, number>();
+  for (const cell of (await getHead()).cells)
+    disbursed.set(cell.fundYear, (disbursed.get(cell.fundYear) ?? 0) + cell.amountEurCents);
+  return disbursed;
 }

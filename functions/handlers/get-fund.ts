@@ -1,6 +1,11 @@
-/** GET /fund (finance, admin): per fund year, the cap, what is committed and disbursed, and what remains. */
+/**
+ * GET /fund (finance, admin): per fund year, the cap, what is committed and disbursed, and what
+ * remains: the envelopes' maintained figures and the ledger head's disbursed totals, a few items
+ * whatever the ledger's size.
+ */
 
 import { getEnvelopes } from '../data/envelopes.ts';
+import { disbursedByFundYear } from '../data/ledger.ts';
 import { FUND_YEARS, fundYearAt, fundYearBounds } from '../domain/fund.ts';
 import { amount, REFERENCE_RATE } from '../domain/money.ts';
 import { fundStart } from '../lib/config.ts';
@@ -8,12 +13,12 @@ import { apiHandler, json } from '../lib/http.ts';
 
 export const handler = apiHandler(async () => {
   const start = fundStart();
-  const envelopes = await getEnvelopes();
+  const [envelopes, disbursedTotals] = await Promise.all([getEnvelopes(), disbursedByFundYear()]);
   const years = FUND_YEARS.map((fundYear) => {
     const envelope = envelopes.find((e) => e.fundYear === fundYear);
     const cap = envelope?.capEurCents ?? 0;
     const committed = envelope?.committedEurCents ?? 0;
-    const disbursed = envelope?.disbursedEurCents ?? 0;
+    const disbursed = disbursedTotals.get(fundYear) ?? 0;
     const bounds = fundYearBounds(start, fundYear);
     return {
       fundYear,

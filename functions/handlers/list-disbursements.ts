@@ -1,28 +1,67 @@
 /**
- * GET /disbursements (finance): filters fundYear, category, proposalId, from, to (ISO dates),
- * limit, cursor; served by an index, never a Scan. JSON `{items, totals, nextCursor}`, or CSV with
- * `?format=csv` / `Accept: text/csv` (csv-stringify; cells a spreadsheet would run as a formula are
- * neutralised).
+ * GET /disbursements (finance): filters fundYear, category, purpose, proposalId, from, to (ISO dates),
+ * limit, cursor; served by an index, never a Scan. JSON `{items, totals, nextCursor}` where totals
+ * cover the whole selection (data/ledger.ts `selectionTotals`), or CSV with `?format=csv` /
+ * `Accept: text/csv` (csv-stringify, page by page; cells a spreadsheet would run as a formula are
+ * neutralised; `sep=;` or `lang=fr` for a semicolon and decimal commas).
  */
 import { stringify } from 'csv-stringify/sync';
-import { cursorFitsFilter, type DisbursementFilter, planQuery, queryDisbursements } from '../data/ledger.ts';
-import { CATEGORIES, type Category } from '../domain/categories.ts';
+import {
+  cursorFitsFilter,
+  type DisbursementFilter,
+  disbursementPages,
+  planQuery,
+  queryDisbursements,
+  selectionTotals,
+} from '../data/ledger.ts';
+import {
+  CATEGORIES,
+  CATEGORY_LABELS,
+  type Category,
+  FUNDING_PURPOSES,
+  type FundingPurpose,
+} from '../domain/categories.ts';
 import { FUND_YEARS } from '../domain/fund.ts';
 import type { LedgerRecord } from '../domain/ledger.ts';
 import type { FieldError } from '../domain/proposal.ts';
 import { badRequest } from '../lib/errors.ts';
 import { apiHandler, decodeCursor, encodeCursor, header, json } from '../lib/http.ts';
+import { PURPOSE_LABELS } from '../lib/pages.ts';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
 const CSV_MAX_ROWS = 10_000;
+/**
+ * A Lambda response behind API Gateway is buffered and at most 6 MB: one CSV response stops below
+ * 5 MB (or at CSV_MAX_ROWS) and `X-Next-Cursor` continues the export.
+ */
+const CSV_MAX_BYTES = 5_000_000;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
-const KNOWN = new Set(['fundYear', 'category', 'proposalId', 'from', 'to', 'limit', 'cursor', 'format']);
+const KNOWN = new Set([
+  'fundYear',
+  'category',
+  'purpose',
+  'proposalId',
+  'from',
+  'to',
+  'limit',
+  'cursor',
+  'format',
+  'sep',
+  'lang',
+]);
+
+/** How a CSV is written: `;` with decimal commas for French-language spreadsheets. */
+interface CsvStyle {
+  delimiter: ',' | ';';
+  language: 'en' | 'fr';
+}
 
 function parseFilter(query: Record<string, string | undefined>): {
   filter: DisbursementFilter;
   limit: number;
   csv?: boolean;
+  style: CsvStyle;
 } {
   const errors: FieldError[] = [];
   const filter: DisbursementFilter = {};
@@ -37,6 +76,11 @@ function parseFilter(query: Record<string, string | undefined>): {
     if ((CATEGORIES as readonly string[]).includes(query.category))
       filter.category = query.category as Category;
     else errors.push({ path: 'category', message: `must be one of ${CATEGORIES.join(', ')}` });
+  }
+  if (query.purpose !== undefined) {
+    if ((FUNDING_PURPOSES as readonly string[]).includes(query.purpose))
+      filter.purpose = query.purpose as FundingPurpose;
+    else errors.push({ path: 'purpose', message: `must be one of ${FUNDING_PURPOSES.join(', ')}` });
   }
   if (query.proposalId !== undefined) {
     if (/^[A-Za-z0-9-]{1,64}$/.test(query.proposalId)) filter.proposalId = query.proposalId;
@@ -60,8 +104,19 @@ function parseFilter(query: Record<string, string | undefined>): {
   if (query.format !== undefined && query.format !== 'csv' && query.format !== 'json') {
     errors.push({ path: 'format', message: 'must be csv or json' });
   }
+  if (query.sep !== undefined && query.sep !== ',' && query.sep !== ';')
+    errors.push({ path: 'sep', message: 'must be , or ;' });
+  if (query.lang !== undefined && query.lang !== 'en' && query.lang !== 'fr')
+    errors.push({ path: 'lang', message: 'must be en or fr' });
   if (errors.length > 0) throw badRequest('Invalid filters', errors);
-  return { filter, limit, ...(query.format ? { csv: query.format === 'csv' } : {}) };
+  const language = query.lang === 'fr' ? 'fr' : 'en';
+  const delimiter = query.sep === ';' || (query.sep === undefined && language === 'fr') ? ';' : ',';
+  return {
+    filter,
+    limit,
+    style: { delimiter, language },
+    ...(query.format ? { csv: query.format === 'csv' } : {}),
+  };
 }
 
 /** ISO shape and a real calendar day (JavaScript would roll 2026-02-30 over to March). */
@@ -78,90 +133,123 @@ function normaliseBound(value: string, bound: 'from' | 'to'): string {
   return new Date(/(Z|[+-]\d{2}:\d{2})$/.test(value) ? value : `${value}Z`).toISOString();
 }
 
-function totals(items: LedgerRecord[]) {
-  return {
-    count: items.length,
-    amountEurCents: items.reduce((sum, r) => sum + r.amountEurCents, 0),
-    amountGbpPence: items.reduce((sum, r) => sum + r.amountGbpPence, 0),
-  };
-}
-
 /** A cell a spreadsheet would evaluate (=, +, -, @, tab, CR) is prefixed with a quote. */
 export function neutralise(cell: unknown): unknown {
   return typeof cell === 'string' && /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
 }
 
 const CSV_COLUMNS = [
-  'seq',
+  'date',
   'paymentReference',
+  'seq',
   'recordedAt',
   'fundYear',
   'category',
+  'categoryLabel',
   'purpose',
+  'purposeLabel',
   'proposalId',
   'title',
-  'amountEurCents',
-  'amountGbpPence',
   'amountEur',
   'amountGbp',
+  'amountEurCents',
+  'amountGbpPence',
   'gbpPerEur',
   'rateSource',
   'hash',
 ] as const;
 
-function toCsv(items: LedgerRecord[]): string {
-  const rows = items.map((r) =>
+/** A decimal in the spreadsheet's convention: `1200000.00`, or `1200000,00` beside a `;`. */
+function decimal(value: string, style: CsvStyle): string {
+  return style.delimiter === ';' ? value.replace('.', ',') : value;
+}
+
+function csvRows(items: LedgerRecord[], style: CsvStyle): unknown[][] {
+  return items.map((r) =>
     [
-      r.seq,
+      r.recordedAt.slice(0, 10),
       r.paymentReference,
+      r.seq,
       r.recordedAt,
       r.fundYear,
       r.category,
+      CATEGORY_LABELS[r.category]?.[style.language] ?? r.category,
       r.purpose,
+      PURPOSE_LABELS[r.purpose]?.[style.language] ?? r.purpose,
       r.proposalId,
       r.title,
+      decimal((r.amountEurCents / 100).toFixed(2), style),
+      decimal((r.amountGbpPence / 100).toFixed(2), style),
       r.amountEurCents,
       r.amountGbpPence,
-      (r.amountEurCents / 100).toFixed(2),
-      (r.amountGbpPence / 100).toFixed(2),
-      r.rate.gbpPerEur,
+      decimal(r.rate.gbpPerEur, style),
       r.rate.source,
       r.hash,
     ].map(neutralise),
   );
-  return stringify([[...CSV_COLUMNS], ...rows]);
+}
+
+/**
+ * The CSV of a selection, written page by page as DynamoDB hands the pages over, so the handler
+ * holds one page and the text written so far; it stops at `maxRows` or CSV_MAX_BYTES and names the
+ * cursor that continues it.
+ */
+async function csvExport(
+  filter: DisbursementFilter,
+  maxRows: number,
+  style: CsvStyle,
+  startKey: Record<string, string> | undefined,
+): Promise<{ body: string; rows: number; nextKey?: Record<string, unknown> }> {
+  const options = { delimiter: style.delimiter, eof: true };
+  // A byte-order mark first, so spreadsheets read the accents of titles and labels as UTF-8.
+  const chunks = [`\uFEFF${stringify([[...CSV_COLUMNS]], options)}`];
+  let bytes = Buffer.byteLength(chunks[0] ?? '');
+  let rows = 0;
+  let lastKey: Record<string, unknown> | undefined;
+  for await (const page of disbursementPages(filter, startKey)) {
+    for (const { record, key } of page) {
+      if (rows >= maxRows) return { body: chunks.join(''), rows, nextKey: lastKey };
+      const line = stringify(csvRows([record], style), options);
+      const size = Buffer.byteLength(line);
+      if (bytes + size > CSV_MAX_BYTES) return { body: chunks.join(''), rows, nextKey: lastKey };
+      chunks.push(line);
+      bytes += size;
+      rows += 1;
+      lastKey = key;
+    }
+  }
+  return { body: chunks.join(''), rows };
 }
 
 export const handler = apiHandler(async (event) => {
   const query = event.queryStringParameters ?? {};
-  const { filter, limit, csv } = parseFilter(query);
+  const { filter, limit, csv, style } = parseFilter(query);
   const wantsCsv = csv ?? /\btext\/csv\b/i.test(header(event, 'accept') ?? '');
   const startKey = decodeCursor(query.cursor, planQuery(filter).cursorKeys);
   if (startKey && !cursorFitsFilter(startKey, filter)) {
     throw badRequest('Invalid cursor', [{ path: 'cursor', message: 'belongs to another query' }]);
   }
-  // A CSV export without an explicit limit is the whole selection (up to CSV_MAX_ROWS per file).
-  const pageLimit = wantsCsv && query.limit === undefined ? CSV_MAX_ROWS : limit;
-  const page = await queryDisbursements(filter, pageLimit, startKey);
-  const nextCursor = encodeCursor(page.lastKey);
-  const pageTotals = totals(page.items);
+  const totals = await selectionTotals(filter);
   if (wantsCsv) {
+    // A CSV export without an explicit limit is the whole selection (up to CSV_MAX_ROWS per file).
+    const maxRows = query.limit === undefined ? CSV_MAX_ROWS : limit;
+    const file = await csvExport(filter, maxRows, style, startKey);
+    const nextCursor = encodeCursor(file.nextKey);
+    const day = new Date().toISOString().slice(0, 10);
     return {
       statusCode: 200,
       headers: {
         'Content-Type': 'text/csv; charset=utf-8',
-        'Content-Disposition': 'attachment; filename="jif-disbursements.csv"',
+        'Content-Disposition': `attachment; filename="jif-disbursements-${day}.csv"`,
         'Cache-Control': 'no-store',
-        'X-Total-Eur-Cents': String(pageTotals.amountEurCents),
-        'X-Total-Gbp-Pence': String(pageTotals.amountGbpPence),
+        'X-Total-Count': String(totals.count),
+        'X-Total-Eur-Cents': String(totals.amountEurCents),
+        'X-Total-Gbp-Pence': String(totals.amountGbpPence),
         ...(nextCursor ? { 'X-Next-Cursor': nextCursor } : {}),
       },
-      body: toCsv(page.items),
+      body: file.body,
     };
   }
-  return json(200, {
-    items: page.items,
-    totals: pageTotals,
-    nextCursor,
-  });
+  const page = await queryDisbursements(filter, limit, startKey);
+  return json(200, { items: page.items, totals, nextCursor: encodeCursor(page.lastKey) });
 });

@@ -1,10 +1,9 @@
 /**
- * Paying one funding line of a proposal: once into the ledger (see data/ledger.ts `disburseOnce`),
- * onto its envelope's disbursed total, and, the first time only, an email to finance and the port
+ * Paying one funding line of a proposal: once into the ledger (see data/ledger.ts `disburseOnce`,
+ * whose head keeps each fund year's disbursed total), and, the first time only, an email to finance and the port
  * authority. Shared by the release of investments and of running-cost tranches.
  */
 
-import { recordDisbursedOnEnvelope } from '../data/envelopes.ts';
 import { disburseOnce } from '../data/ledger.ts';
 import type { ProposalRecord } from '../data/proposals.ts';
 import type { FundingPurpose } from '../domain/categories.ts';
@@ -31,7 +30,6 @@ export async function payFundingLine(
     },
     now,
   );
-  await recordDisbursedOnEnvelope(line.fundYear, record.disbursementId, record.amountEurCents);
   if (created) {
     await sendEmail(
       [config().FINANCE_EMAIL, proposal.contactEmail],

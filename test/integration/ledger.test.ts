@@ -319,6 +319,9 @@ describe('the ledger', () => {
       ['category=VULNERABLE_PERSONS_SUPPORT', (r) => r.category === 'VULNERABLE_PERSONS_SUPPORT'],
       ['category=PARKING_AREA_SECURITY', (r) => r.category === 'PARKING_AREA_SECURITY'],
       ['category=TEMPORARY_SECURITY_MEASURE', () => false],
+      ['purpose=INVESTMENT', (r) => r.purpose === 'INVESTMENT'],
+      ['purpose=RUNNING_COST', () => false],
+      ['fundYear=2&purpose=INVESTMENT', (r) => r.fundYear === 2 && r.purpose === 'INVESTMENT'],
       [
         'fundYear=3&category=VULNERABLE_PERSONS_SUPPORT',
         (r) => r.fundYear === 3 && r.category === 'VULNERABLE_PERSONS_SUPPORT',
@@ -350,7 +353,7 @@ describe('the ledger', () => {
         nextCursor: string | null;
       };
       expect(seqs(body.items), query).toEqual(seqs(expected));
-      expect(body.totals, query).toEqual(sumOf(body.items));
+      expect(body.totals, query).toEqual(sumOf(expected));
       expect(body.nextCursor, query).toBeNull();
     }
     // The fund-year-1 totals: five times EUR 1m, GBP 800,000 each.
@@ -362,10 +365,16 @@ describe('the ledger', () => {
     expect(yearOne.totals).toEqual({ count: 5, amountEurCents: CAP, amountGbpPence: 400_000_000 });
   });
 
-  it('walks every page with limit and cursor, without duplicates or gaps, each page totalled', async () => {
+  it("walks every page with limit and cursor, without duplicates or gaps, every page giving the whole selection's totals", async () => {
     const all = await ledger();
     const pivot = [...all].sort((a, b) => a.recordedAt.localeCompare(b.recordedAt))[2]?.recordedAt ?? '';
-    for (const query of ['', 'fundYear=1', 'category=VULNERABLE_PERSONS_SUPPORT', `from=${pivot}`]) {
+    for (const query of [
+      '',
+      'fundYear=1',
+      'category=VULNERABLE_PERSONS_SUPPORT',
+      'purpose=INVESTMENT',
+      `from=${pivot}`,
+    ]) {
       const whole = await ledger(query);
       for (const limit of [1, 2, 3]) {
         const path = `/disbursements?limit=${limit}${query ? `&${query}` : ''}`;
@@ -379,7 +388,7 @@ describe('the ledger', () => {
             nextCursor: string | null;
           };
           expect(body.items.length).toBeLessThanOrEqual(limit);
-          expect(body.totals).toEqual(sumOf(body.items));
+          expect(body.totals).toEqual(sumOf(whole));
           pages.push(body.items);
           cursor = body.nextCursor;
         } while (cursor && pages.length < 100);
@@ -406,6 +415,9 @@ describe('the ledger', () => {
       ['limit=1001', ['limit']],
       ['limit=2.5', ['limit']],
       ['format=xml', ['format']],
+      ['purpose=SALARIES', ['purpose']],
+      ['format=csv&sep=%7C', ['sep']],
+      ['format=csv&lang=de', ['lang']],
       ['fundyear=1', ['fundyear']],
       ['cursor=garbage', ['cursor']],
       ['fundYear=0&category=X&limit=-1&format=pdf', ['fundYear', 'category', 'limit', 'format']],
@@ -463,45 +475,81 @@ describe('the ledger', () => {
     ).toBe(200);
   });
 
-  it('gives the same records as CSV, with formula-like cells neutralised', async () => {
+  it('gives the same records as CSV, ready for a spreadsheet, with formula-like cells neutralised', async () => {
     const all = await ledger();
     const csvByQuery = await cloud.api('GET', '/disbursements?format=csv&limit=1000', { as: 'finance' });
     const csvByAccept = await cloud.api('GET', '/disbursements?limit=1000', {
       as: 'finance',
       headers: { accept: 'text/csv' },
     });
+    const today = new Date().toISOString().slice(0, 10);
     for (const response of [csvByQuery, csvByAccept]) {
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-      expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename=".+\.csv"$/);
+      expect(response.headers.get('content-disposition')).toBe(
+        `attachment; filename="jif-disbursements-${today}.csv"`,
+      );
       expect(response.headers.get('x-total-eur-cents')).toBe(String(sumOf(all).amountEurCents));
       expect(response.headers.get('x-total-gbp-pence')).toBe(String(sumOf(all).amountGbpPence));
     }
-    const text = await csvByQuery.text();
-    expect(await csvByAccept.text()).toBe(text);
-    const rows = parse(text, { columns: true }) as Record<string, string>[];
+    const bytes = Buffer.from(await csvByQuery.arrayBuffer());
+    // UTF-8 with a byte-order mark, so spreadsheets read accents.
+    expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = bytes.toString('utf8');
+    expect(await csvByAccept.text()).toBe(text.slice(1));
+    const rows = parse(text, { columns: true, bom: true }) as Record<string, string>[];
     expect(rows).toHaveLength(all.length);
     const neutral = (cell: string) => (/^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell);
     for (const record of all) {
       const row = rows.find((r) => r.seq === String(record.seq));
       expect(row, `seq ${record.seq}`).toEqual({
-        seq: String(record.seq),
+        date: record.recordedAt.slice(0, 10),
         paymentReference: record.paymentReference,
+        seq: String(record.seq),
         recordedAt: record.recordedAt,
         fundYear: String(record.fundYear),
         category: record.category,
+        categoryLabel: expect.any(String),
         purpose: record.purpose,
+        purposeLabel: 'Investment',
         proposalId: record.proposalId,
         title: neutral(record.title),
-        amountEurCents: String(record.amountEurCents),
-        amountGbpPence: String(record.amountGbpPence),
         amountEur: (record.amountEurCents / 100).toFixed(2),
         amountGbp: (record.amountGbpPence / 100).toFixed(2),
+        amountEurCents: String(record.amountEurCents),
+        amountGbpPence: String(record.amountGbpPence),
         gbpPerEur: '0.80',
         rateSource: record.rate.source,
         hash: record.hash,
       });
     }
+    expect(rows.find((r) => r.category === 'VULNERABLE_PERSONS_SUPPORT')?.categoryLabel).toBe(
+      'Support for vulnerable persons',
+    );
+    // For a French spreadsheet: `;` and decimal commas, French labels; `sep=;` alone gives the separator.
+    for (const query of ['lang=fr', 'sep=%3B&lang=fr']) {
+      const french = await cloud.api('GET', `/disbursements?format=csv&fundYear=1&${query}`, {
+        as: 'finance',
+      });
+      const frenchRows = parse(await french.text(), { columns: true, bom: true, delimiter: ';' }) as Record<
+        string,
+        string
+      >[];
+      expect(frenchRows).toHaveLength(5);
+      for (const row of frenchRows) {
+        expect(row).toMatchObject({ amountEur: '1000000,00', amountGbp: '800000,00', gbpPerEur: '0,80' });
+        expect(row.purposeLabel).toBe('Investissement');
+      }
+    }
+    const semicolon = await cloud.api('GET', '/disbursements?format=csv&fundYear=1&sep=%3B', {
+      as: 'finance',
+    });
+    const semicolonRows = parse(await semicolon.text(), {
+      columns: true,
+      bom: true,
+      delimiter: ';',
+    }) as Record<string, string>[];
+    expect(semicolonRows[0]).toMatchObject({ amountEur: '1000000,00', purposeLabel: 'Investment' });
     const titles = rows.map((r) => r.title);
     expect(titles).toContain(`'=HYPERLINK("x")`);
     expect(titles).toContain(`'@SUM(A1)`);
@@ -516,7 +564,10 @@ describe('the ledger', () => {
       as: 'finance',
       headers: { accept: 'text/csv' },
     });
-    const filteredRows = parse(await filtered.text(), { columns: true }) as Record<string, string>[];
+    const filteredRows = parse(await filtered.text(), { columns: true, bom: true }) as Record<
+      string,
+      string
+    >[];
     expect(filteredRows.map((r) => Number(r.seq)).sort((a, b) => a - b)).toEqual(
       seqs(await ledger('fundYear=1')),
     );
@@ -526,7 +577,9 @@ describe('the ledger', () => {
     do {
       const url: string = `/disbursements?format=csv&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
       const response = await cloud.api('GET', url, { as: 'finance' });
-      walked.push(...(parse(await response.text(), { columns: true }) as Record<string, string>[]));
+      walked.push(
+        ...(parse(await response.text(), { columns: true, bom: true }) as Record<string, string>[]),
+      );
       cursor = response.headers.get('x-next-cursor');
     } while (cursor && walked.length < 100);
     expect(walked.map((r) => Number(r.seq))).toEqual(all.map((r) => r.seq));

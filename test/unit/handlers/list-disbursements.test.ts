@@ -1,4 +1,4 @@
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -76,6 +76,21 @@ describe('GET /disbursements as CSV', () => {
 
   it('queries the fund-year index and neutralises a hostile title, leaving figures as they are', async () => {
     documents.on(QueryCommand).resolves({ Items: [{ pk: 'LEDGER', sk: 'SEQ#000000000001', ...record }] });
+    // The selection's totals come from the head's maintained cells (here FY1 holds one more, FY2 one).
+    documents.on(GetCommand).resolves({
+      Item: {
+        pk: 'LEDGER',
+        sk: 'HEAD',
+        seq: 3,
+        hash: 'f'.repeat(64),
+        'count|1|PORT_SECURITY_INFRASTRUCTURE|INVESTMENT': 2,
+        'eur|1|PORT_SECURITY_INFRASTRUCTURE|INVESTMENT': 130_000_000,
+        'gbp|1|PORT_SECURITY_INFRASTRUCTURE|INVESTMENT': 104_000_000,
+        'count|2|PORT_SECURITY_INFRASTRUCTURE|INVESTMENT': 1,
+        'eur|2|PORT_SECURITY_INFRASTRUCTURE|INVESTMENT': 5,
+        'gbp|2|PORT_SECURITY_INFRASTRUCTURE|INVESTMENT': 4,
+      },
+    });
     const result = (await handler(
       httpEvent('get-disbursements-csv.json'),
       lambdaContext(),
@@ -86,8 +101,9 @@ describe('GET /disbursements as CSV', () => {
     expect(result.statusCode).toBe(200);
     expect(result.headers).toMatchObject({
       'Content-Type': 'text/csv; charset=utf-8',
-      'X-Total-Eur-Cents': '120000000',
-      'X-Total-Gbp-Pence': '96000000',
+      'X-Total-Count': '2',
+      'X-Total-Eur-Cents': '130000000',
+      'X-Total-Gbp-Pence': '104000000',
     });
     expect(documents.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({
       TableName: TEST_ENV.FUND_TABLE_NAME,
@@ -95,26 +111,34 @@ describe('GET /disbursements as CSV', () => {
       KeyConditionExpression: 'gsi1pk = :pk',
       ExpressionAttributeValues: { ':pk': 'DISB#FY#1' },
     });
-    const [header, row] = result.body.trim().split('\n');
+    expect(result.body.startsWith('\uFEFF')).toBe(true);
+    const [header, row] = result.body.slice(1).trim().split('\n');
     expect(header?.split(',')).toEqual([
-      'seq',
+      'date',
       'paymentReference',
+      'seq',
       'recordedAt',
       'fundYear',
       'category',
+      'categoryLabel',
       'purpose',
+      'purposeLabel',
       'proposalId',
       'title',
-      'amountEurCents',
-      'amountGbpPence',
       'amountEur',
       'amountGbp',
+      'amountEurCents',
+      'amountGbpPence',
       'gbpPerEur',
       'rateSource',
       'hash',
     ]);
     expect(row).toContain('"\'=HYPERLINK(""https://evil.example"",""Fences"")"');
-    expect(row).toContain(',120000000,96000000,1200000.00,960000.00,0.80,');
-    expect(row?.startsWith('1,JIF-FY1-000001,2025-05-01T10:00:00.000Z,1,')).toBe(true);
+    expect(row).toContain(',1200000.00,960000.00,120000000,96000000,0.80,');
+    expect(
+      row?.startsWith(
+        '2025-05-01,JIF-FY1-000001,1,2025-05-01T10:00:00.000Z,1,PORT_SECURITY_INFRASTRUCTURE,Port security infrastructure,INVESTMENT,Investment,',
+      ),
+    ).toBe(true);
   });
 });
