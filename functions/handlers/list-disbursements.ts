@@ -24,9 +24,9 @@ import {
 import { FUND_YEARS } from '../domain/fund.ts';
 import type { LedgerRecord } from '../domain/ledger.ts';
 import type { FieldError } from '../domain/proposal.ts';
+import { COPY } from '../lib/copy/index.ts';
 import { badRequest } from '../lib/errors.ts';
 import { apiHandler, decodeCursor, encodeCursor, header, json } from '../lib/http.ts';
-import { PURPOSE_LABELS } from '../lib/pages.ts';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
@@ -175,7 +175,7 @@ function csvRows(items: LedgerRecord[], style: CsvStyle): unknown[][] {
       r.category,
       CATEGORY_LABELS[r.category]?.[style.language] ?? r.category,
       r.purpose,
-      PURPOSE_LABELS[r.purpose]?.[style.language] ?? r.purpose,
+      COPY[style.language].purposes[r.purpose] ?? r.purpose,
       r.proposalId,
       r.title,
       decimal((r.amountEurCents / 100).toFixed(2), style),
