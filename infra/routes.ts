@@ -4,7 +4,7 @@
  */
 import type { Role } from '../functions/domain/roles.ts';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
 export interface RouteSpec {
   method: HttpMethod;
   path: string;
@@ -31,6 +31,9 @@ export const routes: RouteSpec[] = [
     roles: ['port-authority', 'finance', 'admin'],
   },
   { method: 'GET', path: '/approvals/{approvalId}', function: 'showApproval', auth: 'public' },
+  // Mail scanners probe emailed links with HEAD; an HTTP API route is method + path, so HEAD needs
+  // its own route (else 404 in AWS). The page's handler answers it without a body, deciding nothing.
+  { method: 'HEAD', path: '/approvals/{approvalId}', function: 'showApproval', auth: 'public' },
   { method: 'POST', path: '/approvals/{approvalId}', function: 'decideApproval', auth: 'public' },
   { method: 'GET', path: '/fund', function: 'getFund', auth: 'jwt', roles: ['finance', 'admin'] },
   { method: 'GET', path: '/disbursements', function: 'listDisbursements', auth: 'jwt', roles: ['finance'] },
@@ -44,6 +47,7 @@ export const routes: RouteSpec[] = [
     roles: ['finance', 'admin'],
   },
   { method: 'GET', path: '/cost-reports/{reportId}', function: 'showCostReport', auth: 'public' },
+  { method: 'HEAD', path: '/cost-reports/{reportId}', function: 'showCostReport', auth: 'public' },
   { method: 'POST', path: '/cost-reports/{reportId}', function: 'submitCostReport', auth: 'public' },
   { method: 'GET', path: '/assets/{file}', function: 'serveAsset', auth: 'public' },
 ];

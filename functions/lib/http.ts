@@ -98,12 +98,19 @@ export function publicHandler(fn: (event: HttpEvent, context: Context) => Promis
   return middy<HttpEvent, HttpResult>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .handler(async (event, context) => {
+      let result: HttpResult;
       try {
-        return await fn(event, context);
+        result = await fn(event, context);
       } catch (error) {
         logger.error('unexpected error', { error: error as Error });
-        return { statusCode: 500, headers: { 'Content-Type': 'text/plain' }, body: 'Internal server error' };
+        result = {
+          statusCode: 500,
+          headers: { 'Content-Type': 'text/plain' },
+          body: 'Internal server error',
+        };
       }
+      // HEAD (a mail scanner probing a link): the GET answer's status and headers, no body.
+      return event.requestContext?.http?.method === 'HEAD' ? { ...result, body: '' } : result;
     });
 }
 

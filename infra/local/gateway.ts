@@ -54,15 +54,11 @@ export function apiGateway(options: {
         await extra.handle(req, res, url);
         return;
       }
-      const candidates = routes.filter((r) => r.pattern.test(url.pathname));
-      // HEAD is answered as GET without a body (mail scanners probe links with it).
-      const routeMethod = method === 'HEAD' ? 'GET' : method;
-      const route = candidates.find((r) => r.spec.method === routeMethod);
+      // A route is method + path, as in an HTTP API: no route for both answers 404 as AWS does
+      // (an HTTP API has no 405, and answers HEAD only where the description has a HEAD route).
+      const route = routes.find((r) => r.spec.method === method && r.pattern.test(url.pathname));
       if (!route) {
-        sendJson(res, candidates.length > 0 ? 405 : 404, {
-          message: candidates.length > 0 ? 'Method Not Allowed' : 'Not Found',
-          errors: [],
-        });
+        sendJson(res, 404, { message: 'Not Found', errors: [] });
         return;
       }
       const body = await readBody(req);

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rolesFromGroupsClaim } from '../../functions/domain/roles.ts';
 import { type LocalIssuer, localIssuer } from '../../infra/local/auth.ts';
 import { apiGateway } from '../../infra/local/gateway.ts';
+import { system } from '../../infra/system.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'jif-gateway-'));
 let issuer: LocalIssuer;
@@ -118,10 +119,47 @@ describe('the local API gateway', () => {
     expect(seen.length).toBe(before);
   });
 
-  it('lets public routes through without a token, and answers 404 and 405 itself', async () => {
+  it('lets public routes through without a token, and answers 404 itself where no route is', async () => {
     expect((await fetch(`${base}/approvals/some-id?token=t`)).status).toBe(202);
     expect(seen.at(-1)?.event.requestContext.authorizer).toBeUndefined();
     expect((await fetch(`${base}/nowhere`)).status).toBe(404);
-    expect((await fetch(`${base}/fund`, { method: 'DELETE' })).status).toBe(405);
+    // A route is method + path, as in an HTTP API, which has no 405.
+    const wrongMethod = await fetch(`${base}/fund`, { method: 'DELETE' });
+    expect(wrongMethod.status).toBe(404);
+    expect(await wrongMethod.json()).toEqual({ message: 'Not Found', errors: [] });
+  });
+
+  it('routes exactly the method + path pairs of the description, as the AWS stack does', async () => {
+    const token = (await issuer.tokens()).admin;
+    const concrete = (path: string) => path.replace(/\{[^}]+\}/g, 'x1');
+    for (const route of system.routes) {
+      const response = await fetch(`${base}${concrete(route.path)}`, {
+        method: route.method,
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(response.status, `${route.method} ${route.path}`).toBe(202);
+      expect(response.headers.get('x-handled-by')).toBe(route.function);
+      expect(seen.at(-1)?.event.routeKey).toBe(`${route.method} ${route.path}`);
+      expect(seen.at(-1)?.event.requestContext.http.method).toBe(route.method);
+    }
+    // HEAD is answered only where the description has a HEAD route (404 elsewhere, as in AWS).
+    const paths = [...new Set(system.routes.map((route) => route.path))];
+    for (const path of paths) {
+      const hasHead = system.routes.some((route) => route.path === path && route.method === 'HEAD');
+      const response = await fetch(`${base}${concrete(path)}`, {
+        method: 'HEAD',
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(response.status, `HEAD ${path}`).toBe(hasHead ? 202 : 404);
+      expect(await response.text()).toBe('');
+    }
+  });
+
+  it('has HEAD routes for the emailed link pages, served by their GET handlers', () => {
+    for (const path of ['/approvals/{approvalId}', '/cost-reports/{reportId}']) {
+      const get = system.routes.find((route) => route.method === 'GET' && route.path === path);
+      const head = system.routes.find((route) => route.method === 'HEAD' && route.path === path);
+      expect(head).toEqual({ ...get, method: 'HEAD' });
+    }
   });
 });
