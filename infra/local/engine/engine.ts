@@ -442,7 +442,9 @@ export class LocalStepFunctions {
     try {
       return await this.runTaskInScope(record, run, task, input, taskRun);
     } catch (error) {
-      if (taskRun.stopped) return new Promise<never>(() => {});
+      // At shutdown, settle: the library's task and execution timers stay armed (and keep the
+      // process alive) until the task does; a detached run records nothing more either way.
+      if (taskRun.stopped && !run.detached) return new Promise<never>(() => {});
       throw error;
     } finally {
       scope?.removeEventListener('abort', stop);
