@@ -14,6 +14,8 @@ type Handler = (event: unknown, context: Context) => Promise<unknown>;
 export class LocalFunctions {
   private readonly loaded = new Map<string, Promise<Handler>>();
   private readonly inflight = new Set<Promise<unknown>>();
+  /** Invocations per function and their summed duration: what Lambda would bill (read by the bench). */
+  readonly invocations = new Map<string, { count: number; ms: number }>();
 
   constructor(private readonly root: string) {}
 
@@ -45,9 +47,16 @@ export class LocalFunctions {
       fail: () => {},
       succeed: () => {},
     };
+    const started = performance.now();
     const run = handler(structuredClone(event), context);
     this.inflight.add(run);
-    const forget = () => this.inflight.delete(run);
+    const forget = () => {
+      this.inflight.delete(run);
+      const tally = this.invocations.get(logical) ?? { count: 0, ms: 0 };
+      tally.count += 1;
+      tally.ms += performance.now() - started;
+      this.invocations.set(logical, tally);
+    };
     run.then(forget, forget);
     return run;
   }

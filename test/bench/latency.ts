@@ -4,7 +4,6 @@
  */
 import { type SignOffLink, sampleProposal, type TestCloud } from '../support/cloud.ts';
 import { type Report, timed } from './report.ts';
-import { withCloud } from './shared.ts';
 
 const SECTION = 'latency';
 export const APPROVERS = ['approver@homeoffice.example', 'approbateur@interieur.example'];
@@ -19,8 +18,8 @@ export async function approveAll(cloud: TestCloud, proposalId: string): Promise<
   await Promise.all(links.map((link) => cloud.decide(link, 'approve')));
 }
 
-export async function measureLatency(report: Report, quick: boolean): Promise<void> {
-  await withCloud({}, async (cloud) => {
+export async function measureLatency(report: Report, cloud: TestCloud, quick: boolean): Promise<void> {
+  {
     const n = quick ? 10 : 60;
     const intake: number[] = [];
     const ids: string[] = [];
@@ -77,5 +76,5 @@ export async function measureLatency(report: Report, quick: boolean): Promise<vo
       flows.push(ms);
     }
     report.latency(SECTION, 'both sign-off clicks -> disbursement email', flows);
-  });
+  }
 }
