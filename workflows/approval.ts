@@ -93,6 +93,8 @@ export const approval: StateMachine = {
       { 'reason.$': "States.Format('No decision in time from {}', $.failure.Cause)" },
       'Done',
     ),
+    // Refused (`SignOff.NotRecorded`, failing the execution) unless the decisions recorded in the
+    // table are approvals: a task completed by anyone holding a token commits nothing.
     RecordApproved: recordOutcome('APPROVED', {}, 'CommitFunds'),
     CommitFunds: {
       Type: 'Map',
@@ -146,19 +148,12 @@ export const approval: StateMachine = {
       { next: 'RecordFunded' },
       {
         comment:
-          "Releases the investment of every fund year already open before the proposal is shown FUNDED (FUNDED means committed and the current year's investment released); later years follow when they open.",
+          "Releases the investment of every fund year already open before the proposal is shown FUNDED (FUNDED means committed and the current year's investment released); later years follow when they open. A payment that fails for good fails the execution (the proposal stays APPROVED, its money committed): a redrive once the fault is cleared pays each line once.",
         resultSelector: { 'disbursed.$': '$.Payload.disbursed' },
         resultPath: '$.disbursement',
         retry: [retryLedgerBusy],
-        catch: [catching(['States.ALL'], 'DisbursementDeferred', '$.disbursementError')],
       },
     ),
-    DisbursementDeferred: {
-      Type: 'Pass',
-      Comment:
-        'The money is committed; a payment that could not be made now is made by the daily release of due funds.',
-      Next: 'RecordFunded',
-    },
     RecordFunded: recordOutcome('FUNDED', {}, 'Done'),
     Done: succeed(),
   },

@@ -38,6 +38,8 @@ export interface Commitment {
   status: 'PENDING' | 'COMMITTED' | 'RELEASED';
   committedAt?: string;
   releasedAt?: string;
+  /** When the "funds committed" email was confirmed sent. */
+  noticeSentAt?: string;
 }
 
 export async function getEnvelopes(): Promise<Envelope[]> {
@@ -142,6 +144,24 @@ async function markReleased(
     if (error instanceof ConditionalCheckFailedException) return false;
     throw error;
   }
+}
+
+/** Whether a COMMITTED year's "funds committed" email has yet to be confirmed sent. */
+export async function commitmentNoticePending(proposalId: string, fundYear: number): Promise<boolean> {
+  const commitment = await getCommitment(proposalId, fundYear);
+  return commitment?.status === 'COMMITTED' && commitment.noticeSentAt === undefined;
+}
+
+export async function confirmCommitmentNotice(proposalId: string, fundYear: number): Promise<void> {
+  await documents.send(
+    new UpdateCommand({
+      TableName: fundTable(),
+      Key: commitmentKey(proposalId, fundYear),
+      UpdateExpression: 'SET noticeSentAt = if_not_exists(noticeSentAt, :now)',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':now': new Date().toISOString() },
+    }),
+  );
 }
 
 /** Commits one fund year of a proposal; `false` when it was committed already (a re-run). */

@@ -57,3 +57,22 @@ export function statusForDecision(decision: Decision): SignOffStatus {
 export function isDecision(value: unknown): value is Decision {
   return value === 'approve' || value === 'reject';
 }
+
+/** Whose approval a proposal of this category needs before its money may be committed. */
+export function approvalsRequired(needsRoadAuthority: boolean): Authority[] {
+  return needsRoadAuthority ? ['ROAD', 'UK', 'FR'] : ['UK', 'FR'];
+}
+
+/**
+ * The authorities among `required` whose decision recorded in the table is not an approval: money
+ * follows these records, never a workflow task's output alone (anyone holding a task token could
+ * complete the task).
+ */
+export function approvalsMissing(
+  required: readonly Authority[],
+  recorded: readonly { authority: Authority; status: SignOffStatus }[],
+): Authority[] {
+  return required.filter(
+    (authority) => !recorded.some((r) => r.authority === authority && r.status === 'APPROVED'),
+  );
+}

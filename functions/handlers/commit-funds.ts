@@ -2,9 +2,11 @@
  * Workflow task (one iteration of the approval flow's commit Map): commits one fund year of an
  * approved proposal against that year's envelope. Raises `Funds.EnvelopeFull` when it does not fit,
  * which the flow catches to release what was committed and mark the proposal FUNDS_UNAVAILABLE.
+ * Only an APPROVED proposal is committed. The "funds committed" email is sent until it is confirmed
+ * once, so a retry after a mail fault (or a redrive) still sends it, and a clean re-run does not.
  */
 
-import { commitFundYear } from '../data/envelopes.ts';
+import { commitFundYear, commitmentNoticePending, confirmCommitmentNotice } from '../data/envelopes.ts';
 import { getProposal } from '../data/proposals.ts';
 import { isFundYear } from '../domain/fund.ts';
 import { amount } from '../domain/money.ts';
@@ -31,6 +33,12 @@ export const handler = taskHandler(async (input: CommitFundsInput) => {
   }
   const proposal = await getProposal(input.proposalId);
   if (!proposal) throw new WorkflowError('Proposal.NotFound', `No proposal ${input.proposalId}`);
+  if (proposal.status !== 'APPROVED') {
+    throw new WorkflowError(
+      'Funds.NotApproved',
+      `${input.proposalId} is ${proposal.status}: nothing is committed`,
+    );
+  }
   // The amount must be what the approved schedule says for that year, whatever the caller passed.
   const scheduled = proposal.funding
     .filter((line) => line.fundYear === input.fundYear)
@@ -47,7 +55,7 @@ export const handler = taskHandler(async (input: CommitFundsInput) => {
     input.amountEurCents,
     new Date().toISOString(),
   );
-  if (committed) {
+  if (committed || (await commitmentNoticePending(input.proposalId, input.fundYear))) {
     const figures = amount(input.amountEurCents, proposal.rate);
     await sendEmail(
       [config().FINANCE_EMAIL, proposal.contactEmail],
@@ -60,6 +68,7 @@ export const handler = taskHandler(async (input: CommitFundsInput) => {
         gbpPence: figures.gbpPence,
       }),
     );
+    await confirmCommitmentNotice(input.proposalId, input.fundYear);
   }
   logger.info('fund year committed', { ...input, firstTime: committed });
   return { fundYear: input.fundYear, amountEurCents: input.amountEurCents, committed: true };

@@ -1,11 +1,14 @@
 /**
  * Workflow task: moves a proposal to its next status (only as the fund's rules allow) and tells the
  * port authority. Idempotent: re-running it for a status already reached changes nothing, and the
- * email is sent until it is confirmed once (`pendingNotice`).
+ * email is sent until it is confirmed once (`pendingNotice`). APPROVED is refused
+ * (`SignOff.NotRecorded`) unless every required decision recorded in the table is an approval.
  */
 
-import { clearPendingNotice, transitionProposal } from '../data/proposals.ts';
+import { clearPendingNotice, getProposal, transitionProposal } from '../data/proposals.ts';
 import { requestsForSubject } from '../data/sign-offs.ts';
+import { needsRoadAuthorityAgreement } from '../domain/categories.ts';
+import { approvalsMissing, approvalsRequired } from '../domain/sign-off.ts';
 import { isProposalStatus, type ProposalStatus } from '../domain/statuses.ts';
 import { proposalOutcomeEmail } from '../lib/emails.ts';
 import { WorkflowError } from '../lib/errors.ts';
@@ -23,6 +26,7 @@ export const handler = taskHandler(async (input: RecordOutcomeInput) => {
   if (typeof input.proposalId !== 'string' || !isProposalStatus(input.status)) {
     throw new WorkflowError('Proposal.InvalidInput', `Invalid outcome input: ${JSON.stringify(input)}`);
   }
+  if (input.status === 'APPROVED') await requireRecordedApprovals(input.proposalId);
   const { changed, record } = await transitionProposal(
     input.proposalId,
     input.status,
@@ -51,3 +55,17 @@ export const handler = taskHandler(async (input: RecordOutcomeInput) => {
   logger.info('proposal status recorded', { proposalId: record.proposalId, status: record.status, changed });
   return { proposalId: record.proposalId, status: record.status, changed };
 });
+
+/** A forged or replayed task completion must not fund a proposal whose sign-offs say otherwise. */
+async function requireRecordedApprovals(proposalId: string): Promise<void> {
+  const proposal = await getProposal(proposalId);
+  if (!proposal) throw new WorkflowError('Proposal.NotFound', `No proposal ${proposalId}`);
+  const required = approvalsRequired(needsRoadAuthorityAgreement(proposal.category));
+  const missing = approvalsMissing(required, await requestsForSubject('PROPOSAL', proposalId));
+  if (missing.length > 0) {
+    throw new WorkflowError(
+      'SignOff.NotRecorded',
+      `${proposalId}: no approval recorded for ${missing.join(', ')}; nothing is committed`,
+    );
+  }
+}

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   AUTHORITIES,
   type AuthorityDirectory,
+  approvalsMissing,
+  approvalsRequired,
   isDecision,
   languageOf,
   recipientFor,
@@ -61,5 +63,30 @@ describe('decisions', () => {
       withdrawn: 'SignOff.Withdrawn',
       expired: 'SignOff.Expired',
     });
+  });
+});
+
+describe('money follows recorded decisions', () => {
+  it('needs UK and FR, and the road authority first for temporary measures', () => {
+    expect(approvalsRequired(false)).toEqual(['UK', 'FR']);
+    expect(approvalsRequired(true)).toEqual(['ROAD', 'UK', 'FR']);
+  });
+
+  it('names every required authority whose recorded decision is not an approval', () => {
+    const required = approvalsRequired(true);
+    expect(
+      approvalsMissing(required, [
+        { authority: 'ROAD', status: 'APPROVED' },
+        { authority: 'UK', status: 'APPROVED' },
+        { authority: 'FR', status: 'APPROVED' },
+      ]),
+    ).toEqual([]);
+    expect(
+      approvalsMissing(required, [
+        { authority: 'UK', status: 'APPROVED' },
+        { authority: 'FR', status: 'PENDING' },
+      ]),
+    ).toEqual(['ROAD', 'FR']);
+    expect(approvalsMissing(['UK', 'FR'], [{ authority: 'UK', status: 'REJECTED' }])).toEqual(['UK', 'FR']);
   });
 });

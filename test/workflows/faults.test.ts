@@ -1,0 +1,297 @@
+/**
+ * The workflows under faults, with canned task failures on the local engine: a transient error
+ * (Lambda throttling, a timed-out function, SES throttling inside a handler) is retried and the
+ * flow completes with each email sent once; a permanent one (SES `MessageRejected`, a payment
+ * refused) fails the execution visibly and pays nothing; a forged task completion funds nothing.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { requestsForSubject } from '../../functions/data/sign-offs.ts';
+import { ses } from '../../functions/lib/ses.ts';
+import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
+import { emailsAbout, entered, FR, finished, PORT, UK, until, viewOf } from '../support/executions.ts';
+import { approveAll } from '../support/flows.ts';
+
+/** Sign-off stages last 259200 s x this (26 s): long enough never to time out in these tests. */
+const TIME_SCALE = 0.0001;
+const LONG = 90_000;
+
+let cloud: TestCloud;
+
+/** Canned failures: the next `count` calls matching `when` throw an error named `name`. */
+interface Fault {
+  when: (name: string, input: Record<string, unknown>) => boolean;
+  name: string;
+  count: number;
+  /** Run the handler first (its work done), then fail: a crash or a lost answer after the fact. */
+  after?: boolean;
+}
+let faults: Fault[] = [];
+const calls: { fn: string; input: Record<string, unknown>; failed?: string }[] = [];
+
+function named(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+/** The fault due for this call, if any (counts it down). */
+function due(fn: string, input: Record<string, unknown>): Fault | undefined {
+  const fault = faults.find((f) => f.count > 0 && f.when(fn, input));
+  if (fault) fault.count -= 1;
+  return fault;
+}
+
+beforeAll(async () => {
+  cloud = await startTestCloud({ timeScale: TIME_SCALE });
+  const invoke = cloud.functions.invoke.bind(cloud.functions);
+  vi.spyOn(cloud.functions, 'invoke').mockImplementation(async (fn, payload) => {
+    const input = (payload ?? {}) as Record<string, unknown>;
+    const fault = due(fn, input);
+    calls.push({ fn, input, ...(fault ? { failed: fault.name } : {}) });
+    if (fault && !fault.after) throw named(fault.name, `canned ${fault.name}`);
+    const result = await invoke(fn, payload);
+    if (fault) throw named(fault.name, `canned ${fault.name} after the handler ran`);
+    return result;
+  });
+});
+afterEach(() => {
+  faults = [];
+  calls.length = 0;
+  vi.mocked(ses.send).mockRestore?.();
+});
+afterAll(async () => {
+  await cloud.close();
+});
+
+const fn = (suffix: string) => (name: string) => name.endsWith(suffix);
+const about = (proposalId: string) => (_: string, input: Record<string, unknown>) =>
+  input.proposalId === proposalId || input.subjectId === proposalId;
+
+/** SES answers `name` to the next `count` emails whose request mentions every one of `texts`. */
+function failEmails(texts: string[], name: string, count: number): void {
+  const send = ses.send.bind(ses);
+  let left = count;
+  vi.spyOn(ses, 'send').mockImplementation(((command: { input?: unknown }) => {
+    const request = JSON.stringify(command.input ?? '');
+    if (left > 0 && texts.every((text) => request.includes(text))) {
+      left -= 1;
+      return Promise.reject(named(name, `canned SES ${name}`));
+    }
+    return send(command as never);
+  }) as typeof ses.send);
+}
+
+async function fund(): Promise<Record<number, number>> {
+  const body = (await (await cloud.api('GET', '/fund', { as: 'finance' })).json()) as {
+    years: { fundYear: number; committedEurCents: number }[];
+  };
+  return Object.fromEntries(body.years.map((y) => [y.fundYear, y.committedEurCents]));
+}
+
+function subjects(proposalId: string, to: string): string[] {
+  return emailsAbout(cloud, proposalId, to)
+    .map((e) => e.subject)
+    .sort();
+}
+
+/** Both fund years of the sample proposal, committed. */
+const BOTH_YEARS_COMMITTED = [
+  expect.objectContaining({ fundYear: 1, status: 'COMMITTED' }),
+  expect.objectContaining({ fundYear: 2, status: 'COMMITTED' }),
+];
+
+describe('transient faults are retried', () => {
+  it(
+    'Lambda throttling, a timed-out function and SES throttling after a commit: FUNDED, each email once',
+    async () => {
+      const { proposalId } = await cloud.submit(sampleProposal({ title: 'Retried through every fault' }));
+      faults = [
+        {
+          when: (n, i) => fn('recordProposalOutcome')(n) && about(proposalId)(n, i),
+          name: 'Lambda.TooManyRequestsException',
+          count: 2,
+        },
+        {
+          when: (n, i) => fn('disburseFunds')(n) && about(proposalId)(n, i),
+          name: 'Sandbox.Timedout',
+          count: 1,
+          after: true,
+        },
+        {
+          when: (n, i) => fn('commitFunds')(n) && about(proposalId)(n, i),
+          name: 'Lambda.ServiceException',
+          count: 1,
+        },
+      ];
+      failEmails(['Funds committed', proposalId], 'TooManyRequestsException', 1);
+      await approveAll(cloud, [proposalId]);
+
+      const run = await finished(cloud, 'approval', proposalId, LONG);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(entered(run.history)).toEqual(
+        expect.arrayContaining([
+          'RecordApproved',
+          'CommitFunds',
+          'CommitFundYear',
+          'DisburseDueFunds',
+          'RecordFunded',
+        ]),
+      );
+      // Every canned fault was met, and each failed call was followed by another of the same task.
+      expect(faults.map((f) => f.count)).toEqual([0, 0, 0]);
+      const failedCalls = calls.filter((c) => c.failed);
+      expect(failedCalls.map((c) => c.failed).sort()).toEqual([
+        'Lambda.ServiceException',
+        'Lambda.TooManyRequestsException',
+        'Lambda.TooManyRequestsException',
+        'Sandbox.Timedout',
+      ]);
+
+      const view = await viewOf(cloud, proposalId);
+      expect(view.status).toBe('FUNDED');
+      expect(view.commitments).toEqual(BOTH_YEARS_COMMITTED);
+      // The disbursement ran twice (the first answer lost), and paid once.
+      expect(view.disbursements).toHaveLength(1);
+      // The port authority: one "funds committed" per year (the first send throttled, then sent by
+      // the retry), one disbursed, one email per status; nothing twice.
+      const port = subjects(proposalId, PORT);
+      expect(port.filter((s) => s.startsWith('[JIF] Funds committed'))).toHaveLength(2);
+      expect(port.filter((s) => s.startsWith('[JIF] Funds disbursed'))).toHaveLength(1);
+      expect(new Set(port).size).toBe(port.length);
+      expect(emailsAbout(cloud, proposalId, UK)).toHaveLength(1);
+      expect(emailsAbout(cloud, proposalId, FR)).toHaveLength(1);
+    },
+    LONG,
+  );
+});
+
+describe('permanent faults fail the execution visibly', () => {
+  it(
+    'an approver address SES rejects: the approval FAILED, nothing committed',
+    async () => {
+      const before = await fund();
+      failEmails(['Sign-off requested', 'Rejected mail', UK], 'MessageRejected', 1);
+      const { proposalId } = await cloud.submit(sampleProposal({ title: 'Rejected mail' }));
+
+      const uk = await finished(cloud, 'signOff', `${proposalId}-UK`, LONG);
+      expect(uk.status).toBe('FAILED');
+      expect(uk.error).toBe('MessageRejected');
+      const run = await finished(cloud, 'approval', proposalId, LONG);
+      expect(run.status).toBe('FAILED');
+      expect(entered(run.history)).not.toContain('RecordApproved');
+
+      const view = await viewOf(cloud, proposalId);
+      expect(view.status).not.toBe('FUNDED');
+      expect(view.commitments).toEqual([]);
+      expect(await fund()).toEqual(before);
+    },
+    LONG,
+  );
+
+  it(
+    'a payment refused for good: FAILED at DisburseDueFunds, not FUNDED, committed for a redrive, nothing paid',
+    async () => {
+      const { proposalId } = await cloud.submit(sampleProposal({ title: 'Payment refused' }));
+      faults = [
+        {
+          when: (n, i) => fn('disburseFunds')(n) && about(proposalId)(n, i),
+          name: 'AccessDeniedException',
+          count: 100,
+        },
+      ];
+      await approveAll(cloud, [proposalId]);
+
+      const run = await finished(cloud, 'approval', proposalId, LONG);
+      expect(run.status).toBe('FAILED');
+      expect(run.error).toBe('AccessDeniedException');
+      expect(entered(run.history).slice(-1)).toEqual(['DisburseDueFunds']);
+      // Permanent: tried once, not retried.
+      expect(calls.filter((c) => c.failed === 'AccessDeniedException')).toHaveLength(1);
+
+      const view = await viewOf(cloud, proposalId);
+      expect(view.status).toBe('APPROVED');
+      expect(view.commitments).toEqual(BOTH_YEARS_COMMITTED);
+      expect(view.disbursements).toEqual([]);
+      expect(subjects(proposalId, PORT).filter((s) => s.startsWith('[JIF] Funds disbursed'))).toEqual([]);
+    },
+    LONG,
+  );
+
+  it(
+    'the daily release: one payment refused, the others made, and the run FAILED naming it',
+    async () => {
+      const first = await cloud.submit(sampleProposal({ title: 'Daily release, paid' }));
+      const second = await cloud.submit(sampleProposal({ title: 'Daily release, refused' }));
+      await approveAll(cloud, [first.proposalId, second.proposalId]);
+      await cloud.waitForStatus(first.proposalId, ['FUNDED'], LONG);
+      await cloud.waitForStatus(second.proposalId, ['FUNDED'], LONG);
+
+      faults = [
+        {
+          when: (n, i) => fn('disburseFunds')(n) && about(second.proposalId)(n, i),
+          name: 'AccessDeniedException',
+          count: 100,
+        },
+      ];
+      const { executionArn } = cloud.engine.startExecution({
+        stateMachineArn: cloud.stateMachineArn('releaseDueFunds'),
+        input: '{}',
+      });
+      await cloud.engine.waitForExecution(executionArn);
+      const described = cloud.engine.describeExecution(executionArn);
+      expect(described.status).toBe('FAILED');
+      expect(described.error).toBe('Payments.Failed');
+      const results = JSON.parse(described.cause ?? '[]') as { proposalId: string; paid: boolean }[];
+      expect(results.filter((r) => !r.paid)).toEqual([
+        { proposalId: second.proposalId, failed: 'AccessDeniedException', paid: false },
+      ]);
+      expect(results).toContainEqual(expect.objectContaining({ proposalId: first.proposalId, paid: true }));
+      // The other proposals were still handled (each paid once, nothing twice).
+      expect(
+        calls.some((c) => c.fn.endsWith('disburseFunds') && c.input.proposalId === first.proposalId),
+      ).toBe(true);
+      expect((await viewOf(cloud, first.proposalId)).disbursements).toHaveLength(1);
+    },
+    LONG,
+  );
+});
+
+describe('money follows the decisions recorded in the table', () => {
+  it(
+    'a forged SendTaskSuccess with tokens read from the table: FAILED (SignOff.NotRecorded), nothing committed',
+    async () => {
+      const before = await fund();
+      const { proposalId } = await cloud.submit(sampleProposal({ title: 'Forged approvals' }));
+      // Both requests emailed and waiting: their task tokens are in the table.
+      const requests = await until(async () => {
+        const found = await requestsForSubject('PROPOSAL', proposalId);
+        return found.length === 2 && found.every((r) => r.taskToken) ? found : undefined;
+      }, 'both sign-off requests to wait on a task');
+      for (const request of requests) {
+        cloud.engine.sendTaskSuccess(
+          request.taskToken ?? '',
+          JSON.stringify({
+            decision: 'APPROVED',
+            authority: request.authority,
+            byDeputy: false,
+            comment: null,
+          }),
+        );
+      }
+
+      const run = await finished(cloud, 'approval', proposalId, LONG);
+      expect(run.status).toBe('FAILED');
+      expect(run.error).toBe('SignOff.NotRecorded');
+      expect(entered(run.history)).toContain('RecordApproved');
+      expect(entered(run.history)).not.toContain('CommitFunds');
+
+      const view = await viewOf(cloud, proposalId);
+      expect(view.status).toBe('AWAITING_SIGN_OFF');
+      expect(view.signOffs.map((s) => s.status)).toEqual(['PENDING', 'PENDING']);
+      expect(view.commitments).toEqual([]);
+      expect(await fund()).toEqual(before);
+      expect(subjects(proposalId, PORT).filter((s) => s.startsWith('[JIF] Funds'))).toEqual([]);
+    },
+    LONG,
+  );
+});
