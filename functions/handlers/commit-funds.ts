@@ -2,7 +2,7 @@
  * Workflow task (one iteration of the approval flow's commit Map): commits one fund year of an
  * approved proposal against that year's envelope. Raises `Funds.EnvelopeFull` when it does not fit,
  * which the flow catches to release what was committed and mark the proposal FUNDS_UNAVAILABLE.
- * Only an APPROVED proposal is committed. The "funds committed" email is sent until it is confirmed
+ * Only an approved proposal is committed. The "funds committed" email is sent until it is confirmed
  * once, so a retry after a mail fault (or a redrive) still sends it, and a clean re-run does not.
  */
 
@@ -33,7 +33,8 @@ export const handler = taskHandler(async (input: CommitFundsInput) => {
   }
   const proposal = await getProposal(input.proposalId);
   if (!proposal) throw new WorkflowError('Proposal.NotFound', `No proposal ${input.proposalId}`);
-  if (proposal.status !== 'APPROVED') {
+  // Money for approved proposals only (a FUNDED one is a re-run, which commits nothing new).
+  if (!['APPROVED', 'FUNDED', 'COMPLETED'].includes(proposal.status)) {
     throw new WorkflowError(
       'Funds.NotApproved',
       `${input.proposalId} is ${proposal.status}: nothing is committed`,
