@@ -3,6 +3,7 @@
  * `infra/aws` turns it into CDK constructs; `infra/local` into the embedded cloud.
  * Adding a function or a route is one entry here (routes live in routes.ts); both builders follow.
  */
+import { KEY_PREFIX } from '../functions/data/keys.ts';
 import * as definitions from '../workflows/index.ts';
 import type { StateMachine } from '../workflows/kit.ts';
 import { routes } from './routes.ts';
@@ -33,13 +34,37 @@ export interface FunctionSpec {
   sendsEmail?: boolean;
   /** Workflows this function starts (states:StartExecution). */
   startsWorkflows?: readonly string[];
-  /** Completes callback tasks (states:SendTaskSuccess/Failure/Heartbeat). */
-  completesTasks?: boolean;
+  /** Completes callback tasks: only those of one workflow, only with the outcomes it sends. */
+  completesTasks?: TaskCompletion;
+  /**
+   * The only items it may write, per table: partition key patterns (IAM `StringLike`, built from
+   * functions/data/keys.ts). AWS enforces them with `ForAllValues:StringLike` on the condition key
+   * `dynamodb:LeadingKeys`. Absent: any item of a `readWrite` table.
+   */
+  writesOnly?: Partial<Record<TableName, readonly string[]>>;
   /** Needs the public base URL of the API (to build links in emails). */
   needsPublicUrl?: boolean;
   timeoutSeconds?: number;
   memoryMb?: number;
 }
+
+export type TaskOutcome = 'success' | 'failure';
+/** Which callback tasks a function completes, and how. */
+export interface TaskCompletion {
+  /**
+   * The workflow whose `.waitForTaskToken` tasks issue the tokens the function holds. In AWS its
+   * SendTask* calls are allowed on that state machine only (IAM authorizes them against the ARN of
+   * the state machine that issued the token).
+   */
+  workflow: string;
+  /** `success`: states:SendTaskSuccess; `failure`: states:SendTaskFailure. No heartbeats. */
+  outcomes: readonly TaskOutcome[];
+}
+/** The IAM action of each task outcome. */
+export const TASK_OUTCOME_ACTIONS: Readonly<Record<TaskOutcome, string>> = {
+  success: 'states:SendTaskSuccess',
+  failure: 'states:SendTaskFailure',
+};
 
 export type { HttpMethod, RouteSpec } from './routes.ts';
 
@@ -113,7 +138,9 @@ const functions = {
     entry: 'functions/handlers/decide-approval.ts',
     description: 'POST /approvals/{approvalId}: records a decision and completes the waiting task',
     tables: { Fund: 'readWrite' },
-    completesTasks: true,
+    completesTasks: { workflow: 'signOff', outcomes: ['success', 'failure'] },
+    // A public link: it may change sign-off requests only, nothing else of the fund.
+    writesOnly: { Fund: [`${KEY_PREFIX.approval}*`] },
   },
   requestSignOff: {
     entry: 'functions/handlers/request-sign-off.ts',
@@ -121,14 +148,15 @@ const functions = {
     tables: { Fund: 'readWrite' },
     sendsEmail: true,
     // A request decided while no task waited completes the new task at once (SendTask*).
-    completesTasks: true,
+    completesTasks: { workflow: 'signOff', outcomes: ['success', 'failure'] },
     needsPublicUrl: true,
   },
   closeSignOff: {
     entry: 'functions/handlers/close-sign-off.ts',
     description: 'Workflow task: expires or withdraws open sign-off requests of a subject',
     tables: { Fund: 'readWrite' },
-    completesTasks: true,
+    // Withdrawing a request fails its waiting task.
+    completesTasks: { workflow: 'signOff', outcomes: ['failure'] },
   },
   recordProposalOutcome: {
     entry: 'functions/handlers/record-proposal-outcome.ts',
@@ -195,7 +223,9 @@ const functions = {
     description:
       'POST /cost-reports/{reportId}: records the actual annual cost and completes the waiting task',
     tables: { Fund: 'readWrite' },
-    completesTasks: true,
+    completesTasks: { workflow: 'evaluation', outcomes: ['success'] },
+    // A public link: it may change cost reports only, nothing else of the fund.
+    writesOnly: { Fund: [`${KEY_PREFIX.costReport}*`] },
   },
   prepareEvaluation: {
     entry: 'functions/handlers/prepare-evaluation.ts',
@@ -208,7 +238,7 @@ const functions = {
     tables: { Fund: 'readWrite' },
     sendsEmail: true,
     needsPublicUrl: true,
-    completesTasks: true,
+    completesTasks: { workflow: 'evaluation', outcomes: ['success'] },
   },
   expireCostReport: {
     entry: 'functions/handlers/expire-cost-report.ts',
@@ -320,6 +350,11 @@ export function checkReferences(): string[] {
   for (const [name, spec] of Object.entries(functions) as [string, FunctionSpec][]) {
     for (const wf of spec.startsWorkflows ?? [])
       if (!wfNames.has(wf)) problems.push(`function ${name}: no workflow ${wf}`);
+    if (spec.completesTasks && !wfNames.has(spec.completesTasks.workflow))
+      problems.push(`function ${name}: completes tasks of no workflow ${spec.completesTasks.workflow}`);
+    for (const table of Object.keys(spec.writesOnly ?? {}) as TableName[])
+      if (spec.tables[table] !== 'readWrite')
+        problems.push(`function ${name}: writesOnly on ${table}, not written`);
   }
   for (const route of routes) {
     if (!fnNames.has(route.function))

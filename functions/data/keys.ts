@@ -30,14 +30,23 @@ export const signOffPointerKey = (subjectType: string, subjectId: string, author
   pk: subjectPk(subjectType, subjectId),
   sk: `SIGNOFF#${authority}`,
 });
-export const approvalKey = (approvalId: string) => ({ pk: `APPROVAL#${approvalId}`, sk: 'APPROVAL' });
+/** Partition key prefixes IAM policies name too (`dynamodb:LeadingKeys`, infra/system.ts `writesOnly`). */
+export const KEY_PREFIX = { approval: 'APPROVAL#', costReport: 'COSTREPORT#' } as const;
+
+export const approvalKey = (approvalId: string) => ({
+  pk: `${KEY_PREFIX.approval}${approvalId}`,
+  sk: 'APPROVAL',
+});
 export const evaluationPk = (fundYear: number) => subjectPk('EVALUATION', evaluationSubjectId(fundYear));
 export const evaluationKey = (fundYear: number) => ({ pk: evaluationPk(fundYear), sk: 'EVALUATION' });
 export const costReportPointerKey = (fundYear: number, proposalId: string) => ({
   pk: evaluationPk(fundYear),
   sk: `REPORT#${proposalId}`,
 });
-export const costReportKey = (reportId: string) => ({ pk: `COSTREPORT#${reportId}`, sk: 'COSTREPORT' });
+export const costReportKey = (reportId: string) => ({
+  pk: `${KEY_PREFIX.costReport}${reportId}`,
+  sk: 'COSTREPORT',
+});
 
 export const INDEX_KEYS = {
   table: ['pk', 'sk'],

@@ -5,11 +5,18 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
-import { type FunctionSpec, type TableAccess, type WorkflowName, workflowArnEnv } from '../system.ts';
+import {
+  type FunctionSpec,
+  TASK_OUTCOME_ACTIONS,
+  type TableAccess,
+  type TaskCompletion,
+  type WorkflowName,
+  workflowArnEnv,
+} from '../system.ts';
 import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES } from './bundling.ts';
 import { acknowledge } from './nag.ts';
 import type { SystemTable } from './table.ts';
-import type { SystemWorkflow } from './workflow.ts';
+import { type SystemWorkflow, stateMachineArnOf } from './workflow.ts';
 
 export const DEFAULT_TIMEOUT_SECONDS = 10;
 export const DEFAULT_MEMORY_MB = 512;
@@ -122,10 +129,13 @@ export class SystemFunction extends Construct {
     this.fn.addEnvironment(name, value);
   }
 
-  /** `<TABLE>_TABLE_NAME` (from the table's description) and read or read/write item access. */
-  bindTable(table: SystemTable, access: TableAccess): void {
+  /**
+   * `<TABLE>_TABLE_NAME` (from the table's description) and read or read/write item access, writes
+   * limited to the partition keys `writesOnly` matches when given.
+   */
+  bindTable(table: SystemTable, access: TableAccess, writesOnly?: readonly string[]): void {
     this.setEnv(table.spec.env, table.tableName);
-    table.grantAccess(this.role, access);
+    table.grantAccess(this.role, access, writesOnly);
   }
 
   /** `<WORKFLOW>_STATE_MACHINE_ARN` and states:StartExecution on that state machine only. */
@@ -134,18 +144,18 @@ export class SystemFunction extends Construct {
     workflow.stateMachine.grantStartExecution(this.role);
   }
 
-  /** states:SendTaskSuccess/Failure/Heartbeat, for functions that complete callback tasks. */
-  bindTaskCompletion(): void {
+  /**
+   * states:SendTaskSuccess and/or SendTaskFailure, as `completion` says, on the state machine whose
+   * tasks issue the tokens (its ARN built from its fixed name: a reference would be circular for the
+   * functions that state machine invokes). IAM authorizes SendTask* against the ARN of the state
+   * machine that issued the token, so a token of another workflow is refused.
+   */
+  bindTaskCompletion(completion: TaskCompletion): void {
     this.role.addToPolicy(
       new iam.PolicyStatement({
-        actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
-        resources: ['*'],
+        actions: completion.outcomes.map((outcome) => TASK_OUTCOME_ACTIONS[outcome]),
+        resources: [stateMachineArnOf(this, completion.workflow)],
       }),
-    );
-    acknowledge(
-      this.role,
-      'AwsSolutions-IAM5[Resource::*]',
-      'states:SendTaskSuccess/SendTaskFailure/SendTaskHeartbeat support no resource-level permissions: a task token is the credential, and this function only ever holds tokens of sign-off tasks.',
     );
   }
 

@@ -14,6 +14,7 @@ import {
   type RouteSpec,
   type ScheduleSpec,
   system,
+  type TableName,
   type TableSpec,
   type WorkflowSpec,
 } from '../system.ts';
@@ -146,10 +147,10 @@ export class JifStack extends Stack {
       });
       for (const [tableName, access] of Object.entries(spec.tables)) {
         const table = this.tables.get(tableName);
-        if (table && access) fn.bindTable(table, access);
+        if (table && access) fn.bindTable(table, access, spec.writesOnly?.[tableName as TableName]);
       }
       if (spec.sendsEmail) fn.bindEmail(this.emailIdentity, this.configurationSet);
-      if (spec.completesTasks) fn.bindTaskCompletion();
+      if (spec.completesTasks) fn.bindTaskCompletion(spec.completesTasks);
       // The API's endpoint depends only on the API resource, never on its routes, so even a
       // function behind a route can learn it without a circular dependency.
       if (spec.needsPublicUrl) fn.bindPublicUrl(publicBaseUrl);
@@ -318,6 +319,9 @@ function checkDescription(d: SystemDescription): void {
     }
     for (const workflow of spec.startsWorkflows ?? []) {
       if (!d.workflows[workflow]) problems.push(`function ${name} starts unknown workflow ${workflow}`);
+    }
+    if (spec.completesTasks && !d.workflows[spec.completesTasks.workflow]) {
+      problems.push(`function ${name} completes tasks of unknown workflow ${spec.completesTasks.workflow}`);
     }
   }
   const routeKeys = new Set<string>();

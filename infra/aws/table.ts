@@ -65,14 +65,21 @@ export class SystemTable extends Construct {
    * Transactions need no extra action: DynamoDB authorizes each item of a transaction by its
    * PutItem/UpdateItem/DeleteItem/ConditionCheckItem/GetItem action.
    */
-  grantAccess(grantee: iam.IGrantable, access: TableAccess): void {
+  grantAccess(grantee: iam.IGrantable, access: TableAccess, writesOnly?: readonly string[]): void {
     const indexArns = this.spec.indexes.map((index) => `${this.table.tableArn}/index/${index.name}`);
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: READ_ACTIONS, resources: [this.table.tableArn, ...indexArns] }),
     );
     if (access === 'readWrite') {
       grantee.grantPrincipal.addToPrincipalPolicy(
-        new iam.PolicyStatement({ actions: WRITE_ACTIONS, resources: [this.table.tableArn] }),
+        new iam.PolicyStatement({
+          actions: WRITE_ACTIONS,
+          resources: [this.table.tableArn],
+          // Only items whose partition key matches: every key a write touches must (ForAllValues).
+          ...(writesOnly
+            ? { conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...writesOnly] } } }
+            : {}),
+        }),
       );
     }
   }

@@ -2,7 +2,7 @@ import { Annotations, ArnFormat, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import type { ConfigName, WorkflowSpec } from '../system.ts';
 import type { SystemFunction } from './function.ts';
 import { acknowledge, nagResourceName } from './nag.ts';
@@ -33,6 +33,24 @@ export function aslText(
     );
   }
   return { text, placeholders };
+}
+
+/**
+ * Each state machine has a fixed name, `<stack>-<workflow>`, so a policy can name it without a
+ * reference (the functions a state machine invokes may complete its tasks: a reference would be a
+ * circular dependency). Its log group bears the same name.
+ */
+export function stateMachineNameOf(scope: IConstruct, workflowName: string): string {
+  return `${Stack.of(scope).stackName}-${workflowName}`;
+}
+
+export function stateMachineArnOf(scope: IConstruct, workflowName: string): string {
+  return Stack.of(scope).formatArn({
+    service: 'states',
+    resource: 'stateMachine',
+    resourceName: stateMachineNameOf(scope, workflowName),
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }
 
 /** Warning id of a substitution the description lists but the ASL file does not use. */
@@ -119,13 +137,14 @@ export class SystemWorkflow extends Construct {
     // Under /aws/vendedlogs/ as AWS advises for Step Functions: vended-log delivery then needs no
     // resource policy per log group (the account's resource policy has a size limit).
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      logGroupName: `/aws/vendedlogs/states/${Stack.of(this).stackName}-${props.name}`,
+      logGroupName: `/aws/vendedlogs/states/${stateMachineNameOf(this, props.name)}`,
       retention: props.logRetention,
       ...(props.logRemovalPolicy ? { removalPolicy: props.logRemovalPolicy } : {}),
     });
     // The definition is inlined (not an S3 asset, as DefinitionBody.fromFile would make it) so
     // that `cdk diff` shows changes to it and the tests can read it from the template.
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName: stateMachineNameOf(this, props.name),
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromString(definition),
       definitionSubstitutions: substitutions,

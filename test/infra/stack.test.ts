@@ -6,6 +6,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { approvalKey, costReportKey, KEY_PREFIX } from '../../functions/data/keys.ts';
 import { ROLES } from '../../functions/domain/roles.ts';
 import { CONFIG_KEYS } from '../../functions/lib/config.ts';
 import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../../infra/aws/function.ts';
@@ -16,6 +17,7 @@ import {
   functionNames,
   functionSpec,
   system,
+  TASK_OUTCOME_ACTIONS,
   tableNames,
   tableSpec,
   type WorkflowName,
@@ -49,7 +51,7 @@ function build(overrides: Partial<JifStackProps> = {}): { app: App; stack: JifSt
 }
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string | string[] };
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown };
 
 const logicalId = (construct: IConstruct): string => {
   const stack = Stack.of(construct);
@@ -313,12 +315,43 @@ describe('the AWS stack built from infra/system.ts', () => {
         expect(ses).toEqual([]);
       }
 
-      const taskActions = actions.filter((action) => action.startsWith('states:SendTask'));
-      expect(taskActions.sort()).toEqual(
-        spec.completesTasks
-          ? ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess']
-          : [],
+      const writes = statements.filter((statement) => asArray(statement.Action).includes('dynamodb:PutItem'));
+      for (const statement of writes) {
+        const table = tableNames.find((t) =>
+          references(statement.Resource).has(logicalId(stack.tables.get(t)?.table as IConstruct)),
+        );
+        const only = table ? spec.writesOnly?.[table] : undefined;
+        expect(statement.Condition).toEqual(
+          only ? { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...only] } } : undefined,
+        );
+      }
+
+      const tasks = statements.filter((statement) =>
+        asArray(statement.Action).some((action) => action.startsWith('states:SendTask')),
       );
+      if (spec.completesTasks) {
+        const { workflow, outcomes } = spec.completesTasks;
+        expect(tasks).toHaveLength(1);
+        expect(asArray(tasks[0]?.Action).sort()).toEqual(
+          outcomes.map((outcome) => TASK_OUTCOME_ACTIONS[outcome]).sort(),
+        );
+        expect(tasks[0]?.Resource).toEqual({
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              `:states:eu-west-3:123456789012:stateMachine:Jif-${workflow}`,
+            ],
+          ],
+        });
+        // That ARN is the state machine's: its name is fixed.
+        expect(
+          resource(stack.workflows.get(workflow)?.stateMachine as IConstruct).Properties.StateMachineName,
+        ).toBe(`Jif-${workflow}`);
+      } else {
+        expect(tasks).toEqual([]);
+      }
       const starts = statements.filter((statement) =>
         asArray(statement.Action).includes('states:StartExecution'),
       );
@@ -334,6 +367,67 @@ describe('the AWS stack built from infra/system.ts', () => {
           action !== 'states:StartExecution',
       );
       expect(other).toEqual([]);
+    });
+  });
+
+  describe('the functions behind emailed links (public routes)', () => {
+    const publicFunctions = [
+      ...new Set(system.routes.filter((route) => route.auth === 'public').map((route) => route.function)),
+    ];
+    const fundId = () => logicalId(stack.tables.get('Fund')?.table as IConstruct);
+
+    it('are the pages and forms of sign-off and cost-report links, and the assets', () => {
+      expect(publicFunctions.sort()).toEqual(
+        ['decideApproval', 'serveAsset', 'showApproval', 'showCostReport', 'submitCostReport'].sort(),
+      );
+    });
+
+    it.each(['showApproval', 'showCostReport'])('%s only reads, and completes no task', (name) => {
+      const actions = actionsOf(statementsOf(name));
+      expect(actions.filter((action) => action.startsWith('dynamodb:')).sort()).toEqual(
+        [
+          'dynamodb:BatchGetItem',
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:DescribeTable',
+          'dynamodb:GetItem',
+          'dynamodb:Query',
+          'dynamodb:Scan',
+        ].sort(),
+      );
+      expect(actions.filter((action) => !/^(dynamodb:|logs:|xray:)/.test(action))).toEqual([]);
+    });
+
+    it.each([
+      ['decideApproval', 'APPROVAL#*', 'signOff', ['states:SendTaskFailure', 'states:SendTaskSuccess']],
+      ['submitCostReport', 'COSTREPORT#*', 'evaluation', ['states:SendTaskSuccess']],
+    ] as const)('%s may write only %s items, and complete only %s tasks', (name, keys, workflow, sends) => {
+      const statements = statementsOf(name);
+      const writes = statements.filter((statement) =>
+        asArray(statement.Action).some((action) =>
+          [
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:BatchWriteItem',
+          ].includes(action),
+        ),
+      );
+      expect(writes).toHaveLength(1);
+      expect(references(writes[0]?.Resource)).toEqual(new Set([fundId()]));
+      expect(writes[0]?.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys] } });
+      const tasks = statements.filter((statement) =>
+        asArray(statement.Action).some((action) => action.startsWith('states:')),
+      );
+      expect(tasks).toHaveLength(1);
+      expect(asArray(tasks[0]?.Action).sort()).toEqual([...sends]);
+      expect(JSON.stringify(tasks[0]?.Resource)).toMatch(new RegExp(`:stateMachine:Jif-${workflow}"`));
+    });
+
+    it('the key patterns are those functions/data/keys.ts writes', () => {
+      expect(approvalKey('a-1').pk).toMatch(/^APPROVAL#/);
+      expect(costReportKey('r-1').pk).toMatch(/^COSTREPORT#/);
+      expect(functionSpec('decideApproval').writesOnly).toEqual({ Fund: [`${KEY_PREFIX.approval}*`] });
+      expect(functionSpec('submitCostReport').writesOnly).toEqual({ Fund: [`${KEY_PREFIX.costReport}*`] });
     });
   });
 
