@@ -9,8 +9,11 @@ export interface RouteSpec {
   method: HttpMethod;
   path: string;
   function: string;
-  /** `jwt`: bearer token required (roles checked in the handler); `public`: link holders. */
-  auth: 'jwt' | 'public';
+  /**
+   * `jwt`: bearer token required (roles checked in the handler); `public`: link holders;
+   * `session`: the pages, whose handler verifies the session cookie itself (no gateway authorizer).
+   */
+  auth: 'jwt' | 'public' | 'session';
   roles?: Role[];
 }
 
@@ -50,4 +53,21 @@ export const routes: RouteSpec[] = [
   { method: 'HEAD', path: '/cost-reports/{reportId}', function: 'showCostReport', auth: 'public' },
   { method: 'POST', path: '/cost-reports/{reportId}', function: 'submitCostReport', auth: 'public' },
   { method: 'GET', path: '/assets/{file}', function: 'serveAsset', auth: 'public' },
+  ...(
+    [
+      ['GET', '/'],
+      ['GET', '/signin'],
+      ['GET', '/auth/callback'],
+      ['POST', '/signout'],
+      ['GET', '/app'],
+      ['GET', '/app/proposals'],
+      ['GET', '/app/proposals/new'],
+      ['POST', '/app/proposals/new'],
+      ['GET', '/app/proposals/{id}'],
+      ['GET', '/app/finance'],
+      ['GET', '/app/finance/disbursements.csv'],
+      ['GET', '/app/evaluations/{fundYear}'],
+      ['POST', '/app/evaluations/{fundYear}'],
+    ] as const
+  ).map(([method, path]): RouteSpec => ({ method, path, function: 'portal', auth: 'session' })),
 ];

@@ -44,6 +44,10 @@ export interface FunctionSpec {
   writesOnly?: Partial<Record<TableName, readonly string[]>>;
   /** Needs the public base URL of the API (to build links in emails). */
   needsPublicUrl?: boolean;
+  /** Verifies the pages' session cookie (the identity provider's settings, AUTH_*). */
+  verifiesSessions?: boolean;
+  /** Reads these workflows' execution histories (states:GetExecutionHistory). */
+  readsWorkflowHistory?: readonly string[];
   timeoutSeconds?: number;
   memoryMb?: number;
 }
@@ -261,6 +265,16 @@ const functions = {
     description: "Workflow task: records how an evaluation's sign-off ended",
     tables: { Fund: 'readWrite' },
   },
+  portal: {
+    entry: 'functions/handlers/portal.ts',
+    description:
+      'The pages people sign in to: home, sign-in, proposals, finance, evaluations (calls the API with the session)',
+    tables: {},
+    needsPublicUrl: true,
+    verifiesSessions: true,
+    readsWorkflowHistory: ['approval'],
+    timeoutSeconds: 15,
+  },
   serveAsset: {
     entry: 'functions/handlers/serve-asset.ts',
     description: 'GET /assets/{file}: the stylesheet of every page',
@@ -348,7 +362,7 @@ export function checkReferences(): string[] {
   const fnNames = new Set(Object.keys(functions));
   const wfNames = new Set(Object.keys(workflows));
   for (const [name, spec] of Object.entries(functions) as [string, FunctionSpec][]) {
-    for (const wf of spec.startsWorkflows ?? [])
+    for (const wf of [...(spec.startsWorkflows ?? []), ...(spec.readsWorkflowHistory ?? [])])
       if (!wfNames.has(wf)) problems.push(`function ${name}: no workflow ${wf}`);
     if (spec.completesTasks && !wfNames.has(spec.completesTasks.workflow))
       problems.push(`function ${name}: completes tasks of no workflow ${spec.completesTasks.workflow}`);

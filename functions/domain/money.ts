@@ -68,3 +68,24 @@ function formatMinor(minor: number): string {
     .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${sign}${units}.${String(abs % 100).padStart(2, '0')}`;
 }
+
+/**
+ * An amount in euros as a person types it, French or English style, to cents exactly:
+ * `1 200 000,00`, `1.200.000,00`, `1,200,000.00`, `1200000`, `1 200 000 €`. The last `,` or `.`
+ * followed by one or two digits is the decimal mark; others must group digits by three.
+ * Null for anything else (a typo is refused, never guessed).
+ */
+export function parseTypedEuros(text: string): number | null {
+  const compact = text
+    .replace(/(€|eur)/gi, '')
+    .replace(/[\s\u00a0\u202f']/g, '')
+    .trim();
+  const match = /^(\d{1,3}(?:[.,]\d{3})*|\d+)(?:([.,])(\d{1,2}))?$/.exec(compact);
+  if (!match) return null;
+  const [, whole = '', mark, decimals = ''] = match;
+  // One grouping separator only, and never the decimal mark.
+  const separators = new Set(whole.replace(/\d/g, ''));
+  if (separators.size > 1 || (mark && separators.has(mark))) return null;
+  const cents = Number(whole.replace(/[.,]/g, '')) * 100 + Number(decimals.padEnd(2, '0'));
+  return Number.isSafeInteger(cents) ? cents : null;
+}

@@ -2,6 +2,7 @@
 // which keeps a DynamoDB-only handler's bundle (its cold start) near a bare DynamoDB client's.
 import * as v from 'valibot';
 import type { AuthorityDirectory } from '../domain/sign-off.ts';
+import type { AuthSettings } from './session.ts';
 
 const name = v.pipe(v.string(), v.minLength(1));
 const email = (fallback: string) => v.optional(v.pipe(v.string(), v.email()), fallback);
@@ -29,6 +30,13 @@ const schema = v.object({
   ROAD_AUTHORITY_EMAIL: email('routes@dir-nord.example'),
   ROAD_AUTHORITY_DEPUTY_EMAIL: email('routes@dir-nord.example'),
   FINANCE_EMAIL: email('finance@fund.example'),
+  /** How the pages sign people in: the local dev issuer or Cognito's managed login. */
+  AUTH_MODE: v.optional(v.picklist(['local', 'cognito'])),
+  AUTH_ISSUER: v.optional(name),
+  AUTH_AUDIENCE: v.optional(name),
+  AUTH_JWKS_URL: v.optional(v.pipe(v.string(), v.url())),
+  /** Cognito only: the managed login's base URL. */
+  AUTH_LOGIN_DOMAIN: v.optional(v.pipe(v.string(), v.url())),
   /** How long a sign-off link stays valid, in seconds (covers reminders and the deputy). */
   SIGN_OFF_LINK_TTL_SECONDS: v.optional(
     v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(1)),
@@ -73,4 +81,20 @@ export function fundStart(c: Config = config()): Date {
 export function requirePublicBaseUrl(c: Config = config()): string {
   if (!c.PUBLIC_BASE_URL) throw new Error('Invalid configuration: PUBLIC_BASE_URL is not set');
   return c.PUBLIC_BASE_URL.replace(/\/+$/, '');
+}
+
+export function authSettings(c: Config = config()): AuthSettings {
+  if (!c.AUTH_MODE || !c.AUTH_ISSUER || !c.AUTH_AUDIENCE || !c.AUTH_JWKS_URL)
+    throw new Error(
+      'Invalid configuration: AUTH_MODE, AUTH_ISSUER, AUTH_AUDIENCE and AUTH_JWKS_URL are needed',
+    );
+  if (c.AUTH_MODE === 'cognito' && !c.AUTH_LOGIN_DOMAIN)
+    throw new Error('Invalid configuration: AUTH_LOGIN_DOMAIN is needed with Cognito');
+  return {
+    mode: c.AUTH_MODE,
+    issuer: c.AUTH_ISSUER,
+    audience: c.AUTH_AUDIENCE,
+    jwksUrl: c.AUTH_JWKS_URL,
+    ...(c.AUTH_LOGIN_DOMAIN ? { loginDomain: c.AUTH_LOGIN_DOMAIN.replace(/\/+$/, '') } : {}),
+  };
 }

@@ -17,6 +17,10 @@ export interface SystemApiProps {
   burstLimit: number;
   logRetention: logs.RetentionDays;
   logRemovalPolicy?: RemovalPolicy;
+  /** Where the pages live, if not at the API's own URL (a custom domain): Cognito sends people back there. */
+  publicBaseUrl?: string;
+  /** Prefix of the managed login's domain (`<prefix>.auth.<region>.amazoncognito.com`); default `jif-<account>`. */
+  loginDomainPrefix?: string;
 }
 
 /** Access log fields. No query string: the approval links carry their token there. */
@@ -45,6 +49,7 @@ export class SystemApi extends Construct {
   readonly httpApi: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
   readonly authorizer: HttpJwtAuthorizer;
+  readonly loginDomain: cognito.UserPoolDomain;
   private readonly integrations = new Map<lambda.IFunction, HttpLambdaIntegration>();
 
   constructor(scope: Construct, id: string, props: SystemApiProps) {
@@ -76,14 +81,36 @@ export class SystemApi extends Construct {
         description: `JIF role ${role}`,
       });
     }
+    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
+      description: 'JIF: joint intervention fund for Calais port security',
+      createDefaultStage: false,
+    });
+    const base = props.publicBaseUrl ?? this.httpApi.apiEndpoint;
+    // The pages sign in through Cognito's managed login: authorization code flow with PKCE (a
+    // public client, no secret), back to /auth/callback, out through /signout to the home page.
+    this.loginDomain = this.userPool.addDomain('LoginDomain', {
+      cognitoDomain: { domainPrefix: props.loginDomainPrefix ?? `jif-${Stack.of(this).account}` },
+      managedLoginVersion: cognito.ManagedLoginVersion.NEWER_MANAGED_LOGIN,
+    });
     this.userPoolClient = this.userPool.addClient('Client', {
       authFlows: { userSrp: true },
-      disableOAuth: true,
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+        callbackUrls: [`${base}/auth/callback`],
+        logoutUrls: [`${base}/`],
+      },
       generateSecret: false,
       preventUserExistenceErrors: true,
       accessTokenValidity: Duration.hours(1),
       idTokenValidity: Duration.hours(1),
       refreshTokenValidity: Duration.days(1),
+    });
+
+    new cognito.CfnManagedLoginBranding(this, 'LoginBranding', {
+      userPoolId: this.userPool.userPoolId,
+      clientId: this.userPoolClient.userPoolClientId,
+      useCognitoProvidedValues: true,
     });
 
     this.authorizer = new HttpJwtAuthorizer(
@@ -92,10 +119,6 @@ export class SystemApi extends Construct {
       { jwtAudience: [this.userPoolClient.userPoolClientId] },
     );
 
-    this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
-      description: 'JIF: joint intervention fund for Calais port security',
-      createDefaultStage: false,
-    });
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.logRetention,
       ...(props.logRemovalPolicy ? { removalPolicy: props.logRemovalPolicy } : {}),
@@ -109,6 +132,18 @@ export class SystemApi extends Construct {
         format: AccessLogFormat.custom(ACCESS_LOG_FORMAT),
       },
     });
+  }
+
+  /** What the pages need to verify sessions and send people to the managed login. */
+  sessionSettings(): Record<string, string> {
+    const issuer = `https://cognito-idp.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/${this.userPool.userPoolId}`;
+    return {
+      AUTH_MODE: 'cognito',
+      AUTH_ISSUER: issuer,
+      AUTH_AUDIENCE: this.userPoolClient.userPoolClientId,
+      AUTH_JWKS_URL: `${issuer}/.well-known/jwks.json`,
+      AUTH_LOGIN_DOMAIN: this.loginDomain.baseUrl(),
+    };
   }
 
   /** The API's base URL, without a trailing slash (the `$default` stage is at the root). */
@@ -130,6 +165,13 @@ export class SystemApi extends Construct {
         ? { authorizer: this.authorizer }
         : { authorizer: new apigw.HttpNoneAuthorizer() }),
     });
+    if (route.auth === 'session' && created) {
+      acknowledge(
+        created,
+        'AwsSolutions-APIG4',
+        'A page: the browser sends a session cookie, not a bearer header, so the gateway cannot check it; the handler verifies the cookie (Cognito ID token, signature, issuer, audience, expiry) with jose on every request and serves only public pages without one.',
+      );
+    }
     if (route.auth === 'public' && created) {
       acknowledge(
         created,

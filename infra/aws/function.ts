@@ -180,6 +180,17 @@ export class SystemFunction extends Construct {
     );
   }
 
+  /** `AUTH_*`: how the pages verify their session cookie (Cognito's issuer, client and managed login). */
+  bindSessions(settings: Record<string, string>): void {
+    for (const [name, value] of Object.entries(settings)) this.setEnv(name, value);
+  }
+
+  /** `<WORKFLOW>_STATE_MACHINE_ARN` and states:GetExecutionHistory on that state machine's executions only. */
+  bindWorkflowHistory(workflow: SystemWorkflow): void {
+    this.setEnv(workflowArnEnv(workflow.name as WorkflowName), workflow.stateMachine.stateMachineArn);
+    workflow.stateMachine.grantExecution(this.role, 'states:GetExecutionHistory');
+  }
+
   /** `PUBLIC_BASE_URL`: where links in emails point. */
   bindPublicUrl(url: string): void {
     this.setEnv('PUBLIC_BASE_URL', url);

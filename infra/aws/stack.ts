@@ -129,6 +129,7 @@ export class JifStack extends Stack {
       rateLimit: props.throttle?.rateLimit ?? 50,
       burstLimit: props.throttle?.burstLimit ?? 100,
       logRetention,
+      ...(props.publicBaseUrl ? { publicBaseUrl: props.publicBaseUrl.replace(/\/+$/, '') } : {}),
     });
     const publicBaseUrl = props.publicBaseUrl?.replace(/\/+$/, '') ?? this.api.url;
 
@@ -154,6 +155,7 @@ export class JifStack extends Stack {
       // The API's endpoint depends only on the API resource, never on its routes, so even a
       // function behind a route can learn it without a circular dependency.
       if (spec.needsPublicUrl) fn.bindPublicUrl(publicBaseUrl);
+      if (spec.verifiesSessions) fn.bindSessions(this.api.sessionSettings());
       this.functions.set(name, fn);
     }
 
@@ -189,6 +191,9 @@ export class JifStack extends Stack {
           );
         }
         fn.bindWorkflowStart(workflow);
+      }
+      for (const workflowName of spec.readsWorkflowHistory ?? []) {
+        fn.bindWorkflowHistory(this.workflows.get(workflowName) as SystemWorkflow);
       }
     }
 

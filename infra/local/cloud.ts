@@ -29,7 +29,7 @@ import {
   workflowNames,
   workflowSpec,
 } from '../system.ts';
-import { localIssuer } from './auth.ts';
+import { LOCAL_AUDIENCE, LOCAL_ISSUER, localIssuer, localSignIn } from './auth.ts';
 import { stepFunctionsApi } from './engine/api.ts';
 import { loadWorkflow } from './engine/definition.ts';
 import { LocalStepFunctions, type RegisteredWorkflow } from './engine/engine.ts';
@@ -129,6 +129,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     POWERTOOLS_DEV: 'true',
     FUND_START_DATE: fundStartDate,
     PUBLIC_BASE_URL: baseUrl,
+    // The pages verify their session cookie against the local issuer's published key.
+    AUTH_MODE: 'local',
+    AUTH_ISSUER: LOCAL_ISSUER,
+    AUTH_AUDIENCE: LOCAL_AUDIENCE,
+    AUTH_JWKS_URL: `${baseUrl}/local/jwks.json`,
     ...Object.fromEntries(tableNames.map((t) => [tableSpec(t).env, tableName(t)])),
     ...Object.fromEntries(workflowNames.map((w) => [workflowArnEnv(w), stateMachineArn(w)])),
     ...options.environment,
@@ -155,7 +160,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   });
   sfnHandler = stepFunctionsApi(engine);
 
-  const issuer = await localIssuer(dataDir, 'urn:jif:local');
+  const issuer = await localIssuer(dataDir, LOCAL_ISSUER);
   const tokens = await issuer.tokens();
   const endpoints = { dynamodb: dynamodbUrl, stepfunctions: sfnUrl, ses: sesUrl };
   const extras: LocalRoute[] = [
@@ -165,6 +170,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       handle: (_req, res) => sendJson(res, 200, { ok: true, endpoints }),
     },
     { method: 'GET', path: '/local/tokens', handle: (_req, res) => sendJson(res, 200, tokens) },
+    { method: 'GET', path: '/local/jwks.json', handle: (_req, res) => sendJson(res, 200, issuer.jwks) },
+    { method: 'POST', path: '/local/signin', handle: (req, res) => localSignIn(issuer, req, res) },
     { method: 'GET', path: '/local/outbox', handle: (_req, res) => sendJson(res, 200, outbox.list()) },
     {
       method: 'GET',

@@ -56,7 +56,10 @@ export function apiGateway(options: {
       }
       // A route is method + path, as in an HTTP API: no route for both answers 404 as AWS does
       // (an HTTP API has no 405, and answers HEAD only where the description has a HEAD route).
-      const route = routes.find((r) => r.spec.method === method && r.pattern.test(url.pathname));
+      // As API Gateway does, a literal path (`/app/proposals/new`) wins over a variable one.
+      const route = routes
+        .filter((r) => r.spec.method === method && r.pattern.test(url.pathname))
+        .sort((a, b) => a.params.length - b.params.length)[0];
       if (!route) {
         sendJson(res, 404, { message: 'Not Found', errors: [] });
         return;
