@@ -462,7 +462,7 @@ export function financePage(ctx: PageContext, model: FinanceModel): string {
     p.financeTitle,
     html`<h1>${p.financeTitle}</h1>
 <h2>${p.envelopes}</h2>
-<div class="cards">
+<div class="years">
 ${model.years.map(
   (
     y,

@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -14,7 +14,7 @@ import {
   workflowArnEnv,
 } from '../system.ts';
 import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES } from './bundling.ts';
-import { acknowledge } from './nag.ts';
+import { acknowledge, nagResourceName } from './nag.ts';
 import type { SystemTable } from './table.ts';
 import { type SystemWorkflow, stateMachineArnOf } from './workflow.ts';
 
@@ -188,7 +188,20 @@ export class SystemFunction extends Construct {
   /** `<WORKFLOW>_STATE_MACHINE_ARN` and states:GetExecutionHistory on that state machine's executions only. */
   bindWorkflowHistory(workflow: SystemWorkflow): void {
     this.setEnv(workflowArnEnv(workflow.name as WorkflowName), workflow.stateMachine.stateMachineArn);
-    workflow.stateMachine.grantExecution(this.role, 'states:GetExecutionHistory');
+    const executions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${workflow.stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['states:GetExecutionHistory'], resources: [executions] }),
+    );
+    acknowledge(
+      this.role,
+      `AwsSolutions-IAM5[Resource::${nagResourceName(this, executions)}]`,
+      'Execution ARNs end with the execution name (the proposal id), so the read-only grant covers the executions of this one state machine.',
+    );
   }
 
   /** `PUBLIC_BASE_URL`: where links in emails point. */

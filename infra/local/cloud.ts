@@ -18,6 +18,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import * as sesModule from 'aws-ses-v2-local';
 import dynalite from 'dynalite';
 import type { Role } from '../../functions/domain/roles.ts';
+import { securityHeaders } from '../../functions/lib/pages.ts';
 import {
   type FunctionName,
   type Substitution,
@@ -176,9 +177,20 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     {
       method: 'GET',
       path: '/local/outbox.html',
-      handle: (_req, res) => {
-        res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Referrer-Policy': 'no-referrer' });
-        res.end(outbox.html());
+      handle: (_req, res, url) => {
+        res.writeHead(200, {
+          ...securityHeaders(),
+          // The emails' HTML parts carry inline styles (mail clients need them); no script anywhere.
+          'Content-Security-Policy':
+            "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self'; form-action 'self'; base-uri 'none'",
+          'X-Frame-Options': 'SAMEORIGIN',
+        });
+        res.end(
+          outbox.html({
+            to: url.searchParams.get('to') ?? undefined,
+            proposal: url.searchParams.get('proposal') ?? undefined,
+          }),
+        );
       },
     },
   ];

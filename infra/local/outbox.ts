@@ -5,7 +5,8 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 // aws-ses-v2-local keeps received mail in this module; reading it directly avoids polling over HTTP.
 import { type Email, getStoreReadonly, saveEmail } from 'aws-ses-v2-local/dist/store.js';
-import { escape as escapeHtml } from 'html-escaper';
+import { html, join } from '../../functions/lib/html.ts';
+import { shell } from '../../functions/lib/pages.ts';
 
 export interface OutboxEmail {
   id: string;
@@ -63,27 +64,37 @@ export class Outbox {
     }));
   }
 
-  html(): string {
-    const rows = this.list()
-      .reverse()
-      .map((email) => {
-        const text = escapeHtml(email.text).replace(
-          /(https?:\/\/[^\s<]+)/g,
-          (url) => `<a href="${url}">${url}</a>`,
-        );
-        return `<article>
-  <h2>${escapeHtml(email.subject)}</h2>
-  <p><strong>To:</strong> ${escapeHtml(email.to.join(', '))} &middot; <time datetime="${escapeHtml(email.at)}">${escapeHtml(email.at)}</time></p>
-  <pre>${text}</pre>
-</article>`;
-      })
-      .join('\n');
-    return `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>JIF local outbox</title>
-<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}article{border-bottom:1px solid #ccc;padding:1rem 0}pre{white-space:pre-wrap}</style></head>
-<body><main><h1>Local outbox</h1><p>${this.list().length} email(s), newest first. Every link below is the one the recipient got.</p>
-${rows || '<p>No email yet.</p>'}
-</main></body></html>`;
+  /** The outbox as a page, filtered by recipient and by proposal (an id or any text of the email). */
+  html(filter: { to?: string; proposal?: string } = {}): string {
+    const all = this.list();
+    const recipients = [...new Set(all.flatMap((email) => email.to))].sort();
+    const wanted = filter.proposal?.trim() ?? '';
+    const shown = all
+      .filter((email) => !filter.to || email.to.includes(filter.to))
+      .filter((email) => !wanted || email.subject.includes(wanted) || email.text.includes(wanted))
+      .reverse();
+    const linked = (text: string) =>
+      join(
+        text
+          .split(/(https?:\/\/[^\s<]+)/g)
+          .map((part, index) => (index % 2 === 1 ? html`<a href="${part}">${part}</a>` : part)),
+      );
+    const body = html`<h1>Local outbox</h1>
+<form method="get" action="/local/outbox.html" class="filters">
+<div class="field"><label for="to">Recipient</label><select id="to" name="to"><option value="">Anyone</option>${recipients.map((r) => html`<option value="${r}"${r === filter.to ? html` selected` : ''}>${r}</option>`)}</select></div>
+<div class="field"><label for="proposal">Proposal (reference or text)</label><input type="text" id="proposal" name="proposal" value="${wanted}"></div>
+<div class="field"><button type="submit">Filter</button></div>
+</form>
+<p>${shown.length} of ${all.length} email(s), newest first. Every link below is the one the recipient got.</p>
+${shown.length === 0 ? html`<p>No email yet.</p>` : ''}
+${shown.map(
+  (email, index) => html`<article class="email">
+<h2>${email.subject}</h2>
+<p><strong>To:</strong> ${email.to.join(', ')} · <time datetime="${email.at}">${email.at}</time></p>
+<details open><summary>Plain text</summary><pre class="description">${linked(email.text)}</pre></details>
+${email.html ? html`<details><summary>HTML part</summary><iframe title="${`HTML part of email ${index + 1}`}" sandbox="" srcdoc="${email.html}"></iframe></details>` : ''}
+</article>`,
+)}`;
+    return shell('en', 'Local outbox', '', body);
   }
 }

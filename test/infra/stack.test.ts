@@ -212,7 +212,13 @@ describe('the AWS stack built from infra/system.ts', () => {
       expect(env.UK_APPROVER_EMAIL).toBe(PROPS.approvers.UK.primary);
 
       const expected = new Set<string>(['POWERTOOLS_SERVICE_NAME', 'NODE_OPTIONS']);
-      const conditional = new Set<string>(['PUBLIC_BASE_URL']);
+      const auth = ['AUTH_MODE', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL', 'AUTH_LOGIN_DOMAIN'];
+      const conditional = new Set<string>(['PUBLIC_BASE_URL', ...auth]);
+      if (spec.verifiesSessions) {
+        for (const key of auth) expected.add(key);
+        expect(env.AUTH_MODE).toBe('cognito');
+        expect(env.AUTH_AUDIENCE).toEqual({ Ref: logicalId(stack.api.userPoolClient) });
+      }
       for (const table of tableNames) {
         const envName = tableSpec(table).env;
         conditional.add(envName);
@@ -224,7 +230,7 @@ describe('the AWS stack built from infra/system.ts', () => {
       for (const workflow of workflowNames) {
         const envName = workflowArnEnv(workflow);
         conditional.add(envName);
-        if (spec.startsWorkflows?.includes(workflow)) {
+        if (spec.startsWorkflows?.includes(workflow) || spec.readsWorkflowHistory?.includes(workflow)) {
           expected.add(envName);
           expect(env[envName]).toEqual({
             Ref: logicalId(stack.workflows.get(workflow)?.stateMachine as IConstruct),
@@ -360,11 +366,16 @@ describe('the AWS stack built from infra/system.ts', () => {
           Ref: logicalId(stack.workflows.get(workflow)?.stateMachine as IConstruct),
         })),
       );
+      const history = statements.filter((statement) =>
+        asArray(statement.Action).includes('states:GetExecutionHistory'),
+      );
+      expect(history.length > 0).toBe((spec.readsWorkflowHistory ?? []).length > 0);
       const other = actions.filter(
         (action) =>
           !/^(dynamodb|ses|logs|xray):/.test(action) &&
           !action.startsWith('states:SendTask') &&
-          action !== 'states:StartExecution',
+          action !== 'states:StartExecution' &&
+          action !== 'states:GetExecutionHistory',
       );
       expect(other).toEqual([]);
     });
