@@ -3,7 +3,7 @@
  * create, load once per process, so one cloud per run), in real time (timeScale 1: retry intervals
  * are AWS's), with DynamoDB reached through the metering proxy.
  */
-import { startTestCloud, type TestCloud } from '../support/cloud.ts';
+import { type SignOffLink, startTestCloud, type TestCloud } from '../support/cloud.ts';
 import { DynamoDbMeter } from './dynamodb-meter.ts';
 
 export async function withCloud<T>(fn: (cloud: TestCloud, meter: DynamoDbMeter) => Promise<T>): Promise<T> {
@@ -17,4 +17,29 @@ export async function withCloud<T>(fn: (cloud: TestCloud, meter: DynamoDbMeter) 
     await cloud.close();
     await meter.close();
   }
+}
+
+/** The first sign-off link sent to `to` about `subjectId`, read from the outbox in-process (cheap at scale). */
+export async function waitForLink(
+  cloud: TestCloud,
+  to: string,
+  subjectId: string,
+  timeoutMs = 120_000,
+): Promise<SignOffLink> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const email of cloud.outbox.list()) {
+      if (!email.to.includes(to) || !email.text.includes(subjectId)) continue;
+      const match = SIGN_OFF_LINK.exec(email.text);
+      if (match) return linkOf(match);
+    }
+    if (Date.now() > deadline) throw new Error(`no sign-off link for ${subjectId} to ${to}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const SIGN_OFF_LINK = /https?:\/\/\S+\/approvals\/([0-9a-f-]{36})\?token=([A-Za-z0-9_%-]+)/;
+
+export function linkOf(match: RegExpExecArray): SignOffLink {
+  return { url: match[0], approvalId: match[1] as string, token: decodeURIComponent(match[2] as string) };
 }
