@@ -185,6 +185,8 @@ const functions = {
     description: 'Workflow task: releases due investment money into the hash-chained ledger',
     tables: { Fund: 'readWrite' },
     sendsEmail: true,
+    // A payer may append the batch of pending payments, or wait (up to 20 s) while another does.
+    timeoutSeconds: 30,
   },
   listFundedProposals: {
     entry: 'functions/handlers/list-funded-proposals.ts',
@@ -259,6 +261,7 @@ const functions = {
     description: "Workflow task: pays an approved evaluation's next-year running-cost tranches, once",
     tables: { Fund: 'readWrite' },
     sendsEmail: true,
+    timeoutSeconds: 60,
   },
   recordEvaluationOutcome: {
     entry: 'functions/handlers/record-evaluation-outcome.ts',

@@ -148,7 +148,7 @@ export const approval: StateMachine = {
       { next: 'RecordFunded' },
       {
         comment:
-          "Releases the investment of every fund year already open before the proposal is shown FUNDED (FUNDED means committed and the current year's investment released); later years follow when they open. A payment that fails for good fails the execution (the proposal stays APPROVED, its money committed): a redrive once the fault is cleared pays each line once.",
+          "Releases the investment of every fund year already open before the proposal is shown FUNDED (FUNDED means committed and the current year's investment is in the ledger); later years follow when they open. A payment that fails for good fails the execution (the proposal stays APPROVED, its money committed): a redrive once the fault is cleared pays each line once.",
         resultSelector: { 'disbursed.$': '$.Payload.disbursed' },
         resultPath: '$.disbursement',
         retry: [retryLedgerBusy],

@@ -67,13 +67,16 @@ export const retryTransient: Retrier = {
   JitterStrategy: 'FULL',
 };
 
-/** Another payment of the same proposal (or another appender of the ledger) is mid-way: wait for it. */
+/**
+ * A payment is claimed but not yet in the ledger (the appender's batch is still being written, after
+ * the payer waited 20 s): ask again soon; the claim stays, so the retry finds it.
+ */
 export const retryLedgerBusy: Retrier = {
   ErrorEquals: ['Ledger.ClaimInProgress', 'Ledger.Contention'],
-  IntervalSeconds: 10,
-  MaxAttempts: 5,
-  BackoffRate: 2,
-  MaxDelaySeconds: 120,
+  IntervalSeconds: 1,
+  MaxAttempts: 10,
+  BackoffRate: 1.5,
+  MaxDelaySeconds: 30,
   JitterStrategy: 'FULL',
 };
 

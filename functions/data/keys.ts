@@ -9,11 +9,12 @@
  *   commitment        pk PROPOSAL#<id>        sk COMMITMENT#FY<n>
  *   commitments closed pk PROPOSAL#<id>       sk CLOSED#COMMITMENTS       (set by a release; later commits step back)
  *   disbursement claim pk PROPOSAL#<id>       sk DISBURSEMENT#FY<n>#<purpose>
+ *                     gsi1 LEDGER#UNCHAINED / <claimedAt>#<id>   (sparse: removed once chained)
  *   envelope          pk ENVELOPE             sk FY#<n>
  *   ledger record     pk LEDGER               sk SEQ#<12 digits>
  *                     gsi1 DISB#FY#<n> / <at>#<seq>, gsi2 DISB#CAT#<category> / <at>#<seq>,
  *                     gsi3 DISB#P#<proposalId> / <at>#<seq>
- *   ledger head       pk LEDGER               sk HEAD
+ *   ledger head       pk LEDGER               sk HEAD   (seq, hash, per-year counts, totals cells, lease)
  *   evaluation        pk EVALUATION#FY<n>     sk EVALUATION              (one per fund year evaluated)
  *     its sign-offs   pk EVALUATION#FY<n>     sk SIGNOFF#<authority>     (the sign-off pointers above)
  *   cost report pointer pk EVALUATION#FY<n>   sk REPORT#<proposalId>     (business key -> reportId)

@@ -1,14 +1,23 @@
 /**
  * The append-only, hash-chained disbursement ledger. Records live in one partition in sequence
- * order (`LEDGER` / `SEQ#n`); a head item names the last one. Appending is a conditional put of
- * record n+1 followed by a conditional move of the head; a crash between the two is repaired by the
- * next appender, so the chain never forks and never skips.
+ * order (`LEDGER` / `SEQ#n`); a head item names the last one and keeps the ledger's counters.
+ *
+ * Paying is two steps, so that the rate does not fall as load rises:
+ *   1. a payment is claimed: one conditional put keyed by (proposal, year, purpose), so it exists
+ *      once whoever asks and however often; an unchained claim sits in a sparse index;
+ *   2. one appender at a time (a short lease on the head) chains every unchained claim in a batch,
+ *      in claim order: conditional puts of records n+1..n+k, one conditional move of the head (its
+ *      sequence, hash, per-year counters and totals), then each claim is marked with its record.
+ * Every payer takes the lease when it is free, so no trigger is needed (the local cloud could not
+ * emulate a stream faithfully) and a batch carries everything claimed meanwhile. A crash between
+ * the steps is repaired by the next appender: records beyond the head are walked over, and the
+ * head names its last batch, whose claims are marked again (idempotent).
  */
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Category, FundingPurpose } from '../domain/categories.ts';
-import { GENESIS_HASH, type LedgerRecord, paymentReference, sealEntry } from '../domain/ledger.ts';
+import { GENESIS_HASH, hashEntry, type LedgerRecord, paymentReference, sealEntry } from '../domain/ledger.ts';
 import { amount, type ExchangeRate } from '../domain/money.ts';
 import { documents } from '../lib/dynamodb.ts';
 import { WorkflowError } from '../lib/errors.ts';
@@ -20,6 +29,8 @@ const claimKey = (proposalId: string, fundYear: number, purpose: FundingPurpose)
   pk: proposalKey(proposalId).pk,
   sk: `DISBURSEMENT#FY${fundYear}#${purpose}`,
 });
+/** The sparse index partition of claims not yet in the ledger, in claim order. */
+const UNCHAINED = 'LEDGER#UNCHAINED';
 
 export interface DisbursementRequest {
   proposalId: string;
@@ -75,6 +86,8 @@ export interface LedgerHead {
   seq: number;
   hash: string;
   paymentsByFundYear: Record<number, number>;
+  /** How many head moves (batches) made the chain: far fewer than records under load. */
+  batches: number;
   cells: (LedgerTotals & { fundYear: number; category: Category; purpose: FundingPurpose })[];
 }
 
@@ -115,6 +128,7 @@ export async function getHead(): Promise<LedgerHead> {
     seq: Number(Item?.seq ?? 0),
     hash: String(Item?.hash ?? GENESIS_HASH),
     paymentsByFundYear,
+    batches: Number(Item?.batches ?? 0),
     cells: [...cells.values()],
   };
 }
@@ -126,203 +140,63 @@ async function getRecord(seq: number): Promise<LedgerRecord | undefined> {
   return Item ? toLedgerRecord(Item) : undefined;
 }
 
+/** A claim's mark once its record is in the ledger (what the head's last batch names, too). */
+interface ChainedMark {
+  proposalId: string;
+  fundYear: number;
+  purpose: FundingPurpose;
+  seq: number;
+  paymentReference: string;
+  recordedAt: string;
+}
+
+const markOf = (record: LedgerRecord): ChainedMark => ({
+  proposalId: record.proposalId,
+  fundYear: record.fundYear,
+  purpose: record.purpose,
+  seq: record.seq,
+  paymentReference: record.paymentReference,
+  recordedAt: record.recordedAt,
+});
+
 /**
- * Moves the head from `from` to `record`, counting the payment in its fund year and adding it to its
- * cell's totals; the condition on `seq` makes that happen once. Losing the race means someone else
- * already did it.
+ * Moves the head from `from` over `records` (n+1..n+k): its sequence and hash, each fund year's
+ * payment count and each (fund year, category, purpose) cell's totals, and the batch whose claims are
+ * still to be marked, in one update conditional on `seq`, so every record is counted exactly once.
+ * False when someone else moved the head first.
  */
-async function advanceHead(from: number, record: LedgerRecord): Promise<void> {
+async function advanceHead(from: number, records: LedgerRecord[]): Promise<boolean> {
+  const last = records.at(-1);
+  if (!last) return true;
+  const names: Record<string, string> = { '#hash': 'hash' };
+  const values: Record<string, unknown> = {
+    ':seq': last.seq,
+    ':hash': last.hash,
+    ':batch': records.map(markOf),
+  };
+  const adds = new Map<string, number>([['batches', 1]]);
+  const add = (attribute: string, by: number) => adds.set(attribute, (adds.get(attribute) ?? 0) + by);
+  for (const record of records) {
+    add(fundYearCount(record.fundYear), 1);
+    add(cellAttribute('count', record), 1);
+    add(cellAttribute('eur', record), record.amountEurCents);
+    add(cellAttribute('gbp', record), record.amountGbpPence);
+  }
+  const addClauses = [...adds].map(([attribute, by], i) => {
+    names[`#a${i}`] = attribute;
+    values[`:a${i}`] = by;
+    return `#a${i} :a${i}`;
+  });
+  if (from !== 0) values[':from'] = from;
   try {
     await documents.send(
       new UpdateCommand({
         TableName: fundTable(),
         Key: HEAD_KEY,
-        UpdateExpression:
-          'SET seq = :seq, #hash = :hash ADD #fyCount :one, #count :one, #eur :eur, #gbp :gbp',
+        UpdateExpression: `SET seq = :seq, #hash = :hash, lastBatch = :batch ADD ${addClauses.join(', ')}`,
         ConditionExpression: from === 0 ? 'attribute_not_exists(seq)' : 'seq = :from',
-        ExpressionAttributeNames: {
-          '#hash': 'hash',
-          '#fyCount': fundYearCount(record.fundYear),
-          '#count': cellAttribute('count', record),
-          '#eur': cellAttribute('eur', record),
-          '#gbp': cellAttribute('gbp', record),
-        },
-        ExpressionAttributeValues: {
-          ':seq': record.seq,
-          ':hash': record.hash,
-          ':one': 1,
-          ':eur': record.amountEurCents,
-          ':gbp': record.amountGbpPence,
-          ...(from === 0 ? {} : { ':from': from }),
-        },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
-}
-
-async function append(
-  entry: Omit<LedgerRecord, 'seq' | 'prevHash' | 'hash' | 'paymentReference'>,
-): Promise<LedgerRecord> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const head = await getHead();
-    const orphan = await getRecord(head.seq + 1);
-    if (orphan) {
-      // A previous appender wrote the record but not the head: finish its work, then go on.
-      await advanceHead(head.seq, orphan);
-      continue;
-    }
-    const seq = head.seq + 1;
-    const record = sealEntry({
-      ...entry,
-      seq,
-      prevHash: head.hash,
-      paymentReference: paymentReference(entry.fundYear, (head.paymentsByFundYear[entry.fundYear] ?? 0) + 1),
-    });
-    try {
-      await documents.send(
-        new PutCommand({
-          TableName: fundTable(),
-          Item: { ...recordKey(seq), type: 'LedgerRecord', ...indexesFor(record), ...record },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) continue; // another appender took this seq
-      throw error;
-    }
-    await advanceHead(head.seq, record);
-    return record;
-  }
-  throw new WorkflowError('Ledger.Contention', 'Could not append to the ledger; retry');
-}
-
-/**
- * How long a payer owns its claim before another may take it over (a crashed payer's claim). Longer
- * than any Lambda run plus index lag, so a live payer is never overtaken.
- */
-export const CLAIM_LEASE_MS = 120_000;
-const WAIT_FOR_OWNER_MS = 5_000;
-
-/**
- * Pays one funding line once, whoever asks and however often. A claim item under the proposal
- * (conditional put) names one owner; only the owner appends to the ledger. Anyone else waits briefly
- * for the owner's record, and otherwise answers `Ledger.ClaimInProgress` (retryable). A claim whose
- * owner vanished is taken over after its lease with a conditional update on the old owner, and the
- * new owner first looks for a record the old one may have appended, so nothing is paid twice.
- */
-export async function disburseOnce(
-  request: DisbursementRequest,
-  now: string,
-): Promise<{ record: LedgerRecord; created: boolean }> {
-  const disbursementId = `${request.proposalId}/FY${request.fundYear}/${request.purpose}`;
-  const key = claimKey(request.proposalId, request.fundYear, request.purpose);
-  const figures = amount(request.amountEurCents, request.rate);
-  const owner = randomUUID();
-  let owned = false;
-  try {
-    await documents.send(
-      new PutCommand({
-        TableName: fundTable(),
-        Item: {
-          ...key,
-          type: 'DisbursementClaim',
-          disbursementId,
-          fundYear: request.fundYear,
-          purpose: request.purpose,
-          amountEurCents: figures.eurCents,
-          amountGbpPence: figures.gbpPence,
-          claimedAt: now,
-          owner,
-          leaseUntil: Date.now() + CLAIM_LEASE_MS,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    owned = true;
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
-  if (!owned) {
-    const settled = await waitForOwner(key, disbursementId, figures.eurCents);
-    if (settled) return { record: settled, created: false };
-    owned = await takeOverStaleClaim(key, owner);
-    if (!owned)
-      throw new WorkflowError(
-        'Ledger.ClaimInProgress',
-        `${disbursementId} is being paid by another run; retry`,
-      );
-  }
-  const found = await findInLedger(request.proposalId, disbursementId);
-  const record =
-    found ??
-    (await append({
-      disbursementId,
-      proposalId: request.proposalId,
-      title: request.title,
-      category: request.category,
-      purpose: request.purpose,
-      fundYear: request.fundYear,
-      amountEurCents: figures.eurCents,
-      amountGbpPence: figures.gbpPence,
-      rate: request.rate,
-      recordedAt: now,
-    }));
-  await documents.send(
-    new UpdateCommand({
-      TableName: fundTable(),
-      Key: key,
-      UpdateExpression: 'SET ledgerSeq = :seq, paymentReference = :ref, disbursedAt = :at',
-      ExpressionAttributeValues: {
-        ':seq': record.seq,
-        ':ref': record.paymentReference,
-        ':at': record.recordedAt,
-      },
-    }),
-  );
-  return { record, created: !found };
-}
-
-/** A claim someone else holds: its record once the owner finishes (polled briefly), or undefined. */
-async function waitForOwner(
-  key: { pk: string; sk: string },
-  disbursementId: string,
-  eurCents: number,
-): Promise<LedgerRecord | undefined> {
-  const deadline = Date.now() + WAIT_FOR_OWNER_MS;
-  for (;;) {
-    const { Item } = await documents.send(
-      new GetCommand({ TableName: fundTable(), Key: key, ConsistentRead: true }),
-    );
-    if (Item && Number(Item.amountEurCents) !== eurCents) {
-      throw new WorkflowError('Ledger.AmountMismatch', `${disbursementId} was claimed with another amount`);
-    }
-    if (Item?.ledgerSeq !== undefined) {
-      const existing = await getRecord(Number(Item.ledgerSeq));
-      if (existing) return existing;
-    }
-    if (Date.now() > deadline || Number(Item?.leaseUntil ?? 0) < Date.now()) return undefined;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Takes a claim whose lease ran out (its owner crashed); false if it is still someone's. */
-async function takeOverStaleClaim(key: { pk: string; sk: string }, owner: string): Promise<boolean> {
-  try {
-    await documents.send(
-      new UpdateCommand({
-        TableName: fundTable(),
-        Key: key,
-        UpdateExpression: 'SET #owner = :owner, leaseUntil = :lease',
-        ConditionExpression:
-          'attribute_not_exists(ledgerSeq) AND (attribute_not_exists(leaseUntil) OR leaseUntil < :now)',
-        ExpressionAttributeNames: { '#owner': 'owner' },
-        ExpressionAttributeValues: {
-          ':owner': owner,
-          ':lease': Date.now() + CLAIM_LEASE_MS,
-          ':now': Date.now(),
-        },
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
       }),
     );
     return true;
@@ -332,17 +206,382 @@ async function takeOverStaleClaim(key: { pk: string; sk: string }, owner: string
   }
 }
 
-async function findInLedger(proposalId: string, disbursementId: string): Promise<LedgerRecord | undefined> {
+/** Marks each claim of a batch with its record (idempotent), then clears the head's note of it. */
+async function markBatch(headSeq: number, batch: ChainedMark[]): Promise<void> {
+  await Promise.all(
+    batch.map((mark) =>
+      documents.send(
+        new UpdateCommand({
+          TableName: fundTable(),
+          Key: claimKey(mark.proposalId, mark.fundYear, mark.purpose),
+          UpdateExpression:
+            'SET ledgerSeq = :seq, paymentReference = :ref, disbursedAt = :at REMOVE gsi1pk, gsi1sk',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: {
+            ':seq': mark.seq,
+            ':ref': mark.paymentReference,
+            ':at': mark.recordedAt,
+          },
+        }),
+      ),
+    ),
+  );
+  try {
+    await documents.send(
+      new UpdateCommand({
+        TableName: fundTable(),
+        Key: HEAD_KEY,
+        UpdateExpression: 'REMOVE lastBatch',
+        ConditionExpression: 'seq = :seq',
+        ExpressionAttributeValues: { ':seq': headSeq },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+/** How long an appender owns the head; it starts no batch after APPEND_WINDOW_MS of it. */
+const LEASE_MS = 15_000;
+const APPEND_WINDOW_MS = 5_000;
+const BATCH_SIZE = 100;
+
+async function takeLease(owner: string): Promise<boolean> {
+  try {
+    await documents.send(
+      new UpdateCommand({
+        TableName: fundTable(),
+        Key: HEAD_KEY,
+        UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
+        ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now',
+        ExpressionAttributeValues: { ':owner': owner, ':until': Date.now() + LEASE_MS, ':now': Date.now() },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+async function releaseLease(owner: string): Promise<void> {
+  try {
+    await documents.send(
+      new UpdateCommand({
+        TableName: fundTable(),
+        Key: HEAD_KEY,
+        UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
+        ConditionExpression: 'leaseOwner = :owner',
+        ExpressionAttributeValues: { ':owner': owner },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+/** Finishes what a crashed appender left: its batch's marks, then records beyond the head. */
+async function repair(): Promise<void> {
+  const { Item } = await documents.send(
+    new GetCommand({ TableName: fundTable(), Key: HEAD_KEY, ConsistentRead: true }),
+  );
+  const seq = Number(Item?.seq ?? 0);
+  if (Array.isArray(Item?.lastBatch)) await markBatch(seq, Item.lastBatch as ChainedMark[]);
+  // Only records that chain from the head (a stray beyond a gap is not part of the ledger).
+  const orphans: LedgerRecord[] = [];
+  let previousHash = String(Item?.hash ?? GENESIS_HASH);
+  for (let next = await getRecord(seq + 1); next; next = await getRecord(next.seq + 1)) {
+    if (next.prevHash !== previousHash || hashEntry(next) !== next.hash) break;
+    orphans.push(next);
+    previousHash = next.hash;
+  }
+  if (orphans.length > 0 && (await advanceHead(seq, orphans)))
+    await markBatch(orphans.at(-1)?.seq ?? seq, orphans.map(markOf));
+}
+
+/** Claims not yet chained, in claim order, read again consistently (an index may lag behind). */
+async function unchainedClaims(own?: { pk: string; sk: string }): Promise<Record<string, unknown>[]> {
   const { Items = [] } = await documents.send(
     new QueryCommand({
       TableName: fundTable(),
-      IndexName: 'gsi3',
-      KeyConditionExpression: 'gsi3pk = :pk',
-      FilterExpression: 'disbursementId = :id',
-      ExpressionAttributeValues: { ':pk': `DISB#P#${proposalId}`, ':id': disbursementId },
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': UNCHAINED },
+      ProjectionExpression: 'pk, sk',
+      Limit: BATCH_SIZE - 1, // room for the caller's own claim: a BatchGet takes at most 100 keys
     }),
   );
-  return Items[0] ? toLedgerRecord(Items[0]) : undefined;
+  const keys = Items.map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
+  if (own && !keys.some((k) => k.pk === own.pk && k.sk === own.sk)) keys.push(own);
+  if (keys.length === 0) return [];
+  const claims: Record<string, unknown>[] = [];
+  let pending: { pk: string; sk: string }[] = keys;
+  while (pending.length > 0) {
+    const { Responses, UnprocessedKeys } = await documents.send(
+      new BatchGetCommand({ RequestItems: { [fundTable()]: { Keys: pending, ConsistentRead: true } } }),
+    );
+    claims.push(...(Responses?.[fundTable()] ?? []));
+    pending = (UnprocessedKeys?.[fundTable()]?.Keys ?? []) as { pk: string; sk: string }[];
+  }
+  return claims
+    .filter((claim) => claim.ledgerSeq === undefined && claim.gsi1pk === UNCHAINED)
+    .sort((a, b) => String(a.gsi1sk).localeCompare(String(b.gsi1sk)));
+}
+
+/**
+ * Writes a batch's records n+1..n+k (conditional puts, in parallel) and answers the prefix that
+ * chains from the head. A seat already taken by a record that does not chain (a stray left by an
+ * appender that crashed or lost its lease mid-batch: never under the head, its claim never marked) is
+ * taken over, conditional on that very stray; a seat taken by a record that chains means another
+ * appender is at work, and the batch stops there.
+ */
+async function writeRecords(headHash: string, records: LedgerRecord[]): Promise<LedgerRecord[]> {
+  const put = (record: LedgerRecord, stray?: string) =>
+    documents.send(
+      new PutCommand({
+        TableName: fundTable(),
+        Item: { ...recordKey(record.seq), type: 'LedgerRecord', ...indexesFor(record), ...record },
+        ConditionExpression: stray ? '#hash = :stray' : 'attribute_not_exists(pk)',
+        ...(stray
+          ? { ExpressionAttributeNames: { '#hash': 'hash' }, ExpressionAttributeValues: { ':stray': stray } }
+          : {}),
+      }),
+    );
+  const results = await Promise.allSettled(records.map((record) => put(record)));
+  const written: LedgerRecord[] = [];
+  let previousHash = headHash;
+  for (const [i, record] of records.entries()) {
+    const result = results[i];
+    if (result?.status === 'rejected') {
+      if (!(result.reason instanceof ConditionalCheckFailedException)) throw result.reason;
+      const seated = await getRecord(record.seq);
+      if (!seated || seated.prevHash === previousHash) break;
+      try {
+        await put(record, seated.hash);
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) break;
+        throw error;
+      }
+    }
+    written.push(record);
+    previousHash = record.hash;
+  }
+  return written;
+}
+
+/**
+ * Under the lease: chains every unchained claim, a batch at a time, in claim order: the records, then
+ * one move of the head, then the claims' marks. Conditional puts keep the chain from forking even if
+ * a lease ran out under a slow appender.
+ */
+async function chainClaims(own?: { pk: string; sk: string }): Promise<void> {
+  const started = Date.now();
+  await repair();
+  while (Date.now() - started < APPEND_WINDOW_MS) {
+    const claims = await unchainedClaims(own);
+    if (claims.length === 0) return;
+    const head = await getHead();
+    const counts = { ...head.paymentsByFundYear };
+    const records: LedgerRecord[] = [];
+    let previous = { seq: head.seq, hash: head.hash };
+    for (const claim of claims) {
+      const fundYear = Number(claim.fundYear);
+      counts[fundYear] = (counts[fundYear] ?? 0) + 1;
+      const record = sealEntry({
+        seq: previous.seq + 1,
+        disbursementId: String(claim.disbursementId),
+        proposalId: String(claim.proposalId),
+        title: String(claim.title),
+        category: claim.category as Category,
+        purpose: claim.purpose as FundingPurpose,
+        fundYear,
+        amountEurCents: Number(claim.amountEurCents),
+        amountGbpPence: Number(claim.amountGbpPence),
+        rate: claim.rate as ExchangeRate,
+        paymentReference: paymentReference(fundYear, counts[fundYear] ?? 1),
+        recordedAt: String(claim.claimedAt),
+        prevHash: previous.hash,
+      });
+      records.push(record);
+      previous = record;
+    }
+    const written = await writeRecords(head.hash, records);
+    const last = written.at(-1);
+    if (!last || !(await advanceHead(head.seq, written))) return;
+    await markBatch(last.seq, written.map(markOf));
+    // Go on while claims keep coming: a payer that claimed meanwhile need not take the lease itself.
+  }
+}
+
+/**
+ * Whether this call is the first to see the payment in the ledger (one conditional write on the
+ * claim): that call tells finance, however many runs (retries, races) paid the same line.
+ */
+async function announce(key: { pk: string; sk: string }, now: string): Promise<boolean> {
+  try {
+    await documents.send(
+      new UpdateCommand({
+        TableName: fundTable(),
+        Key: key,
+        UpdateExpression: 'SET announcedAt = :now',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(announcedAt)',
+        ExpressionAttributeValues: { ':now': now },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/** How long a payer waits for its claim to be chained before the flow retries. */
+const WAIT_FOR_CHAIN_MS = 20_000;
+
+/**
+ * Pays one funding line once, whoever asks and however often: claims it (one conditional put), then
+ * appends every pending claim if the head's lease is free, or waits while another payer does.
+ * Answers the line's record; `created` is true for exactly one call (see `announce`). A claim not chained
+ * within WAIT_FOR_CHAIN_MS answers `Ledger.ClaimInProgress` (retryable): the claim stays and is
+ * chained by the next appender, so a retry finds it.
+ */
+export async function disburseOnce(
+  request: DisbursementRequest,
+  now: string,
+): Promise<{ record: LedgerRecord; created: boolean }> {
+  const disbursementId = `${request.proposalId}/FY${request.fundYear}/${request.purpose}`;
+  const key = claimKey(request.proposalId, request.fundYear, request.purpose);
+  const figures = amount(request.amountEurCents, request.rate);
+  try {
+    await documents.send(
+      new PutCommand({
+        TableName: fundTable(),
+        Item: {
+          ...key,
+          type: 'DisbursementClaim',
+          disbursementId,
+          proposalId: request.proposalId,
+          title: request.title,
+          category: request.category,
+          purpose: request.purpose,
+          fundYear: request.fundYear,
+          amountEurCents: figures.eurCents,
+          amountGbpPence: figures.gbpPence,
+          rate: request.rate,
+          claimedAt: now,
+          gsi1pk: UNCHAINED,
+          gsi1sk: `${now}#${disbursementId}`,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+  const { Item } = await documents.send(
+    new GetCommand({ TableName: fundTable(), Key: key, ConsistentRead: true }),
+  );
+  if (Item && Number(Item.amountEurCents) !== figures.eurCents) {
+    throw new WorkflowError('Ledger.AmountMismatch', `${disbursementId} was claimed with another amount`);
+  }
+  const seq = Item?.ledgerSeq !== undefined ? Number(Item.ledgerSeq) : await chained(key, disbursementId);
+  const record = await getRecord(seq);
+  if (!record)
+    throw new WorkflowError(
+      'Ledger.ClaimInProgress',
+      `${disbursementId}: record ${seq} not found yet; retry`,
+    );
+  return { record, created: await announce(key, now) };
+}
+
+interface Waiter {
+  key: { pk: string; sk: string };
+  disbursementId: string;
+  deadline: number;
+  resolve(seq: number): void;
+  reject(error: Error): void;
+}
+
+/**
+ * The payers of this process waiting for their claims to be chained share one loop: it takes the
+ * lease when free and appends, then reads every waiting claim in one consistent BatchGet. In Lambda a
+ * container serves one payer at a time; in one process serving many (the local cloud) the waiting
+ * costs one poll, not one per payer, so it does not crowd the database the appender writes to.
+ */
+const waiters = new Set<Waiter>();
+let pumping = false;
+
+function chained(key: { pk: string; sk: string }, disbursementId: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    waiters.add({ key, disbursementId, deadline: Date.now() + WAIT_FOR_CHAIN_MS, resolve, reject });
+    if (!pumping) {
+      pumping = true;
+      void runPump();
+    }
+  });
+}
+
+async function runPump(): Promise<void> {
+  const owner = randomUUID();
+  for (let idle = 0; waiters.size > 0; ) {
+    try {
+      const first = waiters.values().next().value;
+      if (await takeLease(owner)) {
+        try {
+          await chainClaims(first?.key);
+        } finally {
+          await releaseLease(owner);
+        }
+      }
+      let settled = 0;
+      // One read per claim, however many payers wait for it (a BatchGet refuses duplicate keys).
+      const byKey = new Map<string, Waiter[]>();
+      for (const waiter of waiters) {
+        const id = `${waiter.key.pk}|${waiter.key.sk}`;
+        byKey.set(id, [...(byKey.get(id) ?? []), waiter]);
+      }
+      const ids = [...byKey.keys()];
+      for (let i = 0; i < ids.length; i += 100) {
+        const keys = ids.slice(i, i + 100).map((id) => byKey.get(id)?.[0]?.key ?? { pk: '', sk: '' });
+        const { Responses } = await documents.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [fundTable()]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'pk, sk, ledgerSeq' },
+            },
+          }),
+        );
+        for (const item of Responses?.[fundTable()] ?? []) {
+          if (item.ledgerSeq === undefined) continue;
+          for (const waiter of byKey.get(`${item.pk}|${item.sk}`) ?? []) {
+            waiters.delete(waiter);
+            waiter.resolve(Number(item.ledgerSeq));
+            settled += 1;
+          }
+        }
+      }
+      for (const waiter of [...waiters]) {
+        if (Date.now() <= waiter.deadline) continue;
+        waiters.delete(waiter);
+        waiter.reject(
+          new WorkflowError(
+            'Ledger.ClaimInProgress',
+            `${waiter.disbursementId} is not in the ledger yet; retry`,
+          ),
+        );
+      }
+      idle = settled > 0 ? 0 : idle + 1;
+    } catch (error) {
+      // A database error ends every wait with it: each payer's flow retries its own step.
+      for (const waiter of waiters) waiter.reject(error as Error);
+      waiters.clear();
+    }
+    if (waiters.size === 0) break;
+    // Someone else holds the lease (probably appending these claims too): look again shortly.
+    const pause = Math.min(1_000, 50 * 2 ** idle);
+    await new Promise((resolve) => setTimeout(resolve, pause / 2 + Math.random() * pause));
+  }
+  // In the same turn as the loop's last look at `waiters`: a payer arriving later starts a new loop.
+  pumping = false;
 }
 
 /** Every record in sequence order, page by page (for verification). */
