@@ -14,6 +14,7 @@ import { resolve } from 'node:path';
 import { REPO_ROOT } from '../../infra/local/cloud.ts';
 import { measureColdStart } from './cold-start.ts';
 import { measureCost } from './cost.ts';
+import { measureFinance } from './finance.ts';
 import { measureLatency } from './latency.ts';
 import { measureLoad, measureMemory } from './load.ts';
 import { Report } from './report.ts';
@@ -51,6 +52,8 @@ async function main() {
     await section('throughput', () => measureThroughput(report, cloud, quick ? 5 : 200));
     await section('load', () => measureLoad(report, cloud, quick));
     await section('memory', () => measureMemory(report, cloud, quick ? 20 : 1000));
+    // Last: it leaves a large ledger behind.
+    await section('finance', () => measureFinance(report, cloud, quick ? [500, 2000] : [10_000, 100_000]));
   });
   // Everything the clouds started is stopped now: any timer still armed is one the engine left behind.
   const armed = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
