@@ -12,10 +12,12 @@ import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
+  RedriveExecutionCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
+  StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stepFunctionsApi } from '../../infra/local/engine/api.ts';
@@ -39,6 +41,8 @@ let doubleCalls = 0;
 let failDoubleTimes = 0;
 
 let failCalls = 0;
+let fragileBroken = false;
+const doubledInputs: number[] = [];
 const functions: Record<string, (payload: Record<string, unknown>) => Promise<unknown>> = {
   // Fails as the local function runner does: `throw` names the error, for the first `times` calls.
   fail: async (payload) => {
@@ -56,8 +60,17 @@ const functions: Record<string, (payload: Record<string, unknown>) => Promise<un
     asked.push({ question: payload.question as string, token: payload.token as string });
     return { sent: true };
   },
+  fragile: async (payload) => {
+    if (fragileBroken) {
+      const error = new Error('the service is down');
+      error.name = 'Service.Down';
+      throw error;
+    }
+    return { fragile: 'ok', ...payload };
+  },
   double: async (payload) => {
     doubleCalls += 1;
+    doubledInputs.push(payload.n as number);
     if (failDoubleTimes > 0) {
       failDoubleTimes -= 1;
       const error = new Error('try again');
@@ -76,6 +89,7 @@ function buildEngine(store = new ExecutionStore()) {
     ChildArn: ARN('child'),
     WaitingChildArn: ARN('map-callbacks'),
     FailFunctionArn: FN('fail'),
+    FragileFunctionArn: FN('fragile'),
   };
   const names = [
     'conditional-put',
@@ -87,6 +101,7 @@ function buildEngine(store = new ExecutionStore()) {
     'map-stop',
     'parallel-stop',
     'lambda-errors',
+    'redrive',
   ];
   return new LocalStepFunctions({
     workflows: names.map((name) => ({
@@ -145,6 +160,8 @@ afterEach(() => {
   doubleCalls = 0;
   failDoubleTimes = 0;
   failCalls = 0;
+  fragileBroken = false;
+  doubledInputs.length = 0;
 });
 
 describe('service integrations', () => {
@@ -416,6 +433,69 @@ describe('nested executions', () => {
   });
 });
 
+describe('RedriveExecution', () => {
+  it('starts a failed execution again at the state that failed, with its input, re-running nothing that succeeded', async () => {
+    const engine = buildEngine();
+    fragileBroken = true;
+    const first = await run(engine, 'redrive', { id: 'rd1', n: 3 });
+    expect(first).toMatchObject({ status: 'FAILED', error: 'Service.Down' });
+    expect(engine.describeExecution(first.executionArn)).toMatchObject({
+      redriveCount: 0,
+      redriveStatus: 'REDRIVABLE',
+    });
+    const childArn = `${ARN('child').replace(':stateMachine:', ':execution:')}:rd1-child`;
+    const childBefore = (await engine.waitForExecution(childArn)).status;
+
+    fragileBroken = false;
+    engine.redriveExecution(first.executionArn);
+    expect(engine.describeExecution(first.executionArn).status).toBe('RUNNING');
+    const done = await engine.waitForExecution(first.executionArn);
+
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output ?? '')).toEqual([{ doubled: 12 }, { fragile: 'ok', doubled: 6 }]);
+    // Prepare succeeded the first time: not run again; the Parallel started over with its input.
+    expect(doubledInputs.filter((n) => n === 3)).toHaveLength(1);
+    const history = done.history;
+    const entered = history
+      .filter((e) => e.type.endsWith('StateEntered'))
+      .map((e) => (e.stateEnteredEventDetails as { name: string }).name);
+    expect(entered.filter((name) => name === 'Prepare')).toHaveLength(1);
+    expect(entered.filter((name) => name === 'Both')).toHaveLength(2);
+    const redriven = types(history).indexOf('ExecutionRedriven');
+    expect(types(history)[redriven - 1]).toBe('ExecutionFailed');
+    expect(types(history).at(-1)).toBe('ExecutionSucceeded');
+    expect(history[redriven]).toMatchObject({ executionRedrivenEventDetails: { redriveCount: 1 } });
+    expect(engine.describeExecution(first.executionArn)).toMatchObject({
+      redriveCount: 1,
+      redriveStatus: 'NOT_REDRIVABLE',
+    });
+    // The nested execution is that task's child: reused if it had succeeded, redriven if stopped.
+    const child = engine.describeExecution(childArn);
+    expect(child.status).toBe('SUCCEEDED');
+    expect(child.redriveCount).toBe(childBefore === 'SUCCEEDED' ? 0 : 1);
+    expect(engine.listExecutions({ stateMachineArn: ARN('child') }).map((e) => e.name)).toEqual([
+      'rd1-child',
+    ]);
+  });
+
+  it('refuses to redrive a running or succeeded execution, as AWS does', async () => {
+    const engine = buildEngine();
+    const done = await run(engine, 'child', { n: 2 });
+    expect(() => engine.redriveExecution(done.executionArn)).toThrow(
+      expect.objectContaining({ code: 'ExecutionNotRedrivable' }),
+    );
+    const { executionArn } = engine.startExecution({
+      stateMachineArn: ARN('callback'),
+      input: '{"question":"r"}',
+    });
+    expect(() => engine.redriveExecution(executionArn)).toThrow(/RUNNING and cannot be redriven/);
+    engine.stopExecution(executionArn);
+    engine.redriveExecution(executionArn);
+    expect(engine.describeExecution(executionArn)).toMatchObject({ status: 'RUNNING', redriveCount: 1 });
+    engine.stopExecution(executionArn);
+  });
+});
+
 describe('definitions the engine cannot honour', () => {
   it('refuses a JSONata definition at load, naming the field', () => {
     expect(() => loadWorkflowFile('jsonata', join(FIXTURES, 'jsonata.asl.json'), {})).toThrow(
@@ -504,6 +584,25 @@ describe('the Step Functions API over HTTP', () => {
       'TaskScheduled',
     ]);
     expect(history.nextToken).toBeTruthy();
+  });
+
+  it('stops and redrives an execution with the unmodified AWS SDK', async () => {
+    const started = await sfn.send(
+      new StartExecutionCommand({
+        stateMachineArn: ARN('callback'),
+        input: '{"question":"redrive over http"}',
+      }),
+    );
+    await sfn.send(new StopExecutionCommand({ executionArn: started.executionArn }));
+    const redriven = await sfn.send(new RedriveExecutionCommand({ executionArn: started.executionArn }));
+    expect(redriven.redriveDate).toBeInstanceOf(Date);
+    const described = await sfn.send(new DescribeExecutionCommand({ executionArn: started.executionArn }));
+    expect(described).toMatchObject({ status: 'RUNNING', redriveCount: 1, redriveStatus: 'NOT_REDRIVABLE' });
+    expect(described.redriveDate).toBeInstanceOf(Date);
+    await expect(
+      sfn.send(new RedriveExecutionCommand({ executionArn: started.executionArn })),
+    ).rejects.toMatchObject({ name: 'ExecutionNotRedrivable' });
+    await sfn.send(new StopExecutionCommand({ executionArn: started.executionArn }));
   });
 
   it('answers errors with the names AWS uses, which the SDK raises as typed exceptions', async () => {

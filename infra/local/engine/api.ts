@@ -39,6 +39,7 @@ export function stepFunctionsApi(engine: LocalStepFunctions) {
     },
     StopExecution: (b) =>
       withEpochDates(engine.stopExecution(str(b, 'executionArn'), optStr(b, 'error'), optStr(b, 'cause'))),
+    RedriveExecution: (b) => withEpochDates(engine.redriveExecution(str(b, 'executionArn'))),
     SendTaskSuccess: (b) => {
       engine.sendTaskSuccess(str(b, 'taskToken'), str(b, 'output'));
       return {};
@@ -99,7 +100,7 @@ function page<T>(items: T[], body: Body): { items: T[]; nextToken?: string } {
   return next ? { items: slice, nextToken: next } : { items: slice };
 }
 
-const DATE_KEYS = new Set(['startDate', 'stopDate', 'creationDate', 'timestamp']);
+const DATE_KEYS = new Set(['startDate', 'stopDate', 'creationDate', 'timestamp', 'redriveDate']);
 
 /** AWS JSON 1.0 sends timestamps as epoch seconds. */
 function withEpochDates<T>(value: T): T {

@@ -76,11 +76,16 @@ interface Run {
   abort(): void;
   /** Set when the process shuts down: the execution stays RUNNING in the store, to resume later. */
   detached: boolean;
-  resumed: boolean;
+  /** How this run began: a nested start it finds already made is then the same task's child. */
+  entry: 'start' | 'resume' | 'redrive';
   children: Set<string>;
+  /** Set once the execution has ended: late task events of this run are not recorded. */
+  ended: boolean;
 }
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** AWS redrives executions that ended within the last 14 days. */
+const REDRIVE_WINDOW_MS = 14 * 24 * 3600 * 1000;
 const TERMINAL_EVENTS = new Set([
   'ExecutionSucceeded',
   'ExecutionFailed',
@@ -181,7 +186,7 @@ export class LocalStepFunctions {
     this.append(record, 'ExecutionStarted', {
       executionStartedEventDetails: { input, roleArn: 'arn:aws:iam::000000000000:role/local' },
     });
-    this.launch(record, workflow, workflow.loaded.runnable.StartAt, parsedInput, false);
+    this.launch(record, workflow, workflow.loaded.runnable.StartAt, parsedInput, 'start');
     return { executionArn, startDate: record.startDate };
   }
 
@@ -196,7 +201,7 @@ export class LocalStepFunctions {
         input: JSON.parse(record.input),
       };
       this.append(record, 'ExecutionResumed', { resumedEventDetails: { state: point.state } });
-      this.launch(record, workflow, point.state, point.input, true);
+      this.launch(record, workflow, point.state, point.input, 'resume');
       resumed.push(record.executionArn);
     }
     return resumed;
@@ -217,6 +222,10 @@ export class LocalStepFunctions {
       outputDetails: record.output === undefined ? undefined : { included: true },
       error: record.error,
       cause: record.cause,
+      redriveCount: record.redriveCount ?? 0,
+      redriveDate: record.redriveDate,
+      redriveStatus: notRedrivableReason(record) ? 'NOT_REDRIVABLE' : 'REDRIVABLE',
+      redriveStatusReason: notRedrivableReason(record),
     };
   }
 
@@ -235,6 +244,8 @@ export class LocalStepFunctions {
         status: r.status,
         startDate: r.startDate,
         stopDate: r.stopDate,
+        redriveCount: r.redriveCount ?? 0,
+        redriveDate: r.redriveDate,
       }));
   }
 
@@ -255,6 +266,33 @@ export class LocalStepFunctions {
       this.runs.get(executionArn)?.abort();
     }
     return { stopDate: record.stopDate ?? new Date().toISOString() };
+  }
+
+  /**
+   * RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution starts again at the top-level state
+   * that did not complete, with the input that state had; the states before it are not re-run.
+   * Approximation: a Map or Parallel state re-runs as a whole (AWS re-runs only its unsuccessful
+   * iterations and branches); a nested execution it finds already made is that task's child:
+   * SUCCEEDED, its output is reused; unsuccessful, it is redriven too.
+   */
+  redriveExecution(executionArn: string): { redriveDate: string } {
+    const record = this.requireExecution(executionArn);
+    const workflow = this.requireWorkflow(record.stateMachineArn);
+    const reason = notRedrivableReason(record);
+    if (reason) throw new StepFunctionsApiError('ExecutionNotRedrivable', reason);
+    const point = record.resumePoint ?? {
+      state: workflow.loaded.runnable.StartAt,
+      input: JSON.parse(record.input),
+    };
+    record.status = 'RUNNING';
+    for (const key of ['stopDate', 'output', 'error', 'cause'] as const) delete record[key];
+    record.redriveCount = (record.redriveCount ?? 0) + 1;
+    record.redriveDate = new Date().toISOString();
+    this.append(record, 'ExecutionRedriven', {
+      executionRedrivenEventDetails: { redriveCount: record.redriveCount },
+    });
+    this.launch(record, workflow, point.state, point.input, 'redrive');
+    return { redriveDate: record.redriveDate };
   }
 
   sendTaskSuccess(taskToken: string, output: string): void {
@@ -313,10 +351,10 @@ export class LocalStepFunctions {
     workflow: RegisteredWorkflow,
     startAt: string,
     input: unknown,
-    resumed: boolean,
+    entry: Run['entry'],
   ): void {
     const machine = this.machineStartingAt(workflow, startAt);
-    const run: Run = { abort: () => {}, detached: false, resumed, children: new Set() };
+    const run: Run = { abort: () => {}, detached: false, entry, children: new Set(), ended: false };
     this.runs.set(record.executionArn, run);
     const handlers: Record<string, (input: Json) => Promise<Json>> = {};
     for (const task of workflow.loaded.tasks.values()) {
@@ -340,7 +378,7 @@ export class LocalStepFunctions {
     const topLevel = new Set(workflow.loaded.topLevelStates);
     const history = (async () => {
       for await (const event of execution.eventLogs) {
-        if (run.detached) return;
+        if (run.detached || run.ended) return;
         this.recordLibraryEvent(record, event as unknown as EventLog, topLevel);
       }
     })();
@@ -471,7 +509,7 @@ export class LocalStepFunctions {
   ): Promise<Json> {
     const resourceType =
       task.target.kind === 'lambda' ? 'lambda' : task.resource.split(':::')[1]?.split(':')[0];
-    this.append(record, 'TaskScheduled', {
+    this.appendFor(run, record, 'TaskScheduled', {
       taskScheduledEventDetails: {
         resourceType,
         resource: task.resource,
@@ -481,13 +519,13 @@ export class LocalStepFunctions {
         heartbeatInSeconds: task.heartbeatSeconds,
       },
     });
-    this.append(record, 'TaskStarted', {
+    this.appendFor(run, record, 'TaskStarted', {
       taskStartedEventDetails: { resourceType, resource: task.resource },
     });
     try {
       const output = await this.withTimeout(record, run, task, input, taskRun);
       if (taskRun.stopped) return new Promise<never>(() => {});
-      this.append(record, 'TaskSucceeded', {
+      this.appendFor(run, record, 'TaskSucceeded', {
         taskSucceededEventDetails: { resourceType, resource: task.resource, output: JSON.stringify(output) },
       });
       return output as Json;
@@ -495,11 +533,11 @@ export class LocalStepFunctions {
       if (taskRun.stopped) throw error;
       const { name, cause } = errorParts(error);
       if (name === 'States.Timeout' || name === 'States.HeartbeatTimeout') {
-        this.append(record, 'TaskTimedOut', {
+        this.appendFor(run, record, 'TaskTimedOut', {
           taskTimedOutEventDetails: { resourceType, resource: task.resource, error: name, cause },
         });
       } else {
-        this.append(record, 'TaskFailed', {
+        this.appendFor(run, record, 'TaskFailed', {
           taskFailedEventDetails: { resourceType, resource: task.resource, error: name, cause },
         });
       }
@@ -595,7 +633,7 @@ export class LocalStepFunctions {
       throw error;
     }
     if (waiting) {
-      this.append(record, 'TaskSubmitted', {
+      this.appendFor(run, record, 'TaskSubmitted', {
         taskSubmittedEventDetails: { resource: task.resource, output: JSON.stringify(result ?? null) },
       });
       return waiting;
@@ -693,12 +731,13 @@ export class LocalStepFunctions {
     } catch (error) {
       const arn = name ? `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}` : '';
       const existing = arn ? this.options.store.get(arn) : undefined;
-      // Re-entered after a restart: the child this task started before is the same execution.
-      if (!(run.resumed && existing && existing.input === input)) {
+      // Re-entered after a restart or a redrive: the child this task started before is the same execution.
+      if (!(run.entry !== 'start' && existing && existing.input === input)) {
         const err = error as StepFunctionsApiError;
         throw new TaskError(`StepFunctions.${err.code ?? err.name}`, err.message);
       }
       started = { executionArn: arn, startDate: existing.startDate };
+      if (run.entry === 'redrive' && !notRedrivableReason(existing)) this.redriveExecution(arn);
     }
     run.children.add(started.executionArn);
     taskRun.child = started.executionArn;
@@ -743,7 +782,9 @@ export class LocalStepFunctions {
     if (details.output !== undefined) record.output = details.output;
     if (details.error !== undefined) record.error = details.error;
     if (details.cause !== undefined) record.cause = details.cause;
-    delete record.resumePoint;
+    if (status === 'SUCCEEDED') delete record.resumePoint;
+    const run = this.runs.get(record.executionArn);
+    if (run) run.ended = true;
     for (const [token, waiter] of this.waiters) {
       if (waiter.executionArn === record.executionArn) {
         this.waiters.delete(token);
@@ -752,7 +793,7 @@ export class LocalStepFunctions {
     }
     // Stopping a parent stops the children it was waiting on, as AWS does for `.sync` tasks.
     if (status === 'ABORTED') {
-      for (const child of this.runs.get(record.executionArn)?.children ?? []) {
+      for (const child of run?.children ?? []) {
         if (this.options.store.get(child)?.status === 'RUNNING')
           this.stopExecution(child, 'States.Aborted', 'parent stopped');
       }
@@ -762,11 +803,16 @@ export class LocalStepFunctions {
     this.completion.delete(record.executionArn);
   }
 
+  /** A task's event, unless its run has ended (e.g. a call still running when the execution failed). */
+  private appendFor(run: Run, record: ExecutionRecord, type: string, details: Record<string, unknown>): void {
+    if (!run.detached && !run.ended) this.append(record, type, details);
+  }
+
   private append(record: ExecutionRecord, type: string, details: Record<string, unknown>): void {
     const previous = record.history.at(-1);
     // As in AWS, an ended execution records nothing more (e.g. a task of a Parallel branch that
     // was still waiting when another branch failed, finishing after the execution did).
-    if (previous && TERMINAL_EVENTS.has(previous.type)) return;
+    if (previous && TERMINAL_EVENTS.has(previous.type) && type !== 'ExecutionRedriven') return;
     const event: HistoryEvent = {
       id: (previous?.id ?? 0) + 1,
       previousEventId: previous?.id ?? 0,
@@ -805,6 +851,17 @@ export class LocalStepFunctions {
       throw new StepFunctionsApiError('TaskDoesNotExist', 'Task Token does not exist or has expired');
     return waiter;
   }
+}
+
+/** Why AWS would refuse to redrive this execution, or undefined when it can be redriven. */
+function notRedrivableReason(record: ExecutionRecord): string | undefined {
+  if (record.status === 'RUNNING' || record.status === 'SUCCEEDED') {
+    return `Execution is ${record.status} and cannot be redriven`;
+  }
+  if (Date.now() - Date.parse(record.stopDate ?? record.startDate) > REDRIVE_WINDOW_MS) {
+    return 'Execution ended more than 14 days ago and cannot be redriven';
+  }
+  return undefined;
 }
 
 export function nameOfArn(arn: string): string {

@@ -28,8 +28,14 @@ export interface ExecutionRecord {
   error?: string;
   cause?: string;
   parentExecutionArn?: string;
-  /** The last top-level state entered and its input: where a restart resumes. */
+  /**
+   * The last top-level state entered and its input: where a restart resumes, and (kept after a
+   * failure) where a redrive starts again.
+   */
   resumePoint?: { state: string; input: unknown };
+  /** RedriveExecution: how many times, and when last. */
+  redriveCount?: number;
+  redriveDate?: string;
   history: HistoryEvent[];
 }
 
