@@ -60,6 +60,56 @@ describe('the AWS CLI against the local endpoints', () => {
     expect(types).toContain('ParallelStateEntered');
   });
 
+  it('stops an execution and redrives it (aws stepfunctions redrive-execution)', async () => {
+    const { proposalId } = await cloud.submit(sampleProposal({ title: 'Redriven from the CLI' }));
+    const endpoint = cloud.endpoints.stepfunctions;
+    const executionArn =
+      cloud.stateMachineArn('approval').replace(':stateMachine:', ':execution:') + `:${proposalId}`;
+    await aws('stepfunctions', 'stop-execution', '--endpoint-url', endpoint, '--execution-arn', executionArn);
+    const stopped = await aws(
+      'stepfunctions',
+      'describe-execution',
+      '--endpoint-url',
+      endpoint,
+      '--execution-arn',
+      executionArn,
+    );
+    expect(stopped).toMatchObject({ status: 'ABORTED', redriveStatus: 'REDRIVABLE', redriveCount: 0 });
+
+    const redriven = await aws(
+      'stepfunctions',
+      'redrive-execution',
+      '--endpoint-url',
+      endpoint,
+      '--execution-arn',
+      executionArn,
+    );
+    expect(redriven.redriveDate).toBeDefined();
+    const described = await aws(
+      'stepfunctions',
+      'describe-execution',
+      '--endpoint-url',
+      endpoint,
+      '--execution-arn',
+      executionArn,
+    );
+    expect(described).toMatchObject({ status: 'RUNNING', redriveCount: 1, redriveStatus: 'NOT_REDRIVABLE' });
+    const history = await aws(
+      'stepfunctions',
+      'get-execution-history',
+      '--endpoint-url',
+      endpoint,
+      '--execution-arn',
+      executionArn,
+    );
+    const types = (history.events as { type: string }[]).map((e) => e.type);
+    expect(types.slice(types.indexOf('ExecutionAborted'), types.indexOf('ExecutionAborted') + 2)).toEqual([
+      'ExecutionAborted',
+      'ExecutionRedriven',
+    ]);
+    await aws('stepfunctions', 'stop-execution', '--endpoint-url', endpoint, '--execution-arn', executionArn);
+  });
+
   it('lists the tables the description declares', async () => {
     const tables = await aws('dynamodb', 'list-tables', '--endpoint-url', cloud.endpoints.dynamodb);
     expect(tables.TableNames).toEqual(expect.arrayContaining(['jif-Fund', 'jif-Idempotency']));
