@@ -27,6 +27,13 @@ export const routes: RouteSpec[] = [
     roles: ['port-authority', 'finance', 'admin'],
   },
   {
+    method: 'POST',
+    path: '/proposals/{id}/redrive',
+    function: 'redriveProposal',
+    auth: 'jwt',
+    roles: ['admin'],
+  },
+  {
     method: 'GET',
     path: '/proposals',
     function: 'listProposals',

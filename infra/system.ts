@@ -42,6 +42,10 @@ export interface FunctionSpec {
    * `dynamodb:LeadingKeys`. Absent: any item of a `readWrite` table.
    */
   writesOnly?: Partial<Record<TableName, readonly string[]>>;
+  /** Workflows whose executions this function reads (states:DescribeExecution on their executions). */
+  readsExecutionsOf?: readonly string[];
+  /** Workflows whose failed executions this function redrives (states:RedriveExecution on them). */
+  redrivesExecutionsOf?: readonly string[];
   /** Needs the public base URL of the API (to build links in emails). */
   needsPublicUrl?: boolean;
   /** Verifies the pages' session cookie (the identity provider's settings, AUTH_*). */
@@ -125,8 +129,17 @@ const functions = {
   },
   getProposal: {
     entry: 'functions/handlers/get-proposal.ts',
-    description: 'GET /proposals/{id}: a proposal with sign-offs, money and timeline',
+    description: 'GET /proposals/{id}: a proposal with sign-offs, money, timeline and its workflow status',
     tables: { Fund: 'read' },
+    readsExecutionsOf: ['approval'],
+  },
+  redriveProposal: {
+    entry: 'functions/handlers/redrive-proposal.ts',
+    description:
+      'POST /proposals/{id}/redrive: redrives a failed approval workflow from the state that failed',
+    tables: { Fund: 'read' },
+    readsExecutionsOf: ['approval'],
+    redrivesExecutionsOf: ['approval'],
   },
   listProposals: {
     entry: 'functions/handlers/list-proposals.ts',
@@ -365,7 +378,12 @@ export function checkReferences(): string[] {
   const fnNames = new Set(Object.keys(functions));
   const wfNames = new Set(Object.keys(workflows));
   for (const [name, spec] of Object.entries(functions) as [string, FunctionSpec][]) {
-    for (const wf of [...(spec.startsWorkflows ?? []), ...(spec.readsWorkflowHistory ?? [])])
+    for (const wf of [
+      ...(spec.startsWorkflows ?? []),
+      ...(spec.readsWorkflowHistory ?? []),
+      ...(spec.readsExecutionsOf ?? []),
+      ...(spec.redrivesExecutionsOf ?? []),
+    ])
       if (!wfNames.has(wf)) problems.push(`function ${name}: no workflow ${wf}`);
     if (spec.completesTasks && !wfNames.has(spec.completesTasks.workflow))
       problems.push(`function ${name}: completes tasks of no workflow ${spec.completesTasks.workflow}`);

@@ -1,4 +1,8 @@
-/** GET /proposals/{id}: a port authority sees its own only (others answer 404, revealing nothing). */
+/**
+ * GET /proposals/{id}: a port authority sees its own only (others answer 404, revealing nothing).
+ * `workflow` is the approval execution's status as Step Functions has it (one DescribeExecution).
+ */
+import { approvalWorkflow } from '../data/approval-executions.ts';
 import { getProposal, proposalPartition } from '../data/proposals.ts';
 import { requestsForSubject } from '../data/sign-offs.ts';
 import { notFound } from '../lib/errors.ts';
@@ -11,9 +15,10 @@ export const handler = apiHandler(async (event, caller) => {
   const seesAll = caller.has('finance') || caller.has('admin');
   if (!proposal || (!seesAll && proposal.ownerSub !== caller.sub))
     throw notFound(`No proposal ${proposalId}`);
-  const [requests, partition] = await Promise.all([
+  const [requests, partition, workflow] = await Promise.all([
     requestsForSubject('PROPOSAL', proposalId),
     proposalPartition(proposalId),
+    approvalWorkflow(proposalId),
   ]);
-  return json(200, proposalView(proposal, requests, partition));
+  return json(200, { ...proposalView(proposal, requests, partition), workflow: workflow ?? null });
 });

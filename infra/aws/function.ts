@@ -144,6 +144,23 @@ export class SystemFunction extends Construct {
     workflow.stateMachine.grantStartExecution(this.role);
   }
 
+  /** `<WORKFLOW>_STATE_MACHINE_ARN` and the given actions on that state machine's executions only. */
+  bindWorkflowExecutions(workflow: SystemWorkflow, actions: readonly string[]): void {
+    this.setEnv(workflowArnEnv(workflow.name as WorkflowName), workflow.stateMachine.stateMachineArn);
+    const executions = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${workflow.stateMachine.stateMachineName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.role.addToPolicy(new iam.PolicyStatement({ actions: [...actions], resources: [executions] }));
+    acknowledge(
+      this.role,
+      `AwsSolutions-IAM5[Resource::${nagResourceName(this, executions)}]`,
+      `Executions are named after proposals, so ${actions.join('/')} can only be scoped to every execution of the ${workflow.name} state machine.`,
+    );
+  }
+
   /**
    * states:SendTaskSuccess and/or SendTaskFailure, as `completion` says, on the state machine whose
    * tasks issue the tokens (its ARN built from its fixed name: a reference would be circular for the

@@ -195,6 +195,21 @@ export class JifStack extends Stack {
       for (const workflowName of spec.readsWorkflowHistory ?? []) {
         fn.bindWorkflowHistory(this.workflows.get(workflowName) as SystemWorkflow);
       }
+      // DescribeExecution and RedriveExecution need no ARN in a definition: no cycle is possible.
+      const executionActions = new Map<string, string[]>();
+      for (const workflowName of spec.readsExecutionsOf ?? [])
+        executionActions.set(workflowName, ['states:DescribeExecution']);
+      for (const workflowName of spec.redrivesExecutionsOf ?? [])
+        executionActions.set(workflowName, [
+          ...(executionActions.get(workflowName) ?? []),
+          'states:RedriveExecution',
+        ]);
+      for (const [workflowName, actions] of executionActions) {
+        const workflow = this.workflows.get(workflowName);
+        if (!workflow)
+          throw new Error(`Function ${name} uses the executions of unknown workflow ${workflowName}`);
+        fn.bindWorkflowExecutions(workflow, actions);
+      }
     }
 
     for (const route of description.routes) {

@@ -230,7 +230,13 @@ describe('the AWS stack built from infra/system.ts', () => {
       for (const workflow of workflowNames) {
         const envName = workflowArnEnv(workflow);
         conditional.add(envName);
-        if (spec.startsWorkflows?.includes(workflow) || spec.readsWorkflowHistory?.includes(workflow)) {
+        const bound = [
+          ...(spec.startsWorkflows ?? []),
+          ...(spec.readsWorkflowHistory ?? []),
+          ...(spec.readsExecutionsOf ?? []),
+          ...(spec.redrivesExecutionsOf ?? []),
+        ];
+        if (bound.includes(workflow)) {
           expected.add(envName);
           expect(env[envName]).toEqual({
             Ref: logicalId(stack.workflows.get(workflow)?.stateMachine as IConstruct),
@@ -370,10 +376,29 @@ describe('the AWS stack built from infra/system.ts', () => {
         asArray(statement.Action).includes('states:GetExecutionHistory'),
       );
       expect(history.length > 0).toBe((spec.readsWorkflowHistory ?? []).length > 0);
+      // DescribeExecution and RedriveExecution: on the listed workflow's executions only.
+      const executionActions = ['states:DescribeExecution', 'states:RedriveExecution'];
+      const onExecutions = statements
+        .filter((statement) => asArray(statement.Action).some((action) => executionActions.includes(action)))
+        .flatMap((statement) => {
+          expect(JSON.stringify(statement.Resource)).toContain(':execution:');
+          const ids = references(statement.Resource);
+          const workflow = workflowNames.find((w) =>
+            ids.has(logicalId(stack.workflows.get(w)?.stateMachine as IConstruct)),
+          );
+          return asArray(statement.Action).map((action) => `${workflow}:${action}`);
+        });
+      expect(onExecutions.sort()).toEqual(
+        [
+          ...(spec.readsExecutionsOf ?? []).map((w) => `${w}:states:DescribeExecution`),
+          ...(spec.redrivesExecutionsOf ?? []).map((w) => `${w}:states:RedriveExecution`),
+        ].sort(),
+      );
       const other = actions.filter(
         (action) =>
           !/^(dynamodb|ses|logs|xray):/.test(action) &&
           !action.startsWith('states:SendTask') &&
+          !executionActions.includes(action) &&
           action !== 'states:StartExecution' &&
           action !== 'states:GetExecutionHistory',
       );
