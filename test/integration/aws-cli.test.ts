@@ -108,7 +108,7 @@ describe('the AWS CLI against the local endpoints', () => {
       'ExecutionRedriven',
     ]);
     await aws('stepfunctions', 'stop-execution', '--endpoint-url', endpoint, '--execution-arn', executionArn);
-  });
+  }, 120_000); // seven runs of the Python CLI on a busy machine
 
   it('lists the tables the description declares', async () => {
     const tables = await aws('dynamodb', 'list-tables', '--endpoint-url', cloud.endpoints.dynamodb);
