@@ -180,6 +180,8 @@ const functions = {
     description: 'Workflow task: moves a proposal to its next status and tells the port authority',
     tables: { Fund: 'readWrite' },
     sendsEmail: true,
+    // Its emails link to the proposal's page.
+    needsPublicUrl: true,
   },
   commitFunds: {
     entry: 'functions/handlers/commit-funds.ts',
@@ -187,6 +189,8 @@ const functions = {
     tables: { Fund: 'readWrite' },
     // Tells finance and the port authority what was committed.
     sendsEmail: true,
+    // Its emails link to the proposal's page.
+    needsPublicUrl: true,
   },
   releaseCommitment: {
     entry: 'functions/handlers/release-commitment.ts',
@@ -200,6 +204,8 @@ const functions = {
     sendsEmail: true,
     // A payer may append the batch of pending payments, or wait (up to 20 s) while another does.
     timeoutSeconds: 30,
+    // Its emails link to the proposal's page.
+    needsPublicUrl: true,
   },
   listFundedProposals: {
     entry: 'functions/handlers/list-funded-proposals.ts',
@@ -275,6 +281,8 @@ const functions = {
     tables: { Fund: 'readWrite' },
     sendsEmail: true,
     timeoutSeconds: 60,
+    // Its emails link to the proposal's page.
+    needsPublicUrl: true,
   },
   recordEvaluationOutcome: {
     entry: 'functions/handlers/record-evaluation-outcome.ts',

@@ -10,7 +10,7 @@ import { commitFundYear, commitmentNoticePending, confirmCommitmentNotice } from
 import { getProposal } from '../data/proposals.ts';
 import { isFundYear } from '../domain/fund.ts';
 import { amount } from '../domain/money.ts';
-import { config } from '../lib/config.ts';
+import { config, proposalPageUrl } from '../lib/config.ts';
 import { fundsEmail } from '../lib/emails.ts';
 import { WorkflowError } from '../lib/errors.ts';
 import { taskHandler } from '../lib/http.ts';
@@ -67,6 +67,7 @@ export const handler = taskHandler(async (input: CommitFundsInput) => {
         fundYear: input.fundYear,
         eurCents: figures.eurCents,
         gbpPence: figures.gbpPence,
+        ...linkTo(proposal.proposalId),
       }),
     );
     await confirmCommitmentNotice(input.proposalId, input.fundYear);
@@ -74,3 +75,8 @@ export const handler = taskHandler(async (input: CommitFundsInput) => {
   logger.info('fund year committed', { ...input, firstTime: committed });
   return { fundYear: input.fundYear, amountEurCents: input.amountEurCents, committed: true };
 });
+
+function linkTo(proposalId: string): { link?: string } {
+  const link = proposalPageUrl(proposalId);
+  return link ? { link } : {};
+}

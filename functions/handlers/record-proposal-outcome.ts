@@ -10,6 +10,7 @@ import { requestsForSubject } from '../data/sign-offs.ts';
 import { needsRoadAuthorityAgreement } from '../domain/categories.ts';
 import { approvalsMissing, approvalsRequired } from '../domain/sign-off.ts';
 import { isProposalStatus, type ProposalStatus } from '../domain/statuses.ts';
+import { proposalPageUrl } from '../lib/config.ts';
 import { proposalOutcomeEmail } from '../lib/emails.ts';
 import { WorkflowError } from '../lib/errors.ts';
 import { taskHandler } from '../lib/http.ts';
@@ -48,6 +49,7 @@ export const handler = taskHandler(async (input: RecordOutcomeInput) => {
         ...(rejection ? { rejectedBy: rejection.authority } : {}),
         ...(rejection?.comment ? { comment: rejection.comment } : {}),
         amounts: { requestedEurCents: record.funding.reduce((sum, line) => sum + line.amountEurCents, 0) },
+        ...linkTo(record.proposalId),
       }),
     );
     await clearPendingNotice(record.proposalId, input.status);
@@ -68,4 +70,9 @@ async function requireRecordedApprovals(proposalId: string): Promise<void> {
       `${proposalId}: no approval recorded for ${missing.join(', ')}; nothing is committed`,
     );
   }
+}
+
+function linkTo(proposalId: string): { link?: string } {
+  const link = proposalPageUrl(proposalId);
+  return link ? { link } : {};
 }

@@ -98,3 +98,10 @@ export function authSettings(c: Config = config()): AuthSettings {
     ...(c.AUTH_LOGIN_DOMAIN ? { loginDomain: c.AUTH_LOGIN_DOMAIN.replace(/\/+$/, '') } : {}),
   };
 }
+
+/** The page where a proposal stands (signed-in pages), when the function knows the public URL. */
+export function proposalPageUrl(proposalId: string, c: Config = config()): string | undefined {
+  return c.PUBLIC_BASE_URL
+    ? `${c.PUBLIC_BASE_URL.replace(/\/+$/, '')}/app/proposals/${encodeURIComponent(proposalId)}`
+    : undefined;
+}

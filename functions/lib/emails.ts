@@ -51,6 +51,8 @@ export interface ProposalOutcomeInput {
   rejectedBy?: Authority;
   comment?: string;
   amounts?: OutcomeAmounts;
+  /** Where the proposal stands (its page, after sign-in); must be http(s). */
+  link?: string;
 }
 
 /** Figures an outcome email may quote; each is shown in EUR and in GBP at `rate`. */
@@ -75,6 +77,8 @@ export interface FundsEmailInput {
   paymentReference?: string;
   /** Why this money, when it is not plain investment (e.g. a running-cost tranche after an evaluation). */
   purpose?: string;
+  /** Where the proposal stands (its page, after sign-in); must be http(s). */
+  link?: string;
 }
 
 export interface CostReportRequestInput {
@@ -352,6 +356,10 @@ export function proposalOutcomeEmail(input: ProposalOutcomeInput): Email {
       blocks.push({ kind: 'para', text: t.rate((amounts.rate ?? REFERENCE_RATE).gbpPerEur) });
     }
   }
+  if (input.link) {
+    assertHttpLink(input.link);
+    blocks.push({ kind: 'para', text: t.follow }, { kind: 'link', url: input.link });
+  }
   blocks.push({ kind: 'para', text: `${SERVICE_NAME.en}.` });
   return compose(`[JIF] ${outcome.label}: ${name}`, [{ language: 'en', blocks }]);
 }
@@ -381,8 +389,12 @@ export function fundsEmail(input: FundsEmailInput): Email {
       text: committed ? t.committedText(amount, input.fundYear) : t.disbursedText(amount, input.fundYear),
     },
     { kind: 'fields', rows },
-    { kind: 'para', text: `${SERVICE_NAME.en}.` },
   ];
+  if (input.link) {
+    assertHttpLink(input.link);
+    blocks.push({ kind: 'para', text: copy('en').outcomeEmail.follow }, { kind: 'link', url: input.link });
+  }
+  blocks.push({ kind: 'para', text: `${SERVICE_NAME.en}.` });
   return compose(`[JIF] ${verb}: ${name} – ${t.subjectTail(input.fundYear, amount)}`, [
     { language: 'en', blocks },
   ]);

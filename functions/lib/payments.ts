@@ -8,7 +8,7 @@ import { disburseOnce } from '../data/ledger.ts';
 import type { ProposalRecord } from '../data/proposals.ts';
 import type { FundingPurpose } from '../domain/categories.ts';
 import type { LedgerRecord } from '../domain/ledger.ts';
-import { config } from './config.ts';
+import { config, proposalPageUrl } from './config.ts';
 import { fundsEmail } from './emails.ts';
 import { sendEmail } from './mail.ts';
 
@@ -42,8 +42,14 @@ export async function payFundingLine(
         gbpPence: record.amountGbpPence,
         paymentReference: record.paymentReference,
         ...(emailNote ? { purpose: emailNote } : {}),
+        ...linkTo(proposal.proposalId),
       }),
     );
   }
   return { record, created };
+}
+
+function linkTo(proposalId: string): { link?: string } {
+  const link = proposalPageUrl(proposalId);
+  return link ? { link } : {};
 }

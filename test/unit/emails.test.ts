@@ -274,3 +274,30 @@ describe('fundsEmail', () => {
     expect(email.html).not.toMatch(/<script/i);
   });
 });
+
+describe('emails to the port authority link to where the proposal stands', () => {
+  const link = 'https://jif.example/app/proposals/prop-1';
+  it('in an outcome email and a funds email, in both parts', () => {
+    for (const email of [
+      proposalOutcomeEmail({ proposalId: 'prop-1', title: 'Fences', status: 'FUNDED', link }),
+      fundsEmail({
+        kind: 'DISBURSED',
+        proposalId: 'prop-1',
+        title: 'Fences',
+        fundYear: 1,
+        eurCents: 100,
+        gbpPence: 80,
+        link,
+      }),
+    ]) {
+      expect(email.text).toContain(link);
+      expect(email.html).toContain(`<a href="${link}">`);
+    }
+  });
+
+  it('refuses a link that is not http(s)', () => {
+    expect(() =>
+      proposalOutcomeEmail({ proposalId: 'p', title: 't', status: 'FUNDED', link: 'javascript:alert(1)' }),
+    ).toThrow(/http/);
+  });
+});
