@@ -60,6 +60,8 @@ export const routes: RouteSpec[] = [
   { method: 'HEAD', path: '/cost-reports/{reportId}', function: 'showCostReport', auth: 'public' },
   { method: 'POST', path: '/cost-reports/{reportId}', function: 'submitCostReport', auth: 'public' },
   { method: 'GET', path: '/assets/{file}', function: 'serveAsset', auth: 'public' },
+  { method: 'GET', path: '/openapi.json', function: 'apiDocs', auth: 'public' },
+  { method: 'GET', path: '/docs', function: 'apiDocs', auth: 'public' },
   ...(
     [
       ['GET', '/'],

@@ -299,6 +299,12 @@ const functions = {
     readsWorkflowHistory: ['approval'],
     timeoutSeconds: 15,
   },
+  apiDocs: {
+    entry: 'functions/handlers/api-docs.ts',
+    description:
+      'GET /openapi.json and GET /docs: the OpenAPI 3.1 document, generated from the routes and schemas',
+    tables: {},
+  },
   serveAsset: {
     entry: 'functions/handlers/serve-asset.ts',
     description: 'GET /assets/{file}: the stylesheet of every page',

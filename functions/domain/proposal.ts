@@ -95,3 +95,12 @@ export function parseProposal(body: unknown): ParseResult<ProposalInput> {
   const result = proposalInputSchema.safeParse(body);
   return result.success ? { ok: true, value: result.data } : { ok: false, errors: fieldErrors(result.error) };
 }
+
+/** `POST /evaluations`: which fund year's annual evaluation to start. */
+export const evaluationStartSchema = z.strictObject({
+  fundYear: z
+    .number({ error: 'must be a number: 1 or 2' })
+    .int('must be a whole number: 1 or 2')
+    .min(1, 'must be a fund year between 1 and 3')
+    .max(FUND_YEARS.length, 'must be a fund year between 1 and 3'),
+});

@@ -7,7 +7,6 @@
  * evaluated, and only once the year has begun.
  */
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import * as z from 'zod';
 import { claimEvaluation, type EvaluationRecord } from '../data/evaluations.ts';
 import {
   EVALUATED_YEARS,
@@ -17,7 +16,7 @@ import {
   isFinalEvaluationStatus,
 } from '../domain/evaluation.ts';
 import { FUND_YEARS, fundYearBounds, fundYearHasOpened } from '../domain/fund.ts';
-import { fieldErrors } from '../domain/proposal.ts';
+import { evaluationStartSchema, fieldErrors } from '../domain/proposal.ts';
 import { config, fundStart } from '../lib/config.ts';
 import { badRequest, conflict, HttpError, payloadTooLarge, unsupportedMediaType } from '../lib/errors.ts';
 import { apiHandler, bodyBytes, type HttpEvent, header, json } from '../lib/http.ts';
@@ -25,14 +24,6 @@ import { logger } from '../lib/logger.ts';
 import { sfn } from '../lib/sfn.ts';
 
 const MAX_BODY_BYTES = 1024;
-
-const bodySchema = z.strictObject({
-  fundYear: z
-    .number({ error: 'must be a number: 1 or 2' })
-    .int('must be a whole number: 1 or 2')
-    .min(1, 'must be a fund year between 1 and 3')
-    .max(FUND_YEARS.length, 'must be a fund year between 1 and 3'),
-});
 
 function parseBody(event: HttpEvent): number {
   const contentType = header(event, 'content-type') ?? '';
@@ -47,7 +38,7 @@ function parseBody(event: HttpEvent): number {
   } catch (error) {
     throw badRequest('The body is not valid JSON', [{ path: '(body)', message: (error as Error).message }]);
   }
-  const parsed = bodySchema.safeParse(body);
+  const parsed = evaluationStartSchema.safeParse(body);
   if (!parsed.success) throw badRequest('The evaluation request is not valid', fieldErrors(parsed.error));
   return parsed.data.fundYear;
 }

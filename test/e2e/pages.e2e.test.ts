@@ -99,6 +99,9 @@ describe('the pages in a browser', () => {
     await checkBoth(page, 'home');
     await page.goto(`${cloud.baseUrl}/signin`);
     await checkBoth(page, 'signin');
+    await page.goto(`${cloud.baseUrl}/docs`);
+    expect(await page.locator('h2', { hasText: 'POST /proposals' }).count()).toBe(1);
+    await check(page, 'docs-en');
     await page.close();
   }, 120_000);
 
