@@ -412,9 +412,16 @@ describe('the AWS stack built from infra/system.ts', () => {
     ];
     const fundId = () => logicalId(stack.tables.get('Fund')?.table as IConstruct);
 
-    it('are the pages and forms of sign-off and cost-report links, and the assets', () => {
+    it('are the pages and forms of sign-off and cost-report links, the assets and the API's documentation', () => {
       expect(publicFunctions.sort()).toEqual(
-        ['decideApproval', 'serveAsset', 'showApproval', 'showCostReport', 'submitCostReport'].sort(),
+        [
+          'apiDocs',
+          'decideApproval',
+          'serveAsset',
+          'showApproval',
+          'showCostReport',
+          'submitCostReport',
+        ].sort(),
       );
     });
 
