@@ -2,7 +2,7 @@
  * `npm start` as a user runs it, in a child process: ready on the port it is given, state kept in
  * the data directory across a Ctrl-C and a restart, and a proposal waiting for sign-off when the
  * system stopped carries on afterwards without a second email (its tasks re-bind to the requests
- * already sent).
+ * already sent). Killed with SIGKILL (no shutdown hook) while sign-offs wait, the same holds.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -59,6 +59,15 @@ async function stop(): Promise<number | null> {
   const exited = new Promise<number | null>((resolve) => running.once('exit', (code) => resolve(code)));
   running.kill('SIGINT');
   return exited;
+}
+
+/** As a crash or `kill -9` would: no shutdown hook runs, nothing is flushed on the way out. */
+async function kill(): Promise<void> {
+  const running = child;
+  if (!running || running.exitCode !== null) return;
+  const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
+  running.kill('SIGKILL');
+  await exited;
 }
 
 interface Email {
@@ -140,4 +149,53 @@ describe('npm start across a restart', () => {
     expect(funded.status).toBe('FUNDED');
     expect((await requests()).length).toBe(2);
   }, 120_000); // two cold starts of the whole stack on a busy machine
+
+  it('killed with SIGKILL while sign-offs wait: every execution resumes, nothing is sent or paid twice', async () => {
+    await stop(); // one process per data directory
+    const port = await freePort();
+    let base = await start(port);
+    const tokens = (await (await fetch(`${base}/local/tokens`)).json()) as Record<string, string>;
+    const submitted = await fetch(`${base}/proposals`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens['port-authority']}`, 'content-type': 'application/json' },
+      body: JSON.stringify(sampleProposal({ title: 'Across a kill -9' })),
+    });
+    expect(submitted.status).toBe(201);
+    const { proposalId } = (await submitted.json()) as { proposalId: string };
+    const requests = async () =>
+      ((await (await fetch(`${base}/local/outbox`)).json()) as Email[]).filter(
+        (e) => e.text.includes(proposalId) && e.text.includes('/approvals/'),
+      );
+    await waitFor(async () => ((await requests()).length === 2 ? true : undefined), 'both sign-off emails');
+
+    await kill();
+    base = await start(port);
+    const again = (await (await fetch(`${base}/local/tokens`)).json()) as Record<string, string>;
+    const links = (await requests()).map((e) => /https?:\/\/\S+\/approvals\/\S+/.exec(e.text)?.[0] ?? '');
+    expect(links).toHaveLength(2);
+    for (const link of links) {
+      const url = new URL(link);
+      await waitFor(async () => {
+        const response = await fetch(`${base}${url.pathname}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ token: url.searchParams.get('token') ?? '', decision: 'approve' }),
+        });
+        return response.status === 200 ? true : undefined;
+      }, 'the decision to be accepted after the kill');
+    }
+    const funded = await waitFor(async () => {
+      const response = await fetch(`${base}/proposals/${proposalId}`, {
+        headers: { authorization: `Bearer ${again.finance}` },
+      });
+      const body = (await response.json()) as {
+        status: string;
+        disbursements: unknown[];
+        workflow: { status: string } | null;
+      };
+      return body.status === 'FUNDED' && body.workflow?.status === 'SUCCEEDED' ? body : undefined;
+    }, 'FUNDED after the kill');
+    expect(funded.disbursements).toHaveLength(1);
+    expect(await requests()).toHaveLength(2);
+  }, 120_000);
 });
