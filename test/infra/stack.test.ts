@@ -412,7 +412,7 @@ describe('the AWS stack built from infra/system.ts', () => {
     ];
     const fundId = () => logicalId(stack.tables.get('Fund')?.table as IConstruct);
 
-    it('are the pages and forms of sign-off and cost-report links, the assets and the API's documentation', () => {
+    it('are the pages and forms of sign-off and cost-report links, the assets and the API documentation', () => {
       expect(publicFunctions.sort()).toEqual(
         [
           'apiDocs',
