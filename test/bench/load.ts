@@ -63,6 +63,7 @@ export async function measureMemory(report: Report, cloud: TestCloud, n: number)
   const gc = exposeGc();
   gc();
   const idle = process.memoryUsage().rss;
+  const runningBefore = cloud.engine.listExecutions({ statusFilter: 'RUNNING' }).length;
   const to = APPROVERS[0] as string;
   const concurrency = 20;
   for (let start = 0; start < n; start += concurrency) {
@@ -81,7 +82,10 @@ export async function measureMemory(report: Report, cloud: TestCloud, n: number)
     );
   }
   const deadline = Date.now() + 120_000;
-  while (cloud.engine.listExecutions({ statusFilter: 'RUNNING' }).length > 1 && Date.now() < deadline)
+  while (
+    cloud.engine.listExecutions({ statusFilter: 'RUNNING' }).length > runningBefore &&
+    Date.now() < deadline
+  )
     await new Promise((r) => setTimeout(r, 200));
   const after = process.memoryUsage().rss;
   gc();

@@ -10,6 +10,7 @@
  * Every loop is bounded; traffic goes to 127.0.0.1 only. The process exits when done; timers the
  * local engine leaves armed (a leak) are counted in the table first.
  */
+import './quiet-logs.ts';
 import { resolve } from 'node:path';
 import { REPO_ROOT } from '../../infra/local/cloud.ts';
 import { measureColdStart } from './cold-start.ts';

@@ -9,7 +9,10 @@ import { DynamoDbMeter } from './dynamodb-meter.ts';
 export async function withCloud<T>(fn: (cloud: TestCloud, meter: DynamoDbMeter) => Promise<T>): Promise<T> {
   const meter = new DynamoDbMeter();
   const endpoint = await meter.start();
-  const cloud = await startTestCloud({ timeScale: 1, environment: { AWS_ENDPOINT_URL_DYNAMODB: endpoint } });
+  const cloud = await startTestCloud({
+    timeScale: 1,
+    environment: { AWS_ENDPOINT_URL_DYNAMODB: endpoint },
+  });
   meter.retarget(cloud.endpoints.dynamodb);
   try {
     return await fn(cloud, meter);
