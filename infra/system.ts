@@ -52,6 +52,8 @@ export interface FunctionSpec {
   verifiesSessions?: boolean;
   /** Reads these workflows' execution histories (states:GetExecutionHistory). */
   readsWorkflowHistory?: readonly string[];
+  /** Seals ledger records (`sign`: kms:GenerateMac) or checks their seals (`verify`: kms:VerifyMac). */
+  ledgerKey?: 'sign' | 'verify';
   timeoutSeconds?: number;
   memoryMb?: number;
 }
@@ -206,6 +208,7 @@ const functions = {
     timeoutSeconds: 30,
     // Its emails link to the proposal's page.
     needsPublicUrl: true,
+    ledgerKey: 'sign',
   },
   listFundedProposals: {
     entry: 'functions/handlers/list-funded-proposals.ts',
@@ -226,6 +229,9 @@ const functions = {
     entry: 'functions/handlers/verify-ledger.ts',
     description: 'GET /ledger/verify: walks the hash chain',
     tables: { Fund: 'read' },
+    ledgerKey: 'verify',
+    // Walks the whole ledger (bounded memory): 100,000 records in well under the API's 30 s.
+    timeoutSeconds: 29,
   },
   startEvaluation: {
     entry: 'functions/handlers/start-evaluation.ts',
@@ -283,6 +289,7 @@ const functions = {
     timeoutSeconds: 60,
     // Its emails link to the proposal's page.
     needsPublicUrl: true,
+    ledgerKey: 'sign',
   },
   recordEvaluationOutcome: {
     entry: 'functions/handlers/record-evaluation-outcome.ts',

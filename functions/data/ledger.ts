@@ -21,6 +21,7 @@ import { GENESIS_HASH, hashEntry, type LedgerRecord, paymentReference, sealEntry
 import { amount, type ExchangeRate } from '../domain/money.ts';
 import { documents } from '../lib/dynamodb.ts';
 import { WorkflowError } from '../lib/errors.ts';
+import { ledgerKey, sealMessage } from '../lib/ledger-key.ts';
 import { fundTable, proposalKey } from './keys.ts';
 
 const HEAD_KEY = { pk: 'LEDGER', sk: 'HEAD' };
@@ -31,6 +32,8 @@ const claimKey = (proposalId: string, fundYear: number, purpose: FundingPurpose)
 });
 /** The sparse index partition of claims not yet in the ledger, in claim order. */
 const UNCHAINED = 'LEDGER#UNCHAINED';
+/** The index partition of chained claims, by record sequence. */
+const CHAINED_CLAIMS = 'LEDGER#CLAIMS';
 
 export interface DisbursementRequest {
   proposalId: string;
@@ -215,12 +218,15 @@ async function markBatch(headSeq: number, batch: ChainedMark[]): Promise<void> {
           TableName: fundTable(),
           Key: claimKey(mark.proposalId, mark.fundYear, mark.purpose),
           UpdateExpression:
-            'SET ledgerSeq = :seq, paymentReference = :ref, disbursedAt = :at REMOVE gsi1pk, gsi1sk',
+            'SET ledgerSeq = :seq, paymentReference = :ref, disbursedAt = :at, gsi2pk = :claims, gsi2sk = :seqKey REMOVE gsi1pk, gsi1sk',
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: {
             ':seq': mark.seq,
             ':ref': mark.paymentReference,
             ':at': mark.recordedAt,
+            // Chained claims in sequence order: what verification checks the ledger against.
+            ':claims': CHAINED_CLAIMS,
+            ':seqKey': String(mark.seq).padStart(12, '0'),
           },
         }),
       ),
@@ -405,6 +411,13 @@ async function chainClaims(own?: { pk: string; sk: string }): Promise<void> {
       records.push(record);
       previous = record;
     }
+    // Sealed with the key held outside the table (lib/ledger-key.ts).
+    const key = ledgerKey();
+    await Promise.all(
+      records.map(async (record) => {
+        record.mac = await key.sign(sealMessage(record.seq, record.hash));
+      }),
+    );
     const written = await writeRecords(head.hash, records);
     const last = written.at(-1);
     if (!last || !(await advanceHead(head.seq, written))) return;
@@ -802,4 +815,35 @@ export async function disbursedByFundYear(): Promise<Map<number, number>> {
   for (const cell of (await getHead()).cells)
     disbursed.set(cell.fundYear, (disbursed.get(cell.fundYear) ?? 0) + cell.amountEurCents);
   return disbursed;
+}
+
+/** A chained claim as verification reads it. */
+export interface ChainedClaim {
+  seq: number;
+  disbursementId: string;
+  amountEurCents: number;
+}
+
+/** Every chained claim in record-sequence order, page by page (one index partition). */
+export async function* chainedClaims(): AsyncGenerator<ChainedClaim> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(
+      new QueryCommand({
+        TableName: fundTable(),
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': CHAINED_CLAIMS },
+        ProjectionExpression: 'ledgerSeq, disbursementId, amountEurCents',
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? [])
+      yield {
+        seq: Number(item.ledgerSeq),
+        disbursementId: String(item.disbursementId),
+        amountEurCents: Number(item.amountEurCents),
+      };
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
 }

@@ -28,6 +28,8 @@ export interface LedgerEntry {
 
 export interface LedgerRecord extends LedgerEntry {
   hash: string;
+  /** HMAC of `seq:hash` with the ledger's key, held outside the table (see lib/ledger-key.ts). */
+  mac?: string;
 }
 
 const ENTRY_FIELDS = [
@@ -69,25 +71,48 @@ export interface ChainCheck {
   problems: { seq: number; problem: string }[];
 }
 
+/**
+ * Walks records in sequence order, one at a time (so a ledger of any size is checked in bounded
+ * memory); reports every break, not only the first.
+ */
+export class ChainWalker {
+  readonly problems: ChainCheck['problems'] = [];
+  private expectedSeq = 1;
+  private previous = GENESIS_HASH;
+  count = 0;
+  last: LedgerRecord | undefined;
+
+  add(record: LedgerRecord): void {
+    this.count += 1;
+    if (record.seq !== this.expectedSeq)
+      this.problems.push({
+        seq: record.seq,
+        problem: `expected record ${this.expectedSeq}: a record is missing`,
+      });
+    if (record.prevHash !== this.previous)
+      this.problems.push({ seq: record.seq, problem: 'does not follow the previous record' });
+    if (hashEntry(record) !== record.hash)
+      this.problems.push({ seq: record.seq, problem: 'content does not match its hash' });
+    this.previous = record.hash;
+    this.expectedSeq = record.seq + 1;
+    this.last = record;
+  }
+
+  result(headSeq?: number): ChainCheck {
+    const problems = [...this.problems];
+    if (headSeq !== undefined && headSeq !== this.count) {
+      problems.push({
+        seq: headSeq,
+        problem: `the ledger head says ${headSeq} records, ${this.count} found`,
+      });
+    }
+    return { ok: problems.length === 0, records: this.count, head: this.previous, problems };
+  }
+}
+
 /** Walks records in sequence order; reports every break, not only the first. */
 export function verifyChain(records: Iterable<LedgerRecord>, headSeq?: number): ChainCheck {
-  const problems: ChainCheck['problems'] = [];
-  let expectedSeq = 1;
-  let previous = GENESIS_HASH;
-  let count = 0;
-  for (const record of records) {
-    count += 1;
-    if (record.seq !== expectedSeq)
-      problems.push({ seq: record.seq, problem: `expected record ${expectedSeq}: a record is missing` });
-    if (record.prevHash !== previous)
-      problems.push({ seq: record.seq, problem: 'does not follow the previous record' });
-    if (hashEntry(record) !== record.hash)
-      problems.push({ seq: record.seq, problem: 'content does not match its hash' });
-    previous = record.hash;
-    expectedSeq = record.seq + 1;
-  }
-  if (headSeq !== undefined && headSeq !== count) {
-    problems.push({ seq: headSeq, problem: `the ledger head says ${headSeq} records, ${count} found` });
-  }
-  return { ok: problems.length === 0, records: count, head: previous, problems };
+  const walker = new ChainWalker();
+  for (const record of records) walker.add(record);
+  return walker.result(headSeq);
 }

@@ -37,6 +37,9 @@ const schema = v.object({
   AUTH_JWKS_URL: v.optional(v.pipe(v.string(), v.url())),
   /** Cognito only: the managed login's base URL. */
   AUTH_LOGIN_DOMAIN: v.optional(v.pipe(v.string(), v.url())),
+  /** The ledger's seal key (lib/ledger-key.ts): a KMS HMAC key id in AWS, or a key file locally. */
+  LEDGER_KEY_ID: v.optional(name),
+  LEDGER_KEY_FILE: v.optional(name),
   /** How long a sign-off link stays valid, in seconds (covers reminders and the deputy). */
   SIGN_OFF_LINK_TTL_SECONDS: v.optional(
     v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(1)),

@@ -75,6 +75,8 @@ export interface FundsEmailInput {
   eurCents: number;
   gbpPence: number;
   paymentReference?: string;
+  /** The ledger record's `seq:hash`, which finance can later give to `GET /ledger/verify?witness=`. */
+  ledgerWitness?: string;
   /** Why this money, when it is not plain investment (e.g. a running-cost tranche after an evaluation). */
   purpose?: string;
   /** Where the proposal stands (its page, after sign-in); must be http(s). */
@@ -382,6 +384,7 @@ export function fundsEmail(input: FundsEmailInput): Email {
   ];
   if (input.purpose) rows.push([t.purpose, input.purpose]);
   if (input.paymentReference) rows.push([t.paymentReference, input.paymentReference]);
+  if (input.ledgerWitness) rows.push([t.ledgerRecord, input.ledgerWitness]);
   const blocks: Block[] = [
     { kind: 'heading', text: `${verb}: ${name}` },
     {

@@ -41,6 +41,8 @@ export async function payFundingLine(
         eurCents: record.amountEurCents,
         gbpPence: record.amountGbpPence,
         paymentReference: record.paymentReference,
+        // Finance keeps this witness: verification with it catches a truncated or rebuilt ledger.
+        ledgerWitness: `${record.seq}:${record.hash}`,
         ...(emailNote ? { purpose: emailNote } : {}),
         ...linkTo(proposal.proposalId),
       }),

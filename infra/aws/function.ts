@@ -1,5 +1,6 @@
 import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -136,6 +137,12 @@ export class SystemFunction extends Construct {
   bindTable(table: SystemTable, access: TableAccess, writesOnly?: readonly string[]): void {
     this.setEnv(table.spec.env, table.tableName);
     table.grantAccess(this.role, access, writesOnly);
+  }
+
+  /** `LEDGER_KEY_ID` and kms:GenerateMac (sealing records) or kms:VerifyMac (checking seals) on that key only. */
+  bindLedgerKey(key: kms.IKey, use: 'sign' | 'verify'): void {
+    this.setEnv('LEDGER_KEY_ID', key.keyArn);
+    key.grant(this.role, use === 'sign' ? 'kms:GenerateMac' : 'kms:VerifyMac');
   }
 
   /** `<WORKFLOW>_STATE_MACHINE_ARN` and states:StartExecution on that state machine only. */

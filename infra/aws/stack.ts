@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -88,6 +89,8 @@ export class JifStack extends Stack {
   readonly api: SystemApi;
   readonly emailIdentity: ses.EmailIdentity;
   readonly configurationSet: ses.ConfigurationSet;
+  /** Seals the ledger's records (HMAC), outside the table. */
+  readonly ledgerKey: kms.Key;
   readonly monitoring: SystemMonitoring;
 
   constructor(scope: Construct, id: string, props: JifStackProps) {
@@ -137,6 +140,14 @@ export class JifStack extends Stack {
       POWERTOOLS_SERVICE_NAME: description.name,
       ...configEnvironment(props),
     };
+    // The ledger's seal key, held outside its table (functions/lib/ledger-key.ts): an HMAC key that
+    // never leaves KMS; kept when the stack goes, or the ledger could no longer be verified.
+    this.ledgerKey = new kms.Key(this, 'LedgerKey', {
+      description: 'JIF: seals disbursement ledger records (HMAC-SHA-256)',
+      keySpec: kms.KeySpec.HMAC_256,
+      keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     for (const [name, spec] of Object.entries(description.functions)) {
       const fn = new SystemFunction(this, `${pascal(name)}Function`, {
         name,
@@ -152,6 +163,7 @@ export class JifStack extends Stack {
       }
       if (spec.sendsEmail) fn.bindEmail(this.emailIdentity, this.configurationSet);
       if (spec.completesTasks) fn.bindTaskCompletion(spec.completesTasks);
+      if (spec.ledgerKey) fn.bindLedgerKey(this.ledgerKey, spec.ledgerKey);
       // The API's endpoint depends only on the API resource, never on its routes, so even a
       // function behind a route can learn it without a circular dependency.
       if (spec.needsPublicUrl) fn.bindPublicUrl(publicBaseUrl);

@@ -129,6 +129,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     POWERTOOLS_DEV: 'true',
     FUND_START_DATE: fundStartDate,
+    // The ledger's seal key stays beside the database, not in it (in AWS: a KMS HMAC key).
+    LEDGER_KEY_FILE: join(dataDir, 'ledger.key'),
     PUBLIC_BASE_URL: baseUrl,
     // The pages verify their session cookie against the local issuer's published key.
     AUTH_MODE: 'local',

@@ -243,6 +243,11 @@ describe('the AWS stack built from infra/system.ts', () => {
           });
         }
       }
+      conditional.add('LEDGER_KEY_ID').add('LEDGER_KEY_FILE');
+      if (spec.ledgerKey) {
+        expected.add('LEDGER_KEY_ID');
+        expect(env.LEDGER_KEY_ID).toEqual({ 'Fn::GetAtt': [logicalId(stack.ledgerKey), 'Arn'] });
+      }
       conditional.add('SES_CONFIGURATION_SET');
       if (spec.sendsEmail) {
         expected.add('SES_CONFIGURATION_SET');
@@ -394,9 +399,18 @@ describe('the AWS stack built from infra/system.ts', () => {
           ...(spec.redrivesExecutionsOf ?? []).map((w) => `${w}:states:RedriveExecution`),
         ].sort(),
       );
+      // The ledger's key: GenerateMac for the appenders, VerifyMac for verification, on that key only.
+      const macs = statements.filter((statement) =>
+        asArray(statement.Action).some((a) => a.startsWith('kms:')),
+      );
+      expect(macs.flatMap((statement) => asArray(statement.Action))).toEqual(
+        spec.ledgerKey ? [spec.ledgerKey === 'sign' ? 'kms:GenerateMac' : 'kms:VerifyMac'] : [],
+      );
+      for (const statement of macs)
+        expect(statement.Resource).toEqual({ 'Fn::GetAtt': [logicalId(stack.ledgerKey), 'Arn'] });
       const other = actions.filter(
         (action) =>
-          !/^(dynamodb|ses|logs|xray):/.test(action) &&
+          !/^(dynamodb|ses|logs|xray|kms):/.test(action) &&
           !action.startsWith('states:SendTask') &&
           !executionActions.includes(action) &&
           action !== 'states:StartExecution' &&

@@ -5,7 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LedgerRecord, sealEntry, verifyChain } from '../../functions/domain/ledger.ts';
 import { REFERENCE_RATE } from '../../functions/domain/money.ts';
+import type { HttpEvent } from '../../functions/lib/http.ts';
 import { startFundStore, type TestDynamo } from '../support/dynalite.ts';
+import { fixture, lambdaContext } from '../unit/handlers/support.ts';
 
 let dynamo: TestDynamo;
 let ledger: typeof import('../../functions/data/ledger.ts');
@@ -185,5 +187,109 @@ describe('appending under load', () => {
     for await (const r of ledger.allRecords()) records.push(r);
     expect(verifyChain(records, (await ledger.getHead()).seq).problems).toEqual([]);
     expect(records.filter((r) => r.disbursementId === disbursementId)).toHaveLength(1);
+  });
+});
+
+describe('the ledger anchored outside its table (GET /ledger/verify)', () => {
+  type Verify = {
+    ok: boolean;
+    records: number;
+    head: string;
+    witness?: { ok: boolean };
+    problems?: unknown[];
+  };
+  let verify: (query?: Record<string, string>) => Promise<{ statusCode: number; body: Verify }>;
+  const table = async () => {
+    const { documents } = await import('../../functions/lib/dynamodb.ts');
+    return { documents, ...(await import('@aws-sdk/lib-dynamodb')) };
+  };
+  const recordKey = (seq: number) => ({ pk: 'LEDGER', sk: `SEQ#${String(seq).padStart(12, '0')}` });
+
+  beforeAll(async () => {
+    const { handler } = await import('../../functions/handlers/verify-ledger.ts');
+    const event = fixture<HttpEvent>('get-disbursements-csv.json');
+    verify = async (query = {}) => {
+      const result = (await handler(
+        { ...event, routeKey: 'GET /ledger/verify', rawPath: '/ledger/verify', queryStringParameters: query },
+        lambdaContext(),
+      )) as { statusCode: number; body: string };
+      return { statusCode: result.statusCode, body: JSON.parse(result.body) as Verify };
+    };
+  });
+
+  it('verifies the sound ledger, and a witness of one of its records', async () => {
+    const paid = await ledger.disburseOnce(line('witnessed', 2, 9_999), new Date().toISOString());
+    const sound = await verify();
+    expect(sound.body).toMatchObject({ ok: true });
+    expect(sound.body.problems).toBeUndefined();
+    const witness = `${paid.record.seq}:${paid.record.hash}`;
+    expect((await verify({ witness })).body).toMatchObject({
+      ok: true,
+      witness: { seq: paid.record.seq, ok: true },
+    });
+    expect((await verify({ witness: 'nonsense' })).statusCode).toBe(400);
+  });
+
+  it('detects a chain rebuilt by someone who can write the table but holds no key', async () => {
+    const { documents, GetCommand, PutCommand, UpdateCommand } = await table();
+    const head = await ledger.getHead();
+    // Rewrite the last record's amount and seal its hash again, as a table writer could; move the head too.
+    const { Item } = await documents.send(new GetCommand({ TableName: 'fund', Key: recordKey(head.seq) }));
+    const { hashEntry } = await import('../../functions/domain/ledger.ts');
+    const forged = { ...(Item as LedgerRecord), amountEurCents: 1 };
+    forged.hash = hashEntry(forged);
+    const original = Item as Record<string, unknown>;
+    await documents.send(new PutCommand({ TableName: 'fund', Item: { ...original, ...forged } }));
+    await documents.send(
+      new UpdateCommand({
+        TableName: 'fund',
+        Key: { pk: 'LEDGER', sk: 'HEAD' },
+        UpdateExpression: 'SET #hash = :hash',
+        ExpressionAttributeNames: { '#hash': 'hash' },
+        ExpressionAttributeValues: { ':hash': forged.hash },
+      }),
+    );
+    const rebuilt = await verify();
+    expect(rebuilt.body.ok).toBe(false);
+    expect(JSON.stringify(rebuilt.body.problems)).toContain('seal does not match');
+    // Put it back.
+    await documents.send(new PutCommand({ TableName: 'fund', Item: original }));
+    await documents.send(
+      new UpdateCommand({
+        TableName: 'fund',
+        Key: { pk: 'LEDGER', sk: 'HEAD' },
+        UpdateExpression: 'SET #hash = :hash',
+        ExpressionAttributeNames: { '#hash': 'hash' },
+        ExpressionAttributeValues: { ':hash': original.hash },
+      }),
+    );
+    expect((await verify()).body.ok).toBe(true);
+  });
+
+  it('detects a truncated tail (head moved back, last record deleted) by the claims, the totals and a witness', async () => {
+    const { documents, DeleteCommand, GetCommand, UpdateCommand } = await table();
+    const head = await ledger.getHead();
+    const { Item: last } = await documents.send(
+      new GetCommand({ TableName: 'fund', Key: recordKey(head.seq) }),
+    );
+    const { Item: before } = await documents.send(
+      new GetCommand({ TableName: 'fund', Key: recordKey(head.seq - 1) }),
+    );
+    await documents.send(new DeleteCommand({ TableName: 'fund', Key: recordKey(head.seq) }));
+    await documents.send(
+      new UpdateCommand({
+        TableName: 'fund',
+        Key: { pk: 'LEDGER', sk: 'HEAD' },
+        UpdateExpression: 'SET seq = :seq, #hash = :hash',
+        ExpressionAttributeNames: { '#hash': 'hash' },
+        ExpressionAttributeValues: { ':seq': head.seq - 1, ':hash': before?.hash },
+      }),
+    );
+    const truncated = await verify({ witness: `${last?.seq}:${last?.hash}` });
+    expect(truncated.body.ok).toBe(false);
+    expect(truncated.body.witness).toEqual({ seq: last?.seq, ok: false });
+    const problems = JSON.stringify(truncated.body.problems);
+    expect(problems).toContain('the ledger was truncated');
+    expect(problems).toContain('more than its disbursed total');
   });
 });

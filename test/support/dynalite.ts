@@ -1,5 +1,8 @@
+import { mkdtempSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 
@@ -82,6 +85,7 @@ export async function startFundStore(fundStartDate: string): Promise<TestDynamo>
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     FUND_TABLE_NAME: 'fund',
     FUND_START_DATE: fundStartDate,
+    LEDGER_KEY_FILE: join(mkdtempSync(join(tmpdir(), 'jif-key-')), 'ledger.key'),
   });
   return dynamo;
 }

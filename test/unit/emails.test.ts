@@ -265,9 +265,13 @@ describe('fundsEmail', () => {
       eurCents: 14_825_000,
       gbpPence: 11_860_000,
       paymentReference: 'PAY-"7"',
+      ledgerWitness: `42:${'ab'.repeat(32)}`,
     });
     expect(email.subject).toContain('Funds disbursed');
     expect(email.text).toContain('Payment reference: PAY-"7"');
+    // Finance's witness of the ledger record, for GET /ledger/verify?witness=.
+    expect(email.text).toContain(`42:${'ab'.repeat(32)}`);
+    expect(email.text).toContain('Ledger record');
     expect(email.text).toContain('EUR 148,250.00 (GBP 118,600.00)');
     expect(email.html).toContain('PAY-&quot;7&quot;');
     expect(email.html).toContain('&lt;script&gt;');

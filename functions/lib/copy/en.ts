@@ -259,6 +259,7 @@ export const en = {
     amount: 'Amount',
     purpose: 'Purpose',
     paymentReference: 'Payment reference',
+    ledgerRecord: 'Ledger record (sequence:hash; GET /ledger/verify?witness= proves it is unchanged)',
     committedText: (amount: string, year: number) =>
       `${amount} has been committed to this proposal against the envelope of fund year ${year}.`,
     disbursedText: (amount: string, year: number) =>

@@ -13,6 +13,7 @@ export const TEST_ENV = {
   IDEMPOTENCY_TABLE_NAME: 'jif-idempotency-test',
   FUND_START_DATE: '2025-04-01',
   PUBLIC_BASE_URL: 'https://jif.example',
+  LEDGER_KEY_FILE: '/tmp/jif-unit-tests/ledger.key',
   APPROVAL_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-3:123456789012:stateMachine:jif-approval',
 } as const;
 
