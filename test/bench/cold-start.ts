@@ -6,7 +6,7 @@
  * DynamoDB client, bundled the same way and measured in the same run, interleaved.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -128,6 +128,8 @@ async function bundleAll(entries: Record<string, string>, outdir: string): Promi
   });
   return Object.keys(entries).map((name) => {
     const file = join(outdir, name, 'index.mjs');
+    // What infra/aws/function.ts's afterBundling hook copies next to every bundle.
+    copyFileSync(resolve(REPO_ROOT, 'functions/lib/jif.css'), join(outdir, name, 'jif.css'));
     const output = Object.entries(result.metafile.outputs).find(
       ([path]) => resolve(REPO_ROOT, path) === file,
     );
