@@ -8,8 +8,18 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { requestsForSubject } from '../../functions/data/sign-offs.ts';
 import { ses } from '../../functions/lib/ses.ts';
 import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
-import { emailsAbout, entered, FR, finished, PORT, UK, until, viewOf } from '../support/executions.ts';
-import { approveAll } from '../support/flows.ts';
+import {
+  emailsAbout,
+  entered,
+  FR,
+  finished,
+  PORT,
+  smallProposal,
+  UK,
+  until,
+  viewOf,
+} from '../support/executions.ts';
+import { approveAll, waitForMinistryLinks } from '../support/flows.ts';
 
 /** Sign-off stages last 259200 s x this (26 s): long enough never to time out in these tests. */
 const TIME_SCALE = 0.0001;
@@ -189,7 +199,7 @@ describe('permanent faults fail the execution visibly', () => {
   );
 
   it(
-    'a payment refused for good: FAILED at DisburseDueFunds, not FUNDED, committed for a redrive, nothing paid',
+    'a payment refused for good: FAILED at DisburseDueFunds, nothing paid; redriven once cleared: FUNDED, paid once',
     async () => {
       const { proposalId } = await cloud.submit(sampleProposal({ title: 'Payment refused' }));
       faults = [
@@ -208,11 +218,29 @@ describe('permanent faults fail the execution visibly', () => {
       // Permanent: tried once, not retried.
       expect(calls.filter((c) => c.failed === 'AccessDeniedException')).toHaveLength(1);
 
+      const shown = (await (
+        await cloud.api('GET', `/proposals/${proposalId}`, { as: 'finance' })
+      ).json()) as {
+        workflow?: { status: string };
+      };
+      expect(shown.workflow?.status).toBe('FAILED');
       const view = await viewOf(cloud, proposalId);
       expect(view.status).toBe('APPROVED');
       expect(view.commitments).toEqual(BOTH_YEARS_COMMITTED);
       expect(view.disbursements).toEqual([]);
       expect(subjects(proposalId, PORT).filter((s) => s.startsWith('[JIF] Funds disbursed'))).toEqual([]);
+
+      // The fault cleared, a redrive starts again at the state that failed and completes the flow.
+      faults = [];
+      cloud.engine.redriveExecution(run.executionArn);
+      await cloud.engine.waitForExecution(run.executionArn);
+      expect(cloud.engine.describeExecution(run.executionArn).status).toBe('SUCCEEDED');
+      const redriven = await viewOf(cloud, proposalId);
+      expect(redriven.status).toBe('FUNDED');
+      expect(redriven.disbursements).toHaveLength(1);
+      const port = subjects(proposalId, PORT);
+      expect(port.filter((s) => s.startsWith('[JIF] Funds committed'))).toHaveLength(2);
+      expect(port.filter((s) => s.startsWith('[JIF] Funds disbursed'))).toHaveLength(1);
     },
     LONG,
   );
@@ -261,7 +289,7 @@ describe('money follows the decisions recorded in the table', () => {
     'a forged SendTaskSuccess with tokens read from the table: FAILED (SignOff.NotRecorded), nothing committed',
     async () => {
       const before = await fund();
-      const { proposalId } = await cloud.submit(sampleProposal({ title: 'Forged approvals' }));
+      const { proposalId } = await cloud.submit(smallProposal('Forged approvals'));
       // Both requests emailed and waiting: their task tokens are in the table.
       const requests = await until(async () => {
         const found = await requestsForSubject('PROPOSAL', proposalId);
@@ -291,6 +319,18 @@ describe('money follows the decisions recorded in the table', () => {
       expect(view.commitments).toEqual([]);
       expect(await fund()).toEqual(before);
       expect(subjects(proposalId, PORT).filter((s) => s.startsWith('[JIF] Funds'))).toEqual([]);
+
+      // The approvers then decide through their links (the decisions are recorded; the tasks they
+      // would complete are gone), and a redrive carries the flow on from RecordApproved.
+      const links = await waitForMinistryLinks(cloud, [proposalId]);
+      const mine = links.get(proposalId);
+      for (const link of mine ? [mine.uk, mine.fr] : []) {
+        expect((await cloud.decide(link, 'approve')).status).toBe(200);
+      }
+      cloud.engine.redriveExecution(run.executionArn);
+      await cloud.engine.waitForExecution(run.executionArn);
+      expect(cloud.engine.describeExecution(run.executionArn).status).toBe('SUCCEEDED');
+      expect((await viewOf(cloud, proposalId)).status).toBe('FUNDED');
     },
     LONG,
   );
