@@ -40,6 +40,10 @@ export const OPERATIONS: Record<string, Operation> = {
     summary: 'A proposal: status, sign-offs, commitments, disbursements, timeline, workflow status',
     responses: { '200': 'the proposal', '404': 'no such proposal (or not yours)' },
   },
+  'POST /proposals/{id}/redrive': {
+    summary: 'Redrive a proposal whose workflow failed, from the state that failed',
+    responses: { '202': 'redriven', '404': 'no such proposal', '409': 'its workflow has not failed' },
+  },
   'GET /proposals': {
     summary: 'Proposals, newest first, paginated',
     query: [
