@@ -100,7 +100,7 @@ describe('the pages in a browser', () => {
     await page.goto(`${cloud.baseUrl}/signin`);
     await checkBoth(page, 'signin');
     await page.goto(`${cloud.baseUrl}/docs`);
-    expect(await page.locator('h2', { hasText: 'POST /proposals' }).count()).toBe(1);
+    expect(await page.getByRole('heading', { name: 'POST /proposals', exact: true }).count()).toBe(1);
     await check(page, 'docs-en');
     await page.close();
   }, 120_000);
