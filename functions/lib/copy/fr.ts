@@ -261,7 +261,8 @@ export const fr: Copy = {
     amount: 'Montant',
     purpose: 'Objet',
     paymentReference: 'Référence de paiement',
-    ledgerRecord: 'Écriture du registre (séquence:empreinte ; GET /ledger/verify?witness= prouve qu’elle est intacte)',
+    ledgerRecord:
+      'Écriture du registre (séquence:empreinte ; GET /ledger/verify?witness= prouve qu’elle est intacte)',
     committedText: (amount: string, year: number) =>
       `${amount} ont été engagés pour cette proposition sur l'enveloppe de l'année ${year} du fonds.`,
     disbursedText: (amount: string, year: number) =>
