@@ -172,8 +172,10 @@ const functions = {
   },
   closeSignOff: {
     entry: 'functions/handlers/close-sign-off.ts',
-    description: 'Workflow task: expires or withdraws open sign-off requests of a subject',
+    description:
+      'Workflow task: expires or withdraws open sign-off requests of a subject, telling the withdrawn side',
     tables: { Fund: 'readWrite' },
+    sendsEmail: true,
     // Withdrawing a request fails its waiting task.
     completesTasks: { workflow: 'signOff', outcomes: ['failure'] },
   },

@@ -2,6 +2,7 @@
  * One authority signs one subject (a proposal or a year's evaluation) off: the request, two
  * reminders, the deputy, then expiry. Every wait is bounded.
  */
+import { SIGN_OFF_STAGE_SECONDS } from '../functions/domain/sign-off.ts';
 import {
   callbackTask,
   catching,
@@ -13,8 +14,11 @@ import {
   whenEquals,
 } from './kit.ts';
 
-/** How long each stage waits for a decision before the next one: three days. */
-export const STAGE_SECONDS = 259_200;
+/**
+ * How long each stage waits for a decision before the next one: three days. The same constant sets
+ * the deadline every email and page states (four stages, then expiry).
+ */
+export const STAGE_SECONDS = SIGN_OFF_STAGE_SECONDS;
 
 /** The four stages, in order: each emails the link (the request, reminders, the deputy) and waits. */
 const STAGES = [

@@ -3,7 +3,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Category } from '../domain/categories.ts';
 import { type ExchangeRate, REFERENCE_RATE } from '../domain/money.ts';
-import type { FundingLine, ProposalInput } from '../domain/proposal.ts';
+import { type FundingLine, MAX_FUNDING_LINES, type ProposalInput } from '../domain/proposal.ts';
 import { canTransition, type ProposalStatus } from '../domain/statuses.ts';
 import { documents } from '../lib/dynamodb.ts';
 import { WorkflowError } from '../lib/errors.ts';
@@ -90,6 +90,13 @@ export async function insertProposal(
     if (!existing) throw error;
     return { created: false, record: existing };
   }
+}
+
+const PROPOSAL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Every proposal id is a UUID (random, or derived from an Idempotency-Key). */
+export function isProposalId(value: string): boolean {
+  return PROPOSAL_ID.test(value);
 }
 
 export async function getProposal(proposalId: string): Promise<ProposalRecord | undefined> {
@@ -186,18 +193,33 @@ export interface ProposalPage {
 export async function listProposals(options: {
   ownerSub?: string;
   status?: ProposalStatus;
+  category?: Category;
+  fundYear?: number;
   limit: number;
   startKey?: Record<string, string>;
 }): Promise<ProposalPage> {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
   let index: 'gsi1' | 'gsi2' | 'gsi3';
-  let filter: string | undefined;
+  const filters: string[] = [];
+  if (options.category) {
+    filters.push('#category = :category');
+    names['#category'] = 'category';
+    values[':category'] = options.category;
+  }
+  if (options.fundYear !== undefined) {
+    // A proposal has at most one line per fund year and purpose: six lines at most, each checked.
+    const lines = Array.from({ length: MAX_FUNDING_LINES }, (_, i) => `#funding[${i}].#fundYear = :fundYear`);
+    filters.push(`(${lines.join(' OR ')})`);
+    names['#funding'] = 'funding';
+    names['#fundYear'] = 'fundYear';
+    values[':fundYear'] = options.fundYear;
+  }
   if (options.ownerSub) {
     index = 'gsi1';
     values[':pk'] = `OWNER#${options.ownerSub}`;
     if (options.status) {
-      filter = '#status = :status';
+      filters.push('#status = :status');
       names['#status'] = 'status';
       values[':status'] = options.status;
     }
@@ -216,7 +238,7 @@ export async function listProposals(options: {
         TableName: fundTable(),
         IndexName: index,
         KeyConditionExpression: `${index}pk = :pk`,
-        FilterExpression: filter,
+        FilterExpression: filters.length > 0 ? filters.join(' AND ') : undefined,
         ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
         ExpressionAttributeValues: values,
         ScanIndexForward: false,

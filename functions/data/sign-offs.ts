@@ -27,6 +27,16 @@ export interface SignOffRequest {
   decidedAt?: string;
   decidedStage?: SignOffStage;
   comment?: string;
+  closedAt?: string;
+  /** Why a request was withdrawn: the other authority's rejection, or its expiry. */
+  withdrawnBecause?: WithdrawalCause;
+  /** When the withdrawn authority was told (its email is sent once). */
+  withdrawalNoticeAt?: string;
+}
+
+export interface WithdrawalCause {
+  authority: Authority;
+  outcome: 'REJECTED' | 'EXPIRED';
 }
 
 /** A link token: 256 random bits, URL-safe. */
@@ -59,7 +69,7 @@ export async function ensureRequest(
   subjectId: string,
   authority: Authority,
   now: Date,
-  ttlSeconds: number,
+  windowMs: number,
 ): Promise<SignOffRequest> {
   const pointerKey = signOffPointerKey(subjectType, subjectId, authority);
   let approvalId: string = randomUUID();
@@ -90,7 +100,7 @@ export async function ensureRequest(
     sentStages: [],
     stageTimes: {},
     createdAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + ttlSeconds * 1000).toISOString(),
+    expiresAt: new Date(now.getTime() + windowMs).toISOString(),
   };
   try {
     await documents.send(
@@ -220,16 +230,22 @@ export async function closeRequest(
   approvalId: string,
   status: 'EXPIRED' | 'WITHDRAWN',
   now: string,
+  because?: WithdrawalCause,
 ): Promise<{ closed: boolean; request: SignOffRequest }> {
   try {
     const { Attributes } = await documents.send(
       new UpdateCommand({
         TableName: fundTable(),
         Key: approvalKey(approvalId),
-        UpdateExpression: 'SET #status = :status, closedAt = :now',
+        UpdateExpression: `SET #status = :status, closedAt = :now${because ? ', withdrawnBecause = :because' : ''}`,
         ConditionExpression: '#status = :pending',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':status': status, ':now': now, ':pending': 'PENDING' },
+        ExpressionAttributeValues: {
+          ':status': status,
+          ':now': now,
+          ':pending': 'PENDING',
+          ...(because ? { ':because': because } : {}),
+        },
         ReturnValues: 'ALL_NEW',
       }),
     );
@@ -237,6 +253,25 @@ export async function closeRequest(
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     return { closed: false, request: (await getRequest(approvalId)) as SignOffRequest };
+  }
+}
+
+/** Records that the withdrawn authority was told; `true` only for the first caller. */
+export async function markWithdrawalNoticeSent(approvalId: string, now: string): Promise<boolean> {
+  try {
+    await documents.send(
+      new UpdateCommand({
+        TableName: fundTable(),
+        Key: approvalKey(approvalId),
+        UpdateExpression: 'SET withdrawalNoticeAt = :now',
+        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(withdrawalNoticeAt)',
+        ExpressionAttributeValues: { ':now': now },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
   }
 }
 

@@ -8,6 +8,11 @@ export type Authority = (typeof AUTHORITIES)[number];
 export const SIGN_OFF_STAGES = ['REQUEST', 'REMINDER_1', 'REMINDER_2', 'DEPUTY'] as const;
 export type SignOffStage = (typeof SIGN_OFF_STAGES)[number];
 
+/** How long each stage waits for a decision (the sign-off flow's task timeout). */
+export const SIGN_OFF_STAGE_SECONDS = 3 * 24 * 3600;
+/** From the first email to expiry: every stage in turn. The one deadline emails, pages and the API state. */
+export const SIGN_OFF_WINDOW_SECONDS = SIGN_OFF_STAGES.length * SIGN_OFF_STAGE_SECONDS;
+
 export const SIGN_OFF_STATUSES = ['PENDING', 'APPROVED', 'REJECTED', 'EXPIRED', 'WITHDRAWN'] as const;
 export type SignOffStatus = (typeof SIGN_OFF_STATUSES)[number];
 

@@ -6,7 +6,7 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { decideRequest } from '../data/sign-offs.ts';
 import { isDecision, SIGN_OFF_ERRORS, statusForDecision } from '../domain/sign-off.ts';
-import { message, pageLanguage, requestForLink } from '../lib/approval-links.ts';
+import { closedAnswer, message, pageLanguage, requestForLink } from '../lib/approval-links.ts';
 import { bodyBytes, formFields, publicHandler } from '../lib/http.ts';
 import { logger } from '../lib/logger.ts';
 import { COMMENT_MAX_LENGTH } from '../lib/pages.ts';
@@ -24,8 +24,13 @@ export const handler = publicHandler(async (event) => {
   const decision = form.get('decision');
   const comment = (form.get('comment') ?? '').trim();
   if (!isDecision(decision) || comment.length > COMMENT_MAX_LENGTH) return message('BAD_REQUEST', language);
-
   const { request, stage } = found;
+  // A link that can no longer decide says so first (the decision below is still the atomic check).
+  const closed = closedAnswer(request, new Date(), language);
+  if (closed) return closed;
+  // The port authority and the other parties are told why: a rejection without a reason is refused.
+  if (decision === 'reject' && comment === '') return message('REASON_REQUIRED', language);
+
   const result = await decideRequest(
     request.approvalId,
     statusForDecision(decision) as 'APPROVED' | 'REJECTED',

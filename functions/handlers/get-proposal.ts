@@ -3,7 +3,7 @@
  * `workflow` is the approval execution's status as Step Functions has it (one DescribeExecution).
  */
 import { approvalWorkflow } from '../data/approval-executions.ts';
-import { getProposal, proposalPartition } from '../data/proposals.ts';
+import { getProposal, isProposalId, proposalPartition } from '../data/proposals.ts';
 import { requestsForSubject } from '../data/sign-offs.ts';
 import { notFound } from '../lib/errors.ts';
 import { apiHandler, json } from '../lib/http.ts';
@@ -11,10 +11,12 @@ import { proposalView } from '../lib/proposal-view.ts';
 
 export const handler = apiHandler(async (event, caller) => {
   const proposalId = event.pathParameters?.id ?? '';
-  const proposal = proposalId ? await getProposal(proposalId) : undefined;
+  // Proposal ids are UUIDs: anything else (an over-long id the database would refuse as a key) names
+  // no proposal, and answers as one.
+  const proposal = isProposalId(proposalId) ? await getProposal(proposalId) : undefined;
   const seesAll = caller.has('finance') || caller.has('admin');
   if (!proposal || (!seesAll && proposal.ownerSub !== caller.sub))
-    throw notFound(`No proposal ${proposalId}`);
+    throw notFound(`No proposal ${proposalId.slice(0, 64)}`);
   const [requests, partition, workflow] = await Promise.all([
     requestsForSubject('PROPOSAL', proposalId),
     proposalPartition(proposalId),

@@ -5,13 +5,19 @@
  * (`SignOff.NotRecorded`) unless every required decision recorded in the table is an approval.
  */
 
-import { clearPendingNotice, getProposal, transitionProposal } from '../data/proposals.ts';
-import { requestsForSubject } from '../data/sign-offs.ts';
+import {
+  clearPendingNotice,
+  getProposal,
+  type ProposalRecord,
+  transitionProposal,
+} from '../data/proposals.ts';
+import { requestsForSubject, type SignOffRequest } from '../data/sign-offs.ts';
 import { needsRoadAuthorityAgreement } from '../domain/categories.ts';
 import { approvalsMissing, approvalsRequired } from '../domain/sign-off.ts';
-import { isProposalStatus, type ProposalStatus } from '../domain/statuses.ts';
-import { proposalPageUrl } from '../lib/config.ts';
-import { proposalOutcomeEmail } from '../lib/emails.ts';
+import { isFinal, isProposalStatus, type ProposalStatus } from '../domain/statuses.ts';
+import { authorityDirectory, proposalPageUrl } from '../lib/config.ts';
+import { type DecisionNote, decisionNotes } from '../lib/decisions.ts';
+import { authorityOutcomeEmail, proposalOutcomeEmail } from '../lib/emails.ts';
 import { WorkflowError } from '../lib/errors.ts';
 import { taskHandler } from '../lib/http.ts';
 import { logger } from '../lib/logger.ts';
@@ -21,6 +27,36 @@ export interface RecordOutcomeInput {
   proposalId: string;
   status: ProposalStatus;
   reason?: string;
+}
+
+/**
+ * The outcome, to each authority that decided or let its request run out (a withdrawn one was told
+ * already, with the reason), so approvers and the road authority learn how it ended.
+ */
+async function tellAuthorities(
+  record: ProposalRecord,
+  input: RecordOutcomeInput,
+  requests: SignOffRequest[],
+  decisions: DecisionNote[],
+): Promise<void> {
+  const directory = authorityDirectory();
+  for (const request of requests) {
+    if (!['APPROVED', 'REJECTED', 'EXPIRED'].includes(request.status)) continue;
+    const entry = directory[request.authority];
+    const to = [entry.primary];
+    if (request.sentStages.includes('DEPUTY') && entry.deputy !== entry.primary) to.push(entry.deputy);
+    await sendEmail(
+      to,
+      authorityOutcomeEmail({
+        authority: request.authority,
+        proposalId: record.proposalId,
+        title: record.title,
+        status: input.status,
+        decisions,
+        ...(input.reason ? { reason: input.reason } : {}),
+      }),
+    );
+  }
 }
 
 export const handler = taskHandler(async (input: RecordOutcomeInput) => {
@@ -35,10 +71,9 @@ export const handler = taskHandler(async (input: RecordOutcomeInput) => {
     input.reason,
   );
   if (record.pendingNotice === input.status) {
-    const rejection =
-      input.status === 'REJECTED'
-        ? (await requestsForSubject('PROPOSAL', input.proposalId)).find((r) => r.status === 'REJECTED')
-        : undefined;
+    const requests = await requestsForSubject('PROPOSAL', input.proposalId);
+    const decisions = decisionNotes(requests);
+    const rejection = input.status === 'REJECTED' ? requests.find((r) => r.status === 'REJECTED') : undefined;
     await sendEmail(
       [record.contactEmail],
       proposalOutcomeEmail({
@@ -50,8 +85,12 @@ export const handler = taskHandler(async (input: RecordOutcomeInput) => {
         ...(rejection?.comment ? { comment: rejection.comment } : {}),
         amounts: { requestedEurCents: record.funding.reduce((sum, line) => sum + line.amountEurCents, 0) },
         ...linkTo(record.proposalId),
+        decisions,
       }),
     );
+    if (isFinal(input.status) || input.status === 'FUNDED') {
+      await tellAuthorities(record, input, requests, decisions);
+    }
     await clearPendingNotice(record.proposalId, input.status);
   }
   logger.info('proposal status recorded', { proposalId: record.proposalId, status: record.status, changed });

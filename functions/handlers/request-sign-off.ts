@@ -20,10 +20,11 @@ import {
   recipientFor,
   SIGN_OFF_ERRORS,
   SIGN_OFF_STAGES,
+  SIGN_OFF_WINDOW_SECONDS,
   type SignOffStage,
   type SubjectType,
 } from '../domain/sign-off.ts';
-import { authorityDirectory, config, requirePublicBaseUrl } from '../lib/config.ts';
+import { authorityDirectory, flowDurationMs, requirePublicBaseUrl } from '../lib/config.ts';
 import { signOffRequestEmail } from '../lib/emails.ts';
 import { WorkflowError } from '../lib/errors.ts';
 import { taskHandler } from '../lib/http.ts';
@@ -85,7 +86,8 @@ export const handler = taskHandler(async (input: RequestSignOffInput) => {
     input.subjectId,
     input.authority,
     now,
-    config().SIGN_OFF_LINK_TTL_SECONDS,
+    // The request expires when its last stage times out: the date every email and page states.
+    flowDurationMs(SIGN_OFF_WINDOW_SECONDS),
   );
   const bound = await bindTaskToken(request.approvalId, input.taskToken, input.stage);
   if (!bound.bound) {
@@ -104,7 +106,7 @@ export const handler = taskHandler(async (input: RequestSignOffInput) => {
     });
     return { approvalId: request.approvalId, stage: input.stage, emailed: false };
   }
-  const subject = await subjectSummary(input.subjectType, input.subjectId);
+  const subject = await subjectSummary(input.subjectType, input.subjectId, input.authority);
   if (!subject)
     throw new WorkflowError('SignOff.SubjectNotFound', `No ${input.subjectType} ${input.subjectId}`);
   const token = newLinkToken();

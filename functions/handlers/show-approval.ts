@@ -2,7 +2,7 @@
  * GET /approvals/{approvalId}?token=: the confirmation page. It never decides anything: mail
  * scanners fetch every link before a person sees it, so only the form's POST records a decision.
  */
-import { html, message, pageLanguage, requestForLink } from '../lib/approval-links.ts';
+import { closedAnswer, html, message, pageLanguage, requestForLink } from '../lib/approval-links.ts';
 import { publicHandler } from '../lib/http.ts';
 import { renderApprovalPage } from '../lib/pages.ts';
 import { subjectSummary } from '../lib/subjects.ts';
@@ -13,14 +13,9 @@ export const handler = publicHandler(async (event) => {
   const language = pageLanguage(event, query.lang, found?.request);
   if (!found) return message('NOT_FOUND', language);
   const { request, stage } = found;
-  if (
-    request.status === 'EXPIRED' ||
-    (request.status === 'PENDING' && request.expiresAt <= new Date().toISOString())
-  ) {
-    return message('EXPIRED', language);
-  }
-  if (request.status !== 'PENDING') return message('ALREADY_DECIDED', language);
-  const subject = await subjectSummary(request.subjectType, request.subjectId);
+  const closed = closedAnswer(request, new Date(), language);
+  if (closed) return closed;
+  const subject = await subjectSummary(request.subjectType, request.subjectId, request.authority);
   if (!subject) return message('NOT_FOUND', language);
   return html(
     200,

@@ -19,7 +19,7 @@ import { FUND_YEARS, fundYearBounds, fundYearHasOpened } from '../domain/fund.ts
 import { evaluationStartSchema, fieldErrors } from '../domain/proposal.ts';
 import { config, fundStart } from '../lib/config.ts';
 import { badRequest, conflict, HttpError, payloadTooLarge, unsupportedMediaType } from '../lib/errors.ts';
-import { apiHandler, bodyBytes, type HttpEvent, header, json } from '../lib/http.ts';
+import { apiHandler, bodyBytes, type HttpEvent, header, json, jsonBody } from '../lib/http.ts';
 import { logger } from '../lib/logger.ts';
 import { sfn } from '../lib/sfn.ts';
 
@@ -32,13 +32,7 @@ function parseBody(event: HttpEvent): number {
   }
   const bytes = bodyBytes(event);
   if (bytes.length > MAX_BODY_BYTES) throw payloadTooLarge(`The body may be at most ${MAX_BODY_BYTES} bytes`);
-  let body: unknown;
-  try {
-    body = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    throw badRequest('The body is not valid JSON', [{ path: '(body)', message: (error as Error).message }]);
-  }
-  const parsed = evaluationStartSchema.safeParse(body);
+  const parsed = evaluationStartSchema.safeParse(jsonBody(event));
   if (!parsed.success) throw badRequest('The evaluation request is not valid', fieldErrors(parsed.error));
   return parsed.data.fundYear;
 }

@@ -12,16 +12,21 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { type Envelope, getEnvelopes } from '../data/envelopes.ts';
 import { deleteProposalIfStatus, insertProposal } from '../data/proposals.ts';
 import { needsRoadAuthorityAgreement } from '../domain/categories.ts';
 import {
+  calendarErrors,
+  type FieldError,
   type FundingLine,
   MAX_PROPOSAL_BYTES,
   type ProposalInput,
   parseProposal,
+  type RemainingRoom,
+  roomWarnings,
 } from '../domain/proposal.ts';
 import type { ProposalStatus } from '../domain/statuses.ts';
-import { config } from '../lib/config.ts';
+import { config, fundStart } from '../lib/config.ts';
 import { dynamodb } from '../lib/dynamodb.ts';
 import {
   badRequest,
@@ -31,7 +36,7 @@ import {
   unprocessable,
   unsupportedMediaType,
 } from '../lib/errors.ts';
-import { apiHandler, bodyBytes, header, json } from '../lib/http.ts';
+import { apiHandler, bodyBytes, header, json, jsonBody } from '../lib/http.ts';
 import { logger } from '../lib/logger.ts';
 import { sfn } from '../lib/sfn.ts';
 
@@ -44,6 +49,8 @@ interface Submission {
 interface Submitted {
   proposalId: string;
   status: ProposalStatus;
+  /** Years asked for beyond their envelope's room at intake (the proposal is taken in all the same). */
+  warnings?: FieldError[];
 }
 
 const MAX_KEY_LENGTH = 255;
@@ -89,7 +96,13 @@ async function submit(submission: Submission): Promise<Submitted> {
     }
   }
   logger.info('proposal submitted', { proposalId, category: record.category });
-  return { proposalId, status: record.status };
+  // Part of the first answer, so a retry with the same key gets the very same one.
+  const warnings = roomWarnings(record, remainingRoom(await getEnvelopes()));
+  return { proposalId, status: record.status, ...(warnings.length > 0 ? { warnings } : {}) };
+}
+
+function remainingRoom(envelopes: Envelope[]): RemainingRoom {
+  return Object.fromEntries(envelopes.map((e) => [e.fundYear, e.capEurCents - e.committedEurCents]));
 }
 
 function sameProposal(record: ProposalInput, input: ProposalInput): boolean {
@@ -174,14 +187,12 @@ export const handler = apiHandler(async (event, caller, context) => {
       `A proposal may be at most ${MAX_PROPOSAL_BYTES} bytes; this one is ${bytes.length}`,
     );
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(bytes.toString('utf8'));
-  } catch (error) {
-    throw badRequest('The body is not valid JSON', [{ path: '(body)', message: (error as Error).message }]);
-  }
+  const body = jsonBody(event);
   const parsed = parseProposal(body);
-  if (!parsed.ok) throw badRequest('The proposal is not valid', parsed.errors);
+  const ended = calendarErrors(body, fundStart(), new Date());
+  if (!parsed.ok || ended.length > 0) {
+    throw badRequest('The proposal is not valid', [...(parsed.ok ? [] : parsed.errors), ...ended]);
+  }
 
   const key = header(event, 'idempotency-key')?.trim();
   if (key !== undefined && (key.length === 0 || key.length > MAX_KEY_LENGTH)) {

@@ -1,9 +1,16 @@
 /** Reading a sign-off link: which request, which token, which stage that token was sent with. */
 
-import { getRequest, hashToken, type SignOffRequest } from '../data/sign-offs.ts';
-import { languageOf, type SignOffStage } from '../domain/sign-off.ts';
+import { getRequest, hashToken, type SignOffRequest, type WithdrawalCause } from '../data/sign-offs.ts';
+import { AUTHORITY_NAMES, type Language, languageOf, type SignOffStage } from '../domain/sign-off.ts';
+import { copy } from './copy/index.ts';
 import type { HttpEvent, HttpResult } from './http.ts';
-import { type MessageKind, parseLanguage, renderMessageFor, securityHeaders } from './pages.ts';
+import {
+  type MessageKind,
+  parseLanguage,
+  renderMessageFor,
+  renderMessagePage,
+  securityHeaders,
+} from './pages.ts';
 
 const APPROVAL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -16,6 +23,29 @@ export async function requestForLink(
   const request = await getRequest(approvalId);
   const stage = request?.tokens?.[hashToken(token)];
   return request && stage ? { request, stage } : undefined;
+}
+
+/**
+ * The answer a link gets once its request can no longer be decided, or undefined while it can:
+ * expired (410: its own deadline passed), withdrawn because the other side rejected or expired (409,
+ * saying so), or already decided (409).
+ */
+export function closedAnswer(request: SignOffRequest, now: Date, language: Language): HttpResult | undefined {
+  if (
+    request.status === 'EXPIRED' ||
+    (request.status === 'PENDING' && request.expiresAt <= now.toISOString())
+  )
+    return message('EXPIRED', language);
+  if (request.status === 'WITHDRAWN') return html(409, withdrawnPage(request.withdrawnBecause, language));
+  if (request.status !== 'PENDING') return message('ALREADY_DECIDED', language);
+  return undefined;
+}
+
+function withdrawnPage(cause: WithdrawalCause | undefined, language: Language): string {
+  const t = copy(language).withdrawn;
+  const name = cause ? AUTHORITY_NAMES[cause.authority][language] : '';
+  const text = !cause ? t.other : cause.outcome === 'REJECTED' ? t.rejected(name) : t.expired(name);
+  return renderMessagePage({ language, status: 'error', title: t.title, message: text });
 }
 
 export function html(statusCode: number, body: string): HttpResult {

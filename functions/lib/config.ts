@@ -40,11 +40,11 @@ const schema = v.object({
   /** The ledger's seal key (lib/ledger-key.ts): a KMS HMAC key id in AWS, or a key file locally. */
   LEDGER_KEY_ID: v.optional(name),
   LEDGER_KEY_FILE: v.optional(name),
-  /** How long a sign-off link stays valid, in seconds (covers reminders and the deputy). */
-  SIGN_OFF_LINK_TTL_SECONDS: v.optional(
-    v.pipe(v.string(), v.toNumber(), v.integer(), v.minValue(1)),
-    String(30 * 24 * 3600),
-  ),
+  /**
+   * Local mode's JIF_TIME_SCALE: the engine shrinks every wait and task timeout by it, so the
+   * deadlines the handlers state (sign-off expiry, cost-report due dates) shrink alike. 1 in AWS.
+   */
+  TIME_SCALE: v.optional(v.pipe(v.string(), v.toNumber(), v.minValue(Number.MIN_VALUE)), '1'),
 });
 
 export type Config = v.InferOutput<typeof schema>;
@@ -79,6 +79,11 @@ export function authorityDirectory(c: Config = config()): AuthorityDirectory {
 
 export function fundStart(c: Config = config()): Date {
   return new Date(c.FUND_START_DATE);
+}
+
+/** A duration of the flows (in their seconds) as it really passes here, in milliseconds. */
+export function flowDurationMs(seconds: number, c: Config = config()): number {
+  return Math.round(seconds * 1000 * c.TIME_SCALE);
 }
 
 export function requirePublicBaseUrl(c: Config = config()): string {

@@ -21,6 +21,7 @@ import {
 } from '../domain/sign-off.ts';
 import type { ProposalStatus } from '../domain/statuses.ts';
 import { copy } from './copy/index.ts';
+import { type DecisionNote, describeDecision } from './decisions.ts';
 import { type Html, html, join, trusted } from './html.ts';
 import { formatDateTime, PURPOSE_LABELS, SERVICE_NAME, type SubjectSummary } from './pages.ts';
 
@@ -53,6 +54,8 @@ export interface ProposalOutcomeInput {
   amounts?: OutcomeAmounts;
   /** Where the proposal stands (its page, after sign-in); must be http(s). */
   link?: string;
+  /** Every decision taken (the road authority's conditions, the approvers' comments). */
+  decisions?: DecisionNote[];
 }
 
 /** Figures an outcome email may quote; each is shown in EUR and in GBP at `rate`. */
@@ -265,6 +268,13 @@ function requestBlocks(input: SignOffRequestInput, language: Language): Block[] 
       { kind: 'para', text: t.description },
       { kind: 'longText', text: subject.description },
     );
+    const decisions = subject.decisions ?? [];
+    if (decisions.length > 0) {
+      blocks.push(
+        { kind: 'para', text: copy(language).decisions.heading },
+        { kind: 'list', items: decisions.map((d) => describeDecision(d, language)) },
+      );
+    }
   } else {
     blocks.push(
       {
@@ -342,6 +352,14 @@ export function proposalOutcomeEmail(input: ProposalOutcomeInput): Email {
   }
   if (input.comment?.trim()) {
     blocks.push({ kind: 'para', text: t.comment }, { kind: 'longText', text: input.comment.trim() });
+  }
+  // The rejection and its comment are said above; every other decision, with its conditions, here.
+  const others = (input.decisions ?? []).filter((d) => d.authority !== input.rejectedBy);
+  if (others.length > 0) {
+    blocks.push(
+      { kind: 'para', text: copy('en').decisions.heading },
+      { kind: 'list', items: others.map((d) => describeDecision(d, 'en')) },
+    );
   }
   if (input.reason?.trim()) blocks.push({ kind: 'para', text: t.reason(input.reason.trim()) });
   const amounts = input.amounts;
@@ -440,4 +458,78 @@ export function costReportRequestEmail(input: CostReportRequestInput): Email {
     `[JIF] ${kinds} : ${named(input.title, input.proposalId)}`,
     languages.map((language) => ({ language, blocks: costReportBlocks(input, language) })),
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sign-off withdrawn, and the outcome, to the authorities that were asked
+
+export interface SignOffWithdrawnInput {
+  /** The authority whose pending request is withdrawn. */
+  authority: Authority;
+  subject: SubjectSummary;
+  /** Why: the authority that rejected (with its reason), or that let its request expire. */
+  because: { authority: Authority; outcome: 'REJECTED' | 'EXPIRED'; comment?: string };
+}
+
+/** The withdrawn side of a bilateral sign-off, told why (French first for FR and ROAD). */
+export function signOffWithdrawnEmail(input: SignOffWithdrawnInput): Email {
+  const languages: Language[] = languageOf(input.authority) === 'fr' ? ['fr', 'en'] : ['en'];
+  const what = subjectName(input.subject, languages);
+  const sections = languages.map((language) => {
+    const t = copy(language).withdrawnEmail;
+    const by = AUTHORITY_NAMES[input.because.authority][language];
+    const blocks: Block[] = [
+      { kind: 'heading', text: t.heading(what) },
+      { kind: 'para', text: input.because.outcome === 'REJECTED' ? t.rejected(by) : t.expired(by) },
+    ];
+    if (input.because.comment) {
+      blocks.push({ kind: 'para', text: t.reason }, { kind: 'longText', text: input.because.comment });
+    }
+    blocks.push({ kind: 'para', text: t.link }, { kind: 'para', text: `${SERVICE_NAME[language]}.` });
+    return { language, blocks };
+  });
+  const kinds = languages.map((language) => copy(language).withdrawnEmail.subject).join(' / ');
+  return compose(`[JIF] ${kinds}${colon(languages[0] ?? 'en')}${what}`, sections);
+}
+
+export interface AuthorityOutcomeInput {
+  /** The authority told. */
+  authority: Authority;
+  proposalId: string;
+  title: string;
+  status: ProposalStatus;
+  /** Every decision taken, the reader's own included. */
+  decisions: DecisionNote[];
+  reason?: string;
+  amounts?: OutcomeAmounts;
+}
+
+/** How a proposal ended, to an authority that was asked to decide on it. */
+export function authorityOutcomeEmail(input: AuthorityOutcomeInput): Email {
+  const languages: Language[] = languageOf(input.authority) === 'fr' ? ['fr', 'en'] : ['en'];
+  const what = named(input.title, input.proposalId);
+  const sections = languages.map((language) => {
+    const t = copy(language).authorityOutcomeEmail;
+    const blocks: Block[] = [
+      { kind: 'heading', text: t.heading(what) },
+      { kind: 'para', text: t.statuses[input.status] ?? input.status },
+    ];
+    if (input.decisions.length > 0) {
+      blocks.push(
+        { kind: 'para', text: t.decisions },
+        { kind: 'list', items: input.decisions.map((d) => describeDecision(d, language)) },
+      );
+    }
+    if (input.amounts?.committedEurCents !== undefined) {
+      blocks.push({
+        kind: 'para',
+        text: `${t.committed} ${eurGbp(input.amounts.committedEurCents, input.amounts.rate)}`,
+      });
+    }
+    if (input.reason?.trim()) blocks.push({ kind: 'para', text: `${t.reason} ${input.reason.trim()}` });
+    blocks.push({ kind: 'para', text: `${SERVICE_NAME[language]}.` });
+    return { language, blocks };
+  });
+  const kinds = languages.map((language) => copy(language).authorityOutcomeEmail.subject).join(' / ');
+  return compose(`[JIF] ${kinds}${colon(languages[0] ?? 'en')}${what}`, sections);
 }

@@ -7,8 +7,9 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { routes } from '../../infra/routes.ts';
+import type { FieldError } from '../domain/proposal.ts';
 import { type Role, rolesFromGroupsClaim } from '../domain/roles.ts';
-import { forbidden, HttpError, unauthorized } from './errors.ts';
+import { badRequest, forbidden, HttpError, unauthorized } from './errors.ts';
 import { logger } from './logger.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2 & {
@@ -55,6 +56,47 @@ export function header(event: HttpEvent, name: string): string | undefined {
 export function bodyBytes(event: HttpEvent): Buffer {
   if (!event.body) return Buffer.alloc(0);
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+}
+
+const REPLACEMENT = '\uFFFD';
+
+/**
+ * A JSON body, UTF-8 only: bytes that are not UTF-8 are refused (400), naming the fields they fall
+ * in, rather than stored as replacement characters. A gateway that decodes the body itself hands
+ * such bytes over as U+FFFD already, so that character is taken as the mark of them, wherever the
+ * decoding happened.
+ */
+export function jsonBody(event: HttpEvent): unknown {
+  const text = bodyBytes(event).toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    if (text.includes(REPLACEMENT)) throw notUtf8([{ path: '(body)', message: NOT_UTF8 }]);
+    throw badRequest('The body is not valid JSON', [{ path: '(body)', message: (error as Error).message }]);
+  }
+  if (text.includes(REPLACEMENT)) throw notUtf8(fieldsHolding(parsed, REPLACEMENT));
+  return parsed;
+}
+
+const NOT_UTF8 = 'is not UTF-8 text: send the body encoded as UTF-8';
+const notUtf8 = (errors: FieldError[]) => badRequest('The body is not UTF-8 text', errors);
+
+/** The dotted paths of the string values (or keys) that contain `mark`. */
+function fieldsHolding(value: unknown, mark: string): FieldError[] {
+  const paths: string[] = [];
+  const walk = (node: unknown, path: string[]) => {
+    if (typeof node === 'string') {
+      if (node.includes(mark)) paths.push(path.join('.') || '(body)');
+    } else if (node && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) {
+        if (key.includes(mark)) paths.push([...path, '(a field name)'].join('.'));
+        else walk(child, [...path, key]);
+      }
+    }
+  };
+  walk(value, []);
+  return (paths.length > 0 ? paths : ['(body)']).map((path) => ({ path, message: NOT_UTF8 }));
 }
 
 function jsonErrors(): MiddlewareObj<HttpEvent, HttpResult> {

@@ -10,6 +10,7 @@ import type { FundingLine } from '../domain/proposal.ts';
 import { AUTHORITY_NAMES, type Authority, type Decision, type Language } from '../domain/sign-off.ts';
 import { STYLESHEET_PATH, STYLESHEET_VERSION } from './assets.ts';
 import { COPY, copy } from './copy/index.ts';
+import { type DecisionNote, describeDecision } from './decisions.ts';
 import { type Fragment, type Html, html, join, trusted } from './html.ts';
 
 /** What a sign-off is about, as the approval page and the request email summarise it. */
@@ -22,6 +23,8 @@ export type SubjectSummary =
       description: string;
       contactEmail: string;
       funding: FundingLine[];
+      /** What the other authorities decided already (the road authority's conditions, comments). */
+      decisions?: DecisionNote[];
     }
   | {
       type: 'EVALUATION';
@@ -181,7 +184,15 @@ ${join(
 <tfoot><tr><th scope="row" colspan="2">${t.total}</th>${moneyCells(total)}</tr></tfoot>
 </table></div>
 <p>${copy(language).service.rateNote}</p>
+${decisionsSection(subject.decisions ?? [], language)}
 </section>`;
+}
+
+/** What the other authorities decided already: the road authority's conditions, comments. */
+function decisionsSection(decisions: DecisionNote[], language: Language): Html | '' {
+  if (decisions.length === 0) return '';
+  return html`<h3>${copy(language).decisions.heading}</h3>
+<ul class="decisions">${decisions.map((d) => html`<li>${describeDecision(d, language)}</li>`)}</ul>`;
 }
 
 function evaluationSection(
@@ -246,11 +257,16 @@ ${subject.type === 'PROPOSAL' ? proposalSection(subject, language) : evaluationS
 <input type="hidden" name="token" value="${model.token}">
 <input type="hidden" name="lang" value="${language}">
 <label for="comment">${t.comment}</label>
-<textarea id="comment" name="comment" rows="4" maxlength="${COMMENT_MAX_LENGTH}"></textarea>
+<textarea id="comment" name="comment" rows="4" maxlength="${COMMENT_MAX_LENGTH}" required></textarea>
 <p>${t.formNote}</p>
 <div class="actions">
 ${join(
-  decisions.map((d) => html`<button type="submit" name="decision" value="${d.value}">${d.label}</button>`),
+  // The comment is required, so a browser asks for the reason before a rejection; Approve skips that.
+  decisions.map((d) =>
+    d.value === 'approve'
+      ? html`<button type="submit" name="decision" value="${d.value}" formnovalidate>${d.label}</button>`
+      : html`<button type="submit" name="decision" value="${d.value}">${d.label}</button>`,
+  ),
   trusted('\n'),
 )}
 </div>
@@ -275,6 +291,7 @@ export type MessageKind =
   | 'EXPIRED'
   | 'NOT_FOUND'
   | 'BAD_REQUEST'
+  | 'REASON_REQUIRED'
   | 'TOO_LARGE'
   | 'UNSUPPORTED';
 
@@ -285,6 +302,7 @@ const MESSAGE_STATUS: Record<MessageKind, { httpStatus: number; status: 'ok' | '
   EXPIRED: { httpStatus: 410, status: 'error' },
   NOT_FOUND: { httpStatus: 404, status: 'error' },
   BAD_REQUEST: { httpStatus: 400, status: 'error' },
+  REASON_REQUIRED: { httpStatus: 400, status: 'error' },
   TOO_LARGE: { httpStatus: 413, status: 'error' },
   UNSUPPORTED: { httpStatus: 415, status: 'error' },
 };
@@ -309,6 +327,7 @@ export const MESSAGES: Record<MessageKind, MessageEntry> = {
   EXPIRED: entry('EXPIRED'),
   NOT_FOUND: entry('NOT_FOUND'),
   BAD_REQUEST: entry('BAD_REQUEST'),
+  REASON_REQUIRED: entry('REASON_REQUIRED'),
   TOO_LARGE: entry('TOO_LARGE'),
   UNSUPPORTED: entry('UNSUPPORTED'),
 };

@@ -2,17 +2,24 @@
 
 import { getEvaluation } from '../data/evaluations.ts';
 import { getProposal } from '../data/proposals.ts';
+import { requestsForSubject } from '../data/sign-offs.ts';
 import { fundYearOfSubject } from '../domain/evaluation.ts';
-import type { SubjectType } from '../domain/sign-off.ts';
+import type { Authority, SubjectType } from '../domain/sign-off.ts';
+import { decisionNotes } from './decisions.ts';
 import { WorkflowError } from './errors.ts';
 import type { SubjectSummary } from './pages.ts';
 
+/** `reader`: the authority the summary is for; what the other authorities decided comes with it. */
 export async function subjectSummary(
   subjectType: SubjectType,
   subjectId: string,
+  reader?: Authority,
 ): Promise<SubjectSummary | undefined> {
   if (subjectType === 'PROPOSAL') {
-    const proposal = await getProposal(subjectId);
+    const [proposal, requests] = await Promise.all([
+      getProposal(subjectId),
+      requestsForSubject('PROPOSAL', subjectId),
+    ]);
     if (!proposal) return undefined;
     return {
       type: 'PROPOSAL',
@@ -22,6 +29,7 @@ export async function subjectSummary(
       description: proposal.description,
       contactEmail: proposal.contactEmail,
       funding: proposal.funding,
+      decisions: decisionNotes(requests, reader),
     };
   }
   if (subjectType === 'EVALUATION') {

@@ -24,7 +24,6 @@ export const SETTING_KEYS = [
   'roadAuthorityDeputyEmail',
   'financeEmail',
   'signOffResponseTimeoutSeconds',
-  'signOffLinkTtlSeconds',
   'publicBaseUrl',
   'alarmEmail',
 ] as const;
@@ -80,7 +79,6 @@ export function stackPropsFromSettings(app: App, env: Environment): JifStackProp
     },
     financeEmail: required('financeEmail'),
     signOffResponseTimeoutSeconds: integer('signOffResponseTimeoutSeconds'),
-    signOffLinkTtlSeconds: integer('signOffLinkTtlSeconds'),
     publicBaseUrl: context('publicBaseUrl'),
     alarmEmail: context('alarmEmail'),
   };

@@ -50,8 +50,6 @@ export interface JifStackProps extends StackProps {
    * workflows that substitute `SIGN_OFF_RESPONSE_TIMEOUT_SECONDS`. Default: three days.
    */
   signOffResponseTimeoutSeconds?: number;
-  /** How long a sign-off link stays valid. Default: 30 days. */
-  signOffLinkTtlSeconds?: number;
   /** Base URL of links in emails, e.g. a custom domain. Default: the HTTP API's own endpoint. */
   publicBaseUrl?: string;
   /** Retention of every log group. Default: three months. */
@@ -298,7 +296,8 @@ function configEnvironment(props: JifStackProps): ConfigEnvironment {
     ROAD_AUTHORITY_EMAIL: props.approvers.ROAD.primary,
     ROAD_AUTHORITY_DEPUTY_EMAIL: props.approvers.ROAD.deputy,
     FINANCE_EMAIL: props.financeEmail,
-    SIGN_OFF_LINK_TTL_SECONDS: String(props.signOffLinkTtlSeconds ?? 30 * 24 * 3600),
+    // AWS runs the flows in real time: deadlines are stated unscaled.
+    TIME_SCALE: '1',
   };
 }
 
@@ -329,7 +328,6 @@ function checkProps(props: JifStackProps): void {
   }
   for (const [field, value] of Object.entries({
     signOffResponseTimeoutSeconds: props.signOffResponseTimeoutSeconds ?? 1,
-    signOffLinkTtlSeconds: props.signOffLinkTtlSeconds ?? 1,
   })) {
     if (!Number.isInteger(value) || value <= 0) problems.push(`${field} must be a positive integer`);
   }

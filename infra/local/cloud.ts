@@ -137,6 +137,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     AUTH_ISSUER: LOCAL_ISSUER,
     AUTH_AUDIENCE: LOCAL_AUDIENCE,
     AUTH_JWKS_URL: `${baseUrl}/local/jwks.json`,
+    // Deadlines the handlers state shrink with the flows' waits.
+    TIME_SCALE: String(options.timeScale ?? 1),
     ...Object.fromEntries(tableNames.map((t) => [tableSpec(t).env, tableName(t)])),
     ...Object.fromEntries(workflowNames.map((w) => [workflowArnEnv(w), stateMachineArn(w)])),
     ...options.environment,

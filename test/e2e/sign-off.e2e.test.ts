@@ -80,6 +80,10 @@ describe('sign-off in a browser', () => {
     const { proposalId } = await cloud.submit(sampleProposal({ title: 'Parking area lighting' }));
     const first = await openLink('approver@homeoffice.example', proposalId);
     const second = await openLink('approver@homeoffice.example', proposalId);
+    // The browser itself asks for the reason first: nothing is posted without one.
+    await first.page.getByRole('button', { name: /reject/i }).click();
+    expect(await first.page.locator('textarea:invalid').count()).toBe(1);
+    await first.page.getByRole('textbox').fill('Lighting is outside the declaration');
     await first.page.getByRole('button', { name: /reject/i }).click();
     await first.page.waitForLoadState();
     expect(await first.page.locator('main').textContent()).toMatch(/rejection has been recorded/i);

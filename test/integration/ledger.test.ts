@@ -11,6 +11,7 @@ import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerRecord } from '../../functions/domain/ledger.ts';
+import { resetConfigForTests } from '../../functions/lib/config.ts';
 import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
 import { approvalExecutions, approveAll, waitUntil, walkPages } from '../support/flows.ts';
 
@@ -42,10 +43,29 @@ interface Totals {
 }
 
 let cloud: TestCloud;
+let fundStartDate = '';
+
+/**
+ * Intake refuses lines for fund years that have ended, and every year's money is paid here: the
+ * proposals are taken in as on the fund's first day (the handlers run in this process and read the
+ * date from their configuration), then decided and paid two years on, every year open.
+ */
+async function submittedWhenTheFundBegan(proposals: unknown[]) {
+  process.env.FUND_START_DATE = new Date().toISOString().slice(0, 10);
+  resetConfigForTests();
+  try {
+    return await Promise.all(proposals.map((p) => cloud.submit(p)));
+  } finally {
+    process.env.FUND_START_DATE = fundStartDate;
+    resetConfigForTests();
+  }
+}
+
 beforeAll(async () => {
   const start = new Date();
   start.setUTCFullYear(start.getUTCFullYear() - 2);
   start.setUTCDate(start.getUTCDate() - 30);
+  fundStartDate = start.toISOString().slice(0, 10);
   // Sign-off stages last about four minutes: slow concurrent steps never meet a reminder or expiry.
   cloud = await startTestCloud({ timeScale: 0.001, fundStartDate: start.toISOString().slice(0, 10) });
 });
@@ -96,7 +116,7 @@ async function workflowsFinished(proposalIds: string[]): Promise<void> {
 
 /** Submits proposals, approves them all (both ministries, every link at once) and waits for the end. */
 async function submitApproveAndSettle(proposals: unknown[]): Promise<ProposalView[]> {
-  const ids = (await Promise.all(proposals.map((p) => cloud.submit(p)))).map((s) => s.proposalId);
+  const ids = (await submittedWhenTheFundBegan(proposals)).map((s) => s.proposalId);
   await approveAll(cloud, ids);
   await workflowsFinished(ids);
   return Promise.all(ids.map(proposalView));

@@ -133,7 +133,7 @@ describe('GET on a sign-off link', () => {
     );
     expect(inputs.token).toBe(uk.token);
     const buttons = [
-      ...(inner as string).matchAll(/<button type="submit" name="decision" value="([a-z]+)">/g),
+      ...(inner as string).matchAll(/<button type="submit" name="decision" value="([a-z]+)"[^>]*>/g),
     ];
     expect(buttons.map((b) => b[1])).toEqual(['approve', 'reject']);
     // Submitting the form as a browser would records the decision.
@@ -191,7 +191,7 @@ describe('POST on a sign-off link', () => {
     const { proposalId, uk } = await submitAndWait({ title: 'Double click' });
     const answers = await Promise.all([
       cloud.decide(uk, 'approve'),
-      cloud.decide(uk, 'reject'),
+      cloud.decide(uk, 'reject', 'Changed my mind'),
       cloud.decide(uk, 'approve'),
     ]);
     expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409]);
@@ -283,7 +283,8 @@ describe('a rejection', () => {
     expect(now.fr.status).toBe('WITHDRAWN');
     const late = await cloud.decide(fr, 'approve');
     expect(late.status).toBe(409);
-    expect(await late.text()).toContain('Déjà décidé');
+    // Not "already decided": France's request was withdrawn, and the page says why.
+    expect(await late.text()).toContain('Demande retirée');
     expect((await open(fr)).status).toBe(409);
     expect((await cloud.decide(uk, 'approve')).status).toBe(409);
     const after = await cloud.api('GET', `/proposals/${proposalId}`, { as: 'admin' });

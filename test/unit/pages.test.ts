@@ -60,9 +60,10 @@ describe('renderApprovalPage', () => {
     expect(html).toContain('<input type="hidden" name="token" value="tok.abc123">');
     expect(html).toContain('<input type="hidden" name="lang" value="en">');
     expect(html).toMatch(/<label for="comment">[^<]+<\/label>/);
-    expect(html).toMatch(/<textarea id="comment" name="comment"[^>]*><\/textarea>/);
+    // A reason is required to reject: the browser checks it, except for Approve.
+    expect(html).toMatch(/<textarea id="comment" name="comment"[^>]* required><\/textarea>/);
     expect(tags(html, 'button')).toEqual([
-      '<button type="submit" name="decision" value="approve">',
+      '<button type="submit" name="decision" value="approve" formnovalidate>',
       '<button type="submit" name="decision" value="reject">',
     ]);
     expect(html).toContain('>Approve</button>');

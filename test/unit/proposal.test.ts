@@ -154,7 +154,7 @@ describe('parseProposal', () => {
 
   it('accepts investment and running cost in the same year', () => {
     const body = example();
-    body.funding.push({ fundYear: 1, purpose: 'RUNNING_COST', amountEurCents: 100 });
+    body.funding.push({ fundYear: 2, purpose: 'INVESTMENT', amountEurCents: 100 });
     expect(parseProposal(body).ok).toBe(true);
   });
 
@@ -182,14 +182,25 @@ describe('parseProposal', () => {
   it('refuses more than one line per fund year and purpose in all', () => {
     const funding = FUND_YEARS.flatMap((fundYear) =>
       FUNDING_PURPOSES.map((purpose) => ({ fundYear, purpose, amountEurCents: 1 })),
-    );
+    ).filter((line) => !(line.fundYear === 1 && line.purpose === 'RUNNING_COST'));
     expect(parseProposal({ ...example(), funding }).ok).toBe(true);
+    const again = { fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 1 };
+    expect(pathsOf({ ...example(), funding: [...funding, again, again] })).toEqual(
+      expect.arrayContaining(['funding']),
+    );
+  });
+
+  it('refuses running costs in fund year 1, naming the line', () => {
     expect(
-      pathsOf({
-        ...example(),
-        funding: [...funding, { fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 1 }],
-      }),
-    ).toEqual(['funding']);
+      pathsOf({ ...example(), funding: [{ fundYear: 1, purpose: 'RUNNING_COST', amountEurCents: 1 }] }),
+    ).toEqual(['funding.0.purpose']);
+  });
+
+  it('refuses control and bidi-override characters in the title, not line breaks in the description', () => {
+    expect(pathsOf({ ...example(), title: 'Fence\u202E' })).toEqual(['title']);
+    expect(pathsOf({ ...example(), title: 'Fence\u0000' })).toEqual(['title']);
+    expect(pathsOf({ ...example(), description: 'Fence \u2067x' })).toEqual(['description']);
+    expect(parseProposal({ ...example(), description: 'One\n\ttwo\r\nthree' }).ok).toBe(true);
   });
 });
 
@@ -202,13 +213,21 @@ const email = fc
   .tuple(label, label, fc.constantFrom('example', 'fr', 'gov.uk'))
   .map(([l, d, t]) => `${l}@${d}.${t}`);
 
-/** Distinct (year, purpose) pairs; two lines per year at most half the cap each, so a year never overflows. */
+/**
+ * Distinct (year, purpose) pairs, never running costs in year 1; two lines per year at most half the
+ * cap each, so a year never overflows.
+ */
 const funding = fc
-  .uniqueArray(fc.tuple(fc.constantFrom(...FUND_YEARS), fc.constantFrom(...FUNDING_PURPOSES)), {
-    minLength: 1,
-    maxLength: FUND_YEARS.length * FUNDING_PURPOSES.length,
-    selector: ([year, purpose]) => `${year}/${purpose}`,
-  })
+  .uniqueArray(
+    fc
+      .tuple(fc.constantFrom(...FUND_YEARS), fc.constantFrom(...FUNDING_PURPOSES))
+      .filter(([year, purpose]) => !(year === 1 && purpose === 'RUNNING_COST')),
+    {
+      minLength: 1,
+      maxLength: FUND_YEARS.length * FUNDING_PURPOSES.length - 1,
+      selector: ([year, purpose]) => `${year}/${purpose}`,
+    },
+  )
   .chain((pairs) =>
     fc.tuple(
       ...pairs.map(([fundYear, purpose]) =>

@@ -194,7 +194,7 @@ describe.concurrent('the approval workflow', () => {
     const { proposalId } = await cloud.submit(smallProposal('FR rejects'));
     const ukLink = linkIn(await emailAbout(cloud, proposalId, UK));
     const frLink = linkIn(await emailAbout(cloud, proposalId, FR));
-    expect((await cloud.decide(frLink, 'reject')).status).toBe(200);
+    expect((await cloud.decide(frLink, 'reject', 'Hors du champ de la déclaration.')).status).toBe(200);
 
     const run = await finished(cloud, 'approval', proposalId);
     expect(entered(run.history, TOP)).toEqual([

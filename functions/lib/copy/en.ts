@@ -39,7 +39,8 @@ export const en = {
     nextTranche: 'Proposed next-year tranche',
     notReported: 'Not reported',
     decision: 'Your decision',
-    comment: 'Comment (optional; shared with the other parties, especially useful when rejecting)',
+    comment:
+      'Comment, shared with the other parties (conditions, remarks): optional to approve, required to reject',
     approve: 'Approve',
     reject: 'Reject',
     formNote: 'Nothing is decided until you press one of these buttons. You can decide only once.',
@@ -64,6 +65,11 @@ export const en = {
     NOT_FOUND: {
       title: 'Link not valid',
       message: 'This link is not valid. Check that you used the full link from the email.',
+    },
+    REASON_REQUIRED: {
+      title: 'A rejection needs a reason',
+      message:
+        'Nothing has been recorded. Go back, write in the comment box why you reject the request (the port authority and the other approvers will read it), then press Reject again.',
     },
     BAD_REQUEST: {
       title: 'Request not understood',
@@ -416,6 +422,47 @@ export const en = {
     apiError: (status: number, message: string) => `The request was refused (${status}): ${message}`,
     notFound: 'Not found',
     notFoundText: 'There is nothing at this address, or it is not yours to see.',
+  },
+  decisions: {
+    heading: 'Decisions so far:',
+    approved: (road: boolean): string => (road ? 'agreed' : 'approved'),
+    rejected: (road: boolean): string => (road ? 'did not agree' : 'rejected'),
+    deputy: ' (by the deputy)',
+    conditions: (road: boolean): string => (road ? ', with these conditions: ' : ', with this comment: '),
+    reason: ', for this reason: ',
+    none: ', without comment',
+  },
+  withdrawn: {
+    title: 'Request withdrawn',
+    rejected: (name: string) =>
+      `This request was withdrawn because the ${name} rejected it: no decision is needed from you.`,
+    expired: (name: string) =>
+      `This request was withdrawn because the ${name} did not answer in time: no decision is needed from you.`,
+    other:
+      'This request was withdrawn: the subject was decided by another authority. No decision is needed from you.',
+  },
+  withdrawnEmail: {
+    subject: 'Request withdrawn',
+    heading: (what: string) => `Request withdrawn: ${what}`,
+    rejected: (name: string) =>
+      `Your decision is no longer needed: the request was withdrawn because the ${name} rejected it.`,
+    expired: (name: string) =>
+      `Your decision is no longer needed: the request was withdrawn because the ${name} did not answer in time.`,
+    reason: 'Reason given:',
+    link: 'The link you received no longer records a decision.',
+  },
+  authorityOutcomeEmail: {
+    subject: 'Outcome',
+    heading: (what: string) => `Outcome: ${what}`,
+    statuses: {
+      FUNDED: 'Funded: both approved, and the money is committed.',
+      REJECTED: 'Rejected: nothing is committed.',
+      EXPIRED: 'Expired: no decision in time; nothing is committed.',
+      FUNDS_UNAVAILABLE: "Approved, but a fund year's envelope lacked room: nothing is committed.",
+    } as Record<string, string>,
+    decisions: 'Decisions:',
+    committed: 'Committed:',
+    reason: 'Reason:',
   },
 };
 

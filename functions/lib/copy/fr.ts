@@ -37,7 +37,8 @@ export const fr: Copy = {
     nextTranche: "Tranche proposée pour l'année suivante",
     notReported: 'Non déclaré',
     decision: 'Votre décision',
-    comment: 'Commentaire (facultatif ; communiqué aux autres parties, utile surtout en cas de rejet)',
+    comment:
+      'Commentaire, communiqué aux autres parties (conditions, remarques) : facultatif pour approuver, obligatoire pour rejeter',
     approve: 'Approuver (Approve)',
     reject: 'Rejeter (Reject)',
     formNote:
@@ -63,6 +64,11 @@ export const fr: Copy = {
     NOT_FOUND: {
       title: 'Lien non valide',
       message: "Ce lien n'est pas valide. Vérifiez que vous avez utilisé le lien complet reçu par courriel.",
+    },
+    REASON_REQUIRED: {
+      title: 'Un rejet doit être motivé',
+      message:
+        "Rien n'a été enregistré. Revenez en arrière, indiquez dans le champ de commentaire pourquoi vous rejetez la demande (l'autorité portuaire et les autres valideurs le liront), puis appuyez de nouveau sur Rejeter.",
     },
     BAD_REQUEST: {
       title: 'Demande incomprise',
@@ -418,5 +424,47 @@ export const fr: Copy = {
     apiError: (status: number, message: string) => `La demande a été refusée (${status}) : ${message}`,
     notFound: 'Introuvable',
     notFoundText: 'Il n’y a rien à cette adresse, ou ce n’est pas à vous de le voir.',
+  },
+  decisions: {
+    heading: 'Décisions déjà prises :',
+    approved: (road: boolean) => (road ? 'a donné son accord' : 'a approuvé'),
+    rejected: (road: boolean) => (road ? "n'a pas donné son accord" : 'a rejeté'),
+    deputy: ' (par le suppléant)',
+    conditions: (road: boolean) => (road ? ', sous ces conditions : ' : ', avec ce commentaire : '),
+    reason: ', pour ce motif : ',
+    none: ', sans commentaire',
+  },
+  withdrawn: {
+    title: 'Demande retirée',
+    rejected: (name: string) =>
+      `Cette demande a été retirée car ${name} l'a rejetée : aucune décision n'est attendue de votre part.`,
+    expired: (name: string) =>
+      `Cette demande a été retirée car ${name} n'a pas répondu à temps : aucune décision n'est attendue de votre part.`,
+    other:
+      "Cette demande a été retirée : le sujet a été tranché par une autre autorité. Aucune décision n'est attendue de votre part.",
+  },
+  withdrawnEmail: {
+    subject: 'Demande retirée',
+    heading: (what: string) => `Demande retirée : ${what}`,
+    rejected: (name: string) =>
+      `Votre décision n'est plus attendue : la demande a été retirée car ${name} l'a rejetée.`,
+    expired: (name: string) =>
+      `Votre décision n'est plus attendue : la demande a été retirée car ${name} n'a pas répondu à temps.`,
+    reason: 'Motif indiqué :',
+    link: "Le lien reçu n'enregistre plus de décision.",
+  },
+  authorityOutcomeEmail: {
+    subject: 'Issue',
+    heading: (what: string) => `Issue : ${what}`,
+    statuses: {
+      FUNDED: 'Financée : les deux approbations sont données et les fonds engagés.',
+      REJECTED: "Rejetée : rien n'est engagé.",
+      EXPIRED: "Expirée : aucune décision à temps ; rien n'est engagé.",
+      FUNDS_UNAVAILABLE:
+        "Approuvée, mais l'enveloppe d'une année du fonds manquait de place : rien n'est engagé.",
+    } as Record<string, string>,
+    decisions: 'Décisions :',
+    committed: 'Engagé :',
+    reason: 'Motif :',
   },
 };

@@ -128,7 +128,7 @@ describe('POST /approvals/{approvalId}: links that decide nothing', () => {
       .resolvesOnce({ Item: item(signOffRequest()) })
       .resolves({ Item: item(signOffRequest({ status: 'APPROVED', decidedStage: 'REQUEST' })) });
     documents.on(UpdateCommand).rejects(conditionFailed());
-    const result = await decide({ token: LINK_TOKEN, decision: 'reject' });
+    const result = await decide({ token: LINK_TOKEN, decision: 'reject', comment: 'Too late' });
     expect(result.statusCode).toBe(409);
     expect(documents.commandCalls(UpdateCommand)).toHaveLength(1);
     expect(sfn.calls()).toHaveLength(0);
@@ -138,6 +138,21 @@ describe('POST /approvals/{approvalId}: links that decide nothing', () => {
     documents.on(GetCommand).resolves({ Item: item(signOffRequest({ status: 'WITHDRAWN' })) });
     documents.on(UpdateCommand).rejects(conditionFailed());
     expect((await decide({ token: LINK_TOKEN, decision: 'approve' })).statusCode).toBe(409);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
+  it('400 for a rejection without a reason, recording nothing', async () => {
+    documents.on(GetCommand).resolves({ Item: item(signOffRequest()) });
+    for (const comment of [undefined, '', '   ']) {
+      const result = await decide({
+        token: LINK_TOKEN,
+        decision: 'reject',
+        ...(comment === undefined ? {} : { comment }),
+      });
+      expect(result.statusCode).toBe(400);
+      expect(result.body).toContain('A rejection needs a reason');
+    }
+    expect(documents.commandCalls(UpdateCommand)).toHaveLength(0);
     expect(sfn.calls()).toHaveLength(0);
   });
 
@@ -216,15 +231,19 @@ describe('POST /approvals/{approvalId}: a decision', () => {
 
   it("reject: SendTaskFailure with the error 'SignOff.Rejected'", async () => {
     documents.on(GetCommand).resolves({ Item: item(signOffRequest()) });
-    documents.on(UpdateCommand).resolves({ Attributes: decided('REJECTED', null) });
+    documents.on(UpdateCommand).resolves({ Attributes: decided('REJECTED', 'Outside the declaration') });
     sfn.on(SendTaskFailureCommand).resolves({});
 
-    const result = await decide({ token: LINK_TOKEN, decision: 'reject' });
+    const result = await decide({
+      token: LINK_TOKEN,
+      decision: 'reject',
+      comment: 'Outside the declaration',
+    });
 
     expect(result.statusCode).toBe(200);
     expect(documents.commandCalls(UpdateCommand)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
       ':status': 'REJECTED',
-      ':comment': null,
+      ':comment': 'Outside the declaration',
     });
     const failures = sfn.commandCalls(SendTaskFailureCommand);
     expect(failures).toHaveLength(1);
@@ -233,7 +252,7 @@ describe('POST /approvals/{approvalId}: a decision', () => {
       decision: 'REJECTED',
       authority: 'UK',
       byDeputy: false,
-      comment: null,
+      comment: 'Outside the declaration',
     });
     expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(0);
   });

@@ -1,9 +1,15 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashToken, type SignOffRequest } from '../../../functions/data/sign-offs.ts';
 import type { Authority, SignOffStage, SignOffStatus } from '../../../functions/domain/sign-off.ts';
 import type { RequestSignOffInput } from '../../../functions/handlers/request-sign-off.ts';
@@ -18,6 +24,11 @@ let handler: Handler;
 
 beforeAll(async () => {
   ({ handler } = await loadHandlerModule<{ handler: Handler }>('request-sign-off'));
+});
+
+beforeEach(() => {
+  // The email shows what the other authorities decided: none has yet.
+  documents.on(QueryCommand).resolves({ Items: [] });
 });
 
 afterEach(() => {
@@ -154,9 +165,9 @@ describe('request-sign-off: the first stage', () => {
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
-    // The link stays valid for the configured time (30 days by default).
+    // The request expires when its last stage times out: four stages of three days (no time scale in AWS).
     const { createdAt, expiresAt } = (request?.Item ?? {}) as { createdAt?: string; expiresAt?: string };
-    expect(Date.parse(expiresAt ?? '') - Date.parse(createdAt ?? '')).toBe(30 * 24 * 3600 * 1000);
+    expect(Date.parse(expiresAt ?? '') - Date.parse(createdAt ?? '')).toBe(4 * 3 * 24 * 3600 * 1000);
 
     expect(updatesWith(BIND)[0]?.args[0].input).toMatchObject({
       Key: { pk: `APPROVAL#${approvalId}`, sk: 'APPROVAL' },

@@ -6,10 +6,16 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpEvent } from '../../../functions/lib/http.ts';
 import { fixture, httpEvent, lambdaContext, loadHandlerModule, TEST_ENV } from './support.ts';
 
@@ -22,6 +28,15 @@ let handler: Handler;
 
 beforeAll(async () => {
   ({ handler } = await loadHandlerModule<{ handler: Handler }>('submit-proposal'));
+  // Fund year 1 began today, so the fixture's year-1 line is for a year still open.
+  process.env.FUND_START_DATE = new Date().toISOString().slice(0, 10);
+  const { resetConfigForTests } = await import('../../../functions/lib/config.ts');
+  resetConfigForTests();
+});
+
+beforeEach(() => {
+  // Intake reads the envelopes' room (empty: every year has its whole cap).
+  documents.on(QueryCommand).resolves({ Items: [] });
 });
 
 afterEach(() => {
@@ -218,14 +233,16 @@ describe('POST /proposals: a valid proposal', () => {
       category: 'PARKING_AREA_SECURITY',
       funding: [
         { fundYear: 3, purpose: 'RUNNING_COST', amountEurCents: 7_000 },
-        { fundYear: 1, purpose: 'RUNNING_COST', amountEurCents: 2_000 },
+        { fundYear: 2, purpose: 'RUNNING_COST', amountEurCents: 2_000 },
         { fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 100_000 },
+        { fundYear: 2, purpose: 'INVESTMENT', amountEurCents: 100_000 },
       ],
     };
     expect((await submit(withBody(body))).statusCode).toBe(201);
     const input = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input.input ?? '');
     expect(input.commitments).toEqual([
-      { fundYear: 1, amountEurCents: 102_000 },
+      { fundYear: 1, amountEurCents: 100_000 },
+      { fundYear: 2, amountEurCents: 102_000 },
       { fundYear: 3, amountEurCents: 7_000 },
     ]);
   });
@@ -294,6 +311,7 @@ describe('POST /proposals with an Idempotency-Key', () => {
     // The idempotency record was lost (a crash before it was saved): the proposal and the
     // execution exist already, and the same id finds them.
     documents.reset();
+    documents.on(QueryCommand).resolves({ Items: [] });
     sfn.reset();
     documents
       .on(PutCommand)
