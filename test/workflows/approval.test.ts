@@ -34,9 +34,12 @@ const [UK_BRANCH = [], FR_BRANCH = []] = (definition.States.BilateralSignOff?.Br
   Object.keys(b.States),
 );
 
-/** One sign-off stage lasts 259200 s x this: about 2.6 s; a request expires after four stages. */
-const TIME_SCALE = 0.00001;
-const LONG = 60_000;
+/**
+ * One sign-off stage lasts 259200 s x this: about 7.8 s; a request expires after four stages (31 s),
+ * and a link answers 410 from then on: decisions here must land well within that on a busy machine.
+ */
+const TIME_SCALE = 0.00003;
+const LONG = 120_000;
 
 let cloud: TestCloud;
 
