@@ -168,8 +168,12 @@ describe('transient faults are retried', () => {
       expect(port.filter((s) => s.startsWith('[JIF] Funds committed'))).toHaveLength(2);
       expect(port.filter((s) => s.startsWith('[JIF] Funds disbursed'))).toHaveLength(1);
       expect(new Set(port).size).toBe(port.length);
-      expect(emailsAbout(cloud, proposalId, UK)).toHaveLength(1);
-      expect(emailsAbout(cloud, proposalId, FR)).toHaveLength(1);
+      // Each approver: one request, then the outcome; nothing twice.
+      for (const to of [UK, FR]) {
+        const mail = subjects(proposalId, to);
+        expect(new Set(mail).size).toBe(mail.length);
+        expect(mail.filter((s) => s.includes('Sign-off requested'))).toHaveLength(1);
+      }
     },
     LONG,
   );

@@ -1,5 +1,5 @@
 /** GET and HEAD on an emailed sign-off link: the same answer, HEAD without a body, nothing decided. */
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../../functions/data/sign-offs.ts';
@@ -33,6 +33,8 @@ function linkEvent(method: 'GET' | 'HEAD', token = TOKEN): HttpEvent {
 
 function pendingRequest() {
   documents.on(GetCommand).resolves({});
+  // The page shows what the other authorities decided: none has yet.
+  documents.on(QueryCommand).resolves({ Items: [] });
   documents.on(GetCommand, { Key: { pk: `APPROVAL#${APPROVAL_ID}`, sk: 'APPROVAL' } }).resolves({
     Item: {
       pk: `APPROVAL#${APPROVAL_ID}`,
@@ -73,7 +75,7 @@ describe('showApproval on GET and HEAD', () => {
     const head = await handler(linkEvent('HEAD'), lambdaContext());
     expect(head).toEqual({ ...get, body: '' });
     const commands = documents.calls().map((call) => call.args[0].constructor.name);
-    expect(new Set(commands)).toEqual(new Set(['GetCommand']));
+    expect(new Set(commands)).toEqual(new Set(['GetCommand', 'QueryCommand']));
   });
 
   it('answers HEAD on a link with a wrong token 404 without a body, as GET answers 404', async () => {
