@@ -17,7 +17,8 @@ export interface LedgerKey {
 
 export const sealMessage = (seq: number, hash: string) => `JIF-LEDGER:${seq}:${hash}`;
 
-function fileKey(path: string): LedgerKey {
+/** The local mode's key: a file created on first use (exported for the bench, which holds the key). */
+export function fileKey(path: string): LedgerKey {
   let secret: Buffer | undefined;
   const load = () => {
     if (!secret) {

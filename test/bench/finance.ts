@@ -7,6 +7,8 @@
  * harness checks itself: the real `GET /ledger/verify` must pass and `GET /fund` must count the
  * seeded money; if the data layer's shape moves on, these rows say so instead of timing nonsense.
  */
+
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchWriteCommand,
@@ -24,6 +26,7 @@ import {
   sealEntry,
 } from '../../functions/domain/ledger.ts';
 import { amount, REFERENCE_RATE } from '../../functions/domain/money.ts';
+import { fileKey, sealMessage } from '../../functions/lib/ledger-key.ts';
 import { tableName } from '../../infra/local/names.ts';
 import type { TestCloud } from '../support/cloud.ts';
 import { mib, ms, type Report, summarise } from './report.ts';
@@ -44,7 +47,7 @@ export async function measureFinance(
   try {
     const [small, large] = sizes;
     const seedStarted = performance.now();
-    await seedTo(client, small);
+    await seedTo(client, small, ledgerSeal(cloud));
     const seedSmall = performance.now() - seedStarted;
     const atSmall = await queries(cloud);
     const csv = await peakDuring(() => text(cloud, '/disbursements?format=csv'));
@@ -55,7 +58,7 @@ export async function measureFinance(
       data: { lines: csv.result.split('\n').length - 1, ms: csv.ms, peakRssDelta: csv.peakDelta },
     });
     const seedLargeStarted = performance.now();
-    await seedTo(client, large);
+    await seedTo(client, large, ledgerSeal(cloud));
     const seedLarge = performance.now() - seedLargeStarted;
     const atLarge = await queries(cloud);
     for (const key of ['page', 'fund'] as const) {
@@ -134,7 +137,20 @@ const seeded = { count: 0 };
 type Requests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];
 
 /** Appends records until `target` have been seeded by the bench (after the flows' own records). */
-async function seedTo(client: DynamoDBDocumentClient, target: number): Promise<void> {
+/**
+ * Seals as the appender does (functions/lib/ledger-key.ts), with the local key file: the bench holds
+ * the key, so its records verify like the flows' own.
+ */
+function ledgerSeal(cloud: TestCloud): (record: LedgerRecord) => Promise<string> {
+  const key = fileKey(join(cloud.dataDir, 'ledger.key'));
+  return (record) => key.sign(sealMessage(record.seq, record.hash));
+}
+
+async function seedTo(
+  client: DynamoDBDocumentClient,
+  target: number,
+  seal: (record: LedgerRecord) => Promise<string>,
+): Promise<void> {
   const table = tableName('Fund');
   const headKey = { pk: 'LEDGER', sk: 'HEAD' };
   const { Item: head = {} } = await client.send(
@@ -182,6 +198,7 @@ async function seedTo(client: DynamoDBDocumentClient, target: number): Promise<v
       recordedAt: new Date(start + seq * 1000).toISOString(),
       prevHash: hash,
     });
+    record.mac = await seal(record);
     hash = record.hash;
     const cell = `${fundYear}|${category}|INVESTMENT`;
     const totals = added.get(cell) ?? { count: 0, eur: 0, gbp: 0 };
