@@ -135,17 +135,15 @@ export function lambdaTask(
   to: Transition,
   options: TaskOptions = {},
 ): State {
-  return {
-    Type: 'Task',
-    ...withComment(options.comment),
-    Resource: 'arn:aws:states:::lambda:invoke',
-    Parameters: {
+  return task(
+    'arn:aws:states:::lambda:invoke',
+    {
       FunctionName: substitution(fn),
       ...(typeof payload === 'string' ? { 'Payload.$': payload } : { Payload: payload }),
     },
-    ...taskFields(options),
-    ...transition(to),
-  };
+    to,
+    options,
+  );
 }
 
 /**
@@ -158,17 +156,12 @@ export function callbackTask(
   to: Transition,
   options: TaskOptions & { timeoutSeconds: number },
 ): State {
-  return {
-    Type: 'Task',
-    ...withComment(options.comment),
-    Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-    Parameters: {
-      FunctionName: substitution(fn),
-      Payload: { ...payload, 'taskToken.$': '$$.Task.Token' },
-    },
-    ...taskFields(options),
-    ...transition(to),
-  };
+  return task(
+    'arn:aws:states:::lambda:invoke.waitForTaskToken',
+    { FunctionName: substitution(fn), Payload: { ...payload, 'taskToken.$': '$$.Task.Token' } },
+    to,
+    options,
+  );
 }
 
 /** Runs the state machine of substitution `machine` as a nested execution and waits for its output. */
@@ -179,15 +172,30 @@ export function nestedExecution(
   to: Transition,
   options: TaskOptions = {},
 ): State {
-  return {
-    Type: 'Task',
-    ...withComment(options.comment),
-    Resource: 'arn:aws:states:::states:startExecution.sync:2',
-    Parameters: {
+  return task(
+    'arn:aws:states:::states:startExecution.sync:2',
+    {
       StateMachineArn: substitution(machine),
       'Name.$': name,
       Input: { ...input, 'AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID.$': '$$.Execution.Id' },
     },
+    to,
+    options,
+  );
+}
+
+/** The fields every Task shares; the builders above differ only in resource and parameters. */
+function task(
+  resource: string,
+  parameters: Record<string, Json>,
+  to: Transition,
+  options: TaskOptions,
+): State {
+  return {
+    Type: 'Task',
+    ...withComment(options.comment),
+    Resource: resource,
+    Parameters: parameters,
     ...taskFields(options),
     ...transition(to),
   };
