@@ -4,7 +4,7 @@
  * Handlers run unchanged: they find the services through AWS_ENDPOINT_URL_* variables.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +35,7 @@ import { stepFunctionsApi } from './engine/api.ts';
 import { loadWorkflow } from './engine/definition.ts';
 import { LocalStepFunctions, type RegisteredWorkflow } from './engine/engine.ts';
 import { ExecutionStore } from './engine/store.ts';
+import { FaultSpecError, Faults, guardServer, invokeWithFaults } from './faults.ts';
 import { LocalFunctions } from './functions.ts';
 import { apiGateway, type LocalRoute, sendJson } from './gateway.ts';
 import { functionArn, REGION, stateMachineArn, tableName } from './names.ts';
@@ -53,6 +54,8 @@ export interface LocalCloudOptions {
   fundStartDate?: string;
   /** Extra environment for the handlers (e.g. other approver addresses in tests). */
   environment?: Record<string, string>;
+  /** Faults on demand at start (default: `JIF_FAULTS`); see infra/local/faults.ts. */
+  faults?: string;
   log?: (line: string) => void;
 }
 
@@ -148,6 +151,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const dynamodb = new DynamoDBClient({ region: REGION, endpoint: dynamodbUrl, credentials });
   await createTables(dynamodb);
 
+  // Faults apply once the tables exist: the system's own calls meet them, its set-up does not.
+  const faults = new Faults();
+  guardServer(dynamoServer, 'dynamodb', faults);
+  guardServer(ses, 'ses', faults, (req) => req.method === 'POST' && !req.url?.startsWith('/store'));
+  const initialFaults = options.faults ?? process.env.JIF_FAULTS;
+  if (initialFaults) faults.set(initialFaults);
+  const invoke = (name: string, payload: unknown) =>
+    invokeWithFaults(faults, () => functions.invoke(name, payload));
+
   const functions = new LocalFunctions(REPO_ROOT);
   const timeScale = options.timeScale ?? 1;
   const workflows: RegisteredWorkflow[] = workflowNames.map((name) => ({
@@ -156,7 +168,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   }));
   const engine = new LocalStepFunctions({
     workflows,
-    invokeFunction: (name, payload) => functions.invoke(name, payload),
+    invokeFunction: invoke,
     dynamodb,
     sesv2: new SESv2Client({ region: REGION, endpoint: sesUrl, credentials }),
     store: new ExecutionStore(join(dataDir, 'executions')),
@@ -177,6 +189,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     { method: 'GET', path: '/local/tokens', handle: (_req, res) => sendJson(res, 200, tokens) },
     { method: 'GET', path: '/local/jwks.json', handle: (_req, res) => sendJson(res, 200, issuer.jwks) },
     { method: 'POST', path: '/local/signin', handle: (req, res) => localSignIn(issuer, req, res) },
+    { method: 'GET', path: '/local/faults', handle: (_req, res) => sendJson(res, 200, faults.list()) },
+    { method: 'POST', path: '/local/faults', handle: (req, res) => setFaults(faults, req, res) },
+    {
+      method: 'DELETE',
+      path: '/local/faults',
+      handle: (_req, res) => {
+        faults.clear();
+        sendJson(res, 200, faults.list());
+      },
+    },
     { method: 'GET', path: '/local/outbox', handle: (_req, res) => sendJson(res, 200, outbox.list()) },
     {
       method: 'GET',
@@ -199,7 +221,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     },
   ];
   apiHandler = apiGateway({
-    invoke: (name, event) => functions.invoke(name, event),
+    invoke,
     issuer,
     extras,
     log,
@@ -230,6 +252,21 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       dynamodb.destroy();
     },
   };
+}
+
+/** `POST /local/faults`: the body is the same text as `JIF_FAULTS`; a bad one is 400 and changes nothing. */
+async function setFaults(faults: Faults, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  try {
+    sendJson(res, 200, faults.set(Buffer.concat(chunks).toString('utf8')));
+  } catch (error) {
+    if (!(error instanceof FaultSpecError)) throw error;
+    sendJson(res, 400, {
+      message: 'Invalid faults',
+      errors: [{ path: 'faults', message: error.message }],
+    });
+  }
 }
 
 const RATE_UNITS: Record<string, number> = {
