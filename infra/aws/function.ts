@@ -209,25 +209,6 @@ export class SystemFunction extends Construct {
     for (const [name, value] of Object.entries(settings)) this.setEnv(name, value);
   }
 
-  /** `<WORKFLOW>_STATE_MACHINE_ARN` and states:GetExecutionHistory on that state machine's executions only. */
-  bindWorkflowHistory(workflow: SystemWorkflow): void {
-    this.setEnv(workflowArnEnv(workflow.name as WorkflowName), workflow.stateMachine.stateMachineArn);
-    const executions = Stack.of(this).formatArn({
-      service: 'states',
-      resource: 'execution',
-      resourceName: `${workflow.stateMachine.stateMachineName}:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
-    this.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['states:GetExecutionHistory'], resources: [executions] }),
-    );
-    acknowledge(
-      this.role,
-      `AwsSolutions-IAM5[Resource::${nagResourceName(this, executions)}]`,
-      'Execution ARNs end with the execution name (the proposal id), so the read-only grant covers the executions of this one state machine.',
-    );
-  }
-
   /** `PUBLIC_BASE_URL`: where links in emails point. */
   bindPublicUrl(url: string): void {
     this.setEnv('PUBLIC_BASE_URL', url);

@@ -202,18 +202,17 @@ export class JifStack extends Stack {
         }
         fn.bindWorkflowStart(workflow);
       }
-      for (const workflowName of spec.readsWorkflowHistory ?? []) {
-        fn.bindWorkflowHistory(this.workflows.get(workflowName) as SystemWorkflow);
-      }
-      // DescribeExecution and RedriveExecution need no ARN in a definition: no cycle is possible.
+      // GetExecutionHistory, DescribeExecution and RedriveExecution need no ARN in a definition: no
+      // cycle is possible. One statement per state machine, with the actions the function needs.
       const executionActions = new Map<string, string[]>();
+      const grant = (workflowName: string, action: string) =>
+        executionActions.set(workflowName, [...(executionActions.get(workflowName) ?? []), action]);
+      for (const workflowName of spec.readsWorkflowHistory ?? [])
+        grant(workflowName, 'states:GetExecutionHistory');
       for (const workflowName of spec.readsExecutionsOf ?? [])
-        executionActions.set(workflowName, ['states:DescribeExecution']);
+        grant(workflowName, 'states:DescribeExecution');
       for (const workflowName of spec.redrivesExecutionsOf ?? [])
-        executionActions.set(workflowName, [
-          ...(executionActions.get(workflowName) ?? []),
-          'states:RedriveExecution',
-        ]);
+        grant(workflowName, 'states:RedriveExecution');
       for (const [workflowName, actions] of executionActions) {
         const workflow = this.workflows.get(workflowName);
         if (!workflow)
