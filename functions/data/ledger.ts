@@ -45,6 +45,11 @@ export interface DisbursementRequest {
   rate: ExchangeRate;
 }
 
+/** The item a ledger record is stored as: its key, its three index keys, the record. */
+export function ledgerRecordItem(record: LedgerRecord): Record<string, unknown> {
+  return { ...recordKey(record.seq), type: 'LedgerRecord', ...indexesFor(record), ...record };
+}
+
 function indexesFor(record: LedgerRecord) {
   const sortKey = `${record.recordedAt}#${String(record.seq).padStart(12, '0')}`;
   return {
@@ -346,7 +351,7 @@ async function writeRecords(headHash: string, records: LedgerRecord[]): Promise<
     documents.send(
       new PutCommand({
         TableName: fundTable(),
-        Item: { ...recordKey(record.seq), type: 'LedgerRecord', ...indexesFor(record), ...record },
+        Item: ledgerRecordItem(record),
         ConditionExpression: stray ? '#hash = :stray' : 'attribute_not_exists(pk)',
         ...(stray
           ? { ExpressionAttributeNames: { '#hash': 'hash' }, ExpressionAttributeValues: { ':stray': stray } }

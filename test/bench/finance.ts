@@ -18,6 +18,7 @@ import {
   GetCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { ledgerRecordItem } from '../../functions/data/ledger.ts';
 import { CATEGORIES } from '../../functions/domain/categories.ts';
 import {
   GENESIS_HASH,
@@ -166,7 +167,7 @@ async function seedTo(
   const batch: LedgerRecord[] = [];
   const writes: Promise<void>[] = [];
   const flush = async (records: LedgerRecord[]) => {
-    let pending: Requests | undefined = records.map((r) => ({ PutRequest: { Item: itemOf(r) } }));
+    let pending: Requests | undefined = records.map((r) => ({ PutRequest: { Item: ledgerRecordItem(r) } }));
     while (pending && pending.length > 0) {
       const out: BatchWriteCommandOutput = await client.send(
         new BatchWriteCommand({ RequestItems: { [table]: pending } }),
@@ -249,21 +250,4 @@ async function seedTo(
       ExpressionAttributeValues: values,
     }),
   );
-}
-
-/** The item `append` writes for a record (see the module comment). */
-function itemOf(record: LedgerRecord): Record<string, unknown> {
-  const sortKey = `${record.recordedAt}#${String(record.seq).padStart(12, '0')}`;
-  return {
-    pk: 'LEDGER',
-    sk: `SEQ#${String(record.seq).padStart(12, '0')}`,
-    type: 'LedgerRecord',
-    gsi1pk: `DISB#FY#${record.fundYear}`,
-    gsi1sk: sortKey,
-    gsi2pk: `DISB#CAT#${record.category}`,
-    gsi2sk: sortKey,
-    gsi3pk: `DISB#P#${record.proposalId}`,
-    gsi3sk: sortKey,
-    ...record,
-  };
 }
