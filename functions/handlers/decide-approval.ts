@@ -6,7 +6,7 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { decideRequest } from '../data/sign-offs.ts';
 import { isDecision, SIGN_OFF_ERRORS, statusForDecision } from '../domain/sign-off.ts';
-import { closedAnswer, message, pageLanguage, requestForLink } from '../lib/approval-links.ts';
+import { closedAnswer, message, pageLanguage, receipt, requestForLink } from '../lib/approval-links.ts';
 import { bodyBytes, formFields, publicHandler } from '../lib/http.ts';
 import { logger } from '../lib/logger.ts';
 import { COMMENT_MAX_LENGTH } from '../lib/pages.ts';
@@ -26,7 +26,7 @@ export const handler = publicHandler(async (event) => {
   if (!isDecision(decision) || comment.length > COMMENT_MAX_LENGTH) return message('BAD_REQUEST', language);
   const { request, stage } = found;
   // A link that can no longer decide says so first (the decision below is still the atomic check).
-  const closed = closedAnswer(request, new Date(), language);
+  const closed = await closedAnswer(request, new Date(), language);
   if (closed) return closed;
   // The port authority and the other parties are told why: a rejection without a reason is refused.
   if (decision === 'reject' && comment === '') return message('REASON_REQUIRED', language);
@@ -39,7 +39,13 @@ export const handler = publicHandler(async (event) => {
     new Date(),
   );
   if (result.outcome === 'EXPIRED') return message('EXPIRED', language);
-  if (result.outcome === 'ALREADY_CLOSED') return message('ALREADY_DECIDED', language);
+  if (result.outcome === 'ALREADY_CLOSED') {
+    // Another tab or a double click won the race: answer as a reopened link does.
+    const now = await requestForLink(request.approvalId, form.get('token') ?? undefined);
+    return (
+      (now && (await closedAnswer(now.request, new Date(), language))) ?? message('ALREADY_DECIDED', language)
+    );
+  }
 
   const decided = result.request;
   const outcome = {
@@ -77,5 +83,8 @@ export const handler = publicHandler(async (event) => {
     authority: decided.authority,
     status: decided.status,
   });
-  return message(decision === 'approve' ? 'APPROVED' : 'REJECTED', language);
+  return (
+    (await receipt(decided, language, false)) ??
+    message(decision === 'approve' ? 'APPROVED' : 'REJECTED', language)
+  );
 });

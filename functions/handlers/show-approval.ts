@@ -13,9 +13,11 @@ export const handler = publicHandler(async (event) => {
   const language = pageLanguage(event, query.lang, found?.request);
   if (!found) return message('NOT_FOUND', language);
   const { request, stage } = found;
-  const closed = closedAnswer(request, new Date(), language);
+  const closed = await closedAnswer(request, new Date(), language);
   if (closed) return closed;
-  const subject = await subjectSummary(request.subjectType, request.subjectId, request.authority);
+  const subject = await subjectSummary(request.subjectType, request.subjectId, request.authority, {
+    withEnvelopes: true,
+  });
   if (!subject) return message('NOT_FOUND', language);
   return html(
     200,

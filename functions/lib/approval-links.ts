@@ -4,13 +4,16 @@ import { getRequest, hashToken, type SignOffRequest, type WithdrawalCause } from
 import { AUTHORITY_NAMES, type Language, languageOf, type SignOffStage } from '../domain/sign-off.ts';
 import { copy } from './copy/index.ts';
 import type { HttpEvent, HttpResult } from './http.ts';
+import { logger } from './logger.ts';
 import {
   type MessageKind,
   parseLanguage,
   renderMessageFor,
   renderMessagePage,
+  renderReceiptPage,
   securityHeaders,
 } from './pages.ts';
+import { subjectSummary } from './subjects.ts';
 
 const APPROVAL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -28,17 +31,55 @@ export async function requestForLink(
 /**
  * The answer a link gets once its request can no longer be decided, or undefined while it can:
  * expired (410: its own deadline passed), withdrawn because the other side rejected or expired (409,
- * saying so), or already decided (409).
+ * saying so), or already decided (409, with the receipt: what was decided, by whom, when).
  */
-export function closedAnswer(request: SignOffRequest, now: Date, language: Language): HttpResult | undefined {
+export async function closedAnswer(
+  request: SignOffRequest,
+  now: Date,
+  language: Language,
+): Promise<HttpResult | undefined> {
   if (
     request.status === 'EXPIRED' ||
     (request.status === 'PENDING' && request.expiresAt <= now.toISOString())
   )
     return message('EXPIRED', language);
   if (request.status === 'WITHDRAWN') return html(409, withdrawnPage(request.withdrawnBecause, language));
-  if (request.status !== 'PENDING') return message('ALREADY_DECIDED', language);
+  if (request.status !== 'PENDING')
+    return (await receipt(request, language, true)) ?? message('ALREADY_DECIDED', language);
   return undefined;
+}
+
+/**
+ * The receipt of a decided request (200 right after the decision, 409 when the link is used again),
+ * or undefined if the request is not decided or its subject is gone.
+ */
+export async function receipt(
+  request: SignOffRequest,
+  language: Language,
+  reopened: boolean,
+): Promise<HttpResult | undefined> {
+  if ((request.status !== 'APPROVED' && request.status !== 'REJECTED') || !request.decidedAt)
+    return undefined;
+  // The decision is recorded whatever happens here: a failed read shows the plain message instead.
+  const subject = await subjectSummary(request.subjectType, request.subjectId).catch((error: Error) => {
+    logger.warn('receipt without its subject', { approvalId: request.approvalId, error: error.name });
+    return undefined;
+  });
+  if (!subject) return undefined;
+  return html(
+    reopened ? 409 : 200,
+    renderReceiptPage({
+      language,
+      title: subject.title,
+      reference: subject.type === 'PROPOSAL' ? subject.proposalId : subject.evaluationId,
+      authority: request.authority,
+      decision: request.status,
+      byDeputy: request.decidedStage === 'DEPUTY',
+      decidedAt: request.decidedAt,
+      ...(request.comment ? { comment: request.comment } : {}),
+      reopened,
+    }),
+  );
 }
 
 function withdrawnPage(cause: WithdrawalCause | undefined, language: Language): string {

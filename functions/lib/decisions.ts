@@ -11,6 +11,8 @@ export interface DecisionNote {
   decision: 'APPROVED' | 'REJECTED';
   comment?: string;
   byDeputy: boolean;
+  /** When it was decided (pages show it in the reader's time zone). */
+  decidedAt?: string;
 }
 
 /** The decisions taken on a subject (in the order asked), leaving out `except` (the reader's own). */
@@ -23,6 +25,7 @@ export function decisionNotes(requests: SignOffRequest[], except?: Authority): D
       decision: r.status === 'APPROVED' ? 'APPROVED' : 'REJECTED',
       ...(r.comment?.trim() ? { comment: r.comment.trim() } : {}),
       byDeputy: r.decidedStage === 'DEPUTY',
+      ...(r.decidedAt ? { decidedAt: r.decidedAt } : {}),
     }));
 }
 

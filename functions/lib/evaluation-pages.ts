@@ -3,10 +3,10 @@
  * shows it and changes nothing; only its POST reports), the answers to that POST, and the evaluation
  * report finance reads. Pure functions on the shared shell, `html` tag and copy catalogue (pages.ts).
  */
-import { formatEuros, formatPounds } from '../domain/money.ts';
 import type { Language } from '../domain/sign-off.ts';
 import { copy } from './copy/index.ts';
 import type { EvaluationView } from './evaluation-view.ts';
+import { money as intlMoney } from './format.ts';
 import { type Html, html, join, trusted } from './html.ts';
 import {
   COMMENT_MAX_LENGTH,
@@ -55,7 +55,7 @@ ${definitionList([
   [t.project, model.title],
   [t.reference, model.proposalId],
   [t.fundYear, String(model.fundYear)],
-  [t.committed(model.fundYear + 1), formatEurAndGbp(model.fundedEurCents)],
+  [t.committed(model.fundYear + 1), formatEurAndGbp(model.fundedEurCents, language)],
   [t.dueBy, formatDateTime(model.expiresAt, language)],
 ])}
 <form method="post" action="${`/cost-reports/${encodeURIComponent(model.reportId)}`}" novalidate>
@@ -126,7 +126,7 @@ export function renderCostReportReceived(input: {
   return renderMessagePage({
     language: input.language,
     title: t.title,
-    message: t.message(formatEurAndGbp(input.actualEurCents), input.fundYear, input.title),
+    message: t.message(formatEurAndGbp(input.actualEurCents, input.language), input.fundYear, input.title),
   });
 }
 
@@ -138,7 +138,7 @@ export function evaluationReportBody(view: EvaluationView, language: Language): 
   const money = (eurCents: number | null, gbpPence: number | null) =>
     eurCents === null || gbpPence === null
       ? html`<td class="num">${t.notReported}</td>`
-      : html`<td class="num">${formatEuros(eurCents)}<br>${formatPounds(gbpPence)}</td>`;
+      : html`<td class="num">${intlMoney(eurCents, 'EUR', language)}<br>${intlMoney(gbpPence, 'GBP', language)}</td>`;
   const { totals } = view;
   const nl = trusted('\n');
   const linesTable =

@@ -5,7 +5,8 @@
 import type { Language } from '../domain/sign-off.ts';
 
 const LOCALE: Record<Language, string> = { en: 'en-GB', fr: 'fr-FR' };
-const ZONE: Record<Language, string> = { en: 'Europe/London', fr: 'Europe/Paris' };
+/** The UK approvers read London time, the French ministry, road authority and port authority Paris time. */
+export const READER_TIME_ZONE: Record<Language, string> = { en: 'Europe/London', fr: 'Europe/Paris' };
 
 export function money(minor: number, currency: 'EUR' | 'GBP', language: Language): string {
   return new Intl.NumberFormat(LOCALE[language], { style: 'currency', currency }).format(minor / 100);
@@ -22,7 +23,23 @@ export function dateTime(iso: string | undefined, language: Language): string {
     hour: '2-digit',
     minute: '2-digit',
     hourCycle: 'h23',
-    timeZone: ZONE[language],
+    timeZone: READER_TIME_ZONE[language],
+    timeZoneName: 'short',
+  }).format(date);
+}
+
+/** "1 March 2025 at 10:30 GMT" / "1 mars 2025 à 11:30 UTC+1": a deadline or a decision, in full. */
+export function longDateTime(iso: string, language: Language): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(LOCALE[language], {
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone: READER_TIME_ZONE[language],
     timeZoneName: 'short',
   }).format(date);
 }
@@ -31,7 +48,8 @@ export function date(iso: string | undefined, language: Language): string {
   if (!iso) return '–';
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) return iso;
-  return new Intl.DateTimeFormat(LOCALE[language], { dateStyle: 'medium', timeZone: ZONE[language] }).format(
-    at,
-  );
+  return new Intl.DateTimeFormat(LOCALE[language], {
+    dateStyle: 'medium',
+    timeZone: READER_TIME_ZONE[language],
+  }).format(at);
 }

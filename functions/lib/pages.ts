@@ -5,12 +5,13 @@
  * escapes every value; the words come from the copy catalogue (functions/lib/copy).
  */
 import { CATEGORY_LABELS, type Category, type FundingPurpose } from '../domain/categories.ts';
-import { eurCentsToGbpPence, formatEuros, formatPounds } from '../domain/money.ts';
+import { eurCentsToGbpPence } from '../domain/money.ts';
 import type { FundingLine } from '../domain/proposal.ts';
 import { AUTHORITY_NAMES, type Authority, type Decision, type Language } from '../domain/sign-off.ts';
 import { STYLESHEET_PATH, STYLESHEET_VERSION } from './assets.ts';
 import { COPY, copy } from './copy/index.ts';
 import { type DecisionNote, describeDecision } from './decisions.ts';
+import { longDateTime, money } from './format.ts';
 import { type Fragment, type Html, html, join, trusted } from './html.ts';
 
 /** What a sign-off is about, as the approval page and the request email summarise it. */
@@ -25,6 +26,8 @@ export type SubjectSummary =
       funding: FundingLine[];
       /** What the other authorities decided already (the road authority's conditions, comments). */
       decisions?: DecisionNote[];
+      /** Each fund year's envelope as it stands, and what this proposal would take from it. */
+      envelopes?: EnvelopeOutlook[];
     }
   | {
       type: 'EVALUATION';
@@ -38,8 +41,25 @@ export type SubjectSummary =
         /** null: no cost report came in time (so no tranche). */
         actualEurCents: number | null;
         nextTrancheEurCents: number;
+        /** The port authority's note with its cost report. */
+        note?: string;
       }[];
+      /** Year N+1's envelope: what it would get back on approval (committed beyond each tranche). */
+      envelope?: EnvelopeOutlook;
+      /** What the other authority decided already, with its comment. */
+      decisions?: DecisionNote[];
     };
+
+/**
+ * A fund year's envelope before and after the decision asked for: `changeEurCents` is what the
+ * decision takes from its room (a proposal's line), negative when it gives room back (an evaluation).
+ */
+export interface EnvelopeOutlook {
+  fundYear: number;
+  capEurCents: number;
+  committedEurCents: number;
+  changeEurCents: number;
+}
 
 export interface ApprovalPageModel {
   approvalId: string;
@@ -76,25 +96,17 @@ export function parseLanguage(value: unknown): Language | undefined {
   return lang === 'en' || lang === 'fr' ? lang : undefined;
 }
 
-/** "1 May 2024 at 12:05 UTC" / "1 mai 2024 à 12:05 UTC"; the input unchanged if it is not a date. */
+/**
+ * "1 March 2025 at 10:30 GMT" / "1 mars 2025 à 11:30 UTC+1": in the reader's time zone (London for
+ * English, Paris for French), the zone named; the input unchanged if it is not a date.
+ */
 export function formatDateTime(iso: string, language: Language): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  const formatted = new Intl.DateTimeFormat(language === 'fr' ? 'fr-FR' : 'en-GB', {
-    day: 'numeric',
-    month: 'long',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZone: 'UTC',
-  }).format(date);
-  return `${formatted} UTC`;
+  return longDateTime(iso, language);
 }
 
-/** "EUR 1,200,000.00 (GBP 960,000.00)" at the fund's reference rate. */
-export function formatEurAndGbp(eurCents: number): string {
-  return `${formatEuros(eurCents)} (${formatPounds(eurCentsToGbpPence(eurCents))})`;
+/** "€1,200,000.00 (£960,000.00)" / "1 200 000,00 € (960 000,00 £GB)" at the fund's reference rate. */
+export function formatEurAndGbp(eurCents: number, language: Language): string {
+  return `${money(eurCents, 'EUR', language)} (${money(eurCentsToGbpPence(eurCents), 'GBP', language)})`;
 }
 
 /** Headers every page is sent with. No script anywhere; styles only from the served stylesheet. */
@@ -153,8 +165,16 @@ export function definitionList(rows: [string, string, string?][]): Html {
 ${rows.map(([term, value, cls]) => html`<dt>${term}</dt><dd${cls ? html` class="${cls}"` : ''}>${value}</dd>\n`)}</dl>`;
 }
 
-function moneyCells(eurCents: number): Html {
-  return html`<td class="num">${formatEuros(eurCents)}</td><td class="num">${formatPounds(eurCentsToGbpPence(eurCents))}</td>`;
+/** EUR and GBP cells in the reader's typography, labelled for the stacked layout of a phone. */
+function moneyCells(eurCents: number, language: Language): Html {
+  return html`<td class="num" data-label="EUR">${money(eurCents, 'EUR', language)}</td><td class="num" data-label="GBP">${money(eurCentsToGbpPence(eurCents), 'GBP', language)}</td>`;
+}
+
+/** One figure as EUR over GBP in a single cell, with the column's name for the stacked layout. */
+function pairCell(eurCents: number | null, label: string, language: Language, missing: string): Html {
+  return eurCents === null
+    ? html`<td class="num" data-label="${label}">${missing}</td>`
+    : html`<td class="num" data-label="${label}">${money(eurCents, 'EUR', language)}<br>${money(eurCentsToGbpPence(eurCents), 'GBP', language)}</td>`;
 }
 
 function proposalSection(subject: Extract<SubjectSummary, { type: 'PROPOSAL' }>, language: Language): Html {
@@ -169,30 +189,69 @@ ${definitionList([
   [t.contact, subject.contactEmail],
   [t.description, subject.description, 'description'],
 ])}
-<div class="table-wrap"><table>
+<div class="table-wrap"><table class="stack">
 <caption>${t.funding}</caption>
 <thead><tr><th scope="col">${t.fundYear}</th><th scope="col">${t.purpose}</th><th scope="col">EUR</th><th scope="col">GBP</th></tr></thead>
 <tbody>
 ${join(
   subject.funding.map(
     (line) =>
-      html`<tr><td>${line.fundYear}</td><td>${PURPOSE_LABELS[line.purpose][language]}</td>${moneyCells(line.amountEurCents)}</tr>`,
+      html`<tr><td data-label="${t.fundYear}">${line.fundYear}</td><td data-label="${t.purpose}">${PURPOSE_LABELS[line.purpose][language]}</td>${moneyCells(line.amountEurCents, language)}</tr>`,
   ),
   trusted('\n'),
 )}
 </tbody>
-<tfoot><tr><th scope="row" colspan="2">${t.total}</th>${moneyCells(total)}</tr></tfoot>
+<tfoot><tr><th scope="row" colspan="2">${t.total}</th>${moneyCells(total, language)}</tr></tfoot>
 </table></div>
 <p>${copy(language).service.rateNote}</p>
-${decisionsSection(subject.decisions ?? [], language)}
+${envelopeSection(subject.envelopes ?? [], 'PROPOSAL', language)}
+${decisionsSection(subject.decisions, language)}
 </section>`;
 }
 
-/** What the other authorities decided already: the road authority's conditions, comments. */
-function decisionsSection(decisions: DecisionNote[], language: Language): Html | '' {
-  if (decisions.length === 0) return '';
-  return html`<h3>${copy(language).decisions.heading}</h3>
-<ul class="decisions">${decisions.map((d) => html`<li>${describeDecision(d, language)}</li>`)}</ul>`;
+/**
+ * The envelopes this decision touches: the room each has now and after the decision (the money is
+ * committed only once every sign-off is in, so "now" is what other proposals have taken).
+ */
+function envelopeSection(
+  envelopes: EnvelopeOutlook[],
+  kind: SubjectSummary['type'],
+  language: Language,
+): Html | '' {
+  if (envelopes.length === 0) return '';
+  const t = copy(language).envelope;
+  const change = kind === 'PROPOSAL' ? t.thisProposal : t.returned;
+  const over = envelopes.some((e) => e.capEurCents - e.committedEurCents - e.changeEurCents < 0);
+  return html`<h3 id="envelope-heading">${t.heading}</h3>
+<div class="table-wrap"><table class="stack" aria-labelledby="envelope-heading">
+<thead><tr><th scope="col">${t.fundYear}</th><th scope="col">${t.cap}</th><th scope="col">${t.committed}</th><th scope="col">${t.leftNow}</th><th scope="col">${change}</th><th scope="col">${t.leftAfter}</th></tr></thead>
+<tbody>
+${join(
+  envelopes.map((e) => {
+    const left = e.capEurCents - e.committedEurCents;
+    const after = left - e.changeEurCents;
+    return html`<tr><th scope="row">${t.fundYear} ${e.fundYear}</th>${pairCell(e.capEurCents, t.cap, language, '')}${pairCell(e.committedEurCents, t.committed, language, '')}${pairCell(left, t.leftNow, language, '')}${pairCell(Math.abs(e.changeEurCents), change, language, '')}${after < 0 ? html`<td class="num over" data-label="${t.leftAfter}">${t.short(money(-after, 'EUR', language))}</td>` : pairCell(after, t.leftAfter, language, '')}</tr>`;
+  }),
+  trusted('\n'),
+)}
+</tbody>
+</table></div>
+<p>${kind === 'PROPOSAL' ? t.noteProposal : t.noteEvaluation}</p>
+${over ? html`<p class="warning"><strong>${t.overWarning}</strong></p>` : ''}`;
+}
+
+/** What the other authorities decided already (the road authority's conditions, comments), and when. */
+function decisionsSection(decisions: DecisionNote[] | undefined, language: Language): Html | '' {
+  if (decisions === undefined) return '';
+  const t = copy(language).decisions;
+  if (decisions.length === 0)
+    return html`<h3>${t.heading}</h3>
+<p>${copy(language).receipt.noOtherDecision}</p>`;
+  return html`<h3>${t.heading}</h3>
+<ul class="decisions">${decisions.map(
+    (d) =>
+      html`<li>${describeDecision(d, language)}${d.decidedAt ? html` <small>(<time datetime="${d.decidedAt}">${formatDateTime(d.decidedAt, language)}</time>)</small>` : ''}</li>`,
+  )}</ul>`;
 }
 
 function evaluationSection(
@@ -200,12 +259,9 @@ function evaluationSection(
   language: Language,
 ): Html {
   const t = copy(language).approval;
-  const pair = (eurCents: number | null) =>
-    eurCents === null
-      ? html`<td class="num">${t.notReported}</td>`
-      : html`<td class="num">${formatEuros(eurCents)}<br>${formatPounds(eurCentsToGbpPence(eurCents))}</td>`;
   const sum = (pick: (line: (typeof subject.lines)[number]) => number) =>
     subject.lines.reduce((total, line) => total + pick(line), 0);
+  const notes = subject.lines.filter((line) => line.note?.trim());
   return html`<section aria-labelledby="subject-heading">
 <h2 id="subject-heading">${t.evaluation}</h2>
 ${definitionList([
@@ -213,21 +269,44 @@ ${definitionList([
   [t.reference, subject.evaluationId],
   [t.fundYear, String(subject.fundYear)],
 ])}
-<div class="table-wrap"><table>
+<div class="table-wrap"><table class="stack">
 <caption>${t.evaluation} – ${t.fundYear} ${subject.fundYear}</caption>
 <thead><tr><th scope="col">${t.project}</th><th scope="col">${t.funded}</th><th scope="col">${t.actual}</th><th scope="col">${t.nextTranche}</th></tr></thead>
 <tbody>
 ${join(
   subject.lines.map(
     (line) =>
-      html`<tr><th scope="row">${line.title}<br><small>${line.proposalId}</small></th>${pair(line.fundedEurCents)}${pair(line.actualEurCents)}${pair(line.nextTrancheEurCents)}</tr>`,
+      html`<tr><th scope="row">${line.title}<br><small>${line.proposalId}</small></th>${pairCell(line.fundedEurCents, t.funded, language, t.notReported)}${pairCell(line.actualEurCents, t.actual, language, t.notReported)}${pairCell(line.nextTrancheEurCents, t.nextTranche, language, t.notReported)}</tr>`,
   ),
   trusted('\n'),
 )}
 </tbody>
-<tfoot><tr><th scope="row">${t.total}</th>${pair(sum((l) => l.fundedEurCents))}${pair(sum((l) => l.actualEurCents ?? 0))}${pair(sum((l) => l.nextTrancheEurCents))}</tr></tfoot>
+<tfoot><tr><th scope="row">${t.total}</th>${pairCell(
+    sum((l) => l.fundedEurCents),
+    t.funded,
+    language,
+    '',
+  )}${pairCell(
+    sum((l) => l.actualEurCents ?? 0),
+    t.actual,
+    language,
+    '',
+  )}${pairCell(
+    sum((l) => l.nextTrancheEurCents),
+    t.nextTranche,
+    language,
+    '',
+  )}</tr></tfoot>
 </table></div>
 <p>${copy(language).service.rateNote}</p>
+${
+  notes.length > 0
+    ? html`<h3>${copy(language).receipt.notesHeading}</h3>
+<dl class="notes">${notes.map((line) => html`<dt>${line.title} <small>(${line.proposalId})</small></dt><dd class="description">${line.note?.trim()}</dd>`)}</dl>`
+    : ''
+}
+${envelopeSection(subject.envelope ? [subject.envelope] : [], 'EVALUATION', language)}
+${decisionsSection(subject.decisions, language)}
 </section>`;
 }
 
@@ -282,6 +361,50 @@ export function renderMessagePage(input: MessagePageInput): string {
 <p>${input.message}</p>
 </div>`;
   return shell(input.language, input.title, '', body);
+}
+
+/** What a decided sign-off link shows: what was decided, by whom, when, with the comment. */
+export interface ReceiptModel {
+  language: Language;
+  /** The subject's title and reference (a proposal's id, an evaluation's id). */
+  title: string;
+  reference: string;
+  authority: Authority;
+  decision: 'APPROVED' | 'REJECTED';
+  byDeputy: boolean;
+  decidedAt: string;
+  comment?: string;
+  /** True when the link is opened (or posted) again after the decision: 409, the same receipt. */
+  reopened: boolean;
+}
+
+/** The receipt of a decision: after the POST that made it, and whenever its link is opened again. */
+export function renderReceiptPage(model: ReceiptModel): string {
+  const { language } = model;
+  const t = copy(language).receipt;
+  const messages = copy(language).messages;
+  const approved = model.decision === 'APPROVED';
+  const title = model.reopened
+    ? messages.ALREADY_DECIDED.title
+    : approved
+      ? messages.APPROVED.title
+      : messages.REJECTED.title;
+  const authority = AUTHORITY_NAMES[model.authority][language];
+  const rows: [string, string, string?][] = [
+    [t.subject, model.title],
+    [t.reference, model.reference],
+    [t.decision, approved ? t.approved(model.authority === 'ROAD') : t.rejected(model.authority === 'ROAD')],
+    [t.decidedBy, model.byDeputy ? t.byDeputy(authority) : authority],
+    [t.decidedAt, formatDateTime(model.decidedAt, language)],
+    [t.comment, model.comment?.trim() || t.noComment, 'description'],
+  ];
+  const body = html`<div class="receipt" role="status">
+<h1>${title}</h1>
+<p>${model.reopened ? t.reopened : approved ? messages.APPROVED.message : messages.REJECTED.message}</p>
+${definitionList(rows)}
+</div>
+<p>${t.next}</p>`;
+  return shell(language, title, '', body);
 }
 
 export type MessageKind =

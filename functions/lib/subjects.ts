@@ -1,5 +1,7 @@
 /** The summary of what is being signed off, for pages and emails. */
 
+import { reportsForEvaluation } from '../data/cost-reports.ts';
+import { getEnvelopes } from '../data/envelopes.ts';
 import { getEvaluation } from '../data/evaluations.ts';
 import { getProposal } from '../data/proposals.ts';
 import { requestsForSubject } from '../data/sign-offs.ts';
@@ -9,18 +11,28 @@ import { decisionNotes } from './decisions.ts';
 import { WorkflowError } from './errors.ts';
 import type { SubjectSummary } from './pages.ts';
 
-/** `reader`: the authority the summary is for; what the other authorities decided comes with it. */
+/**
+ * `reader`: the authority the summary is for; what the other authorities decided comes with it.
+ * `withEnvelopes`: the envelopes' room now and after the decision (the page shows it; emails do not,
+ * since the figures would be stale by the time the email is read).
+ */
 export async function subjectSummary(
   subjectType: SubjectType,
   subjectId: string,
   reader?: Authority,
+  { withEnvelopes = false }: { withEnvelopes?: boolean } = {},
 ): Promise<SubjectSummary | undefined> {
+  const envelopesIfAsked = () => (withEnvelopes ? getEnvelopes() : Promise.resolve([]));
   if (subjectType === 'PROPOSAL') {
-    const [proposal, requests] = await Promise.all([
+    const [proposal, requests, envelopes] = await Promise.all([
       getProposal(subjectId),
       requestsForSubject('PROPOSAL', subjectId),
+      envelopesIfAsked(),
     ]);
     if (!proposal) return undefined;
+    const asked = new Map<number, number>();
+    for (const line of proposal.funding)
+      asked.set(line.fundYear, (asked.get(line.fundYear) ?? 0) + line.amountEurCents);
     return {
       type: 'PROPOSAL',
       proposalId: proposal.proposalId,
@@ -30,6 +42,15 @@ export async function subjectSummary(
       contactEmail: proposal.contactEmail,
       funding: proposal.funding,
       decisions: decisionNotes(requests, reader),
+      // Each year the proposal asks money of: its room now, and what approving would take from it.
+      envelopes: envelopes
+        .filter((e) => asked.has(e.fundYear))
+        .map((e) => ({
+          fundYear: e.fundYear,
+          capEurCents: e.capEurCents,
+          committedEurCents: e.committedEurCents,
+          changeEurCents: asked.get(e.fundYear) ?? 0,
+        })),
     };
   }
   if (subjectType === 'EVALUATION') {
@@ -37,6 +58,16 @@ export async function subjectSummary(
     const fundYear = fundYearOfSubject(subjectId);
     const evaluation = fundYear ? await getEvaluation(fundYear) : undefined;
     if (!evaluation?.lines) return undefined;
+    const [reports, requests, envelopes] = await Promise.all([
+      reportsForEvaluation(evaluation.fundYear),
+      requestsForSubject('EVALUATION', subjectId),
+      envelopesIfAsked(),
+    ]);
+    const next = envelopes.find((e) => e.fundYear === evaluation.fundYear + 1);
+    const returned = evaluation.lines.reduce(
+      (sum, line) => sum + Math.max(0, line.fundedEurCents - line.nextTrancheEurCents),
+      0,
+    );
     return {
       type: 'EVALUATION',
       evaluationId: evaluation.evaluationId,
@@ -48,11 +79,27 @@ export async function subjectSummary(
         fundedEurCents: line.fundedEurCents,
         actualEurCents: line.actualEurCents,
         nextTrancheEurCents: line.nextTrancheEurCents,
+        ...noteOf(reports.find((r) => r.proposalId === line.proposalId)?.note),
       })),
+      ...(next
+        ? {
+            envelope: {
+              fundYear: next.fundYear,
+              capEurCents: next.capEurCents,
+              committedEurCents: next.committedEurCents,
+              changeEurCents: -returned,
+            },
+          }
+        : {}),
+      decisions: decisionNotes(requests, reader),
     };
   }
   throw new WorkflowError(
     'SignOff.UnknownSubject',
     `Subjects of type ${String(subjectType)} are not handled`,
   );
+}
+
+function noteOf(note: string | undefined): { note?: string } {
+  return note?.trim() ? { note: note.trim() } : {};
 }

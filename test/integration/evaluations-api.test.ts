@@ -159,7 +159,7 @@ describe('an evaluation from start to report', () => {
     expect(html).toMatch(/<input type="text" id="actualCostEur" name="actualCostEur" inputmode="decimal"/);
     expect(html).toContain('<textarea id="note" name="note"');
     expect(html.match(/<button/g)).toHaveLength(1);
-    expect(html).toContain('EUR 150,000.00 (GBP 120,000.00)');
+    expect(html).toContain('€150,000.00 (£120,000.00)');
     expect((await fetch(links.reported.url)).status).toBe(200); // French by default; a GET again is fine
     const french = await (await fetch(links.reported.url)).text();
     expect(french).toContain('<html lang="fr">');
@@ -236,7 +236,7 @@ describe('an evaluation from start to report', () => {
     });
     expect(accepted.status).toBe(200);
     const html = await accepted.text();
-    expect(html).toContain('EUR 148,250.00 (GBP 118,600.00)');
+    expect(html).toContain('€148,250.00 (£118,600.00)');
     expect(html).not.toMatch(/<script/i);
     const again = await postCostReport(cloud, links.reported, { actualCostEur: '1.00' });
     expect(again.status).toBe(409);
@@ -267,8 +267,9 @@ describe('an evaluation from start to report', () => {
       await cloud.waitForEmail((e) => e.to.includes(to) && e.text.includes('EVAL-FY1'), 30_000);
       const [link] = await cloud.linksFor(to, 'EVAL-FY1');
       if (!link) throw new Error(`no link for ${to}`);
-      const page = await (await fetch(link.url)).text();
-      expect(page).toContain('EUR 148,250.00');
+      const page = (await (await fetch(link.url)).text()).replace(/[\u202f\u00a0]/g, ' ');
+      // Figures in the reader's language: the UK's page in English, the French ministry's in French.
+      expect(page).toContain(to === UK_APPROVER ? '€148,250.00' : '148 250,00 €');
       expect(page).not.toMatch(/<script/i);
       expect((await cloud.decide(link, 'approve')).status).toBe(200);
     }
@@ -323,7 +324,7 @@ describe('an evaluation from start to report', () => {
     expect(html).toContain('Parking guards &lt;script&gt;');
     expect(html).toContain('Invoices attached &lt;script&gt;');
     expect(html).not.toMatch(/<script/i);
-    expect(html).toContain('EUR 148,250.00');
+    expect(html).toContain('€148,250.00');
     expect(html).toContain('Not reported');
   });
 });

@@ -117,8 +117,8 @@ describe('GET on a sign-off link', () => {
     // The summary: title, reference, both currencies.
     expect(page).toContain('Page checks');
     expect(page).toContain(proposalId);
-    expect(page).toContain('EUR 1,200,000.00');
-    expect(page).toContain('GBP 960,000.00');
+    expect(page).toContain('€1,200,000.00');
+    expect(page).toContain('£960,000.00');
     // One form, POSTing to the approval itself, carrying the token in a hidden field (not the URL).
     const forms = [...page.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/g)];
     expect(forms).toHaveLength(1);
@@ -175,9 +175,16 @@ describe('POST on a sign-off link', () => {
     const second = await cloud.decide(uk, 'approve');
     expect(second.status).toBe(409);
     expectHtml(second);
-    expect(await second.text()).toContain('Already decided');
+    const secondPage = await second.text();
+    expect(secondPage).toContain('Already decided');
+    // The receipt: what was decided, by whom, with the comment.
+    expect(secondPage).toMatch(/<dt>Decision<\/dt><dd>Approved<\/dd>/);
+    expect(secondPage).toMatch(/<dt>Decided by<\/dt><dd>UK Home Office<\/dd>/);
+    expect(secondPage).toContain('Fine by the Home Office');
     expect((await cloud.decide(uk, 'reject')).status).toBe(409);
-    expect((await open(uk)).status).toBe(409);
+    const reopened = await open(uk);
+    expect(reopened.status).toBe(409);
+    expect(await reopened.text()).toMatch(/<dt>Decided on<\/dt><dd>[^<]*(GMT|BST)<\/dd>/);
     const now = await view(proposalId);
     expect(now.status).toBe('AWAITING_SIGN_OFF');
     expect(now.uk).toMatchObject({ status: 'APPROVED', comment: 'Fine by the Home Office' });

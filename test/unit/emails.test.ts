@@ -163,8 +163,9 @@ describe('signOffRequestEmail', () => {
   });
 
   it('says until when the link is valid', () => {
-    expect(signOffRequestEmail(request()).text).toContain('1 March 2025 at 10:30 UTC');
-    expect(signOffRequestEmail(request({ authority: 'FR' })).text).toContain('1 mars 2025 à 10:30 UTC');
+    // In the reader's time zone, named: London for English, Paris for French.
+    expect(signOffRequestEmail(request()).text).toContain('1 March 2025 at 10:30 GMT');
+    expect(signOffRequestEmail(request({ authority: 'FR' })).text).toContain('1 mars 2025 à 11:30 UTC+1');
   });
 
   it('names an annual evaluation by fund year and id, and each project by title and id', () => {

@@ -74,7 +74,7 @@ describe('the cost report form', () => {
     );
     expect(html).toContain('<input type="hidden" name="token" value="a+b/c=&amp;d">');
     expect(html).toContain('aria-describedby="actualCostEur-hint"');
-    expect(html).toContain('EUR 150,000.00 (GBP 120,000.00)');
+    expect(html).toContain('€150,000.00 (£120,000.00)');
     expect(html).toContain('Committed for fund year 2 (running costs)');
     expect(html.match(/<button/g)).toHaveLength(1);
     expect(html).not.toContain('class="error-summary"');

@@ -38,6 +38,14 @@ function model(overrides: Partial<ApprovalPageModel> = {}): ApprovalPageModel {
 
 const hostile = '<script>alert(1)</script>';
 
+/** Intl's no-break spaces as plain spaces, so figures read as typed here. */
+const plain = (html: string) => html.replace(/[\u202f\u00a0]/g, ' ');
+/** The page's text without markup, whitespace collapsed. */
+const text = (html: string) =>
+  plain(html)
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/\s+/g, ' ');
+
 /** Every start tag in the page, so assertions see tags, not text that merely mentions them. */
 function tags(html: string, name: string): string[] {
   return html.match(new RegExp(`<${name}\\b[^>]*>`, 'gi')) ?? [];
@@ -115,22 +123,116 @@ describe('renderApprovalPage', () => {
     expect(html).toContain('Port security infrastructure');
     expect(html).toContain('port@port-calais.example');
     expect(html).toContain('Robust fences along the ring road');
-    expect(html).toContain('EUR 1,200,000.00');
-    expect(html).toContain('GBP 960,000.00');
-    expect(html).toContain('EUR 150,000.00');
-    expect(html).toContain('GBP 120,000.00');
+    expect(html).toContain('€1,200,000.00');
+    expect(html).toContain('£960,000.00');
+    expect(html).toContain('€150,000.00');
+    expect(html).toContain('£120,000.00');
     expect(html).toContain('Investment');
     expect(html).toContain('Annual security running costs');
     // Total of both lines: EUR 1,350,000.00 = GBP 1,080,000.00.
-    expect(html).toContain('EUR 1,350,000.00');
-    expect(html).toContain('GBP 1,080,000.00');
+    expect(html).toContain('€1,350,000.00');
+    expect(html).toContain('£1,080,000.00');
+    // In French, French figures: `1 350 000,00 €` (Intl's narrow no-break spaces).
+    const fr = plain(renderApprovalPage(model({ language: 'fr', authority: 'FR' })));
+    expect(fr).toContain('1 350 000,00 €');
+    expect(fr).toContain('1 200 000,00 €');
+  });
+
+  it('labels every cell of its tables, so a 390 px phone shows them stacked', () => {
+    const html = renderApprovalPage(
+      model({
+        subject: {
+          ...proposal,
+          envelopes: [
+            {
+              fundYear: 1,
+              capEurCents: 500_000_000,
+              committedEurCents: 50_000_000,
+              changeEurCents: 120_000_000,
+            },
+          ],
+        },
+      }),
+    );
+    expect(tags(html, 'table').every((tag) => tag.includes('class="stack"'))).toBe(true);
+    expect(tags(html, 'td').every((tag) => /data-label="[^"]+"/.test(tag))).toBe(true);
+  });
+
+  it('shows each envelope the proposal draws on: its room now and after this approval', () => {
+    const html = plain(
+      renderApprovalPage(
+        model({
+          subject: {
+            ...proposal,
+            envelopes: [
+              {
+                fundYear: 1,
+                capEurCents: 500_000_000,
+                committedEurCents: 290_500_000,
+                changeEurCents: 120_000_000,
+              },
+              {
+                fundYear: 2,
+                capEurCents: 500_000_000,
+                committedEurCents: 490_000_000,
+                changeEurCents: 15_000_000,
+              },
+            ],
+          },
+        }),
+      ),
+    );
+    // FY1: cap, committed, EUR 2,095,000.00 left now, EUR 1,200,000.00 for this proposal, 895,000.00 left after.
+    expect(text(html)).toContain(
+      'Fund year 1 €5,000,000.00 £4,000,000.00 €2,905,000.00 £2,324,000.00 €2,095,000.00 £1,676,000.00 €1,200,000.00 £960,000.00 €895,000.00 £716,000.00',
+    );
+    // FY2: EUR 100,000.00 left, EUR 150,000.00 asked: it does not fit, and the page says so.
+    expect(text(html)).toContain('€50,000.00 short');
+    expect(text(html)).toContain('does not fit what is left');
+  });
+
+  it('shows what the other authorities decided and said, and when, in the reader’s time zone', () => {
+    const html = text(
+      renderApprovalPage(
+        model({
+          language: 'fr',
+          authority: 'FR',
+          subject: {
+            ...proposal,
+            decisions: [
+              {
+                authority: 'ROAD',
+                decision: 'APPROVED',
+                comment: 'Travaux de nuit uniquement',
+                byDeputy: false,
+                decidedAt: '2025-06-02T07:15:00.000Z',
+              },
+              {
+                authority: 'UK',
+                decision: 'APPROVED',
+                byDeputy: true,
+                decidedAt: '2025-06-03T12:00:00.000Z',
+              },
+            ],
+          },
+        }),
+      ),
+    );
+    expect(html).toContain('Gestionnaire routier (DIR Nord)');
+    expect(html).toContain('Travaux de nuit uniquement');
+    expect(html).toContain('2 juin 2025 à 09:15 UTC+2');
+    expect(html).toContain('Home Office (Royaume-Uni)');
+    expect(html).toContain('3 juin 2025 à 14:00 UTC+2');
+    const first = text(renderApprovalPage(model({ subject: { ...proposal, decisions: [] } })));
+    expect(first).toContain('No other authority has decided yet.');
   });
 
   it('says who is asked, as deputy or not, and until when the link is valid', () => {
     const primary = renderApprovalPage(model());
     expect(primary).toContain('on behalf of the UK Home Office');
     expect(primary).not.toMatch(/deputy/i);
-    expect(primary).toContain('<time datetime="2025-03-01T10:30:00.000Z">1 March 2025 at 10:30 UTC</time>');
+    // London time for the UK reader (GMT in March), Paris time for the French one.
+    expect(primary).toContain('<time datetime="2025-03-01T10:30:00.000Z">1 March 2025 at 10:30 GMT</time>');
 
     const deputy = renderApprovalPage(model({ asDeputy: true }));
     expect(deputy).toContain('as deputy for the UK Home Office');
@@ -138,7 +240,7 @@ describe('renderApprovalPage', () => {
     const fr = renderApprovalPage(model({ language: 'fr', authority: 'FR', asDeputy: true }));
     expect(fr).toContain('suppléant');
     expect(fr).toContain('Ministère de l&#39;Intérieur');
-    expect(fr).toContain('1 mars 2025 à 10:30 UTC');
+    expect(fr).toContain('1 mars 2025 à 11:30 UTC+1');
   });
 
   it('asks the road authority for its agreement', () => {
@@ -187,19 +289,32 @@ describe('renderApprovalPage', () => {
               fundedEurCents: 15_000_000,
               actualEurCents: 14_825_000,
               nextTrancheEurCents: 14_825_000,
+              note: 'Two guards <i>added</i> in winter',
             },
           ],
+          envelope: {
+            fundYear: 2,
+            capEurCents: 500_000_000,
+            committedEurCents: 115_000_000,
+            changeEurCents: -175_000,
+          },
+          decisions: [{ authority: 'UK', decision: 'APPROVED', comment: 'Fine', byDeputy: false }],
         },
       }),
     );
     expect(html).toContain('eval-1');
+    // The cost report's note, escaped; what the envelope of year 2 gets back; the other side's decision.
+    expect(html).toContain('Two guards &lt;i&gt;added&lt;/i&gt; in winter');
+    expect(text(html)).toMatch(/Returned on approval.*€1,750\.00/);
+    expect(text(html)).toMatch(/€3,850,000\.00 £3,080,000\.00 €1,750\.00 £1,400\.00 €3,851,750\.00/);
+    expect(text(html)).toContain('UK Home Office: approved, with this comment: Fine');
     expect(html).toContain('prop-9');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).not.toMatch(/<script/i);
-    expect(html).toContain('EUR 150,000.00');
-    expect(html).toContain('GBP 120,000.00');
-    expect(html).toContain('EUR 148,250.00');
-    expect(html).toContain('GBP 118,600.00');
+    expect(html).toContain('€150,000.00');
+    expect(html).toContain('£120,000.00');
+    expect(html).toContain('€148,250.00');
+    expect(html).toContain('£118,600.00');
     expect(html).toContain('Proposed next-year tranche');
     expect(tags(html, 'form')).toEqual(['<form method="post" action="/approvals/apr-42">']);
   });

@@ -464,6 +464,39 @@ export const en = {
     committed: 'Committed:',
     reason: 'Reason:',
   },
+  envelope: {
+    heading: "The fund years' envelopes",
+    fundYear: 'Fund year',
+    cap: 'Cap',
+    committed: 'Committed now',
+    leftNow: 'Left now',
+    thisProposal: 'This proposal',
+    returned: 'Returned on approval',
+    leftAfter: 'Left after approval',
+    short: (amount: string) => `${amount} short`,
+    noteProposal:
+      'Nothing is committed until both the UK and France approve; the envelope is checked again at that moment.',
+    noteEvaluation:
+      "On approval, what was committed for each project's running costs beyond its tranche goes back to this envelope.",
+    overWarning:
+      'This proposal does not fit what is left in an envelope now: if approved, it will be marked "funds unavailable" and nothing committed, unless room is freed first.',
+  },
+  receipt: {
+    subject: 'Subject',
+    reference: 'Reference',
+    decision: 'Decision',
+    approved: (road: boolean): string => (road ? 'Agreed' : 'Approved'),
+    rejected: (road: boolean): string => (road ? 'Did not agree' : 'Rejected'),
+    decidedBy: 'Decided by',
+    byDeputy: (name: string) => `${name}, by the deputy`,
+    decidedAt: 'Decided on',
+    comment: 'Comment',
+    noComment: 'None',
+    reopened: 'A decision has already been recorded for this request (below); nothing has been changed.',
+    next: 'The port authority and the other approvers are told by email once the outcome is known.',
+    noOtherDecision: 'No other authority has decided yet.',
+    notesHeading: "The port authority's notes with its cost reports",
+  },
 };
 
 export type Copy = typeof en;

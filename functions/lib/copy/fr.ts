@@ -467,4 +467,37 @@ export const fr: Copy = {
     committed: 'Engagé :',
     reason: 'Motif :',
   },
+  envelope: {
+    heading: 'Les enveloppes des années du fonds',
+    fundYear: 'Année du fonds',
+    cap: 'Plafond',
+    committed: 'Engagé à ce jour',
+    leftNow: 'Disponible à ce jour',
+    thisProposal: 'Cette proposition',
+    returned: "Rendu à l'approbation",
+    leftAfter: "Disponible après l'approbation",
+    short: (amount: string) => `il manque ${amount}`,
+    noteProposal:
+      "Rien n'est engagé avant l'approbation du Royaume-Uni et de la France ; l'enveloppe est vérifiée de nouveau à ce moment-là.",
+    noteEvaluation:
+      "À l'approbation, ce qui a été engagé pour les coûts de fonctionnement de chaque projet au-delà de sa tranche revient à cette enveloppe.",
+    overWarning:
+      "Cette proposition dépasse ce qui reste aujourd'hui dans une enveloppe : si elle est approuvée, elle sera marquée « fonds indisponibles » et rien ne sera engagé, sauf si de la place se libère d'ici là.",
+  },
+  receipt: {
+    subject: 'Objet',
+    reference: 'Référence',
+    decision: 'Décision',
+    approved: (road: boolean): string => (road ? 'Accord donné' : 'Approuvé'),
+    rejected: (road: boolean): string => (road ? 'Accord refusé' : 'Rejeté'),
+    decidedBy: 'Décidé par',
+    byDeputy: (name: string) => `${name}, par le suppléant`,
+    decidedAt: 'Décidé le',
+    comment: 'Commentaire',
+    noComment: 'Aucun',
+    reopened: "Une décision a déjà été enregistrée pour cette demande (ci-dessous) ; rien n'a été modifié.",
+    next: "L'autorité portuaire et les autres valideurs sont informés par courriel dès que l'issue est connue.",
+    noOtherDecision: "Aucune autre autorité n'a encore décidé.",
+    notesHeading: "Les remarques de l'autorité portuaire jointes à ses déclarations de coûts",
+  },
 };

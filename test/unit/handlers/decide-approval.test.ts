@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, TaskTimedOut } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -311,5 +311,71 @@ describe('POST /approvals/{approvalId}: a decision', () => {
     const result = await decide({ token: LINK_TOKEN, decision: 'approve' });
     expect(result.body).not.toContain(TASK_TOKEN);
     expect(result.body).not.toContain(LINK_TOKEN);
+  });
+});
+
+describe('the receipt: what was decided, by whom, when', () => {
+  const PROPOSAL_KEY = { pk: 'PROPOSAL#0b8e5c1d-2f4a-4e6b-8c9d-1a2b3c4d5e6f', sk: 'PROPOSAL' };
+  const proposalItem = {
+    ...PROPOSAL_KEY,
+    type: 'Proposal',
+    proposalId: '0b8e5c1d-2f4a-4e6b-8c9d-1a2b3c4d5e6f',
+    title: 'Ring road fencing <b>phase 1</b>',
+    category: 'PORT_SECURITY_INFRASTRUCTURE',
+    description: 'Fences',
+    contactEmail: 'port@port-calais.example',
+    funding: [{ fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 120_000_000 }],
+    status: 'AWAITING_SIGN_OFF',
+    statusHistory: [],
+  };
+
+  it('answers the decision with the subject, the decision, the authority and the time in London', async () => {
+    documents.on(GetCommand, { Key: KEY }).resolves({ Item: item(signOffRequest()) });
+    documents.on(GetCommand, { Key: PROPOSAL_KEY }).resolves({ Item: proposalItem });
+    documents.on(QueryCommand).resolves({ Items: [] });
+    documents.on(UpdateCommand).resolves({
+      Attributes: item(
+        signOffRequest({
+          status: 'APPROVED',
+          decidedAt: '2025-07-01T09:30:00.000Z',
+          decidedStage: 'REQUEST',
+          comment: 'Night work only',
+        }),
+      ),
+    });
+    sfn.on(SendTaskSuccessCommand).resolves({});
+    const result = await decide({ token: LINK_TOKEN, decision: 'approve', comment: 'Night work only' });
+    expect(result.statusCode).toBe(200);
+    const text = result.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(text).toContain('Approval recorded');
+    expect(text).toContain('Ring road fencing &lt;b&gt;phase 1&lt;/b&gt;');
+    expect(text).toContain('Decision Approved');
+    expect(text).toContain('Decided by UK Home Office');
+    // 09:30 UTC is 10:30 in London in July (BST).
+    expect(text).toContain('Decided on 1 July 2025 at 10:30 BST');
+    expect(text).toContain('Comment Night work only');
+  });
+
+  it('shows the same receipt, as 409, when the link is used again, in the language asked', async () => {
+    const decidedRequest = signOffRequest({
+      status: 'REJECTED',
+      decidedAt: '2025-01-15T16:05:00.000Z',
+      decidedStage: 'DEPUTY',
+      comment: 'Outside the declaration',
+    });
+    documents.on(GetCommand, { Key: KEY }).resolves({ Item: item(decidedRequest) });
+    documents.on(GetCommand, { Key: PROPOSAL_KEY }).resolves({ Item: proposalItem });
+    documents.on(QueryCommand).resolves({ Items: [] });
+    const result = await decide({ token: LINK_TOKEN, decision: 'approve', lang: 'fr' });
+    expect(result.statusCode).toBe(409);
+    const text = result.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(text).toContain('Déjà décidé');
+    expect(text).toContain('Décision Rejeté');
+    expect(text).toContain('Décidé par Home Office (Royaume-Uni), par le suppléant');
+    // 16:05 UTC is 17:05 in Paris in January.
+    expect(text).toContain('Décidé le 15 janvier 2025 à 17:05 UTC+1');
+    expect(text).toContain('Outside the declaration');
+    expect(documents.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(sfn.calls()).toHaveLength(0);
   });
 });
