@@ -2,7 +2,7 @@
  * The HTTP routes of infra/system.ts, in a module of their own: the API handlers check a caller's
  * roles against them, and importing this instead of the whole description keeps their bundles small.
  */
-import type { Role } from '../functions/domain/roles.ts';
+import type { Role } from '../functions/platform/roles.ts';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
 export interface RouteSpec {

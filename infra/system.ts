@@ -3,7 +3,7 @@
  * `infra/aws` turns it into CDK constructs; `infra/local` into the embedded cloud.
  * Adding a function or a route is one entry here (routes live in routes.ts); both builders follow.
  */
-import { KEY_PREFIX } from '../functions/data/keys.ts';
+import { KEY_PREFIX } from '../functions/platform/keys.ts';
 import * as definitions from '../workflows/index.ts';
 import type { StateMachine } from '../workflows/kit.ts';
 import { routes } from './routes.ts';
@@ -38,7 +38,7 @@ export interface FunctionSpec {
   completesTasks?: TaskCompletion;
   /**
    * The only items it may write, per table: partition key patterns (IAM `StringLike`, built from
-   * functions/data/keys.ts). AWS enforces them with `ForAllValues:StringLike` on the condition key
+   * functions/platform/keys.ts). AWS enforces them with `ForAllValues:StringLike` on the condition key
    * `dynamodb:LeadingKeys`. Absent: any item of a `readWrite` table.
    */
   writesOnly?: Partial<Record<TableName, readonly string[]>>;
@@ -124,19 +124,19 @@ export type TableName = keyof typeof tables;
 
 const functions = {
   submitProposal: {
-    entry: 'functions/handlers/submit-proposal.ts',
+    entry: 'functions/proposals/handlers/submit-proposal.ts',
     description: 'POST /proposals: validates and stores a proposal, starts its approval workflow',
     tables: { Fund: 'readWrite', Idempotency: 'readWrite' },
     startsWorkflows: ['approval'],
   },
   getProposal: {
-    entry: 'functions/handlers/get-proposal.ts',
+    entry: 'functions/proposals/handlers/get-proposal.ts',
     description: 'GET /proposals/{id}: a proposal with sign-offs, money, timeline and its workflow status',
     tables: { Fund: 'read' },
     readsExecutionsOf: ['approval'],
   },
   redriveProposal: {
-    entry: 'functions/handlers/redrive-proposal.ts',
+    entry: 'functions/proposals/handlers/redrive-proposal.ts',
     description:
       'POST /proposals/{id}/redrive: redrives a failed approval workflow from the state that failed',
     tables: { Fund: 'read' },
@@ -144,17 +144,17 @@ const functions = {
     redrivesExecutionsOf: ['approval'],
   },
   listProposals: {
-    entry: 'functions/handlers/list-proposals.ts',
+    entry: 'functions/proposals/handlers/list-proposals.ts',
     description: 'GET /proposals: newest first, paginated',
     tables: { Fund: 'read' },
   },
   showApproval: {
-    entry: 'functions/handlers/show-approval.ts',
+    entry: 'functions/sign-off/handlers/show-approval.ts',
     description: 'GET /approvals/{approvalId}: the confirmation page (never decides)',
     tables: { Fund: 'read' },
   },
   decideApproval: {
-    entry: 'functions/handlers/decide-approval.ts',
+    entry: 'functions/sign-off/handlers/decide-approval.ts',
     description: 'POST /approvals/{approvalId}: records a decision and completes the waiting task',
     tables: { Fund: 'readWrite' },
     completesTasks: { workflow: 'signOff', outcomes: ['success', 'failure'] },
@@ -162,7 +162,7 @@ const functions = {
     writesOnly: { Fund: [`${KEY_PREFIX.approval}*`] },
   },
   requestSignOff: {
-    entry: 'functions/handlers/request-sign-off.ts',
+    entry: 'functions/sign-off/handlers/request-sign-off.ts',
     description: 'Workflow callback task: records a sign-off request and emails its link',
     tables: { Fund: 'readWrite' },
     sendsEmail: true,
@@ -171,7 +171,7 @@ const functions = {
     needsPublicUrl: true,
   },
   closeSignOff: {
-    entry: 'functions/handlers/close-sign-off.ts',
+    entry: 'functions/sign-off/handlers/close-sign-off.ts',
     description:
       'Workflow task: expires or withdraws open sign-off requests of a subject, telling the withdrawn side',
     tables: { Fund: 'readWrite' },
@@ -180,7 +180,7 @@ const functions = {
     completesTasks: { workflow: 'signOff', outcomes: ['failure'] },
   },
   recordProposalOutcome: {
-    entry: 'functions/handlers/record-proposal-outcome.ts',
+    entry: 'functions/proposals/handlers/record-proposal-outcome.ts',
     description: 'Workflow task: moves a proposal to its next status and tells the port authority',
     tables: { Fund: 'readWrite' },
     sendsEmail: true,
@@ -188,7 +188,7 @@ const functions = {
     needsPublicUrl: true,
   },
   commitFunds: {
-    entry: 'functions/handlers/commit-funds.ts',
+    entry: 'functions/funding/handlers/commit-funds.ts',
     description: 'Workflow task: commits a proposal funding line against its fund-year envelope',
     tables: { Fund: 'readWrite' },
     // Tells finance and the port authority what was committed.
@@ -197,12 +197,12 @@ const functions = {
     needsPublicUrl: true,
   },
   releaseCommitment: {
-    entry: 'functions/handlers/release-commitment.ts',
+    entry: 'functions/funding/handlers/release-commitment.ts',
     description: 'Workflow task: compensates a partial commitment',
     tables: { Fund: 'readWrite' },
   },
   disburseFunds: {
-    entry: 'functions/handlers/disburse-funds.ts',
+    entry: 'functions/funding/handlers/disburse-funds.ts',
     description: 'Workflow task: releases due investment money into the hash-chained ledger',
     tables: { Fund: 'readWrite' },
     sendsEmail: true,
@@ -213,22 +213,22 @@ const functions = {
     ledgerKey: 'sign',
   },
   listFundedProposals: {
-    entry: 'functions/handlers/list-funded-proposals.ts',
+    entry: 'functions/funding/handlers/list-funded-proposals.ts',
     description: 'Workflow task: the FUNDED proposals, for the daily release of due money',
     tables: { Fund: 'read' },
   },
   getFund: {
-    entry: 'functions/handlers/get-fund.ts',
+    entry: 'functions/finance/handlers/get-fund.ts',
     description: 'GET /fund: per fund year cap, committed, disbursed, remaining',
     tables: { Fund: 'read' },
   },
   listDisbursements: {
-    entry: 'functions/handlers/list-disbursements.ts',
+    entry: 'functions/finance/handlers/list-disbursements.ts',
     description: 'GET /disbursements: filtered, paginated, JSON or CSV',
     tables: { Fund: 'read' },
   },
   verifyLedger: {
-    entry: 'functions/handlers/verify-ledger.ts',
+    entry: 'functions/finance/handlers/verify-ledger.ts',
     description: 'GET /ledger/verify: walks the hash chain',
     tables: { Fund: 'read' },
     ledgerKey: 'verify',
@@ -236,23 +236,23 @@ const functions = {
     timeoutSeconds: 29,
   },
   startEvaluation: {
-    entry: 'functions/handlers/start-evaluation.ts',
+    entry: 'functions/evaluation/handlers/start-evaluation.ts',
     description: "POST /evaluations: claims a fund year's evaluation and starts its workflow",
     tables: { Fund: 'readWrite' },
     startsWorkflows: ['evaluation'],
   },
   getEvaluation: {
-    entry: 'functions/handlers/get-evaluation.ts',
+    entry: 'functions/evaluation/handlers/get-evaluation.ts',
     description: 'GET /evaluations/{fundYear}: the evaluation report, JSON or HTML',
     tables: { Fund: 'read' },
   },
   showCostReport: {
-    entry: 'functions/handlers/show-cost-report.ts',
+    entry: 'functions/evaluation/handlers/show-cost-report.ts',
     description: 'GET /cost-reports/{reportId}: the cost report form (never records anything)',
     tables: { Fund: 'read' },
   },
   submitCostReport: {
-    entry: 'functions/handlers/submit-cost-report.ts',
+    entry: 'functions/evaluation/handlers/submit-cost-report.ts',
     description:
       'POST /cost-reports/{reportId}: records the actual annual cost and completes the waiting task',
     tables: { Fund: 'readWrite' },
@@ -261,12 +261,12 @@ const functions = {
     writesOnly: { Fund: [`${KEY_PREFIX.costReport}*`] },
   },
   prepareEvaluation: {
-    entry: 'functions/handlers/prepare-evaluation.ts',
+    entry: 'functions/evaluation/handlers/prepare-evaluation.ts',
     description: "Workflow task: claims a fund year's evaluation (or finds none due) and lists its projects",
     tables: { Fund: 'readWrite' },
   },
   requestCostReport: {
-    entry: 'functions/handlers/request-cost-report.ts',
+    entry: 'functions/evaluation/handlers/request-cost-report.ts',
     description: 'Workflow callback task: records a cost report request and emails its link',
     tables: { Fund: 'readWrite' },
     sendsEmail: true,
@@ -274,17 +274,17 @@ const functions = {
     completesTasks: { workflow: 'evaluation', outcomes: ['success'] },
   },
   expireCostReport: {
-    entry: 'functions/handlers/expire-cost-report.ts',
+    entry: 'functions/evaluation/handlers/expire-cost-report.ts',
     description: 'Workflow task: a cost report not sent back in time expires (tranche 0)',
     tables: { Fund: 'readWrite' },
   },
   summariseEvaluation: {
-    entry: 'functions/handlers/summarise-evaluation.ts',
+    entry: 'functions/evaluation/handlers/summarise-evaluation.ts',
     description: "Workflow task: sets an evaluation's lines (funded, actual, next-year tranche)",
     tables: { Fund: 'readWrite' },
   },
   releaseRunningCostTranches: {
-    entry: 'functions/handlers/release-running-cost-tranches.ts',
+    entry: 'functions/evaluation/handlers/release-running-cost-tranches.ts',
     description: "Workflow task: pays an approved evaluation's next-year running-cost tranches, once",
     tables: { Fund: 'readWrite' },
     sendsEmail: true,
@@ -294,12 +294,12 @@ const functions = {
     ledgerKey: 'sign',
   },
   recordEvaluationOutcome: {
-    entry: 'functions/handlers/record-evaluation-outcome.ts',
+    entry: 'functions/evaluation/handlers/record-evaluation-outcome.ts',
     description: "Workflow task: records how an evaluation's sign-off ended",
     tables: { Fund: 'readWrite' },
   },
   portal: {
-    entry: 'functions/handlers/portal.ts',
+    entry: 'functions/pages/handlers/portal.ts',
     description:
       'The pages people sign in to: home, sign-in, proposals, finance, evaluations (calls the API with the session)',
     tables: {},
@@ -309,13 +309,13 @@ const functions = {
     timeoutSeconds: 15,
   },
   apiDocs: {
-    entry: 'functions/handlers/api-docs.ts',
+    entry: 'functions/pages/handlers/api-docs.ts',
     description:
       'GET /openapi.json and GET /docs: the OpenAPI 3.1 document, generated from the routes and schemas',
     tables: {},
   },
   serveAsset: {
-    entry: 'functions/handlers/serve-asset.ts',
+    entry: 'functions/pages/handlers/serve-asset.ts',
     description: 'GET /assets/{file}: the stylesheet of every page',
     tables: {},
   },

@@ -2,7 +2,7 @@
  * One authority signs one subject (a proposal or a year's evaluation) off: the request, two
  * reminders, the deputy, then expiry. Every wait is bounded.
  */
-import { SIGN_OFF_STAGE_SECONDS } from '../functions/domain/sign-off.ts';
+import { SIGN_OFF_STAGE_SECONDS } from '../functions/sign-off/domain/sign-off.ts';
 import {
   callbackTask,
   catching,

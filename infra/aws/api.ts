@@ -7,7 +7,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ROLES } from '../../functions/domain/roles.ts';
+import { ROLES } from '../../functions/platform/roles.ts';
 import type { RouteSpec } from '../system.ts';
 import { acknowledge } from './nag.ts';
 

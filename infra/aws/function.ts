@@ -98,12 +98,12 @@ export class SystemFunction extends Construct {
             sourcesContent: false,
             externalModules: EXTERNAL_MODULES,
             banner: ESM_REQUIRE_BANNER,
-            // The pages' stylesheet is read beside the bundle (functions/lib/assets.ts).
+            // The pages' stylesheet is read beside the bundle (functions/pages/assets.ts).
             commandHooks: {
               beforeBundling: () => [],
               beforeInstall: () => [],
               afterBundling: (inputDir: string, outputDir: string) => [
-                `cp "${inputDir}/functions/lib/jif.css" "${outputDir}/jif.css"`,
+                `cp "${inputDir}/functions/pages/jif.css" "${outputDir}/jif.css"`,
               ],
             },
           },

@@ -7,8 +7,8 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
-import type { AuthorityDirectory } from '../../functions/domain/sign-off.ts';
-import type { Config } from '../../functions/lib/config.ts';
+import type { Config } from '../../functions/platform/config.ts';
+import type { AuthorityDirectory } from '../../functions/sign-off/domain/sign-off.ts';
 import {
   type ConfigName,
   type FunctionSpec,
@@ -72,7 +72,7 @@ const DEFAULT_RESPONSE_TIMEOUT_SECONDS = 3 * 24 * 3600;
 
 const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
-/** Every setting of functions/lib/config.ts the stack provides, from its props. */
+/** Every setting of functions/platform/config.ts the stack provides, from its props. */
 type ConfigEnvironment = { [K in keyof Config]?: string };
 
 /**
@@ -138,7 +138,7 @@ export class JifStack extends Stack {
       POWERTOOLS_SERVICE_NAME: description.name,
       ...configEnvironment(props),
     };
-    // The ledger's seal key, held outside its table (functions/lib/ledger-key.ts): an HMAC key that
+    // The ledger's seal key, held outside its table (functions/funding/ledger-key.ts): an HMAC key that
     // never leaves KMS; kept when the stack goes, or the ledger could no longer be verified.
     this.ledgerKey = new kms.Key(this, 'LedgerKey', {
       description: 'JIF: seals disbursement ledger records (HMAC-SHA-256)',

@@ -6,8 +6,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, importJWK, type JWK, jwtVerify, SignJWT } from 'jose';
-import { isRole, ROLES, type Role } from '../../functions/domain/roles.ts';
-import { sessionCookie } from '../../functions/lib/session.ts';
+import { isRole, ROLES, type Role } from '../../functions/platform/roles.ts';
+import { sessionCookie } from '../../functions/platform/session.ts';
 
 export const LOCAL_AUDIENCE = 'jif-local';
 export const LOCAL_ISSUER = 'urn:jif:local';

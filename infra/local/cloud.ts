@@ -17,8 +17,8 @@ import {
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import * as sesModule from 'aws-ses-v2-local';
 import dynalite from 'dynalite';
-import type { Role } from '../../functions/domain/roles.ts';
-import { securityHeaders } from '../../functions/lib/pages.ts';
+import { securityHeaders } from '../../functions/pages/pages.ts';
+import type { Role } from '../../functions/platform/roles.ts';
 import {
   type FunctionName,
   type Substitution,

@@ -5,8 +5,8 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 // aws-ses-v2-local keeps received mail in this module; reading it directly avoids polling over HTTP.
 import { type Email, getStoreReadonly, saveEmail } from 'aws-ses-v2-local/dist/store.js';
-import { html, join } from '../../functions/lib/html.ts';
-import { shell } from '../../functions/lib/pages.ts';
+import { shell } from '../../functions/pages/pages.ts';
+import { html, join } from '../../functions/platform/html.ts';
 
 export interface OutboxEmail {
   id: string;

@@ -129,7 +129,7 @@ async function bundleAll(entries: Record<string, string>, outdir: string): Promi
   return Object.keys(entries).map((name) => {
     const file = join(outdir, name, 'index.mjs');
     // What infra/aws/function.ts's afterBundling hook copies next to every bundle.
-    copyFileSync(resolve(REPO_ROOT, 'functions/lib/jif.css'), join(outdir, name, 'jif.css'));
+    copyFileSync(resolve(REPO_ROOT, 'functions/pages/jif.css'), join(outdir, name, 'jif.css'));
     const output = Object.entries(result.metafile.outputs).find(
       ([path]) => resolve(REPO_ROOT, path) === file,
     );

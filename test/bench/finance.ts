@@ -2,7 +2,7 @@
  * Finance at scale: ledger records seeded straight into the local DynamoDB (batch writes, after
  * whatever the ledger already holds), then the finance queries timed at two sizes.
  *
- * The seeded items mirror what functions/data/ledger.ts `append` writes (the record item with its
+ * The seeded items mirror what functions/funding/data/ledger.ts `append` writes (the record item with its
  * three index keys, and the head's seq, hash, per-year payment counts and per-cell totals). The
  * harness checks itself: the real `GET /ledger/verify` must pass and `GET /fund` must count the
  * seeded money; if the data layer's shape moves on, these rows say so instead of timing nonsense.
@@ -18,16 +18,16 @@ import {
   GetCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ledgerRecordItem } from '../../functions/data/ledger.ts';
-import { CATEGORIES } from '../../functions/domain/categories.ts';
+import { ledgerRecordItem } from '../../functions/funding/data/ledger.ts';
 import {
   GENESIS_HASH,
   type LedgerRecord,
   paymentReference,
   sealEntry,
-} from '../../functions/domain/ledger.ts';
-import { amount, REFERENCE_RATE } from '../../functions/domain/money.ts';
-import { fileKey, sealMessage } from '../../functions/lib/ledger-key.ts';
+} from '../../functions/funding/domain/ledger.ts';
+import { amount, REFERENCE_RATE } from '../../functions/funding/domain/money.ts';
+import { fileKey, sealMessage } from '../../functions/funding/ledger-key.ts';
+import { CATEGORIES } from '../../functions/proposals/domain/categories.ts';
 import { tableName } from '../../infra/local/names.ts';
 import type { TestCloud } from '../support/cloud.ts';
 import { mib, ms, type Report, summarise } from './report.ts';
@@ -139,7 +139,7 @@ type Requests = NonNullable<BatchWriteCommandInput['RequestItems']>[string];
 
 /** Appends records until `target` have been seeded by the bench (after the flows' own records). */
 /**
- * Seals as the appender does (functions/lib/ledger-key.ts), with the local key file: the bench holds
+ * Seals as the appender does (functions/funding/ledger-key.ts), with the local key file: the bench holds
  * the key, so its records verify like the flows' own.
  */
 function ledgerSeal(cloud: TestCloud): (record: LedgerRecord) => Promise<string> {

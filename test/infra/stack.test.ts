@@ -6,9 +6,9 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { approvalKey, costReportKey, KEY_PREFIX } from '../../functions/data/keys.ts';
-import { ROLES } from '../../functions/domain/roles.ts';
-import { CONFIG_KEYS } from '../../functions/lib/config.ts';
+import { CONFIG_KEYS } from '../../functions/platform/config.ts';
+import { approvalKey, costReportKey, KEY_PREFIX } from '../../functions/platform/keys.ts';
+import { ROLES } from '../../functions/platform/roles.ts';
 import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../../infra/aws/function.ts';
 import { JifStack, type JifStackProps, type SystemDescription } from '../../infra/aws/stack.ts';
 import { aslPlaceholders, UNUSED_SUBSTITUTION_WARNING } from '../../infra/aws/workflow.ts';
@@ -259,7 +259,7 @@ describe('the AWS stack built from infra/system.ts', () => {
           'Fn::GetAtt': [logicalId(stack.api.httpApi), 'ApiEndpoint'],
         });
       }
-      // Every setting of functions/lib/config.ts that does not depend on the function is set.
+      // Every setting of functions/platform/config.ts that does not depend on the function is set.
       for (const key of CONFIG_KEYS) if (!conditional.has(key)) expected.add(key);
       expect(Object.keys(env).sort()).toEqual([...expected].sort());
     });
@@ -480,7 +480,7 @@ describe('the AWS stack built from infra/system.ts', () => {
       expect(JSON.stringify(tasks[0]?.Resource)).toMatch(new RegExp(`:stateMachine:Jif-${workflow}"`));
     });
 
-    it('the key patterns are those functions/data/keys.ts writes', () => {
+    it('the key patterns are those functions/platform/keys.ts writes', () => {
       expect(approvalKey('a-1').pk).toMatch(/^APPROVAL#/);
       expect(costReportKey('r-1').pk).toMatch(/^COSTREPORT#/);
       expect(functionSpec('decideApproval').writesOnly).toEqual({ Fund: [`${KEY_PREFIX.approval}*`] });

@@ -3,18 +3,18 @@
  * payment references, the maintained totals and the appender's invariants.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LedgerRecord, sealEntry, verifyChain } from '../../functions/domain/ledger.ts';
-import { REFERENCE_RATE } from '../../functions/domain/money.ts';
-import type { HttpEvent } from '../../functions/lib/http.ts';
+import { type LedgerRecord, sealEntry, verifyChain } from '../../functions/funding/domain/ledger.ts';
+import { REFERENCE_RATE } from '../../functions/funding/domain/money.ts';
+import type { HttpEvent } from '../../functions/platform/http.ts';
 import { startFundStore, type TestDynamo } from '../support/dynalite.ts';
 import { fixture, lambdaContext } from '../unit/handlers/support.ts';
 
 let dynamo: TestDynamo;
-let ledger: typeof import('../../functions/data/ledger.ts');
+let ledger: typeof import('../../functions/funding/data/ledger.ts');
 
 beforeAll(async () => {
   dynamo = await startFundStore('2024-01-01');
-  ledger = await import('../../functions/data/ledger.ts');
+  ledger = await import('../../functions/funding/data/ledger.ts');
 });
 afterAll(async () => {
   await dynamo?.stop();
@@ -126,7 +126,7 @@ describe('appending under load', () => {
     const head = await ledger.getHead();
     // A crashed appender's record n+1 (its claim unmarked, still waiting in the index).
     const now = new Date().toISOString();
-    const { documents } = await import('../../functions/lib/dynamodb.ts');
+    const { documents } = await import('../../functions/platform/dynamodb.ts');
     const { PutCommand, GetCommand } = await import('@aws-sdk/lib-dynamodb');
     const orphanLine = line('orphan', 3, 4_242);
     const disbursementId = 'orphan/FY3/INVESTMENT';
@@ -200,13 +200,13 @@ describe('the ledger anchored outside its table (GET /ledger/verify)', () => {
   };
   let verify: (query?: Record<string, string>) => Promise<{ statusCode: number; body: Verify }>;
   const table = async () => {
-    const { documents } = await import('../../functions/lib/dynamodb.ts');
+    const { documents } = await import('../../functions/platform/dynamodb.ts');
     return { documents, ...(await import('@aws-sdk/lib-dynamodb')) };
   };
   const recordKey = (seq: number) => ({ pk: 'LEDGER', sk: `SEQ#${String(seq).padStart(12, '0')}` });
 
   beforeAll(async () => {
-    const { handler } = await import('../../functions/handlers/verify-ledger.ts');
+    const { handler } = await import('../../functions/finance/handlers/verify-ledger.ts');
     const event = fixture<HttpEvent>('get-disbursements-csv.json');
     verify = async (query = {}) => {
       const result = (await handler(
@@ -235,7 +235,7 @@ describe('the ledger anchored outside its table (GET /ledger/verify)', () => {
     const head = await ledger.getHead();
     // Rewrite the last record's amount and seal its hash again, as a table writer could; move the head too.
     const { Item } = await documents.send(new GetCommand({ TableName: 'fund', Key: recordKey(head.seq) }));
-    const { hashEntry } = await import('../../functions/domain/ledger.ts');
+    const { hashEntry } = await import('../../functions/funding/domain/ledger.ts');
     const forged = { ...(Item as LedgerRecord), amountEurCents: 1 };
     forged.hash = hashEntry(forged);
     const original = Item as Record<string, unknown>;

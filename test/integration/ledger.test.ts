@@ -10,8 +10,8 @@
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LedgerRecord } from '../../functions/domain/ledger.ts';
-import { resetConfigForTests } from '../../functions/lib/config.ts';
+import type { LedgerRecord } from '../../functions/funding/domain/ledger.ts';
+import { resetConfigForTests } from '../../functions/platform/config.ts';
 import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
 import { approvalExecutions, approveAll, waitUntil, walkPages } from '../support/flows.ts';
 

@@ -5,8 +5,8 @@
  * JIF_TIME_SCALE 0.00002: a stage lasts about 5.2 s, the whole request about 20.7 s.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SIGN_OFF_WINDOW_SECONDS } from '../../functions/domain/sign-off.ts';
-import { formatDateTime } from '../../functions/lib/pages.ts';
+import { formatDateTime } from '../../functions/pages/pages.ts';
+import { SIGN_OFF_WINDOW_SECONDS } from '../../functions/sign-off/domain/sign-off.ts';
 import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
 import { emailAbout, emailsAbout, linkIn, PORT, viewOf } from '../support/executions.ts';
 import { FR_APPROVER, ROAD_AUTHORITY, UK_APPROVER, waitForMinistryLinks } from '../support/flows.ts';

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Role } from '../../functions/domain/roles.ts';
+import type { Role } from '../../functions/platform/roles.ts';
 import { type LocalCloud, type LocalCloudOptions, startLocalCloud } from '../../infra/local/cloud.ts';
 import type { OutboxEmail } from '../../infra/local/outbox.ts';
 

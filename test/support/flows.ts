@@ -4,7 +4,7 @@
  * tokens for other callers with the local issuer's key.
  */
 import { expect } from 'vitest';
-import type { Role } from '../../functions/domain/roles.ts';
+import type { Role } from '../../functions/platform/roles.ts';
 import { localIssuer } from '../../infra/local/auth.ts';
 import type { SignOffLink, TestCloud } from './cloud.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { COPY } from '../../functions/lib/copy/index.ts';
-import { type Fragment, html, join, trusted } from '../../functions/lib/html.ts';
+import { COPY } from '../../functions/pages/copy/index.ts';
+import { type Fragment, html, join, trusted } from '../../functions/platform/html.ts';
 
 /** Every leaf of a catalogue, by path: strings, and functions (with their number of parameters). */
 function leaves(value: unknown, path = ''): Map<string, string> {

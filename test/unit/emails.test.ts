@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { SignOffStage } from '../../functions/domain/sign-off.ts';
-import { PROPOSAL_STATUSES } from '../../functions/domain/statuses.ts';
 import {
   fundsEmail,
   proposalOutcomeEmail,
   type SignOffRequestInput,
   signOffRequestEmail,
-} from '../../functions/lib/emails.ts';
-import type { SubjectSummary } from '../../functions/lib/pages.ts';
+} from '../../functions/pages/emails.ts';
+import type { SubjectSummary } from '../../functions/pages/pages.ts';
+import { PROPOSAL_STATUSES } from '../../functions/proposals/domain/statuses.ts';
+import type { SignOffStage } from '../../functions/sign-off/domain/sign-off.ts';
 
 const hostile = '<script>alert(1)</script>';
 const link = 'https://jif.example/approvals/apr-42?token=abc.DEF-123_x&lang=fr';

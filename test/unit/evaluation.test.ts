@@ -7,11 +7,14 @@ import {
   isEvaluatedYear,
   nextTranche,
   yearEndingSoon,
-} from '../../functions/domain/evaluation.ts';
-import { costReportRequestEmail, signOffRequestEmail } from '../../functions/lib/emails.ts';
-import { renderCostReportPage, renderEvaluationReportPage } from '../../functions/lib/evaluation-pages.ts';
-import { evaluationView } from '../../functions/lib/evaluation-view.ts';
-import { renderApprovalPage } from '../../functions/lib/pages.ts';
+} from '../../functions/evaluation/domain/evaluation.ts';
+import {
+  renderCostReportPage,
+  renderEvaluationReportPage,
+} from '../../functions/evaluation/evaluation-pages.ts';
+import { evaluationView } from '../../functions/evaluation/evaluation-view.ts';
+import { costReportRequestEmail, signOffRequestEmail } from '../../functions/pages/emails.ts';
+import { renderApprovalPage } from '../../functions/pages/pages.ts';
 
 const start = new Date('2025-04-01T00:00:00Z');
 const hostile = '<script>alert(1)</script>';

@@ -6,7 +6,7 @@ import {
   fundYearBounds,
   fundYearHasOpened,
   isFundYear,
-} from '../../functions/domain/fund.ts';
+} from '../../functions/funding/domain/fund.ts';
 
 const at = (iso: string) => new Date(iso);
 const before = (date: Date) => new Date(date.getTime() - 1);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rolesFromGroupsClaim } from '../../functions/domain/roles.ts';
+import { rolesFromGroupsClaim } from '../../functions/platform/roles.ts';
 import { type LocalIssuer, localIssuer } from '../../infra/local/auth.ts';
 import { apiGateway } from '../../infra/local/gateway.ts';
 import { system } from '../../infra/system.ts';

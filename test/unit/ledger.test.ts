@@ -7,8 +7,8 @@ import {
   paymentReference,
   sealEntry,
   verifyChain,
-} from '../../functions/domain/ledger.ts';
-import { REFERENCE_RATE } from '../../functions/domain/money.ts';
+} from '../../functions/funding/domain/ledger.ts';
+import { REFERENCE_RATE } from '../../functions/funding/domain/money.ts';
 
 function entry(seq: number, prevHash: string, amountEurCents = 1_000_000 * seq): LedgerEntry {
   return {

@@ -1,8 +1,8 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { resetConfigForTests } from '../../functions/lib/config.ts';
-import type { sendEmail as SendEmail } from '../../functions/lib/mail.ts';
+import { resetConfigForTests } from '../../functions/platform/config.ts';
+import type { sendEmail as SendEmail } from '../../functions/platform/mail.ts';
 import { setTestEnv } from './handlers/support.ts';
 
 const ses = mockClient(SESv2Client);
@@ -11,7 +11,7 @@ let sendEmail: typeof SendEmail;
 
 beforeAll(async () => {
   setTestEnv();
-  ({ sendEmail } = await import('../../functions/lib/mail.ts'));
+  ({ sendEmail } = await import('../../functions/platform/mail.ts'));
 });
 
 afterEach(() => {

@@ -9,7 +9,7 @@ import {
   formatPounds,
   parseDecimalEuros,
   REFERENCE_RATE,
-} from '../../functions/domain/money.ts';
+} from '../../functions/funding/domain/money.ts';
 
 const rate = (gbpPerEur: string): ExchangeRate => ({ gbpPerEur, source: 'test' });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { evaluationStartSchema, proposalInputSchema } from '../../functions/domain/proposal.ts';
-import { apiRoutes, OPERATIONS, openApiDocument } from '../../functions/lib/openapi.ts';
+import { apiRoutes, OPERATIONS, openApiDocument } from '../../functions/pages/openapi.ts';
+import { evaluationStartSchema, proposalInputSchema } from '../../functions/proposals/domain/proposal.ts';
 import { system } from '../../infra/system.ts';
 
 const document = openApiDocument();

@@ -8,7 +8,7 @@ import {
   renderMessagePage,
   type SubjectSummary,
   securityHeaders,
-} from '../../functions/lib/pages.ts';
+} from '../../functions/pages/pages.ts';
 
 const proposal: SubjectSummary = {
   type: 'PROPOSAL',

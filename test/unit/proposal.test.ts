@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CATEGORIES, FUNDING_PURPOSES } from '../../functions/domain/categories.ts';
-import { ENVELOPE_CAP_EUR_CENTS, FUND_YEARS } from '../../functions/domain/fund.ts';
-import { type FieldError, parseProposal } from '../../functions/domain/proposal.ts';
+import { ENVELOPE_CAP_EUR_CENTS, FUND_YEARS } from '../../functions/funding/domain/fund.ts';
+import { CATEGORIES, FUNDING_PURPOSES } from '../../functions/proposals/domain/categories.ts';
+import { type FieldError, parseProposal } from '../../functions/proposals/domain/proposal.ts';
 
 /** The example body from the contract (CONTRACT.md section 4). */
 const contractExample = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRole, rolesFromGroupsClaim } from '../../functions/domain/roles.ts';
+import { isRole, rolesFromGroupsClaim } from '../../functions/platform/roles.ts';
 
 describe('rolesFromGroupsClaim', () => {
   it('reads a real array (direct invoke, local gateway)', () => {

@@ -10,7 +10,7 @@ import {
   SIGN_OFF_ERRORS,
   SIGN_OFF_STAGES,
   statusForDecision,
-} from '../../functions/domain/sign-off.ts';
+} from '../../functions/sign-off/domain/sign-off.ts';
 
 const directory: AuthorityDirectory = {
   UK: { primary: 'approver@homeoffice.example', deputy: 'deputy@homeoffice.example' },

@@ -6,7 +6,7 @@ import {
   PROPOSAL_STATUSES,
   type ProposalStatus,
   predecessorsOf,
-} from '../../functions/domain/statuses.ts';
+} from '../../functions/proposals/domain/statuses.ts';
 
 /** The fund's rules, written out once more so a change to the table is a deliberate one. */
 const ALLOWED: [ProposalStatus, ProposalStatus][] = [

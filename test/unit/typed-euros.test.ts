@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTypedEuros } from '../../functions/domain/money.ts';
+import { parseTypedEuros } from '../../functions/funding/domain/money.ts';
 
 describe('parseTypedEuros', () => {
   it.each([

@@ -5,7 +5,7 @@
  * started by the schedule once it ends within 30 days, approved by both, its tranches paid once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetConfigForTests } from '../../functions/lib/config.ts';
+import { resetConfigForTests } from '../../functions/platform/config.ts';
 import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
 import {
   costReportLink,

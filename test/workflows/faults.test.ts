@@ -5,8 +5,8 @@
  * refused) fails the execution visibly and pays nothing; a forged task completion funds nothing.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { requestsForSubject } from '../../functions/data/sign-offs.ts';
-import { ses } from '../../functions/lib/ses.ts';
+import { ses } from '../../functions/platform/ses.ts';
+import { requestsForSubject } from '../../functions/sign-off/data/sign-offs.ts';
 import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
 import {
   emailsAbout,

@@ -3,7 +3,7 @@
  * scheduled flow pays it, once, however often it runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetConfigForTests } from '../../functions/lib/config.ts';
+import { resetConfigForTests } from '../../functions/platform/config.ts';
 import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
 import { approveAll } from '../support/flows.ts';
 

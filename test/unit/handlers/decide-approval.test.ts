@@ -4,8 +4,8 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } from 
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { hashToken, type SignOffRequest } from '../../../functions/data/sign-offs.ts';
-import type { HttpEvent } from '../../../functions/lib/http.ts';
+import type { HttpEvent } from '../../../functions/platform/http.ts';
+import { hashToken, type SignOffRequest } from '../../../functions/sign-off/data/sign-offs.ts';
 import { httpEvent, lambdaContext, loadHandlerModule, TEST_ENV } from './support.ts';
 
 const documents = mockClient(DynamoDBDocumentClient);

@@ -2,9 +2,9 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-d
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { GENESIS_HASH, type LedgerRecord, sealEntry } from '../../../functions/domain/ledger.ts';
-import { REFERENCE_RATE } from '../../../functions/domain/money.ts';
-import type { HttpEvent } from '../../../functions/lib/http.ts';
+import { GENESIS_HASH, type LedgerRecord, sealEntry } from '../../../functions/funding/domain/ledger.ts';
+import { REFERENCE_RATE } from '../../../functions/funding/domain/money.ts';
+import type { HttpEvent } from '../../../functions/platform/http.ts';
 import { httpEvent, lambdaContext, loadHandlerModule, TEST_ENV } from './support.ts';
 
 const documents = mockClient(DynamoDBDocumentClient);
@@ -15,7 +15,7 @@ let neutralise: (cell: unknown) => unknown;
 
 beforeAll(async () => {
   const module =
-    await loadHandlerModule<typeof import('../../../functions/handlers/list-disbursements.ts')>(
+    await loadHandlerModule<typeof import('../../../functions/finance/handlers/list-disbursements.ts')>(
       'list-disbursements',
     );
   handler = module.handler as unknown as Handler;

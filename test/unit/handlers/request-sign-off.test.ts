@@ -10,9 +10,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { hashToken, type SignOffRequest } from '../../../functions/data/sign-offs.ts';
-import type { Authority, SignOffStage, SignOffStatus } from '../../../functions/domain/sign-off.ts';
-import type { RequestSignOffInput } from '../../../functions/handlers/request-sign-off.ts';
+import { hashToken, type SignOffRequest } from '../../../functions/sign-off/data/sign-offs.ts';
+import type { Authority, SignOffStage, SignOffStatus } from '../../../functions/sign-off/domain/sign-off.ts';
+import type { RequestSignOffInput } from '../../../functions/sign-off/handlers/request-sign-off.ts';
 import { fixture, lambdaContext, loadHandlerModule, TEST_ENV } from './support.ts';
 
 const documents = mockClient(DynamoDBDocumentClient);

@@ -2,8 +2,8 @@
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { hashToken } from '../../../functions/data/sign-offs.ts';
-import type { HttpEvent, HttpResult } from '../../../functions/lib/http.ts';
+import type { HttpEvent, HttpResult } from '../../../functions/platform/http.ts';
+import { hashToken } from '../../../functions/sign-off/data/sign-offs.ts';
 import { httpEvent, lambdaContext, loadHandlerModule } from './support.ts';
 
 const documents = mockClient(DynamoDBDocumentClient);

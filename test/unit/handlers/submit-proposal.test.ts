@@ -16,7 +16,7 @@ import {
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { HttpEvent } from '../../../functions/lib/http.ts';
+import type { HttpEvent } from '../../../functions/platform/http.ts';
 import { fixture, httpEvent, lambdaContext, loadHandlerModule, TEST_ENV } from './support.ts';
 
 const documents = mockClient(DynamoDBDocumentClient);
@@ -30,7 +30,7 @@ beforeAll(async () => {
   ({ handler } = await loadHandlerModule<{ handler: Handler }>('submit-proposal'));
   // Fund year 1 began today, so the fixture's year-1 line is for a year still open.
   process.env.FUND_START_DATE = new Date().toISOString().slice(0, 10);
-  const { resetConfigForTests } = await import('../../../functions/lib/config.ts');
+  const { resetConfigForTests } = await import('../../../functions/platform/config.ts');
   resetConfigForTests();
 });
 

@@ -1,7 +1,8 @@
 /** Shared by the handler tests: the environment a handler's config needs, event fixtures, a Lambda context. */
 import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
-import type { HttpEvent } from '../../../functions/lib/http.ts';
+import type { HttpEvent } from '../../../functions/platform/http.ts';
+import { functionNames, functionSpec } from '../../../infra/system.ts';
 
 export const TEST_ENV = {
   AWS_REGION: 'eu-west-3',
@@ -25,9 +26,18 @@ export function setTestEnv(): void {
 /** Sets the test environment, forgets any configuration read before, then imports a handler module. */
 export async function loadHandlerModule<M>(name: string): Promise<M> {
   setTestEnv();
-  const { resetConfigForTests } = await import('../../../functions/lib/config.ts');
+  const { resetConfigForTests } = await import('../../../functions/platform/config.ts');
   resetConfigForTests();
-  return (await import(`../../../functions/handlers/${name}.ts`)) as M;
+  return (await import(`../../../${handlerEntry(name)}`)) as M;
+}
+
+/** The entry file of the handler named by its file's base name (`decide-approval`), as the description lists it. */
+function handlerEntry(name: string): string {
+  const entry = functionNames
+    .map((f) => functionSpec(f).entry)
+    .find((e) => e.endsWith(`/handlers/${name}.ts`));
+  if (!entry) throw new Error(`No function in infra/system.ts has the entry handlers/${name}.ts`);
+  return entry;
 }
 
 const FIXTURES = new URL('../../fixtures/events/', import.meta.url);

@@ -1,0 +1,213 @@
+/**
+ * The annual evaluation's pages: the cost report form the port authority's emailed link opens (a GET
+ * shows it and changes nothing; only its POST reports), the answers to that POST, and the evaluation
+ * report finance reads. Pure functions on the shared shell, `html` tag and copy catalogue (pages.ts).
+ */
+
+import { copy } from '../pages/copy/index.ts';
+import { money as intlMoney } from '../pages/format.ts';
+import {
+  COMMENT_MAX_LENGTH,
+  definitionList,
+  formatDateTime,
+  formatEurAndGbp,
+  languageSwitch,
+  renderMessagePage,
+  shell,
+} from '../pages/pages.ts';
+import { type Html, html, join, trusted } from '../platform/html.ts';
+import type { Language } from '../sign-off/domain/sign-off.ts';
+import type { EvaluationView } from './evaluation-view.ts';
+
+export interface CostReportPageModel {
+  reportId: string;
+  token: string;
+  language: Language;
+  fundYear: number;
+  proposalId: string;
+  title: string;
+  fundedEurCents: number;
+  expiresAt: string;
+  /** What the person typed, shown again with the problems when a POST is refused. */
+  values?: { actualCostEur?: string; note?: string };
+  errors?: { field: 'actualCostEur' | 'note'; message: string }[];
+}
+
+/** The form a cost report link opens: what is asked, the amount field, an optional note, one button. */
+export function renderCostReportPage(model: CostReportPageModel): string {
+  const { language } = model;
+  const t = copy(language).costReportForm;
+  const heading = `${t.heading(model.fundYear)}${language === 'fr' ? ' : ' : ': '}${model.title}`;
+  const errors = model.errors ?? [];
+  const errorFor = (field: string) => errors.find((error) => error.field === field);
+  const amountError = errorFor('actualCostEur');
+  const noteError = errorFor('note');
+  const summary =
+    errors.length > 0 &&
+    html`<div class="error-summary" role="alert" aria-labelledby="error-summary-title">
+<h2 id="error-summary-title">${t.problem}</h2>
+<ul>${errors.map((error) => html`<li><a href="#${error.field}">${error.message}</a></li>`)}</ul>
+</div>`;
+  const describedBy = ['actualCostEur-hint', ...(amountError ? ['actualCostEur-error'] : [])].join(' ');
+  const body = html`<h1>${heading}</h1>
+${summary}
+<p>${t.intro(model.fundYear)}</p>
+${definitionList([
+  [t.project, model.title],
+  [t.reference, model.proposalId],
+  [t.fundYear, String(model.fundYear)],
+  [t.committed(model.fundYear + 1), formatEurAndGbp(model.fundedEurCents, language)],
+  [t.dueBy, formatDateTime(model.expiresAt, language)],
+])}
+<form method="post" action="${`/cost-reports/${encodeURIComponent(model.reportId)}`}" novalidate>
+<input type="hidden" name="token" value="${model.token}">
+<input type="hidden" name="lang" value="${language}">
+<div class="field${amountError ? ' field-error' : ''}">
+<label for="actualCostEur">${t.amountLabel(model.fundYear)}</label>
+<p class="hint" id="actualCostEur-hint">${t.amountHint}</p>
+${amountError && html`<p class="error-message" id="actualCostEur-error">${amountError.message}</p>`}
+<input type="text" id="actualCostEur" name="actualCostEur" inputmode="decimal" autocomplete="off" spellcheck="false" required aria-describedby="${describedBy}"${amountError && trusted(' aria-invalid="true"')} value="${model.values?.actualCostEur ?? ''}">
+</div>
+<div class="field${noteError ? ' field-error' : ''}">
+<label for="note">${t.noteLabel}</label>
+${noteError && html`<p class="error-message" id="note-error">${noteError.message}</p>`}
+<textarea id="note" name="note" rows="4" maxlength="${COMMENT_MAX_LENGTH}"${noteError && trusted(' aria-invalid="true" aria-describedby="note-error"')}>${model.values?.note ?? ''}</textarea>
+</div>
+<p>${t.formNote}</p>
+<button type="submit" class="send">${t.submit}</button>
+</form>`;
+  return shell(language, heading, languageSwitch(language, { token: model.token }), body);
+}
+
+/** What a refused amount or note is called on the form, per language. */
+export const COST_REPORT_FIELD_ERRORS: Record<Language, { amount: string; note: string }> = {
+  en: {
+    amount: copy('en').costReportForm.amountError,
+    note: copy('en').costReportForm.noteError(COMMENT_MAX_LENGTH),
+  },
+  fr: {
+    amount: copy('fr').costReportForm.amountError,
+    note: copy('fr').costReportForm.noteError(COMMENT_MAX_LENGTH),
+  },
+};
+
+export type CostReportMessageKind =
+  | 'ALREADY_SUBMITTED'
+  | 'EXPIRED'
+  | 'NOT_FOUND'
+  | 'UNSUPPORTED'
+  | 'TOO_LARGE';
+
+const COST_REPORT_STATUS: Record<CostReportMessageKind, number> = {
+  ALREADY_SUBMITTED: 409,
+  EXPIRED: 410,
+  NOT_FOUND: 404,
+  UNSUPPORTED: 415,
+  TOO_LARGE: 413,
+};
+
+export function renderCostReportMessage(
+  kind: CostReportMessageKind,
+  language: Language,
+): { httpStatus: number; html: string } {
+  return {
+    httpStatus: COST_REPORT_STATUS[kind],
+    html: renderMessagePage({ language, status: 'error', ...copy(language).costReportMessages[kind] }),
+  };
+}
+
+/** The answer to an accepted report: what was recorded and what happens next. */
+export function renderCostReportReceived(input: {
+  language: Language;
+  fundYear: number;
+  title: string;
+  actualEurCents: number;
+}): string {
+  const t = copy(input.language).costReportReceived;
+  return renderMessagePage({
+    language: input.language,
+    title: t.title,
+    message: t.message(formatEurAndGbp(input.actualEurCents, input.language), input.fundYear, input.title),
+  });
+}
+
+/** The evaluation report as a body (the report page, and the admin page around it, use it). */
+export function evaluationReportBody(view: EvaluationView, language: Language): Html {
+  const t = copy(language).evaluationReport;
+  const label = (status: string) => t.statuses[status] ?? status;
+  const when = (iso: string | undefined) => (iso ? formatDateTime(iso, language) : '–');
+  const money = (eurCents: number | null, gbpPence: number | null) =>
+    eurCents === null || gbpPence === null
+      ? html`<td class="num">${t.notReported}</td>`
+      : html`<td class="num">${intlMoney(eurCents, 'EUR', language)}<br>${intlMoney(gbpPence, 'GBP', language)}</td>`;
+  const { totals } = view;
+  const nl = trusted('\n');
+  const linesTable =
+    view.lines.length === 0
+      ? html`<p>${t.noLines}</p>`
+      : html`<div class="table-wrap"><table>
+<caption>${t.linesCaption(view.fundYear, view.nextFundYear)}</caption>
+<thead><tr><th scope="col">${t.project}</th><th scope="col">${t.report}</th><th scope="col">${t.committed}</th><th scope="col">${t.actualCost}</th><th scope="col">${t.tranche}</th><th scope="col">${t.payment}</th></tr></thead>
+<tbody>
+${join(
+  view.lines.map(
+    (line) =>
+      html`<tr><th scope="row">${line.title}<br><small>${line.proposalId}</small></th><td>${label(line.reportStatus)}</td>${money(line.fundedEurCents, line.fundedGbpPence)}${money(line.actualEurCents, line.actualGbpPence)}${money(line.nextTrancheEurCents, line.nextTrancheGbpPence)}<td>${line.paymentReference ?? '–'}</td></tr>`,
+  ),
+  nl,
+)}
+</tbody>
+<tfoot><tr><th scope="row" colspan="2">${t.total}</th>${money(totals.fundedEurCents, totals.fundedGbpPence)}${money(totals.actualEurCents, totals.actualGbpPence)}${money(totals.nextTrancheEurCents, totals.nextTrancheGbpPence)}<td></td></tr></tfoot>
+</table></div>`;
+  const signOffs =
+    view.signOffs.length === 0
+      ? html`<p>${t.notAsked}</p>`
+      : html`<div class="table-wrap"><table><thead><tr><th scope="col">${t.authority}</th><th scope="col">${t.status}</th><th scope="col">${t.decided}</th><th scope="col">${t.comment}</th></tr></thead><tbody>
+${join(
+  view.signOffs.map(
+    (signOff) =>
+      html`<tr><th scope="row">${signOff.authority}</th><td>${label(signOff.status)}</td><td>${when(signOff.decidedAt)}</td><td>${signOff.comment ?? ''}</td></tr>`,
+  ),
+  nl,
+)}
+</tbody></table></div>`;
+  const reports =
+    view.reports.length === 0
+      ? html`<p>${t.noneAsked}</p>`
+      : html`<div class="table-wrap"><table><thead><tr><th scope="col">${t.project}</th><th scope="col">${t.status}</th><th scope="col">${t.submitted}</th><th scope="col">${t.note}</th></tr></thead><tbody>
+${join(
+  view.reports.map(
+    (report) =>
+      html`<tr><th scope="row">${report.title}<br><small>${report.proposalId}</small></th><td>${label(report.status)}</td><td>${when(report.submittedAt)}</td><td>${report.note ?? ''}</td></tr>`,
+  ),
+  nl,
+)}
+</tbody></table></div>`;
+  const facts: [string, string][] = [
+    [t.reference, view.evaluationId],
+    [t.status, label(view.status)],
+    [t.started, when(view.startedAt)],
+    [t.decided, when(view.decidedAt)],
+  ];
+  if (view.reason) facts.push([t.reason, view.reason]);
+  return html`${definitionList(facts)}
+<h2>${t.lines}</h2>
+${linesTable}
+<h2>${t.signOffs}</h2>
+${signOffs}
+<h2>${t.costReports}</h2>
+${reports}
+<p>${t.rule(view.rate.gbpPerEur)}</p>`;
+}
+
+/** The evaluation report as a page (finance asks for it with `Accept: text/html`). */
+export function renderEvaluationReportPage(view: EvaluationView, language: Language = 'en'): string {
+  const title = copy(language).evaluationReport.title(view.fundYear);
+  return shell(
+    language,
+    title,
+    '',
+    html`<h1>${title}</h1>
+${evaluationReportBody(view, language)}`,
+  );
+}

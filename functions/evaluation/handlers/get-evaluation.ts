@@ -1,0 +1,46 @@
+/**
+ * GET /evaluations/{fundYear} (finance, admin): the evaluation report, JSON by default (EUR cents and
+ * GBP pence), or an HTML page when the caller asks for `text/html`. 404 if that year's evaluation was
+ * never started (or the path names no fund year that is evaluated).
+ */
+
+import { notFound } from '../../platform/errors.ts';
+import { apiHandler, header, json } from '../../platform/http.ts';
+import { html } from '../../sign-off/approval-links.ts';
+import { requestsForSubject } from '../../sign-off/data/sign-offs.ts';
+import { reportsForEvaluation } from '../data/cost-reports.ts';
+import { getEvaluation } from '../data/evaluations.ts';
+import { evaluationSubjectId, isEvaluatedYear } from '../domain/evaluation.ts';
+import { renderEvaluationReportPage } from '../evaluation-pages.ts';
+import { evaluationView } from '../evaluation-view.ts';
+
+export const handler = apiHandler(async (event) => {
+  const raw = event.pathParameters?.fundYear ?? '';
+  // A path that names no evaluation is a resource that does not exist, as for any other id.
+  const fundYear = /^\d$/.test(raw) ? Number(raw) : Number.NaN;
+  const evaluation = isEvaluatedYear(fundYear) ? await getEvaluation(fundYear) : undefined;
+  if (!evaluation) {
+    throw notFound(
+      isEvaluatedYear(fundYear)
+        ? `The evaluation of fund year ${fundYear} has not been started`
+        : `No evaluation ${raw.slice(0, 20)}: fund years 1 and 2 are evaluated`,
+    );
+  }
+  const [reports, requests] = await Promise.all([
+    reportsForEvaluation(fundYear),
+    requestsForSubject('EVALUATION', evaluationSubjectId(fundYear)),
+  ]);
+  const view = evaluationView(evaluation, reports, requests);
+  if (wantsHtml(header(event, 'accept'))) {
+    return html(200, renderEvaluationReportPage(view));
+  }
+  return json(200, view);
+});
+
+/** HTML only when asked for before JSON (a browser's Accept); JSON otherwise, and for `*\/*`. */
+function wantsHtml(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const html = accept.search(/\btext\/html\b/i);
+  const jsonAt = accept.search(/\bapplication\/json\b/i);
+  return html >= 0 && (jsonAt < 0 || html < jsonAt);
+}

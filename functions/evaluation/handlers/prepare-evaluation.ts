@@ -1,0 +1,97 @@
+/**
+ * Workflow task, the evaluation's first step. With `{fundYear}` (an admin's POST /evaluations) it
+ * claims that year's evaluation for this execution; with `{scheduled: true}` (the daily schedule) it
+ * first works out whether a fund year ends within the next 30 days and has no evaluation yet, and
+ * answers NOTHING_DUE otherwise. Then it lists the projects (FUNDED proposals with a RUNNING_COST line
+ * in year N+1) and fixes that list on the record, so a re-run asks the very same projects.
+ */
+
+import { fundStart } from '../../platform/config.ts';
+import { WorkflowError } from '../../platform/errors.ts';
+import { taskHandler } from '../../platform/http.ts';
+import { logger } from '../../platform/logger.ts';
+import { listProposals } from '../../proposals/data/proposals.ts';
+import { claimEvaluation, fixProjects, getEvaluation } from '../data/evaluations.ts';
+import {
+  type EvaluatedYear,
+  evaluationSubjectId,
+  isEvaluatedYear,
+  yearEndingSoon,
+} from '../domain/evaluation.ts';
+
+export interface PrepareEvaluationInput {
+  /** The execution's input: `{fundYear}` or `{scheduled: true}`. */
+  request: { fundYear?: unknown; scheduled?: unknown };
+  /** `$$.Execution.Name`: the execution that will own the evaluation. */
+  executionName: string;
+}
+
+export type PrepareEvaluationResult =
+  | { action: 'NOTHING_DUE' | 'ALREADY_CLAIMED'; fundYear: number | null; projects: [] }
+  | {
+      action: 'EVALUATE';
+      fundYear: EvaluatedYear;
+      subjectId: string;
+      evaluationId: string;
+      projects: { proposalId: string }[];
+    };
+
+/** Projects of the evaluation of year N: FUNDED proposals with running costs committed for N+1. */
+async function projectsOf(fundYear: EvaluatedYear): Promise<string[]> {
+  const proposalIds: string[] = [];
+  let startKey: Record<string, string> | undefined;
+  do {
+    const page = await listProposals({ status: 'FUNDED', limit: 100, ...(startKey ? { startKey } : {}) });
+    for (const proposal of page.items) {
+      const runsNextYear = proposal.funding.some(
+        (line) => line.purpose === 'RUNNING_COST' && line.fundYear === fundYear + 1,
+      );
+      if (runsNextYear) proposalIds.push(proposal.proposalId);
+    }
+    startKey = page.lastKey as Record<string, string> | undefined;
+  } while (startKey);
+  return proposalIds.sort();
+}
+
+export const handler = taskHandler(
+  async (input: PrepareEvaluationInput): Promise<PrepareEvaluationResult> => {
+    const request = input.request ?? {};
+    if (typeof input.executionName !== 'string' || input.executionName.length === 0) {
+      throw new WorkflowError('Evaluation.InvalidInput', 'executionName is required');
+    }
+    let fundYear: EvaluatedYear;
+    if (request.fundYear !== undefined) {
+      if (!isEvaluatedYear(request.fundYear)) {
+        throw new WorkflowError(
+          'Evaluation.InvalidInput',
+          `Fund year ${JSON.stringify(request.fundYear)} cannot be evaluated (only 1 and 2 have a next year)`,
+        );
+      }
+      fundYear = request.fundYear;
+    } else if (request.scheduled === true) {
+      const due = yearEndingSoon(fundStart(), new Date());
+      if (due === undefined || (await getEvaluation(due))) {
+        logger.info('no evaluation due', { due });
+        return { action: 'NOTHING_DUE', fundYear: due ?? null, projects: [] };
+      }
+      fundYear = due;
+    } else {
+      throw new WorkflowError('Evaluation.InvalidInput', 'Give {"fundYear": n} or {"scheduled": true}');
+    }
+
+    const { owned, record } = await claimEvaluation(fundYear, input.executionName, new Date().toISOString());
+    if (!owned) {
+      logger.info('evaluation already claimed by another execution', { fundYear, by: record.startedBy });
+      return { action: 'ALREADY_CLAIMED', fundYear, projects: [] };
+    }
+    const projects = await fixProjects(fundYear, await projectsOf(fundYear));
+    logger.info('evaluation prepared', { fundYear, projects: projects.length });
+    return {
+      action: 'EVALUATE',
+      fundYear,
+      subjectId: evaluationSubjectId(fundYear),
+      evaluationId: record.evaluationId,
+      projects: projects.map((proposalId) => ({ proposalId })),
+    };
+  },
+);

@@ -1,0 +1,84 @@
+/**
+ * Workflow task, after UK and FR both approved an evaluation of fund year N: pays each project's
+ * running-cost tranche for fund year N+1 (the evaluation's line, never above what was committed) into
+ * the ledger, adds it to the N+1 envelope's disbursed total, and tells finance and the port authority.
+ * Each tranche is paid once (data/ledger.ts `disburseOnce`, keyed by proposal, year and purpose), so
+ * re-running this task pays nothing twice.
+ */
+import { commitmentsOf } from '../../funding/data/envelopes.ts';
+import { payFundingLine } from '../../funding/payments.ts';
+import { WorkflowError } from '../../platform/errors.ts';
+import { taskHandler } from '../../platform/http.ts';
+import { logger } from '../../platform/logger.ts';
+import { getProposal } from '../../proposals/data/proposals.ts';
+import { requestsForSubject } from '../../sign-off/data/sign-offs.ts';
+import { getEvaluation, type ReleasedTranche, recordTranches } from '../data/evaluations.ts';
+import { evaluationSubjectId, isEvaluatedYear } from '../domain/evaluation.ts';
+
+export const handler = taskHandler(async (input: { fundYear: number }) => {
+  if (!isEvaluatedYear(input.fundYear)) {
+    throw new WorkflowError('Evaluation.InvalidInput', `Invalid input: ${JSON.stringify(input)}`);
+  }
+  const fundYear = input.fundYear;
+  const evaluation = await getEvaluation(fundYear);
+  const requests = await requestsForSubject('EVALUATION', evaluationSubjectId(fundYear));
+  const approvedBy = new Set(requests.filter((r) => r.status === 'APPROVED').map((r) => r.authority));
+  // Money moves only on both approvals, whatever the caller says.
+  if (
+    !evaluation?.lines ||
+    !['AWAITING_SIGN_OFF', 'APPROVED'].includes(evaluation.status) ||
+    !approvedBy.has('UK') ||
+    !approvedBy.has('FR')
+  ) {
+    throw new WorkflowError(
+      'Evaluation.NotApproved',
+      `The evaluation of fund year ${fundYear} is not approved by both the UK and France`,
+    );
+  }
+  const nextYear = fundYear + 1;
+  const now = new Date().toISOString();
+  const paid: (ReleasedTranche & { created: boolean })[] = [];
+  for (const line of evaluation.lines) {
+    if (line.nextTrancheEurCents <= 0) continue;
+    const proposal = await getProposal(line.proposalId);
+    if (!proposal || (proposal.status !== 'FUNDED' && proposal.status !== 'COMPLETED')) {
+      throw new WorkflowError(
+        'Funds.NotFunded',
+        `${line.proposalId} is not funded: nothing may be disbursed`,
+      );
+    }
+    const committedRunningCost = proposal.funding
+      .filter((l) => l.purpose === 'RUNNING_COST' && l.fundYear === nextYear)
+      .reduce((sum, l) => sum + l.amountEurCents, 0);
+    const commitment = (await commitmentsOf(proposal.proposalId)).find(
+      (c) => c.fundYear === nextYear && c.status === 'COMMITTED',
+    );
+    if (!commitment || line.nextTrancheEurCents > committedRunningCost) {
+      throw new WorkflowError(
+        'Funds.NotCommitted',
+        `FY${nextYear} running costs of ${proposal.proposalId}: ${line.nextTrancheEurCents} is not covered by a commitment`,
+      );
+    }
+    const { record, created } = await payFundingLine(
+      proposal,
+      { purpose: 'RUNNING_COST', fundYear: nextYear, amountEurCents: line.nextTrancheEurCents },
+      now,
+      `Running-cost tranche for fund year ${nextYear}, after the evaluation of fund year ${fundYear} (${evaluation.evaluationId})`,
+    );
+    paid.push({
+      proposalId: proposal.proposalId,
+      fundYear: nextYear,
+      amountEurCents: record.amountEurCents,
+      amountGbpPence: record.amountGbpPence,
+      paymentReference: record.paymentReference,
+      created,
+    });
+  }
+  await recordTranches(
+    fundYear,
+    paid.map(({ created: _created, ...tranche }) => tranche),
+    now,
+  );
+  logger.info('running-cost tranches released', { fundYear, paid });
+  return { fundYear, released: paid };
+});

@@ -1,0 +1,82 @@
+/**
+ * Workflow task (one iteration of the approval flow's commit Map): commits one fund year of an
+ * approved proposal against that year's envelope. Raises `Funds.EnvelopeFull` when it does not fit,
+ * which the flow catches to release what was committed and mark the proposal FUNDS_UNAVAILABLE.
+ * Only an approved proposal is committed. The "funds committed" email is sent until it is confirmed
+ * once, so a retry after a mail fault (or a redrive) still sends it, and a clean re-run does not.
+ */
+
+import { fundsEmail } from '../../pages/emails.ts';
+import { config, proposalPageUrl } from '../../platform/config.ts';
+import { WorkflowError } from '../../platform/errors.ts';
+import { taskHandler } from '../../platform/http.ts';
+import { logger } from '../../platform/logger.ts';
+import { sendEmail } from '../../platform/mail.ts';
+import { getProposal } from '../../proposals/data/proposals.ts';
+import { commitFundYear, commitmentNoticePending, confirmCommitmentNotice } from '../data/envelopes.ts';
+import { isFundYear } from '../domain/fund.ts';
+import { amount } from '../domain/money.ts';
+
+export interface CommitFundsInput {
+  proposalId: string;
+  fundYear: number;
+  amountEurCents: number;
+}
+
+export const handler = taskHandler(async (input: CommitFundsInput) => {
+  if (
+    typeof input.proposalId !== 'string' ||
+    !isFundYear(input.fundYear) ||
+    !Number.isSafeInteger(input.amountEurCents)
+  ) {
+    throw new WorkflowError('Funds.InvalidInput', `Invalid commit input: ${JSON.stringify(input)}`);
+  }
+  const proposal = await getProposal(input.proposalId);
+  if (!proposal) throw new WorkflowError('Proposal.NotFound', `No proposal ${input.proposalId}`);
+  // Money for approved proposals only (a FUNDED one is a re-run, which commits nothing new).
+  if (!['APPROVED', 'FUNDED', 'COMPLETED'].includes(proposal.status)) {
+    throw new WorkflowError(
+      'Funds.NotApproved',
+      `${input.proposalId} is ${proposal.status}: nothing is committed`,
+    );
+  }
+  // The amount must be what the approved schedule says for that year, whatever the caller passed.
+  const scheduled = proposal.funding
+    .filter((line) => line.fundYear === input.fundYear)
+    .reduce((sum, line) => sum + line.amountEurCents, 0);
+  if (scheduled !== input.amountEurCents) {
+    throw new WorkflowError(
+      'Funds.AmountMismatch',
+      `FY${input.fundYear} of ${input.proposalId} is ${scheduled}, not ${input.amountEurCents}`,
+    );
+  }
+  const committed = await commitFundYear(
+    input.proposalId,
+    input.fundYear,
+    input.amountEurCents,
+    new Date().toISOString(),
+  );
+  if (committed || (await commitmentNoticePending(input.proposalId, input.fundYear))) {
+    const figures = amount(input.amountEurCents, proposal.rate);
+    await sendEmail(
+      [config().FINANCE_EMAIL, proposal.contactEmail],
+      fundsEmail({
+        kind: 'COMMITTED',
+        proposalId: proposal.proposalId,
+        title: proposal.title,
+        fundYear: input.fundYear,
+        eurCents: figures.eurCents,
+        gbpPence: figures.gbpPence,
+        ...linkTo(proposal.proposalId),
+      }),
+    );
+    await confirmCommitmentNotice(input.proposalId, input.fundYear);
+  }
+  logger.info('fund year committed', { ...input, firstTime: committed });
+  return { fundYear: input.fundYear, amountEurCents: input.amountEurCents, committed: true };
+});
+
+function linkTo(proposalId: string): { link?: string } {
+  const link = proposalPageUrl(proposalId);
+  return link ? { link } : {};
+}

@@ -1,0 +1,57 @@
+/**
+ * One table holds the fund. Keys by entity:
+ *   proposal          pk PROPOSAL#<id>        sk PROPOSAL
+ *                     gsi1 OWNER#<sub> / <createdAt>#<id>   (a port authority's own, newest first)
+ *                     gsi2 PROPOSALS / <createdAt>#<id>     (all, newest first)
+ *                     gsi3 STATUS#<status> / <createdAt>#<id>
+ *   sign-off pointer  pk <SUBJECT>#<id>       sk SIGNOFF#<authority>     (business key -> approvalId)
+ *   sign-off request  pk APPROVAL#<approvalId> sk APPROVAL
+ *   commitment        pk PROPOSAL#<id>        sk COMMITMENT#FY<n>
+ *   commitments closed pk PROPOSAL#<id>       sk CLOSED#COMMITMENTS       (set by a release; later commits step back)
+ *   disbursement claim pk PROPOSAL#<id>       sk DISBURSEMENT#FY<n>#<purpose>
+ *                     gsi1 LEDGER#UNCHAINED / <claimedAt>#<id>   (sparse: removed once chained)
+ *   envelope          pk ENVELOPE             sk FY#<n>
+ *   ledger record     pk LEDGER               sk SEQ#<12 digits>
+ *                     gsi1 DISB#FY#<n> / <at>#<seq>, gsi2 DISB#CAT#<category> / <at>#<seq>,
+ *                     gsi3 DISB#P#<proposalId> / <at>#<seq>
+ *   ledger head       pk LEDGER               sk HEAD   (seq, hash, per-year counts, totals cells, lease)
+ *   evaluation        pk EVALUATION#FY<n>     sk EVALUATION              (one per fund year evaluated)
+ *     its sign-offs   pk EVALUATION#FY<n>     sk SIGNOFF#<authority>     (the sign-off pointers above)
+ *   cost report pointer pk EVALUATION#FY<n>   sk REPORT#<proposalId>     (business key -> reportId)
+ *   cost report       pk COSTREPORT#<reportId> sk COSTREPORT
+ */
+import { evaluationSubjectId } from '../evaluation/domain/evaluation.ts';
+import { config } from './config.ts';
+
+export const fundTable = (): string => config().FUND_TABLE_NAME;
+
+export const proposalKey = (proposalId: string) => ({ pk: `PROPOSAL#${proposalId}`, sk: 'PROPOSAL' });
+export const subjectPk = (subjectType: string, subjectId: string) => `${subjectType}#${subjectId}`;
+export const signOffPointerKey = (subjectType: string, subjectId: string, authority: string) => ({
+  pk: subjectPk(subjectType, subjectId),
+  sk: `SIGNOFF#${authority}`,
+});
+/** Partition key prefixes IAM policies name too (`dynamodb:LeadingKeys`, infra/system.ts `writesOnly`). */
+export const KEY_PREFIX = { approval: 'APPROVAL#', costReport: 'COSTREPORT#' } as const;
+
+export const approvalKey = (approvalId: string) => ({
+  pk: `${KEY_PREFIX.approval}${approvalId}`,
+  sk: 'APPROVAL',
+});
+export const evaluationPk = (fundYear: number) => subjectPk('EVALUATION', evaluationSubjectId(fundYear));
+export const evaluationKey = (fundYear: number) => ({ pk: evaluationPk(fundYear), sk: 'EVALUATION' });
+export const costReportPointerKey = (fundYear: number, proposalId: string) => ({
+  pk: evaluationPk(fundYear),
+  sk: `REPORT#${proposalId}`,
+});
+export const costReportKey = (reportId: string) => ({
+  pk: `${KEY_PREFIX.costReport}${reportId}`,
+  sk: 'COSTREPORT',
+});
+
+export const INDEX_KEYS = {
+  table: ['pk', 'sk'],
+  gsi1: ['pk', 'sk', 'gsi1pk', 'gsi1sk'],
+  gsi2: ['pk', 'sk', 'gsi2pk', 'gsi2sk'],
+  gsi3: ['pk', 'sk', 'gsi3pk', 'gsi3sk'],
+} as const;

@@ -1,0 +1,300 @@
+/** Proposals in DynamoDB: single-item conditional writes only (the local database has no transactions). */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type ExchangeRate, REFERENCE_RATE } from '../../funding/domain/money.ts';
+import { documents } from '../../platform/dynamodb.ts';
+import { WorkflowError } from '../../platform/errors.ts';
+import { fundTable, INDEX_KEYS, proposalKey } from '../../platform/keys.ts';
+import type { Category } from '../domain/categories.ts';
+import { type FundingLine, MAX_FUNDING_LINES, type ProposalInput } from '../domain/proposal.ts';
+import { canTransition, type ProposalStatus } from '../domain/statuses.ts';
+
+export interface StatusChange {
+  status: ProposalStatus;
+  at: string;
+  reason?: string;
+}
+
+export interface ProposalRecord {
+  proposalId: string;
+  title: string;
+  category: Category;
+  description: string;
+  contactEmail: string;
+  funding: FundingLine[];
+  status: ProposalStatus;
+  ownerSub: string;
+  createdAt: string;
+  updatedAt: string;
+  statusHistory: StatusChange[];
+  rate: ExchangeRate;
+  /** A status whose email to the port authority is not yet confirmed sent. */
+  pendingNotice?: ProposalStatus;
+}
+
+const indexes = (record: Pick<ProposalRecord, 'proposalId' | 'ownerSub' | 'createdAt' | 'status'>) => ({
+  gsi1pk: `OWNER#${record.ownerSub}`,
+  gsi1sk: `${record.createdAt}#${record.proposalId}`,
+  gsi2pk: 'PROPOSALS',
+  gsi2sk: `${record.createdAt}#${record.proposalId}`,
+  gsi3pk: `STATUS#${record.status}`,
+  gsi3sk: `${record.createdAt}#${record.proposalId}`,
+});
+
+function toRecord(item: Record<string, unknown>): ProposalRecord {
+  const {
+    pk: _pk,
+    sk: _sk,
+    gsi1pk: _a,
+    gsi1sk: _b,
+    gsi2pk: _c,
+    gsi2sk: _d,
+    gsi3pk: _e,
+    gsi3sk: _f,
+    type: _t,
+    ...rest
+  } = item;
+  return rest as unknown as ProposalRecord;
+}
+
+/** Stores a new proposal; `false` if one with this id exists already (an idempotent retry). */
+export async function insertProposal(
+  proposalId: string,
+  input: ProposalInput,
+  ownerSub: string,
+  status: ProposalStatus,
+  now: string,
+): Promise<{ created: boolean; record: ProposalRecord }> {
+  const record: ProposalRecord = {
+    proposalId,
+    ...input,
+    status,
+    ownerSub,
+    createdAt: now,
+    updatedAt: now,
+    statusHistory: [{ status, at: now }],
+    rate: REFERENCE_RATE,
+  };
+  try {
+    await documents.send(
+      new PutCommand({
+        TableName: fundTable(),
+        Item: { ...proposalKey(proposalId), type: 'Proposal', ...indexes(record), ...record },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return { created: true, record };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const existing = await getProposal(proposalId);
+    if (!existing) throw error;
+    return { created: false, record: existing };
+  }
+}
+
+const PROPOSAL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Every proposal id is a UUID (random, or derived from an Idempotency-Key). */
+export function isProposalId(value: string): boolean {
+  return PROPOSAL_ID.test(value);
+}
+
+export async function getProposal(proposalId: string): Promise<ProposalRecord | undefined> {
+  const { Item } = await documents.send(
+    new GetCommand({ TableName: fundTable(), Key: proposalKey(proposalId), ConsistentRead: true }),
+  );
+  return Item ? toRecord(Item) : undefined;
+}
+
+export async function deleteProposalIfStatus(proposalId: string, status: ProposalStatus): Promise<void> {
+  await documents.send(
+    new DeleteCommand({
+      TableName: fundTable(),
+      Key: proposalKey(proposalId),
+      ConditionExpression: '#status = :status',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':status': status },
+    }),
+  );
+}
+
+/**
+ * Moves a proposal to `to` if the fund's rules allow it from where it is. Idempotent: a proposal
+ * already at `to` is returned as it is (`changed: false`). The status history grows in the same
+ * conditional write, so the timeline can never disagree with the status.
+ */
+export async function transitionProposal(
+  proposalId: string,
+  to: ProposalStatus,
+  now: string,
+  reason?: string,
+): Promise<{ changed: boolean; record: ProposalRecord }> {
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const current = await getProposal(proposalId);
+    if (!current) throw new WorkflowError('Proposal.NotFound', `No proposal ${proposalId}`);
+    if (current.status === to) return { changed: false, record: current };
+    if (!canTransition(current.status, to)) {
+      throw new WorkflowError(
+        'Proposal.InvalidTransition',
+        `${proposalId}: ${current.status} cannot become ${to}`,
+      );
+    }
+    const change: StatusChange = reason ? { status: to, at: now, reason } : { status: to, at: now };
+    try {
+      const { Attributes } = await documents.send(
+        new UpdateCommand({
+          TableName: fundTable(),
+          Key: proposalKey(proposalId),
+          UpdateExpression:
+            'SET #status = :to, updatedAt = :now, statusHistory = list_append(statusHistory, :change), gsi3pk = :gsi3pk, pendingNotice = :to',
+          ConditionExpression: '#status = :from',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':to': to,
+            ':from': current.status,
+            ':now': now,
+            ':change': [change],
+            ':gsi3pk': `STATUS#${to}`,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { changed: true, record: toRecord(Attributes ?? {}) };
+    } catch (error) {
+      // Someone else moved it meanwhile: read again and decide again.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+  throw new WorkflowError('Proposal.Contention', `${proposalId}: status kept changing`);
+}
+
+export async function clearPendingNotice(proposalId: string, status: ProposalStatus): Promise<void> {
+  try {
+    await documents.send(
+      new UpdateCommand({
+        TableName: fundTable(),
+        Key: proposalKey(proposalId),
+        UpdateExpression: 'REMOVE pendingNotice',
+        ConditionExpression: 'pendingNotice = :status',
+        ExpressionAttributeValues: { ':status': status },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
+}
+
+export interface ProposalPage {
+  items: ProposalRecord[];
+  lastKey: Record<string, unknown> | undefined;
+}
+
+/** Newest first, by the index that serves the question: never a Scan. */
+export async function listProposals(options: {
+  ownerSub?: string;
+  status?: ProposalStatus;
+  category?: Category;
+  fundYear?: number;
+  limit: number;
+  startKey?: Record<string, string>;
+}): Promise<ProposalPage> {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  let index: 'gsi1' | 'gsi2' | 'gsi3';
+  const filters: string[] = [];
+  if (options.category) {
+    filters.push('#category = :category');
+    names['#category'] = 'category';
+    values[':category'] = options.category;
+  }
+  if (options.fundYear !== undefined) {
+    // A proposal has at most one line per fund year and purpose: six lines at most, each checked.
+    const lines = Array.from({ length: MAX_FUNDING_LINES }, (_, i) => `#funding[${i}].#fundYear = :fundYear`);
+    filters.push(`(${lines.join(' OR ')})`);
+    names['#funding'] = 'funding';
+    names['#fundYear'] = 'fundYear';
+    values[':fundYear'] = options.fundYear;
+  }
+  if (options.ownerSub) {
+    index = 'gsi1';
+    values[':pk'] = `OWNER#${options.ownerSub}`;
+    if (options.status) {
+      filters.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = options.status;
+    }
+  } else if (options.status) {
+    index = 'gsi3';
+    values[':pk'] = `STATUS#${options.status}`;
+  } else {
+    index = 'gsi2';
+    values[':pk'] = 'PROPOSALS';
+  }
+  const items: ProposalRecord[] = [];
+  let startKey: Record<string, unknown> | undefined = options.startKey;
+  const read = (limit: number, from: Record<string, unknown> | undefined) =>
+    documents.send(
+      new QueryCommand({
+        TableName: fundTable(),
+        IndexName: index,
+        KeyConditionExpression: `${index}pk = :pk`,
+        FilterExpression: filters.length > 0 ? filters.join(' AND ') : undefined,
+        ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: from,
+      }),
+    );
+  // A filtered page may come back short; read on until the page is full or the index ends.
+  do {
+    const page = await read(options.limit - items.length, startKey);
+    items.push(...(page.Items ?? []).map(toRecord));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey && items.length < options.limit);
+  // DynamoDB returns a key whenever a page is full, even at the end: look ahead before offering a cursor.
+  let probe = startKey;
+  while (probe) {
+    const ahead = await read(25, probe);
+    if ((ahead.Items ?? []).length > 0) break;
+    probe = ahead.LastEvaluatedKey;
+  }
+  return { items, lastKey: probe ? startKey : undefined };
+}
+
+export function cursorKeysFor(options: { ownerSub?: string; status?: ProposalStatus }): readonly string[] {
+  if (options.ownerSub) return INDEX_KEYS.gsi1;
+  return options.status ? INDEX_KEYS.gsi3 : INDEX_KEYS.gsi2;
+}
+
+/** A cursor must continue the same query: same index partition (so nobody pages into another's list). */
+export function cursorFitsQuery(
+  startKey: Record<string, string>,
+  options: { ownerSub?: string; status?: ProposalStatus },
+): boolean {
+  if (options.ownerSub) return startKey.gsi1pk === `OWNER#${options.ownerSub}`;
+  if (options.status) return startKey.gsi3pk === `STATUS#${options.status}`;
+  return startKey.gsi2pk === 'PROPOSALS';
+}
+
+/** Every item of a proposal's partition (the proposal, its commitments and disbursement claims). */
+export async function proposalPartition(proposalId: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(
+      new QueryCommand({
+        TableName: fundTable(),
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': proposalKey(proposalId).pk },
+        ConsistentRead: true,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+export { toRecord as proposalFromItem };

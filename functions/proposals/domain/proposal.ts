@@ -1,0 +1,181 @@
+import * as z from 'zod';
+import {
+  ENVELOPE_CAP_EUR_CENTS,
+  FUND_YEARS,
+  type FundYear,
+  fundYearBounds,
+  isFundYear,
+} from '../../funding/domain/fund.ts';
+import { formatEuros } from '../../funding/domain/money.ts';
+import { isMultiLineText, isOneLineText, MULTI_LINE_MESSAGE, ONE_LINE_MESSAGE } from '../../platform/text.ts';
+import { CATEGORIES, FUNDING_PURPOSES } from './categories.ts';
+
+/** The largest body `POST /proposals` accepts. */
+export const MAX_PROPOSAL_BYTES = 64 * 1024;
+
+/** One line per fund year and purpose. */
+export const MAX_FUNDING_LINES = FUND_YEARS.length * 2;
+
+export const fundingLineSchema = z.strictObject({
+  fundYear: z
+    .number({ error: 'must be a number: 1, 2 or 3' })
+    .int('must be a whole number: 1, 2 or 3')
+    .min(1, 'must be a fund year between 1 and 3')
+    .max(FUND_YEARS.length, 'must be a fund year between 1 and 3'),
+  purpose: z.enum(FUNDING_PURPOSES, { error: `must be one of ${FUNDING_PURPOSES.join(', ')}` }),
+  amountEurCents: z
+    .number({ error: 'must be an integer number of euro cents' })
+    .int('must be an integer number of euro cents, not a fraction')
+    .positive('must be positive')
+    .max(
+      ENVELOPE_CAP_EUR_CENTS,
+      `must not exceed the fund year's cap of ${ENVELOPE_CAP_EUR_CENTS} euro cents`,
+    ),
+});
+
+export const proposalInputSchema = z
+  .strictObject({
+    title: z
+      .string({ error: 'is required: a short title' })
+      .trim()
+      .min(1, 'must not be empty')
+      .max(200, 'must be at most 200 characters')
+      .refine(isOneLineText, ONE_LINE_MESSAGE),
+    category: z.enum(CATEGORIES, { error: `must be one of ${CATEGORIES.join(', ')}` }),
+    description: z
+      .string({ error: 'is required: what the money is for' })
+      .trim()
+      .min(1, 'must not be empty')
+      .max(10_000, 'must be at most 10000 characters')
+      .refine(isMultiLineText, MULTI_LINE_MESSAGE),
+    // An address with a control or bidi character is no email address: z.email refuses it.
+    contactEmail: z.email({ error: 'must be an email address' }).max(254, 'must be at most 254 characters'),
+    funding: z
+      .array(fundingLineSchema, { error: 'must be a list of funding lines' })
+      .min(1, 'must have at least one funding line')
+      .max(MAX_FUNDING_LINES, 'must have at most one line per fund year and purpose'),
+  })
+  .superRefine((proposal, ctx) => {
+    const seen = new Map<string, number>();
+    const perYear = new Map<number, number>();
+    proposal.funding.forEach((line, index) => {
+      // A running-cost tranche of year N+1 is decided by the evaluation of year N: year 1 has none.
+      if (line.purpose === 'RUNNING_COST' && line.fundYear === 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['funding', index, 'purpose'],
+          message:
+            'RUNNING_COST lines are for fund years 2 and 3 only: running costs are paid after the evaluation of the year before',
+        });
+      }
+      const key = `${line.fundYear}/${line.purpose}`;
+      if (seen.has(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['funding', index],
+          message: `duplicates line ${seen.get(key)}: one line per fund year and purpose`,
+        });
+      } else seen.set(key, index);
+      perYear.set(line.fundYear, (perYear.get(line.fundYear) ?? 0) + line.amountEurCents);
+    });
+    for (const [year, total] of perYear) {
+      if (total > ENVELOPE_CAP_EUR_CENTS) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['funding'],
+          message: `fund year ${year} asks for ${total} euro cents in all, above the year's cap of ${ENVELOPE_CAP_EUR_CENTS}`,
+        });
+      }
+    }
+  });
+
+/** The room left in each fund year's envelope (cap minus committed), as intake sees it. */
+export type RemainingRoom = Partial<Record<FundYear, number>>;
+
+/**
+ * The rules that depend on the calendar: no funding line for a fund year that has already ended
+ * (400, like any other invalid line).
+ */
+export function calendarErrors(body: unknown, fundStart: Date, now: Date): FieldError[] {
+  const errors: FieldError[] = [];
+  // Read from the raw body, so these errors are listed beside any others the schema finds.
+  const funding = body && typeof body === 'object' && 'funding' in body ? body.funding : undefined;
+  if (!Array.isArray(funding)) return errors;
+  funding.forEach((line: unknown, index) => {
+    const fundYear = line && typeof line === 'object' && 'fundYear' in line ? line.fundYear : undefined;
+    if (!isFundYear(fundYear)) return;
+    const { end } = fundYearBounds(fundStart, fundYear);
+    if (now >= end) {
+      errors.push({
+        path: `funding.${index}.fundYear`,
+        message: `fund year ${fundYear} ended on ${end.toISOString().slice(0, 10)}: no line may be added to it`,
+      });
+    }
+  });
+  return errors;
+}
+
+/**
+ * Years this proposal asks more of than their envelope has left now: a warning, not a refusal. Room
+ * can still come back before both sign-offs (a released commitment, an evaluation's unused running
+ * costs), and the commit step after sign-off is what decides; but the caller learns now that, as
+ * things stand, the proposal would end FUNDS_UNAVAILABLE.
+ */
+export function roomWarnings(input: ProposalInput, remaining: RemainingRoom): FieldError[] {
+  const perYear = new Map<number, { total: number; first: number }>();
+  input.funding.forEach((line, index) => {
+    const entry = perYear.get(line.fundYear) ?? { total: 0, first: index };
+    entry.total += line.amountEurCents;
+    perYear.set(line.fundYear, entry);
+  });
+  const warnings: FieldError[] = [];
+  for (const [year, { total, first }] of perYear) {
+    const left = (isFundYear(year) ? remaining[year] : undefined) ?? ENVELOPE_CAP_EUR_CENTS;
+    if (total > left) {
+      warnings.push({
+        path: `funding.${first}.amountEurCents`,
+        message: `fund year ${year} has ${formatEuros(left)} left and this proposal asks for ${formatEuros(total)} in that year: unless room is freed before both sign-offs, it will end FUNDS_UNAVAILABLE`,
+      });
+    }
+  }
+  return warnings;
+}
+
+export type ProposalInput = z.infer<typeof proposalInputSchema>;
+export type FundingLine = z.infer<typeof fundingLineSchema>;
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** Every offending field, by dotted path (`funding.0.amountEurCents`), unknown fields included. */
+export function fieldErrors(error: z.ZodError): FieldError[] {
+  const errors: FieldError[] = [];
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        errors.push({ path: [...issue.path, key].join('.'), message: 'is not a known field' });
+      }
+    } else {
+      errors.push({ path: issue.path.join('.') || '(body)', message: issue.message });
+    }
+  }
+  return errors;
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+
+export function parseProposal(body: unknown): ParseResult<ProposalInput> {
+  const result = proposalInputSchema.safeParse(body);
+  return result.success ? { ok: true, value: result.data } : { ok: false, errors: fieldErrors(result.error) };
+}
+
+/** `POST /evaluations`: which fund year's annual evaluation to start. */
+export const evaluationStartSchema = z.strictObject({
+  fundYear: z
+    .number({ error: 'must be a number: 1 or 2' })
+    .int('must be a whole number: 1 or 2')
+    .min(1, 'must be a fund year between 1 and 3')
+    .max(FUND_YEARS.length, 'must be a fund year between 1 and 3'),
+});

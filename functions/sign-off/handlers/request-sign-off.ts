@@ -1,0 +1,134 @@
+/**
+ * Workflow callback task (`lambda:invoke.waitForTaskToken`): makes or finds the sign-off request
+ * for (subject, authority), binds the waiting task to it and emails the stage's link (the request,
+ * a reminder, or the deputy). Safe to re-run: the request is found by its business key, a stage's
+ * email goes out once, and a request decided while no task waited completes the new task at once.
+ */
+import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import { signOffRequestEmail } from '../../pages/emails.ts';
+import { authorityDirectory, flowDurationMs, requirePublicBaseUrl } from '../../platform/config.ts';
+import { WorkflowError } from '../../platform/errors.ts';
+import { taskHandler } from '../../platform/http.ts';
+import { logger } from '../../platform/logger.ts';
+import { sendEmail } from '../../platform/mail.ts';
+import { sfn } from '../../platform/sfn.ts';
+import {
+  addLinkToken,
+  bindTaskToken,
+  ensureRequest,
+  hashToken,
+  markStageSent,
+  newLinkToken,
+  type SignOffRequest,
+} from '../data/sign-offs.ts';
+import {
+  AUTHORITIES,
+  type Authority,
+  recipientFor,
+  SIGN_OFF_ERRORS,
+  SIGN_OFF_STAGES,
+  SIGN_OFF_WINDOW_SECONDS,
+  type SignOffStage,
+  type SubjectType,
+} from '../domain/sign-off.ts';
+import { subjectSummary } from '../subjects.ts';
+
+export interface RequestSignOffInput {
+  subjectType: SubjectType;
+  subjectId: string;
+  authority: Authority;
+  stage: SignOffStage;
+  taskToken: string;
+}
+
+function checkInput(input: RequestSignOffInput): void {
+  const valid =
+    (input.subjectType === 'PROPOSAL' || input.subjectType === 'EVALUATION') &&
+    typeof input.subjectId === 'string' &&
+    input.subjectId.length > 0 &&
+    AUTHORITIES.includes(input.authority) &&
+    SIGN_OFF_STAGES.includes(input.stage) &&
+    typeof input.taskToken === 'string' &&
+    input.taskToken.length > 0;
+  if (!valid)
+    throw new WorkflowError(
+      'SignOff.InvalidInput',
+      `Invalid sign-off task input: ${JSON.stringify({ ...input, taskToken: '…' })}`,
+    );
+}
+
+/** Completes a task for a request that was decided or closed while no task was waiting. */
+async function completeFromRecord(request: SignOffRequest, taskToken: string): Promise<void> {
+  const outcome = {
+    decision: request.status,
+    authority: request.authority,
+    byDeputy: request.decidedStage === 'DEPUTY',
+    comment: request.comment ?? null,
+  };
+  if (request.status === 'APPROVED') {
+    await sfn.send(new SendTaskSuccessCommand({ taskToken, output: JSON.stringify(outcome) }));
+    return;
+  }
+  const error =
+    request.status === 'REJECTED'
+      ? SIGN_OFF_ERRORS.rejected
+      : request.status === 'EXPIRED'
+        ? SIGN_OFF_ERRORS.expired
+        : SIGN_OFF_ERRORS.withdrawn;
+  await sfn.send(new SendTaskFailureCommand({ taskToken, error, cause: JSON.stringify(outcome) }));
+}
+
+export const handler = taskHandler(async (input: RequestSignOffInput) => {
+  checkInput(input);
+  const now = new Date();
+  const request = await ensureRequest(
+    input.subjectType,
+    input.subjectId,
+    input.authority,
+    now,
+    // The request expires when its last stage times out: the date every email and page states.
+    flowDurationMs(SIGN_OFF_WINDOW_SECONDS),
+  );
+  const bound = await bindTaskToken(request.approvalId, input.taskToken, input.stage);
+  if (!bound.bound) {
+    await completeFromRecord(bound.request, input.taskToken);
+    return {
+      approvalId: request.approvalId,
+      stage: input.stage,
+      emailed: false,
+      alreadyClosed: bound.request.status,
+    };
+  }
+  if (bound.request.sentStages.includes(input.stage)) {
+    logger.info('stage already emailed; task re-bound', {
+      approvalId: request.approvalId,
+      stage: input.stage,
+    });
+    return { approvalId: request.approvalId, stage: input.stage, emailed: false };
+  }
+  const subject = await subjectSummary(input.subjectType, input.subjectId, input.authority);
+  if (!subject)
+    throw new WorkflowError('SignOff.SubjectNotFound', `No ${input.subjectType} ${input.subjectId}`);
+  const token = newLinkToken();
+  await addLinkToken(request.approvalId, input.stage, hashToken(token));
+  const link = `${requirePublicBaseUrl()}/approvals/${request.approvalId}?token=${encodeURIComponent(token)}`;
+  const recipient = recipientFor(authorityDirectory(), input.authority, input.stage);
+  await sendEmail(
+    [recipient],
+    signOffRequestEmail({
+      authority: input.authority,
+      stage: input.stage,
+      asDeputy: input.stage === 'DEPUTY',
+      link,
+      subject,
+      expiresAt: request.expiresAt,
+    }),
+  );
+  await markStageSent(request.approvalId, input.stage, new Date().toISOString());
+  logger.info('sign-off link emailed', {
+    approvalId: request.approvalId,
+    authority: input.authority,
+    stage: input.stage,
+  });
+  return { approvalId: request.approvalId, stage: input.stage, emailed: true };
+});

@@ -1,0 +1,105 @@
+/** The summary of what is being signed off, for pages and emails. */
+
+import { reportsForEvaluation } from '../evaluation/data/cost-reports.ts';
+import { getEvaluation } from '../evaluation/data/evaluations.ts';
+import { fundYearOfSubject } from '../evaluation/domain/evaluation.ts';
+import { getEnvelopes } from '../funding/data/envelopes.ts';
+import type { SubjectSummary } from '../pages/pages.ts';
+import { WorkflowError } from '../platform/errors.ts';
+import { getProposal } from '../proposals/data/proposals.ts';
+import { requestsForSubject } from './data/sign-offs.ts';
+import { decisionNotes } from './decisions.ts';
+import type { Authority, SubjectType } from './domain/sign-off.ts';
+
+/**
+ * `reader`: the authority the summary is for; what the other authorities decided comes with it.
+ * `withEnvelopes`: the envelopes' room now and after the decision (the page shows it; emails do not,
+ * since the figures would be stale by the time the email is read).
+ */
+export async function subjectSummary(
+  subjectType: SubjectType,
+  subjectId: string,
+  reader?: Authority,
+  { withEnvelopes = false }: { withEnvelopes?: boolean } = {},
+): Promise<SubjectSummary | undefined> {
+  const envelopesIfAsked = () => (withEnvelopes ? getEnvelopes() : Promise.resolve([]));
+  if (subjectType === 'PROPOSAL') {
+    const [proposal, requests, envelopes] = await Promise.all([
+      getProposal(subjectId),
+      requestsForSubject('PROPOSAL', subjectId),
+      envelopesIfAsked(),
+    ]);
+    if (!proposal) return undefined;
+    const asked = new Map<number, number>();
+    for (const line of proposal.funding)
+      asked.set(line.fundYear, (asked.get(line.fundYear) ?? 0) + line.amountEurCents);
+    return {
+      type: 'PROPOSAL',
+      proposalId: proposal.proposalId,
+      title: proposal.title,
+      category: proposal.category,
+      description: proposal.description,
+      contactEmail: proposal.contactEmail,
+      funding: proposal.funding,
+      decisions: decisionNotes(requests, reader),
+      // Each year the proposal asks money of: its room now, and what approving would take from it.
+      envelopes: envelopes
+        .filter((e) => asked.has(e.fundYear))
+        .map((e) => ({
+          fundYear: e.fundYear,
+          capEurCents: e.capEurCents,
+          committedEurCents: e.committedEurCents,
+          changeEurCents: asked.get(e.fundYear) ?? 0,
+        })),
+    };
+  }
+  if (subjectType === 'EVALUATION') {
+    // `FY<n>`: the evaluation of fund year n, once its lines are set (only then is it signed off).
+    const fundYear = fundYearOfSubject(subjectId);
+    const evaluation = fundYear ? await getEvaluation(fundYear) : undefined;
+    if (!evaluation?.lines) return undefined;
+    const [reports, requests, envelopes] = await Promise.all([
+      reportsForEvaluation(evaluation.fundYear),
+      requestsForSubject('EVALUATION', subjectId),
+      envelopesIfAsked(),
+    ]);
+    const next = envelopes.find((e) => e.fundYear === evaluation.fundYear + 1);
+    const returned = evaluation.lines.reduce(
+      (sum, line) => sum + Math.max(0, line.fundedEurCents - line.nextTrancheEurCents),
+      0,
+    );
+    return {
+      type: 'EVALUATION',
+      evaluationId: evaluation.evaluationId,
+      fundYear: evaluation.fundYear,
+      title: `Annual security-cost evaluation, fund year ${evaluation.fundYear} / Évaluation annuelle des coûts de sûreté, année ${evaluation.fundYear}`,
+      lines: evaluation.lines.map((line) => ({
+        proposalId: line.proposalId,
+        title: line.title,
+        fundedEurCents: line.fundedEurCents,
+        actualEurCents: line.actualEurCents,
+        nextTrancheEurCents: line.nextTrancheEurCents,
+        ...noteOf(reports.find((r) => r.proposalId === line.proposalId)?.note),
+      })),
+      ...(next
+        ? {
+            envelope: {
+              fundYear: next.fundYear,
+              capEurCents: next.capEurCents,
+              committedEurCents: next.committedEurCents,
+              changeEurCents: -returned,
+            },
+          }
+        : {}),
+      decisions: decisionNotes(requests, reader),
+    };
+  }
+  throw new WorkflowError(
+    'SignOff.UnknownSubject',
+    `Subjects of type ${String(subjectType)} are not handled`,
+  );
+}
+
+function noteOf(note: string | undefined): { note?: string } {
+  return note?.trim() ? { note: note.trim() } : {};
+}
