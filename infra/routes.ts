@@ -2,7 +2,8 @@
  * The HTTP routes of infra/system.ts, in a module of their own: the API handlers check a caller's
  * roles against them, and importing this instead of the whole description keeps their bundles small.
  */
-import type { Role } from '../functions/platform/roles.ts';
+import { ROLES, type Role } from '../functions/platform/roles.ts';
+import type { Route } from '../functions/platform/routes.ts';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
 export interface RouteSpec {
@@ -80,3 +81,24 @@ export const routes: RouteSpec[] = [
     ] as const
   ).map(([method, path]): RouteSpec => ({ method, path, function: 'portal', auth: 'session' })),
 ];
+
+/**
+ * What a function is handed of `selected` (its `ROUTES` variable, read by functions/platform/routes.ts):
+ * the API's and the links' routes; the pages (`session`) check their sessions themselves.
+ */
+export function routesEnvironment(selected: readonly RouteSpec[]): string {
+  const handed = selected.flatMap((route): Route[] =>
+    route.auth === 'session'
+      ? []
+      : [
+          {
+            method: route.method,
+            path: route.path,
+            function: route.function,
+            auth: route.auth,
+            ...(route.auth === 'jwt' ? { roles: [...(route.roles ?? ROLES)] } : {}),
+          },
+        ],
+  );
+  return JSON.stringify(handed);
+}

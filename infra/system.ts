@@ -52,6 +52,8 @@ export interface FunctionSpec {
   verifiesSessions?: boolean;
   /** Reads these workflows' execution histories (states:GetExecutionHistory). */
   readsWorkflowHistory?: readonly string[];
+  /** Is handed every API route, not only its own (`ROUTES`), to describe them (the OpenAPI document). */
+  documentsRoutes?: boolean;
   /** Seals ledger records (`sign`: kms:GenerateMac) or checks their seals (`verify`: kms:VerifyMac). */
   ledgerKey?: 'sign' | 'verify';
   timeoutSeconds?: number;
@@ -313,6 +315,7 @@ const functions = {
     description:
       'GET /openapi.json and GET /docs: the OpenAPI 3.1 document, generated from the routes and schemas',
     tables: {},
+    documentsRoutes: true,
   },
   serveAsset: {
     entry: 'functions/pages/handlers/serve-asset.ts',

@@ -1,11 +1,11 @@
 /**
  * The API's OpenAPI 3.1 description, generated: the paths are the routes of the system description
- * (infra/routes.ts), and the request bodies are the very zod schemas the handlers validate with
+ * (infra/routes.ts, handed to the docs function in `ROUTES`), and the request bodies are the very zod schemas the handlers validate with
  * (`z.toJSONSchema`), so the document cannot drift from what the API accepts. Served as
  * GET /openapi.json and, rendered on the server (no script, no CDN), as GET /docs.
  */
 import * as z from 'zod';
-import { routes } from '../../infra/routes.ts';
+import type { Route } from '../platform/routes.ts';
 import { CATEGORIES, FUNDING_PURPOSES } from '../proposals/domain/categories.ts';
 import { evaluationStartSchema, proposalInputSchema } from '../proposals/domain/proposal.ts';
 import { PROPOSAL_STATUSES } from '../proposals/domain/statuses.ts';
@@ -158,11 +158,6 @@ export const OPERATIONS: Record<string, Operation> = {
   },
 };
 
-/** The routes the document covers: the API's and the links', not the signed-in pages (`session`). */
-export function apiRoutes() {
-  return routes.filter((route) => route.auth !== 'session');
-}
-
 const jsonSchema = (schema: z.ZodType): Json => {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<
     string,
@@ -171,9 +166,10 @@ const jsonSchema = (schema: z.ZodType): Json => {
   return rest;
 };
 
-export function openApiDocument(): Record<string, Json> {
+/** `routes`: what the document covers, the API's and the links' (not the signed-in pages). */
+export function openApiDocument(routes: readonly Route[]): Record<string, Json> {
   const paths: Record<string, Record<string, Json>> = {};
-  for (const route of apiRoutes()) {
+  for (const route of routes) {
     const key = `${route.method} ${route.path}`;
     const op = OPERATIONS[key];
     if (!op) throw new Error(`No OpenAPI description for ${key}`);

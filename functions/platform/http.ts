@@ -1,16 +1,16 @@
 /**
  * The HTTP edge shared by the API handlers: middy with structured logging, the caller's role
- * checked against the route's roles in infra/system.ts, and named errors mapped to JSON
+ * checked against the route's roles (handed over in `ROUTES`, see routes.ts), and named errors mapped to JSON
  * `{message, errors}` with the right status. Anything unexpected becomes a plain 500.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { routes } from '../../infra/routes.ts';
 import type { FieldError } from '../proposals/domain/proposal.ts';
 import { badRequest, forbidden, HttpError, unauthorized } from './errors.ts';
 import { logger } from './logger.ts';
 import { type Role, rolesFromGroupsClaim } from './roles.ts';
+import { handedRoutes, routeKey } from './routes.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2 & {
   requestContext: APIGatewayProxyEventV2['requestContext'] & {
@@ -32,8 +32,13 @@ export function callerOf(event: HttpEvent): Caller {
   return { sub: claims.sub, roles, has: (role) => roles.includes(role) };
 }
 
-export function rolesForRoute(routeKey: string): readonly Role[] | undefined {
-  return routes.find((route) => `${route.method} ${route.path}` === routeKey)?.roles;
+/**
+ * The roles a bearer route needs. A route this function was not handed, or one handed as public,
+ * needs a role no caller has: a builder that forgot the routes locks the door rather than opens it.
+ */
+export function rolesForRoute(key: string): readonly Role[] {
+  const route = handedRoutes().find((r) => routeKey(r) === key);
+  return route?.auth === 'jwt' ? (route.roles ?? []) : [];
 }
 
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
@@ -119,8 +124,12 @@ function requireRoles(): MiddlewareObj<HttpEvent, HttpResult> {
     before: async (request) => {
       const allowed = rolesForRoute(request.event.routeKey);
       const caller = callerOf(request.event);
-      if (allowed && !caller.roles.some((role) => allowed.includes(role))) {
-        throw forbidden(`This needs one of the roles: ${allowed.join(', ')}`);
+      if (!caller.roles.some((role) => allowed.includes(role))) {
+        throw forbidden(
+          allowed.length > 0
+            ? `This needs one of the roles: ${allowed.join(', ')}`
+            : 'No role may call this route',
+        );
       }
     },
   };

@@ -9,6 +9,7 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import type { Config } from '../../functions/platform/config.ts';
 import type { AuthorityDirectory } from '../../functions/sign-off/domain/sign-off.ts';
+import { routesEnvironment } from '../routes.ts';
 import {
   type ConfigName,
   type FunctionSpec,
@@ -69,6 +70,12 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 
 const DEFAULT_RESPONSE_TIMEOUT_SECONDS = 3 * 24 * 3600;
+
+/** `ROUTES`: the routes a function serves (its roles checked at the edge), or all for the API's documentation. */
+function routesOf(name: string, spec: FunctionSpec, routes: readonly RouteSpec[]): { ROUTES?: string } {
+  const served = spec.documentsRoutes ? routes : routes.filter((route) => route.function === name);
+  return served.some((route) => route.auth !== 'session') ? { ROUTES: routesEnvironment(served) } : {};
+}
 
 const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
@@ -152,7 +159,7 @@ export class JifStack extends Stack {
         spec,
         rootDir: ROOT_DIR,
         bundling: props.bundling ?? true,
-        environment,
+        environment: { ...environment, ...routesOf(name, spec, description.routes) },
         logRetention,
       });
       for (const [tableName, access] of Object.entries(spec.tables)) {

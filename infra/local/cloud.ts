@@ -19,6 +19,7 @@ import * as sesModule from 'aws-ses-v2-local';
 import dynalite from 'dynalite';
 import { securityHeaders } from '../../functions/pages/pages.ts';
 import type { Role } from '../../functions/platform/roles.ts';
+import { routesEnvironment } from '../routes.ts';
 import {
   type FunctionName,
   type Substitution,
@@ -142,6 +143,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     AUTH_JWKS_URL: `${baseUrl}/local/jwks.json`,
     // Deadlines the handlers state shrink with the flows' waits.
     TIME_SCALE: String(options.timeScale ?? 1),
+    // One process runs every function, so each is handed every route; lookups are by route key.
+    ROUTES: routesEnvironment(system.routes),
     ...Object.fromEntries(tableNames.map((t) => [tableSpec(t).env, tableName(t)])),
     ...Object.fromEntries(workflowNames.map((w) => [workflowArnEnv(w), stateMachineArn(w)])),
     ...options.environment,

@@ -12,6 +12,7 @@ import { ROLES } from '../../functions/platform/roles.ts';
 import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../../infra/aws/function.ts';
 import { JifStack, type JifStackProps, type SystemDescription } from '../../infra/aws/stack.ts';
 import { aslPlaceholders, UNUSED_SUBSTITUTION_WARNING } from '../../infra/aws/workflow.ts';
+import { routesEnvironment } from '../../infra/routes.ts';
 import {
   type FunctionSpec,
   functionNames,
@@ -258,6 +259,13 @@ describe('the AWS stack built from infra/system.ts', () => {
         expect(env.PUBLIC_BASE_URL).toEqual({
           'Fn::GetAtt': [logicalId(stack.api.httpApi), 'ApiEndpoint'],
         });
+      }
+      // Its routes, for the roles checked at its edge (the docs function: every route, to describe them).
+      conditional.add('ROUTES');
+      const served = spec.documentsRoutes ? system.routes : system.routes.filter((r) => r.function === name);
+      if (served.some((route) => route.auth !== 'session')) {
+        expected.add('ROUTES');
+        expect(env.ROUTES).toBe(routesEnvironment(served));
       }
       // Every setting of functions/platform/config.ts that does not depend on the function is set.
       for (const key of CONFIG_KEYS) if (!conditional.has(key)) expected.add(key);

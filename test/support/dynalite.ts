@@ -55,7 +55,8 @@ export async function createKeyTable(client: DynamoDBClient, name: string): Prom
  * read the endpoint from the environment).
  */
 export async function startFundStore(fundStartDate: string): Promise<TestDynamo> {
-  const { tableSpec } = await import('../../infra/system.ts');
+  const { system, tableSpec } = await import('../../infra/system.ts');
+  const { routesEnvironment } = await import('../../infra/routes.ts');
   const dynamo = await startDynalite();
   const spec = tableSpec('Fund');
   const keys = (pk: string, sk?: string) => [
@@ -85,6 +86,7 @@ export async function startFundStore(fundStartDate: string): Promise<TestDynamo>
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     FUND_TABLE_NAME: 'fund',
     FUND_START_DATE: fundStartDate,
+    ROUTES: routesEnvironment(system.routes),
     LEDGER_KEY_FILE: join(mkdtempSync(join(tmpdir(), 'jif-key-')), 'ledger.key'),
   });
   return dynamo;

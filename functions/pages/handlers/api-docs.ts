@@ -4,6 +4,7 @@
  */
 import { html } from '../../platform/html.ts';
 import { type HttpResult, publicHandler } from '../../platform/http.ts';
+import { handedRoutes } from '../../platform/routes.ts';
 import { openApiDocument } from '../openapi.ts';
 import { securityHeaders, shell } from '../pages.ts';
 
@@ -54,7 +55,7 @@ ${schemas.map(([name, schema]) => html`<h3 id="${`schema-${name}`}">${name}</h3>
 }
 
 export const handler = publicHandler(async (event): Promise<HttpResult> => {
-  const document = openApiDocument();
+  const document = openApiDocument(handedRoutes());
   if (event.rawPath === '/openapi.json') {
     return {
       statusCode: 200,

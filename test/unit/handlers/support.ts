@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import type { Context } from 'aws-lambda';
 import type { HttpEvent } from '../../../functions/platform/http.ts';
-import { functionNames, functionSpec } from '../../../infra/system.ts';
+import { routesEnvironment } from '../../../infra/routes.ts';
+import { functionNames, functionSpec, system } from '../../../infra/system.ts';
 
 export const TEST_ENV = {
   AWS_REGION: 'eu-west-3',
@@ -16,6 +17,7 @@ export const TEST_ENV = {
   PUBLIC_BASE_URL: 'https://jif.example',
   LEDGER_KEY_FILE: '/tmp/jif-unit-tests/ledger.key',
   APPROVAL_STATE_MACHINE_ARN: 'arn:aws:states:eu-west-3:123456789012:stateMachine:jif-approval',
+  ROUTES: routesEnvironment(system.routes),
 } as const;
 
 /** Call before importing a handler: its modules read the environment when first used. */
