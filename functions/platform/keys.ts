@@ -25,11 +25,17 @@ import { config } from './config.ts';
 
 export const fundTable = (): string => config().FUND_TABLE_NAME;
 
+/** An item's primary key. */
+export type ItemKey = { pk: string; sk: string };
+
+/** Sort key prefixes that items are queried by (`begins_with`). */
+export const SK_PREFIX = { signOff: 'SIGNOFF#' } as const;
+
 export const proposalKey = (proposalId: string) => ({ pk: `PROPOSAL#${proposalId}`, sk: 'PROPOSAL' });
 export const subjectPk = (subjectType: string, subjectId: string) => `${subjectType}#${subjectId}`;
-export const signOffPointerKey = (subjectType: string, subjectId: string, authority: string) => ({
+export const signOffPointerKey = (subjectType: string, subjectId: string, authority: string): ItemKey => ({
   pk: subjectPk(subjectType, subjectId),
-  sk: `SIGNOFF#${authority}`,
+  sk: `${SK_PREFIX.signOff}${authority}`,
 });
 /** Partition key prefixes IAM policies name too (`dynamodb:LeadingKeys`, infra/system.ts `writesOnly`). */
 export const KEY_PREFIX = { approval: 'APPROVAL#', costReport: 'COSTREPORT#' } as const;

@@ -53,10 +53,9 @@ export function proposalView(
           },
         });
       }
-      const closedAt = (request as SignOffRequest & { closedAt?: string }).closedAt;
-      if (closedAt) {
+      if (request.closedAt) {
         timeline.push({
-          at: closedAt,
+          at: request.closedAt,
           event: `SIGN_OFF_${request.status}`,
           detail: { authority: request.authority },
         });

@@ -4,40 +4,77 @@
  * Link tokens are stored only as SHA-256 hashes; the Step Functions task token never leaves here.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documents } from '../../platform/dynamodb.ts';
-import { approvalKey, fundTable, signOffPointerKey, subjectPk } from '../../platform/keys.ts';
-import type { Authority, SignOffStage, SignOffStatus, SubjectType } from '../domain/sign-off.ts';
+import * as v from 'valibot';
+import { approvalKey, SK_PREFIX, signOffPointerKey, subjectPk } from '../../platform/keys.ts';
+import {
+  codec,
+  getItem,
+  getMany,
+  notFound,
+  optionalString,
+  putIfNew,
+  queryAll,
+  stringSet,
+  updateIf,
+  updateOnce,
+} from '../../platform/table.ts';
+import {
+  AUTHORITIES,
+  type Authority,
+  SIGN_OFF_STAGES,
+  SIGN_OFF_STATUSES,
+  type SignOffStage,
+  type SubjectType,
+} from '../domain/sign-off.ts';
 
-export interface SignOffRequest {
-  approvalId: string;
-  subjectType: SubjectType;
-  subjectId: string;
-  authority: Authority;
-  status: SignOffStatus;
-  /** hash of a link token -> the stage whose email carried it. */
-  tokens: Record<string, SignOffStage>;
-  sentStages: SignOffStage[];
-  stageTimes: Partial<Record<SignOffStage, string>>;
-  taskToken?: string;
-  taskStage?: SignOffStage;
-  createdAt: string;
-  expiresAt: string;
-  decidedAt?: string;
-  decidedStage?: SignOffStage;
-  comment?: string;
-  closedAt?: string;
-  /** Why a request was withdrawn: the other authority's rejection, or its expiry. */
-  withdrawnBecause?: WithdrawalCause;
-  /** When the withdrawn authority was told (its email is sent once). */
-  withdrawalNoticeAt?: string;
-}
+const stage = v.picklist(SIGN_OFF_STAGES);
+const withdrawalCause = v.object({
+  authority: v.picklist(AUTHORITIES),
+  outcome: v.picklist(['REJECTED', 'EXPIRED']),
+});
+export type WithdrawalCause = v.InferOutput<typeof withdrawalCause>;
 
-export interface WithdrawalCause {
-  authority: Authority;
-  outcome: 'REJECTED' | 'EXPIRED';
-}
+const signOffRequest = codec(
+  'SignOffRequest',
+  v.object({
+    approvalId: v.string(),
+    subjectType: v.picklist(['PROPOSAL', 'EVALUATION']),
+    subjectId: v.string(),
+    authority: v.picklist(AUTHORITIES),
+    status: v.picklist(SIGN_OFF_STATUSES),
+    /** hash of a link token -> the stage whose email carried it. */
+    tokens: v.record(v.string(), stage),
+    /** A string set in the table (`ADD`), so two stages' first sends cannot both win. */
+    sentStages: stringSet(stage),
+    stageTimes: v.record(stage, v.string()),
+    taskToken: v.optional(v.string()),
+    taskStage: v.optional(stage),
+    createdAt: v.string(),
+    expiresAt: v.string(),
+    decidedAt: v.optional(v.string()),
+    decidedStage: v.optional(stage),
+    comment: optionalString,
+    /** When it was closed as EXPIRED or WITHDRAWN. */
+    closedAt: v.optional(v.string()),
+    /** Why a request was withdrawn: the other authority's rejection, or its expiry. */
+    withdrawnBecause: v.optional(withdrawalCause),
+    /** When the withdrawn authority was told (its email is sent once). */
+    withdrawalNoticeAt: v.optional(v.string()),
+  }),
+  // An empty set cannot be stored; `ADD` makes the set at the first stage sent.
+  ({ sentStages, ...rest }) => (sentStages.length > 0 ? { ...rest, sentStages: new Set(sentStages) } : rest),
+);
+export type SignOffRequest = ReturnType<typeof signOffRequest.decode>;
+
+/** The business key's pointer to its request (subject, authority) -> approvalId. */
+const signOffPointer = codec(
+  'SignOffPointer',
+  v.object({
+    approvalId: v.string(),
+    authority: v.optional(v.picklist(AUTHORITIES)),
+    createdAt: v.optional(v.string()),
+  }),
+);
 
 /** A link token: 256 random bits, URL-safe. */
 export function newLinkToken(): string {
@@ -48,19 +85,8 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
-function toRequest(item: Record<string, unknown> | undefined): SignOffRequest | undefined {
-  if (!item) return undefined;
-  const { pk: _pk, sk: _sk, type: _type, ...rest } = item;
-  const request = rest as unknown as SignOffRequest & { sentStages?: Set<SignOffStage> | SignOffStage[] };
-  request.sentStages = [...(request.sentStages ?? [])];
-  return request as SignOffRequest;
-}
-
-export async function getRequest(approvalId: string): Promise<SignOffRequest | undefined> {
-  const { Item } = await documents.send(
-    new GetCommand({ TableName: fundTable(), Key: approvalKey(approvalId), ConsistentRead: true }),
-  );
-  return toRequest(Item);
+export function getRequest(approvalId: string): Promise<SignOffRequest | undefined> {
+  return getItem(signOffRequest, approvalKey(approvalId));
 }
 
 /** The request for (subject, authority): made once, found again on any re-run. */
@@ -71,23 +97,12 @@ export async function ensureRequest(
   now: Date,
   windowMs: number,
 ): Promise<SignOffRequest> {
-  const pointerKey = signOffPointerKey(subjectType, subjectId, authority);
-  let approvalId: string = randomUUID();
-  try {
-    await documents.send(
-      new PutCommand({
-        TableName: fundTable(),
-        Item: { ...pointerKey, type: 'SignOffPointer', approvalId, authority, createdAt: now.toISOString() },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const { Item } = await documents.send(
-      new GetCommand({ TableName: fundTable(), Key: pointerKey, ConsistentRead: true }),
-    );
-    approvalId = String(Item?.approvalId);
-  }
+  const pointer = await putIfNew(signOffPointer, signOffPointerKey(subjectType, subjectId, authority), {
+    approvalId: randomUUID(),
+    authority,
+    createdAt: now.toISOString(),
+  });
+  const { approvalId } = pointer.record;
   const existing = await getRequest(approvalId);
   if (existing) return existing;
   const request: SignOffRequest = {
@@ -102,19 +117,7 @@ export async function ensureRequest(
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + windowMs).toISOString(),
   };
-  try {
-    await documents.send(
-      new PutCommand({
-        TableName: fundTable(),
-        Item: { ...approvalKey(approvalId), type: 'SignOffRequest', ...request, sentStages: undefined },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return request;
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    return (await getRequest(approvalId)) as SignOffRequest;
-  }
+  return (await putIfNew(signOffRequest, approvalKey(approvalId), request)).record;
 }
 
 /** Adds a link token for a stage. Every token handed out stays valid until the request closes. */
@@ -123,16 +126,23 @@ export async function addLinkToken(
   stage: SignOffStage,
   tokenHash: string,
 ): Promise<void> {
-  await documents.send(
-    new UpdateCommand({
-      TableName: fundTable(),
-      Key: approvalKey(approvalId),
+  if (
+    !(await updateOnce(approvalKey(approvalId), {
       UpdateExpression: 'SET tokens.#hash = :stage',
       ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeNames: { '#hash': tokenHash },
       ExpressionAttributeValues: { ':stage': stage },
-    }),
-  );
+    }))
+  )
+    throw notFoundRequest(approvalId);
+}
+
+const notFoundRequest = (approvalId: string) => notFound(signOffRequest.type, approvalId);
+
+/** The record of a write that lost its condition: it must exist, since only a request's own writes run. */
+function present(result: { record: SignOffRequest | undefined }, approvalId: string): SignOffRequest {
+  if (!result.record) throw notFoundRequest(approvalId);
+  return result.record;
 }
 
 /**
@@ -144,43 +154,23 @@ export async function bindTaskToken(
   taskToken: string,
   stage: SignOffStage,
 ): Promise<{ bound: boolean; request: SignOffRequest }> {
-  try {
-    const { Attributes } = await documents.send(
-      new UpdateCommand({
-        TableName: fundTable(),
-        Key: approvalKey(approvalId),
-        UpdateExpression: 'SET taskToken = :token, taskStage = :stage',
-        ConditionExpression: '#status = :pending',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':token': taskToken, ':stage': stage, ':pending': 'PENDING' },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return { bound: true, request: toRequest(Attributes) as SignOffRequest };
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    return { bound: false, request: (await getRequest(approvalId)) as SignOffRequest };
-  }
+  const result = await updateIf(signOffRequest, approvalKey(approvalId), {
+    UpdateExpression: 'SET taskToken = :token, taskStage = :stage',
+    ConditionExpression: '#status = :pending',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':token': taskToken, ':stage': stage, ':pending': 'PENDING' },
+  });
+  return { bound: result.updated, request: present(result, approvalId) };
 }
 
 /** Records that a stage's email went out; `true` only for the first caller. */
-export async function markStageSent(approvalId: string, stage: SignOffStage, now: string): Promise<boolean> {
-  try {
-    await documents.send(
-      new UpdateCommand({
-        TableName: fundTable(),
-        Key: approvalKey(approvalId),
-        UpdateExpression: 'ADD sentStages :stages SET stageTimes.#stage = :now',
-        ConditionExpression: 'attribute_not_exists(sentStages) OR NOT contains(sentStages, :stage)',
-        ExpressionAttributeNames: { '#stage': stage },
-        ExpressionAttributeValues: { ':stages': new Set([stage]), ':stage': stage, ':now': now },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+export function markStageSent(approvalId: string, stage: SignOffStage, now: string): Promise<boolean> {
+  return updateOnce(approvalKey(approvalId), {
+    UpdateExpression: 'ADD sentStages :stages SET stageTimes.#stage = :now',
+    ConditionExpression: 'attribute_not_exists(sentStages) OR NOT contains(sentStages, :stage)',
+    ExpressionAttributeNames: { '#stage': stage },
+    ExpressionAttributeValues: { ':stages': new Set([stage]), ':stage': stage, ':now': now },
+  });
 }
 
 export type DecideResult =
@@ -195,34 +185,23 @@ export async function decideRequest(
   comment: string | undefined,
   now: Date,
 ): Promise<DecideResult> {
-  try {
-    const { Attributes } = await documents.send(
-      new UpdateCommand({
-        TableName: fundTable(),
-        Key: approvalKey(approvalId),
-        UpdateExpression:
-          'SET #status = :status, decidedAt = :now, decidedStage = :stage, #comment = :comment',
-        ConditionExpression: '#status = :pending AND expiresAt > :now',
-        ExpressionAttributeNames: { '#status': 'status', '#comment': 'comment' },
-        ExpressionAttributeValues: {
-          ':status': status,
-          ':now': now.toISOString(),
-          ':stage': stage,
-          ':comment': comment ?? null,
-          ':pending': 'PENDING',
-        },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return { outcome: 'DECIDED', request: toRequest(Attributes) as SignOffRequest };
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const request = (await getRequest(approvalId)) as SignOffRequest;
-    const expired =
-      request.status === 'EXPIRED' ||
-      (request.status === 'PENDING' && request.expiresAt <= now.toISOString());
-    return { outcome: expired ? 'EXPIRED' : 'ALREADY_CLOSED', request };
-  }
+  const result = await updateIf(signOffRequest, approvalKey(approvalId), {
+    UpdateExpression: 'SET #status = :status, decidedAt = :now, decidedStage = :stage, #comment = :comment',
+    ConditionExpression: '#status = :pending AND expiresAt > :now',
+    ExpressionAttributeNames: { '#status': 'status', '#comment': 'comment' },
+    ExpressionAttributeValues: {
+      ':status': status,
+      ':now': now.toISOString(),
+      ':stage': stage,
+      ':comment': comment ?? null,
+      ':pending': 'PENDING',
+    },
+  });
+  const request = present(result, approvalId);
+  if (result.updated) return { outcome: 'DECIDED', request };
+  const expired =
+    request.status === 'EXPIRED' || (request.status === 'PENDING' && request.expiresAt <= now.toISOString());
+  return { outcome: expired ? 'EXPIRED' : 'ALREADY_CLOSED', request };
 }
 
 /** Closes a pending request as EXPIRED or WITHDRAWN; returns the request as it ends up. */
@@ -232,47 +211,27 @@ export async function closeRequest(
   now: string,
   because?: WithdrawalCause,
 ): Promise<{ closed: boolean; request: SignOffRequest }> {
-  try {
-    const { Attributes } = await documents.send(
-      new UpdateCommand({
-        TableName: fundTable(),
-        Key: approvalKey(approvalId),
-        UpdateExpression: `SET #status = :status, closedAt = :now${because ? ', withdrawnBecause = :because' : ''}`,
-        ConditionExpression: '#status = :pending',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':status': status,
-          ':now': now,
-          ':pending': 'PENDING',
-          ...(because ? { ':because': because } : {}),
-        },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return { closed: true, request: toRequest(Attributes) as SignOffRequest };
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    return { closed: false, request: (await getRequest(approvalId)) as SignOffRequest };
-  }
+  const result = await updateIf(signOffRequest, approvalKey(approvalId), {
+    UpdateExpression: `SET #status = :status, closedAt = :now${because ? ', withdrawnBecause = :because' : ''}`,
+    ConditionExpression: '#status = :pending',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':status': status,
+      ':now': now,
+      ':pending': 'PENDING',
+      ...(because ? { ':because': because } : {}),
+    },
+  });
+  return { closed: result.updated, request: present(result, approvalId) };
 }
 
 /** Records that the withdrawn authority was told; `true` only for the first caller. */
-export async function markWithdrawalNoticeSent(approvalId: string, now: string): Promise<boolean> {
-  try {
-    await documents.send(
-      new UpdateCommand({
-        TableName: fundTable(),
-        Key: approvalKey(approvalId),
-        UpdateExpression: 'SET withdrawalNoticeAt = :now',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(withdrawalNoticeAt)',
-        ExpressionAttributeValues: { ':now': now },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+export function markWithdrawalNoticeSent(approvalId: string, now: string): Promise<boolean> {
+  return updateOnce(approvalKey(approvalId), {
+    UpdateExpression: 'SET withdrawalNoticeAt = :now',
+    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(withdrawalNoticeAt)',
+    ExpressionAttributeValues: { ':now': now },
+  });
 }
 
 /** Every request made for a subject, by its pointers. */
@@ -280,24 +239,13 @@ export async function requestsForSubject(
   subjectType: SubjectType,
   subjectId: string,
 ): Promise<SignOffRequest[]> {
-  const { Items = [] } = await documents.send(
-    new QueryCommand({
-      TableName: fundTable(),
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': subjectPk(subjectType, subjectId), ':prefix': 'SIGNOFF#' },
-      ConsistentRead: true,
-    }),
+  const pointers = await queryAll(signOffPointer.decode, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': subjectPk(subjectType, subjectId), ':prefix': SK_PREFIX.signOff },
+    ConsistentRead: true,
+  });
+  return getMany(
+    signOffRequest,
+    pointers.map((pointer) => approvalKey(pointer.approvalId)),
   );
-  if (Items.length === 0) return [];
-  const { Responses } = await documents.send(
-    new BatchGetCommand({
-      RequestItems: {
-        [fundTable()]: {
-          Keys: Items.map((item) => approvalKey(String(item.approvalId))),
-          ConsistentRead: true,
-        },
-      },
-    }),
-  );
-  return (Responses?.[fundTable()] ?? []).map((item) => toRequest(item) as SignOffRequest);
 }

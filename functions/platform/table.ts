@@ -1,0 +1,188 @@
+/**
+ * The one table's typed boundary. Each stored entity has a codec: its schema checks an item read back
+ * and keeps only the record's fields (keys, index attributes and `type` dropped, sets as arrays), so
+ * no raw item leaves the data modules. Every conditional write goes through `putIfNew` or `updateIf`,
+ * which read the item back when the condition fails; a missing item becomes a named error.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import * as v from 'valibot';
+import { documents } from './dynamodb.ts';
+import { WorkflowError } from './errors.ts';
+import { fundTable, type ItemKey } from './keys.ts';
+
+export type Item = Record<string, unknown>;
+
+export interface Codec<R> {
+  /** The entity's name, stored as `type` and used in error names (`Proposal.NotFound`). */
+  readonly type: string;
+  decode(item: Item): R;
+  /** The stored attributes of a record (keys and indexes aside): sets back as sets, empty ones left out. */
+  encode(record: R): Item;
+}
+
+/**
+ * A codec from a valibot object schema; `encode` defaults to the record as it is. valibot's `object`
+ * drops every entry it does not name, which is what strips keys and index attributes.
+ */
+export function codec<S extends v.GenericSchema<unknown, Item>>(
+  type: string,
+  schema: S,
+  encode: (record: v.InferOutput<S>) => Item = (record) => record,
+): Codec<v.InferOutput<S>> {
+  return {
+    type,
+    encode,
+    decode(item) {
+      const result = v.safeParse(schema, item);
+      if (!result.success) {
+        const where = result.issues.map((issue) => `${v.getDotPath(issue) ?? ''}: ${issue.message}`);
+        throw new WorkflowError(`${type}.Malformed`, `A stored ${type} is malformed: ${where.join('; ')}`);
+      }
+      return result.output;
+    },
+  };
+}
+
+/** A string set as DynamoDB returns it (a Set; absent when empty), as an array. */
+export const stringSet = <T extends string>(member: v.GenericSchema<string, T>) =>
+  v.optional(
+    v.pipe(
+      v.union([v.array(member), v.set(member)]),
+      v.transform((values): T[] => [...values]),
+    ),
+    () => [],
+  );
+
+/** An optional string stored as null when cleared (`SET #comment = :null`), read as absent. */
+export const optionalString = v.pipe(
+  v.nullish(v.string()),
+  v.transform((value) => value ?? undefined),
+);
+
+export const notFound = (type: string, id: string) =>
+  new WorkflowError(`${type}.NotFound`, `No ${type} ${id}`);
+
+export async function getItem<R>(c: Codec<R>, key: ItemKey): Promise<R | undefined> {
+  const { Item } = await documents.send(
+    new GetCommand({ TableName: fundTable(), Key: key, ConsistentRead: true }),
+  );
+  return Item ? c.decode(Item) : undefined;
+}
+
+/** The item, or `{type}.NotFound` naming `id` (never a record typed as present that is not). */
+export async function mustGet<R>(c: Codec<R>, key: ItemKey, id: string): Promise<R> {
+  const record = await getItem(c, key);
+  if (record === undefined) throw notFound(c.type, id);
+  return record;
+}
+
+/**
+ * Stores `record` under `key` unless an item is there already (a re-run): then that item is read
+ * back and returned with `created: false`. `indexes`: the item's index attributes.
+ */
+export async function putIfNew<R>(
+  c: Codec<R>,
+  key: ItemKey,
+  record: R,
+  indexes: Item = {},
+): Promise<{ created: boolean; record: R }> {
+  const written = await conditionally(
+    new PutCommand({
+      TableName: fundTable(),
+      Item: { ...key, type: c.type, ...indexes, ...c.encode(record) },
+      ConditionExpression: 'attribute_not_exists(pk)',
+    }),
+  );
+  if (written) return { created: true, record };
+  return { created: false, record: await mustGet(c, key, key.pk) };
+}
+
+type Update = Omit<UpdateCommandInput, 'TableName' | 'Key' | 'ReturnValues'>;
+
+/**
+ * One conditional update. `updated: true` with the record as written; else the record as it is,
+ * read back (undefined when there is no such item), for the caller to tell a re-run from a refusal.
+ */
+export async function updateIf<R>(
+  c: Codec<R>,
+  key: ItemKey,
+  update: Update,
+): Promise<{ updated: true; record: R } | { updated: false; record: R | undefined }> {
+  try {
+    const { Attributes } = await documents.send(
+      new UpdateCommand({ TableName: fundTable(), Key: key, ReturnValues: 'ALL_NEW', ...update }),
+    );
+    if (!Attributes) throw notFound(c.type, key.pk);
+    return { updated: true, record: c.decode(Attributes) };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    return { updated: false, record: await getItem(c, key) };
+  }
+}
+
+/** One conditional update whose only news is whether it happened (first caller wins, no read back). */
+export function updateOnce(key: ItemKey, update: Update): Promise<boolean> {
+  return conditionally(new UpdateCommand({ TableName: fundTable(), Key: key, ...update }));
+}
+
+/** Sends a conditional write; `false` when its condition failed, any other error thrown. */
+async function conditionally(command: PutCommand | UpdateCommand): Promise<boolean> {
+  try {
+    await documents.send(command as UpdateCommand);
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+type Query = Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>;
+
+/** One page of a query, decoded; `lastKey` as DynamoDB gives it (present whenever the page is full). */
+export async function queryPage<R>(
+  decode: (item: Item) => R,
+  query: Query,
+  startKey?: Item,
+): Promise<{ items: R[]; lastKey: Item | undefined }> {
+  const page = await documents.send(
+    new QueryCommand({ TableName: fundTable(), ...query, ExclusiveStartKey: startKey }),
+  );
+  return { items: (page.Items ?? []).map(decode), lastKey: page.LastEvaluatedKey };
+}
+
+/** Every item a query finds, page after page (for partitions known to stay small). */
+export async function queryAll<R>(decode: (item: Item) => R, query: Query): Promise<R[]> {
+  const items: R[] = [];
+  let startKey: Item | undefined;
+  do {
+    const page = await queryPage(decode, query, startKey);
+    items.push(...page.items);
+    startKey = page.lastKey;
+  } while (startKey);
+  return items;
+}
+
+/** The items at `keys` (any number), decoded, in no particular order; missing ones left out. */
+export async function getMany<R>(c: Codec<R>, keys: ItemKey[]): Promise<R[]> {
+  const records: R[] = [];
+  for (let start = 0; start < keys.length; start += 100) {
+    let batch: Item[] = keys.slice(start, start + 100);
+    while (batch.length > 0) {
+      const { Responses, UnprocessedKeys } = await documents.send(
+        new BatchGetCommand({ RequestItems: { [fundTable()]: { Keys: batch, ConsistentRead: true } } }),
+      );
+      records.push(...(Responses?.[fundTable()] ?? []).map((item) => c.decode(item)));
+      batch = UnprocessedKeys?.[fundTable()]?.Keys ?? [];
+    }
+  }
+  return records;
+}
