@@ -3,7 +3,8 @@
  * against the local engine unchanged (`AWS_ENDPOINT_URL_SFN`, `--endpoint-url`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type LocalStepFunctions, StepFunctionsApiError } from './engine.ts';
+import type { LocalStepFunctions } from './engine.ts';
+import { StepFunctionsApiError } from './errors.ts';
 import type { ExecutionStatus } from './store.ts';
 
 type Body = Record<string, unknown>;
