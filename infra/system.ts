@@ -80,11 +80,7 @@ export const TASK_OUTCOME_ACTIONS: Readonly<Record<TaskOutcome, string>> = {
 
 export type { HttpMethod, RouteSpec } from './routes.ts';
 
-export type Substitution =
-  | { function: string }
-  | { workflow: string }
-  | { table: TableName }
-  | { config: ConfigName };
+export type Substitution = { function: string } | { workflow: string } | { table: TableName };
 
 export interface WorkflowSpec {
   /** The state machine (JSONPath ASL with `${Name}` placeholders), written in `workflows/`. */
@@ -375,9 +371,6 @@ const workflows = {
 } as const satisfies Record<string, WorkflowSpec>;
 
 export type WorkflowName = keyof typeof workflows;
-
-/** Settings that differ between AWS and local mode, resolved by each builder. */
-export type ConfigName = 'SIGN_OFF_RESPONSE_TIMEOUT_SECONDS';
 
 const schedules: Record<string, ScheduleSpec> = {
   releaseDueFunds: {

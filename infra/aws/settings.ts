@@ -23,7 +23,6 @@ export const SETTING_KEYS = [
   'roadAuthorityEmail',
   'roadAuthorityDeputyEmail',
   'financeEmail',
-  'signOffResponseTimeoutSeconds',
   'publicBaseUrl',
   'alarmEmail',
 ] as const;
@@ -62,10 +61,6 @@ export function stackPropsFromSettings(app: App, env: Environment): JifStackProp
       throw new Error(`Missing setting: set jif:${key} in cdk.json or pass -c jif:${key}=...`);
     return value;
   };
-  const integer = (key: (typeof SETTING_KEYS)[number]): number | undefined => {
-    const value = context(key);
-    return value === undefined ? undefined : Number(value);
-  };
   return {
     env: { account: env.CDK_DEFAULT_ACCOUNT, region: regionSetting(app, env) },
     description: 'JIF: the France/UK joint intervention fund for Calais port security',
@@ -78,7 +73,6 @@ export function stackPropsFromSettings(app: App, env: Environment): JifStackProp
       ROAD: { primary: required('roadAuthorityEmail'), deputy: required('roadAuthorityDeputyEmail') },
     },
     financeEmail: required('financeEmail'),
-    signOffResponseTimeoutSeconds: integer('signOffResponseTimeoutSeconds'),
     publicBaseUrl: context('publicBaseUrl'),
     alarmEmail: context('alarmEmail'),
   };

@@ -11,7 +11,6 @@ import type { Config } from '../../functions/platform/config.ts';
 import type { AuthorityDirectory } from '../../functions/sign-off/domain/sign-off.ts';
 import { routesEnvironment } from '../routes.ts';
 import {
-  type ConfigName,
   type FunctionSpec,
   type RouteSpec,
   type ScheduleSpec,
@@ -46,11 +45,6 @@ export interface JifStackProps extends StackProps {
   /** Who signs off, and their deputies. */
   approvers: AuthorityDirectory;
   financeEmail: string;
-  /**
-   * How long a sign-off step waits for an answer before a reminder, the deputy or expiry, for
-   * workflows that substitute `SIGN_OFF_RESPONSE_TIMEOUT_SECONDS`. Default: three days.
-   */
-  signOffResponseTimeoutSeconds?: number;
   /** Base URL of links in emails, e.g. a custom domain. Default: the HTTP API's own endpoint. */
   publicBaseUrl?: string;
   /** Retention of every log group. Default: three months. */
@@ -68,8 +62,6 @@ export interface JifStackProps extends StackProps {
 const ROOT_DIR = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
-
-const DEFAULT_RESPONSE_TIMEOUT_SECONDS = 3 * 24 * 3600;
 
 /** `ROUTES`: the routes a function serves (its roles checked at the edge), or all for the API's documentation. */
 function routesOf(name: string, spec: FunctionSpec, routes: readonly RouteSpec[]): { ROUTES?: string } {
@@ -176,11 +168,6 @@ export class JifStack extends Stack {
       this.functions.set(name, fn);
     }
 
-    const workflowConfig: Record<ConfigName, string> = {
-      SIGN_OFF_RESPONSE_TIMEOUT_SECONDS: String(
-        props.signOffResponseTimeoutSeconds ?? DEFAULT_RESPONSE_TIMEOUT_SECONDS,
-      ),
-    };
     for (const name of workflowOrder(description.workflows)) {
       const spec = description.workflows[name] as WorkflowSpec;
       const workflow = new SystemWorkflow(this, `${pascal(name)}Workflow`, {
@@ -189,7 +176,6 @@ export class JifStack extends Stack {
         functions: this.functions,
         workflows: this.workflows,
         tables: this.tables,
-        config: workflowConfig,
         logRetention,
       });
       this.workflows.set(name, workflow);
@@ -331,11 +317,6 @@ function checkProps(props: JifStackProps): void {
     problems.push(
       `emailFrom '${props.emailFrom}' is not an address of the SES domain '${props.emailDomain}'`,
     );
-  }
-  for (const [field, value] of Object.entries({
-    signOffResponseTimeoutSeconds: props.signOffResponseTimeoutSeconds ?? 1,
-  })) {
-    if (!Number.isInteger(value) || value <= 0) problems.push(`${field} must be a positive integer`);
   }
   if (props.alarmEmail !== undefined && !EMAIL.test(props.alarmEmail)) {
     problems.push(`alarmEmail '${props.alarmEmail}' is not an email address`);

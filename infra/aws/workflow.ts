@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
-import type { ConfigName, WorkflowSpec } from '../system.ts';
+import type { WorkflowSpec } from '../system.ts';
 import type { SystemFunction } from './function.ts';
 import { acknowledge, nagResourceName } from './nag.ts';
 import type { SystemTable } from './table.ts';
@@ -64,7 +64,6 @@ export interface SystemWorkflowProps {
   /** Workflows created so far: those this one substitutes or nests must be among them. */
   workflows: ReadonlyMap<string, SystemWorkflow>;
   tables: ReadonlyMap<string, SystemTable>;
-  config: Readonly<Record<ConfigName, string>>;
   logRetention: logs.RetentionDays;
   logRemovalPolicy?: RemovalPolicy;
 }
@@ -123,12 +122,10 @@ export class SystemWorkflow extends Construct {
         const workflow = lookup(props.workflows, 'workflow', substitution.workflow, where(key));
         references.add(workflow);
         substitutions[key] = workflow.stateMachine.stateMachineArn;
-      } else if ('table' in substitution) {
+      } else {
         const table = lookup(props.tables, 'table', substitution.table, where(key));
         tables.add(table);
         substitutions[key] = table.tableName;
-      } else {
-        substitutions[key] = props.config[substitution.config];
       }
     }
     this.invokes = [...invokes];

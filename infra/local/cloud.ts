@@ -316,8 +316,7 @@ function substitutionsFor(name: WorkflowName): Record<string, string> {
   for (const [key, sub] of Object.entries(workflowSpec(name).substitutions) as [string, Substitution][]) {
     if ('function' in sub) result[key] = functionArn(sub.function as FunctionName);
     else if ('workflow' in sub) result[key] = stateMachineArn(sub.workflow);
-    else if ('table' in sub) result[key] = tableName(sub.table);
-    else throw new Error(`No local value for config substitution ${sub.config}`);
+    else result[key] = tableName(sub.table);
   }
   return result;
 }

@@ -63,6 +63,11 @@ describe('the production app', () => {
     expect(() => stackPropsFromSettings(productionApp({ 'jif:regoin': 'eu-west-1' }), CLI_ENV)).toThrow(
       /Unknown setting jif:regoin/,
     );
+    // The sign-off response time is a constant of the domain (the flows and the emailed deadlines
+    // both read it); a setting that changed neither would mislead whoever set it.
+    expect(() =>
+      stackPropsFromSettings(productionApp({ 'jif:signOffResponseTimeoutSeconds': '3600' }), CLI_ENV),
+    ).toThrow(/Unknown setting jif:signOffResponseTimeoutSeconds/);
     const props = stackPropsFromSettings(productionApp(), CLI_ENV);
     expect(props.bundling).toBeUndefined();
   });

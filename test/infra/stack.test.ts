@@ -41,7 +41,6 @@ const PROPS: JifStackProps = {
     ROAD: { primary: 'routes@dir-nord.example', deputy: 'routes-deputy@dir-nord.example' },
   },
   financeEmail: 'finance@fund.example',
-  signOffResponseTimeoutSeconds: 3600,
   bundling: false,
 };
 
@@ -795,7 +794,6 @@ describe('a system description with a new function, route, workflow and schedule
         substitutions: {
           HelloFunctionArn: { function: 'hello' },
           FundTableName: { table: 'Fund' },
-          TimeoutSeconds: { config: 'SIGN_OFF_RESPONSE_TIMEOUT_SECONDS' },
         },
       },
     } as never,
@@ -848,7 +846,7 @@ describe('a system description with a new function, route, workflow and schedule
     expect(findCycle(template.toJSON().Resources)).toBeUndefined();
   });
 
-  it('substitutes configuration and tables into the workflow and lets it use the table', () => {
+  it('substitutes functions and tables into the workflow and lets it use the table', () => {
     const workflow = stack.workflows.get('hello');
     const { Properties: props } = template.toJSON().Resources[
       logicalId(workflow?.stateMachine as IConstruct)
@@ -856,7 +854,6 @@ describe('a system description with a new function, route, workflow and schedule
     expect(props.DefinitionSubstitutions).toEqual({
       HelloFunctionArn: { 'Fn::GetAtt': [logicalId(stack.functions.get('hello')?.fn as IConstruct), 'Arn'] },
       FundTableName: { Ref: logicalId(stack.tables.get('Fund')?.table as IConstruct) },
-      TimeoutSeconds: String(PROPS.signOffResponseTimeoutSeconds),
     });
   });
 
