@@ -169,12 +169,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     arn: stateMachineArn(name),
     loaded: loadWorkflow(name, workflowSpec(name).definition, substitutionsFor(name), timeScale),
   }));
+  const store = new ExecutionStore(join(dataDir, 'executions'));
   const engine = new LocalStepFunctions({
     workflows,
     invokeFunction: invoke,
     dynamodb,
     sesv2: new SESv2Client({ region: REGION, endpoint: sesUrl, credentials }),
-    store: new ExecutionStore(join(dataDir, 'executions')),
+    store,
     timeScale,
     log,
   });
@@ -249,6 +250,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     async stop() {
       for (const timer of timers) clearInterval(timer);
       engine.detachAll();
+      await store.settled();
       await functions.drain();
       outbox.stop();
       await Promise.all(servers.map((server) => close(server)));

@@ -3,6 +3,9 @@
  * for three years. Each fund year is an envelope capped at EUR 5,000,000.
  */
 export const FUND_YEARS = [1, 2, 3] as const;
+
+/** A proposal has one funding line per fund year and purpose (INVESTMENT, RUNNING_COST) at most. */
+export const MAX_FUNDING_LINES = FUND_YEARS.length * 2;
 export type FundYear = (typeof FUND_YEARS)[number];
 
 export const ENVELOPE_CAP_EUR_CENTS = 5_000_000 * 100;

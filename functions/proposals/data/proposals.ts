@@ -1,12 +1,13 @@
 /** Proposals in DynamoDB: single-item conditional writes only (the local database has no transactions). */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { MAX_FUNDING_LINES } from '../../funding/domain/fund.ts';
 import { type ExchangeRate, REFERENCE_RATE } from '../../funding/domain/money.ts';
 import { documents } from '../../platform/dynamodb.ts';
 import { WorkflowError } from '../../platform/errors.ts';
 import { fundTable, INDEX_KEYS, proposalKey } from '../../platform/keys.ts';
 import type { Category } from '../domain/categories.ts';
-import { type FundingLine, MAX_FUNDING_LINES, type ProposalInput } from '../domain/proposal.ts';
+import type { FundingLine, ProposalInput } from '../domain/proposal.ts';
 import { canTransition, type ProposalStatus } from '../domain/statuses.ts';
 
 export interface StatusChange {

@@ -5,6 +5,7 @@ import {
   type FundYear,
   fundYearBounds,
   isFundYear,
+  MAX_FUNDING_LINES,
 } from '../../funding/domain/fund.ts';
 import { formatEuros } from '../../funding/domain/money.ts';
 import { isMultiLineText, isOneLineText, MULTI_LINE_MESSAGE, ONE_LINE_MESSAGE } from '../../platform/text.ts';
@@ -13,8 +14,7 @@ import { CATEGORIES, FUNDING_PURPOSES } from './categories.ts';
 /** The largest body `POST /proposals` accepts. */
 export const MAX_PROPOSAL_BYTES = 64 * 1024;
 
-/** One line per fund year and purpose. */
-export const MAX_FUNDING_LINES = FUND_YEARS.length * 2;
+export { MAX_FUNDING_LINES } from '../../funding/domain/fund.ts';
 
 export const fundingLineSchema = z.strictObject({
   fundYear: z

@@ -1,0 +1,80 @@
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ExecutionRecord, ExecutionStore } from '../../infra/local/engine/store.ts';
+
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'jif-store-'));
+  dirs.push(dir);
+  return dir;
+};
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function record(name: string, events: number): ExecutionRecord {
+  return {
+    executionArn: `arn:aws:states:eu-west-3:000000000000:execution:Jif-approval:${name}`,
+    stateMachineArn: 'arn:aws:states:eu-west-3:000000000000:stateMachine:Jif-approval',
+    name,
+    status: 'RUNNING',
+    startDate: new Date(0).toISOString(),
+    input: '{}',
+    history: Array.from({ length: events }, (_, i) => ({
+      id: i + 1,
+      previousEventId: i,
+      timestamp: new Date(0).toISOString(),
+      type: 'PassStateEntered',
+    })),
+  };
+}
+
+describe('execution store', () => {
+  it('writes each change off the event loop and keeps one file per execution: the newest', async () => {
+    const dir = tempDir();
+    const store = new ExecutionStore(dir);
+    const r = record('a', 1);
+    store.put(r);
+    for (let i = 2; i <= 5; i += 1) {
+      r.history.push({ id: i, previousEventId: i - 1, timestamp: r.startDate, type: 'PassStateExited' });
+      store.changed(r);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    await store.settled();
+    expect(readdirSync(dir)).toHaveLength(1);
+    expect(new ExecutionStore(dir).get(r.executionArn)?.history).toHaveLength(5);
+  });
+
+  it('loses nothing at a synchronous flush, even with a write still in flight', async () => {
+    const dir = tempDir();
+    const store = new ExecutionStore(dir);
+    const r = record('b', 1);
+    store.put(r);
+    await new Promise((resolve) => setImmediate(resolve)); // the first write starts
+    r.history.push({ id: 2, previousEventId: 1, timestamp: r.startDate, type: 'ExecutionSucceeded' });
+    r.status = 'SUCCEEDED';
+    store.changed(r);
+    store.flush();
+    expect(new ExecutionStore(dir).get(r.executionArn)?.status).toBe('SUCCEEDED');
+    await store.settled();
+    // The older write landed after the flush: it is not the one read back, and it is cleaned up.
+    expect(new ExecutionStore(dir).get(r.executionArn)?.status).toBe('SUCCEEDED');
+    expect(readdirSync(dir)).toHaveLength(1);
+  });
+
+  it('reads the newest whole revision after a crash cut the last one short, and files of the old layout', () => {
+    const dir = tempDir();
+    const older = record('c', 2);
+    writeFileSync(join(dir, 'Jif-approval%3Ac@3.json'), JSON.stringify(older));
+    writeFileSync(join(dir, 'Jif-approval%3Ac@4.json'), '{"executionArn":"arn:aws:sta');
+    const legacy = record('d', 3);
+    writeFileSync(join(dir, 'Jif-approval%3Ad.json'), JSON.stringify(legacy));
+    const store = new ExecutionStore(dir);
+    expect(store.get(older.executionArn)?.history).toHaveLength(2);
+    expect(store.get(legacy.executionArn)?.history).toHaveLength(3);
+    expect(readdirSync(dir).sort()).toEqual(['Jif-approval%3Ac@3.json', 'Jif-approval%3Ad.json']);
+  });
+});
