@@ -28,6 +28,9 @@ export const fundTable = (): string => config().FUND_TABLE_NAME;
 /** An item's primary key. */
 export type ItemKey = { pk: string; sk: string };
 
+/** Index partition key prefixes (a proposal's gsi1pk `OWNER#<sub>`, gsi2pk `PROPOSALS`, gsi3pk `STATUS#<status>`). */
+export const INDEX_PK = { owner: 'OWNER#', proposals: 'PROPOSALS', status: 'STATUS#' } as const;
+
 /** Sort key prefixes that items are queried by (`begins_with`). */
 export const SK_PREFIX = { signOff: 'SIGNOFF#' } as const;
 

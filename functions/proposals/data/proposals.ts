@@ -1,62 +1,51 @@
 /** Proposals in DynamoDB: single-item conditional writes only (the local database has no transactions). */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import * as v from 'valibot';
 import { MAX_FUNDING_LINES } from '../../funding/domain/fund.ts';
-import { type ExchangeRate, REFERENCE_RATE } from '../../funding/domain/money.ts';
+import { REFERENCE_RATE } from '../../funding/domain/money.ts';
 import { documents } from '../../platform/dynamodb.ts';
 import { WorkflowError } from '../../platform/errors.ts';
-import { fundTable, INDEX_KEYS, proposalKey } from '../../platform/keys.ts';
-import type { Category } from '../domain/categories.ts';
-import type { FundingLine, ProposalInput } from '../domain/proposal.ts';
-import { canTransition, type ProposalStatus } from '../domain/statuses.ts';
+import { fundTable, INDEX_KEYS, INDEX_PK, proposalKey } from '../../platform/keys.ts';
+import { codec, getItem, putIfNew, queryPage, updateIf, updateOnce } from '../../platform/table.ts';
+import { CATEGORIES, type Category, FUNDING_PURPOSES } from '../domain/categories.ts';
+import type { ProposalInput } from '../domain/proposal.ts';
+import { canTransition, PROPOSAL_STATUSES, type ProposalStatus } from '../domain/statuses.ts';
 
-export interface StatusChange {
-  status: ProposalStatus;
-  at: string;
-  reason?: string;
-}
+const status = v.picklist(PROPOSAL_STATUSES);
+const statusChange = v.object({ status, at: v.string(), reason: v.optional(v.string()) });
+export type StatusChange = v.InferOutput<typeof statusChange>;
 
-export interface ProposalRecord {
-  proposalId: string;
-  title: string;
-  category: Category;
-  description: string;
-  contactEmail: string;
-  funding: FundingLine[];
-  status: ProposalStatus;
-  ownerSub: string;
-  createdAt: string;
-  updatedAt: string;
-  statusHistory: StatusChange[];
-  rate: ExchangeRate;
-  /** A status whose email to the port authority is not yet confirmed sent. */
-  pendingNotice?: ProposalStatus;
-}
+const proposal = codec(
+  'Proposal',
+  v.object({
+    proposalId: v.string(),
+    title: v.string(),
+    category: v.picklist(CATEGORIES),
+    description: v.string(),
+    contactEmail: v.string(),
+    funding: v.array(
+      v.object({ fundYear: v.number(), purpose: v.picklist(FUNDING_PURPOSES), amountEurCents: v.number() }),
+    ),
+    status,
+    ownerSub: v.string(),
+    createdAt: v.string(),
+    updatedAt: v.string(),
+    statusHistory: v.array(statusChange),
+    rate: v.object({ gbpPerEur: v.string(), source: v.string() }),
+    /** A status whose email to the port authority is not yet confirmed sent. */
+    pendingNotice: v.optional(status),
+  }),
+);
+export type ProposalRecord = ReturnType<typeof proposal.decode>;
 
 const indexes = (record: Pick<ProposalRecord, 'proposalId' | 'ownerSub' | 'createdAt' | 'status'>) => ({
-  gsi1pk: `OWNER#${record.ownerSub}`,
+  gsi1pk: `${INDEX_PK.owner}${record.ownerSub}`,
   gsi1sk: `${record.createdAt}#${record.proposalId}`,
-  gsi2pk: 'PROPOSALS',
+  gsi2pk: INDEX_PK.proposals,
   gsi2sk: `${record.createdAt}#${record.proposalId}`,
-  gsi3pk: `STATUS#${record.status}`,
+  gsi3pk: `${INDEX_PK.status}${record.status}`,
   gsi3sk: `${record.createdAt}#${record.proposalId}`,
 });
-
-function toRecord(item: Record<string, unknown>): ProposalRecord {
-  const {
-    pk: _pk,
-    sk: _sk,
-    gsi1pk: _a,
-    gsi1sk: _b,
-    gsi2pk: _c,
-    gsi2sk: _d,
-    gsi3pk: _e,
-    gsi3sk: _f,
-    type: _t,
-    ...rest
-  } = item;
-  return rest as unknown as ProposalRecord;
-}
 
 /** Stores a new proposal; `false` if one with this id exists already (an idempotent retry). */
 export async function insertProposal(
@@ -76,21 +65,7 @@ export async function insertProposal(
     statusHistory: [{ status, at: now }],
     rate: REFERENCE_RATE,
   };
-  try {
-    await documents.send(
-      new PutCommand({
-        TableName: fundTable(),
-        Item: { ...proposalKey(proposalId), type: 'Proposal', ...indexes(record), ...record },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return { created: true, record };
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const existing = await getProposal(proposalId);
-    if (!existing) throw error;
-    return { created: false, record: existing };
-  }
+  return putIfNew(proposal, proposalKey(proposalId), record, indexes(record));
 }
 
 const PROPOSAL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -100,11 +75,8 @@ export function isProposalId(value: string): boolean {
   return PROPOSAL_ID.test(value);
 }
 
-export async function getProposal(proposalId: string): Promise<ProposalRecord | undefined> {
-  const { Item } = await documents.send(
-    new GetCommand({ TableName: fundTable(), Key: proposalKey(proposalId), ConsistentRead: true }),
-  );
-  return Item ? toRecord(Item) : undefined;
+export function getProposal(proposalId: string): Promise<ProposalRecord | undefined> {
+  return getItem(proposal, proposalKey(proposalId));
 }
 
 export async function deleteProposalIfStatus(proposalId: string, status: ProposalStatus): Promise<void> {
@@ -141,48 +113,31 @@ export async function transitionProposal(
       );
     }
     const change: StatusChange = reason ? { status: to, at: now, reason } : { status: to, at: now };
-    try {
-      const { Attributes } = await documents.send(
-        new UpdateCommand({
-          TableName: fundTable(),
-          Key: proposalKey(proposalId),
-          UpdateExpression:
-            'SET #status = :to, updatedAt = :now, statusHistory = list_append(statusHistory, :change), gsi3pk = :gsi3pk, pendingNotice = :to',
-          ConditionExpression: '#status = :from',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':to': to,
-            ':from': current.status,
-            ':now': now,
-            ':change': [change],
-            ':gsi3pk': `STATUS#${to}`,
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return { changed: true, record: toRecord(Attributes ?? {}) };
-    } catch (error) {
-      // Someone else moved it meanwhile: read again and decide again.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+    const result = await updateIf(proposal, proposalKey(proposalId), {
+      UpdateExpression:
+        'SET #status = :to, updatedAt = :now, statusHistory = list_append(statusHistory, :change), gsi3pk = :gsi3pk, pendingNotice = :to',
+      ConditionExpression: '#status = :from',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':to': to,
+        ':from': current.status,
+        ':now': now,
+        ':change': [change],
+        ':gsi3pk': `${INDEX_PK.status}${to}`,
+      },
+    });
+    if (result.updated) return { changed: true, record: result.record };
+    // Someone else moved it meanwhile: read again and decide again.
   }
   throw new WorkflowError('Proposal.Contention', `${proposalId}: status kept changing`);
 }
 
 export async function clearPendingNotice(proposalId: string, status: ProposalStatus): Promise<void> {
-  try {
-    await documents.send(
-      new UpdateCommand({
-        TableName: fundTable(),
-        Key: proposalKey(proposalId),
-        UpdateExpression: 'REMOVE pendingNotice',
-        ConditionExpression: 'pendingNotice = :status',
-        ExpressionAttributeValues: { ':status': status },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+  await updateOnce(proposalKey(proposalId), {
+    UpdateExpression: 'REMOVE pendingNotice',
+    ConditionExpression: 'pendingNotice = :status',
+    ExpressionAttributeValues: { ':status': status },
+  });
 }
 
 export interface ProposalPage {
@@ -218,7 +173,7 @@ export async function listProposals(options: {
   }
   if (options.ownerSub) {
     index = 'gsi1';
-    values[':pk'] = `OWNER#${options.ownerSub}`;
+    values[':pk'] = `${INDEX_PK.owner}${options.ownerSub}`;
     if (options.status) {
       filters.push('#status = :status');
       names['#status'] = 'status';
@@ -226,17 +181,17 @@ export async function listProposals(options: {
     }
   } else if (options.status) {
     index = 'gsi3';
-    values[':pk'] = `STATUS#${options.status}`;
+    values[':pk'] = `${INDEX_PK.status}${options.status}`;
   } else {
     index = 'gsi2';
-    values[':pk'] = 'PROPOSALS';
+    values[':pk'] = INDEX_PK.proposals;
   }
   const items: ProposalRecord[] = [];
   let startKey: Record<string, unknown> | undefined = options.startKey;
   const read = (limit: number, from: Record<string, unknown> | undefined) =>
-    documents.send(
-      new QueryCommand({
-        TableName: fundTable(),
+    queryPage(
+      proposal.decode,
+      {
         IndexName: index,
         KeyConditionExpression: `${index}pk = :pk`,
         FilterExpression: filters.length > 0 ? filters.join(' AND ') : undefined,
@@ -244,21 +199,21 @@ export async function listProposals(options: {
         ExpressionAttributeValues: values,
         ScanIndexForward: false,
         Limit: limit,
-        ExclusiveStartKey: from,
-      }),
+      },
+      from,
     );
   // A filtered page may come back short; read on until the page is full or the index ends.
   do {
     const page = await read(options.limit - items.length, startKey);
-    items.push(...(page.Items ?? []).map(toRecord));
-    startKey = page.LastEvaluatedKey;
+    items.push(...page.items);
+    startKey = page.lastKey;
   } while (startKey && items.length < options.limit);
   // DynamoDB returns a key whenever a page is full, even at the end: look ahead before offering a cursor.
   let probe = startKey;
   while (probe) {
     const ahead = await read(25, probe);
-    if ((ahead.Items ?? []).length > 0) break;
-    probe = ahead.LastEvaluatedKey;
+    if (ahead.items.length > 0) break;
+    probe = ahead.lastKey;
   }
   return { items, lastKey: probe ? startKey : undefined };
 }
@@ -273,9 +228,9 @@ export function cursorFitsQuery(
   startKey: Record<string, string>,
   options: { ownerSub?: string; status?: ProposalStatus },
 ): boolean {
-  if (options.ownerSub) return startKey.gsi1pk === `OWNER#${options.ownerSub}`;
-  if (options.status) return startKey.gsi3pk === `STATUS#${options.status}`;
-  return startKey.gsi2pk === 'PROPOSALS';
+  if (options.ownerSub) return startKey.gsi1pk === `${INDEX_PK.owner}${options.ownerSub}`;
+  if (options.status) return startKey.gsi3pk === `${INDEX_PK.status}${options.status}`;
+  return startKey.gsi2pk === INDEX_PK.proposals;
 }
 
 /** Every item of a proposal's partition (the proposal, its commitments and disbursement claims). */
@@ -297,5 +252,3 @@ export async function proposalPartition(proposalId: string): Promise<Record<stri
   } while (startKey);
   return items;
 }
-
-export { toRecord as proposalFromItem };

@@ -62,6 +62,12 @@ function pendingRequest() {
       contactEmail: 'port@port-calais.example',
       funding: [{ fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 120_000_000 }],
       status: 'AWAITING_SIGN_OFF',
+      // The whole stored item: the data layer checks what it reads.
+      ownerSub: 'port-user-1',
+      createdAt: '2025-05-01T09:00:00.000Z',
+      updatedAt: '2025-05-01T09:00:00.000Z',
+      statusHistory: [{ status: 'AWAITING_SIGN_OFF', at: '2025-05-01T09:00:00.000Z' }],
+      rate: { gbpPerEur: '0.80', source: 'Joint declaration of 20 September 2014' },
     },
   });
 }

@@ -320,9 +320,16 @@ describe('POST /proposals with an Idempotency-Key', () => {
       Item: {
         pk: `PROPOSAL#${proposalId}`,
         sk: 'PROPOSAL',
+        type: 'Proposal',
         proposalId,
         ...proposalBody(),
         status: 'AWAITING_SIGN_OFF',
+        // The whole stored item, as the first attempt wrote it: the data layer checks what it reads.
+        ownerSub: 'port-user-1',
+        createdAt: '2025-05-01T09:00:00.000Z',
+        updatedAt: '2025-05-01T09:00:00.000Z',
+        statusHistory: [{ status: 'AWAITING_SIGN_OFF', at: '2025-05-01T09:00:00.000Z' }],
+        rate: { gbpPerEur: '0.80', source: 'Joint declaration of 20 September 2014' },
       },
     });
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
