@@ -18,7 +18,7 @@ import { kib, ms, type Report } from './report.ts';
 
 const SECTION = 'cold start';
 
-const CLIENTS = ['client-dynamodb', 'lib-dynamodb', 'client-sfn', 'client-sesv2'] as const;
+const CLIENTS = ['client-dynamodb', 'lib-dynamodb', 'client-sfn', 'client-sesv2', 'client-kms'] as const;
 
 interface Bundle {
   name: string;
@@ -66,7 +66,7 @@ export async function measureColdStart(report: Report, rounds: number): Promise<
       const loadRatio = loadMs / referenceMs;
       const sizeRatio = b.bytes / reference.bytes;
       const needed = clientsNeeded(b.name as FunctionName);
-      const dynamoOnly = !needed.has('client-sfn') && !needed.has('client-sesv2');
+      const dynamoOnly = [...needed].every((c) => c === 'client-dynamodb' || c === 'lib-dynamodb');
       const extraClients = b.clients.filter((c) => !needed.has(c));
       worstRatio = Math.max(worstRatio, loadRatio);
       if (dynamoOnly) worstDynamoOnly = Math.max(worstDynamoOnly, sizeRatio);
@@ -102,7 +102,15 @@ function clientsNeeded(name: FunctionName): Set<string> {
   const spec = functionSpec(name);
   const needed = new Set<string>(['client-dynamodb', 'lib-dynamodb']);
   if (spec.sendsEmail) needed.add('client-sesv2');
-  if (spec.startsWorkflows?.length || spec.completesTasks) needed.add('client-sfn');
+  if (
+    spec.startsWorkflows?.length ||
+    spec.completesTasks ||
+    spec.readsExecutionsOf?.length ||
+    spec.redrivesExecutionsOf?.length
+  )
+    needed.add('client-sfn');
+  // The ledger's seal: a KMS HMAC key in AWS (a key file locally, but the bundle carries the client).
+  if (spec.ledgerKey) needed.add('client-kms');
   return needed;
 }
 
