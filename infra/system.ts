@@ -188,11 +188,8 @@ const functions = {
   commitFunds: {
     entry: 'functions/funding/handlers/commit-funds.ts',
     description: 'Workflow task: commits a proposal funding line against its fund-year envelope',
+    // Sends nothing: the FUNDED email (record-proposal-outcome) says what was committed.
     tables: { Fund: 'readWrite' },
-    // Tells finance and the port authority what was committed.
-    sendsEmail: true,
-    // Its emails link to the proposal's page.
-    needsPublicUrl: true,
   },
   releaseCommitment: {
     entry: 'functions/funding/handlers/release-commitment.ts',

@@ -1,7 +1,8 @@
 /**
  * Paying one funding line of a proposal: once into the ledger (see data/ledger.ts `disburseOnce`,
- * whose head keeps each fund year's disbursed total), and, the first time only, an email to finance and the port
- * authority. Shared by the release of investments and of running-cost tranches.
+ * whose head keeps each fund year's disbursed total), and, the first time only, an email to finance
+ * and the port authority, unless `announce` is false (a payment on the way to FUNDED, which the
+ * FUNDED email carries). Shared by the release of investments and of running-cost tranches.
  */
 
 import { fundsEmail } from '../pages/emails.ts';
@@ -16,7 +17,7 @@ export async function payFundingLine(
   proposal: ProposalRecord,
   line: { purpose: FundingPurpose; fundYear: number; amountEurCents: number },
   now: string,
-  emailNote?: string,
+  { emailNote, announce = true }: { emailNote?: string; announce?: boolean } = {},
 ): Promise<{ record: LedgerRecord; created: boolean }> {
   const { record, created } = await disburseOnce(
     {
@@ -30,7 +31,7 @@ export async function payFundingLine(
     },
     now,
   );
-  if (created) {
+  if (created && announce) {
     await sendEmail(
       [config().FINANCE_EMAIL, proposal.contactEmail],
       fundsEmail({

@@ -1,10 +1,10 @@
 /**
  * The emails the fund sends: sign-off requests (with reminders and deputy escalation), proposal
- * outcomes to the port authority, and commitments/disbursements to finance and the port authority.
+ * outcomes to the port authority (FUNDED also to finance), and later payments to finance and the
+ * port authority. Amounts are said in euros (and pounds) in the reader's language, never in cents.
  * Pure functions: no I/O, no clock. Each email has a plain-text part and an HTML part built from
  * the same blocks; the HTML is built with the escaping `html` tag and the words come from the copy catalogue.
  */
-
 import {
   type ExchangeRate,
   eurCentsToGbpPence,
@@ -13,7 +13,7 @@ import {
   REFERENCE_RATE,
 } from '../funding/domain/money.ts';
 import { type Html, html, join, trusted } from '../platform/html.ts';
-import { CATEGORY_LABELS } from '../proposals/domain/categories.ts';
+import { CATEGORY_LABELS, type FundingPurpose } from '../proposals/domain/categories.ts';
 import type { ProposalStatus } from '../proposals/domain/statuses.ts';
 import { type DecisionNote, describeDecision } from '../sign-off/decisions.ts';
 import {
@@ -24,6 +24,7 @@ import {
   type SignOffStage,
 } from '../sign-off/domain/sign-off.ts';
 import { copy } from './copy/index.ts';
+import { money } from './format.ts';
 import { formatDateTime, PURPOSE_LABELS, SERVICE_NAME, type SubjectSummary } from './pages.ts';
 
 export interface Email {
@@ -57,6 +58,12 @@ export interface ProposalOutcomeInput {
   link?: string;
   /** Every decision taken (the road authority's conditions, the approvers' comments). */
   decisions?: DecisionNote[];
+  /** For EXPIRED: the authorities that did not decide in time. */
+  unanswered?: Authority[];
+  /** For FUNDS_UNAVAILABLE: the envelopes that lacked room, with their figures. */
+  shortfalls?: EnvelopeShortfall[];
+  /** For FUNDED: the commitments, the payments made at once and the envelopes' room after. */
+  funded?: FundedFigures;
 }
 
 /** Figures an outcome email may quote; each is shown in EUR and in GBP at `rate`. */
@@ -202,8 +209,20 @@ function assertHttpLink(link: string): void {
   }
 }
 
-function eurGbp(eurCents: number, rate: ExchangeRate = REFERENCE_RATE): string {
-  return `${formatEuros(eurCents)} (${formatPounds(eurCentsToGbpPence(eurCents, rate))})`;
+/**
+ * An amount in euros with its pounds, in the reader's language: `EUR 905,000.00 (GBP 724,000.00)` in
+ * English, `905 000,00 € (724 000,00 £GB)` in French. Never cents.
+ */
+function eurGbp(eurCents: number, language: Language, rate: ExchangeRate = REFERENCE_RATE): string {
+  const pence = eurCentsToGbpPence(eurCents, rate);
+  return language === 'fr'
+    ? `${money(eurCents, 'EUR', 'fr')} (${money(pence, 'GBP', 'fr')})`
+    : `${formatEuros(eurCents)} (${formatPounds(pence)})`;
+}
+
+/** An amount in euros alone, in the reader's language. */
+function euros(eurCents: number, language: Language): string {
+  return language === 'fr' ? money(eurCents, 'EUR', 'fr') : formatEuros(eurCents);
 }
 
 /** "Title (P-123)": how every email names a proposal. */
@@ -261,9 +280,13 @@ function requestBlocks(input: SignOffRequestInput, language: Language): Block[] 
         kind: 'list',
         items: [
           ...subject.funding.map((line) =>
-            t.fundingLine(line.fundYear, PURPOSE_LABELS[line.purpose][language], eurGbp(line.amountEurCents)),
+            t.fundingLine(
+              line.fundYear,
+              PURPOSE_LABELS[line.purpose][language],
+              eurGbp(line.amountEurCents, language),
+            ),
           ),
-          `${t.total}${colon(language)}${eurGbp(total)}`,
+          `${t.total}${colon(language)}${eurGbp(total, language)}`,
         ],
       },
       { kind: 'para', text: t.description },
@@ -289,14 +312,16 @@ function requestBlocks(input: SignOffRequestInput, language: Language): Block[] 
       { kind: 'para', text: t.evaluationLines },
       {
         kind: 'list',
-        items: subject.lines.map((line) =>
-          t.evaluationLine(
+        items: subject.lines.map((line) => {
+          const figures = t.evaluationLine(
             named(line.title, line.proposalId),
-            eurGbp(line.fundedEurCents),
-            line.actualEurCents === null ? t.notReported : eurGbp(line.actualEurCents),
-            eurGbp(line.nextTrancheEurCents),
-          ),
-        ),
+            eurGbp(line.fundedEurCents, language),
+            line.actualEurCents === null ? t.notReported : eurGbp(line.actualEurCents, language),
+            eurGbp(line.nextTrancheEurCents, language),
+          );
+          // The port authority's note with its cost report travels with the figures.
+          return line.note ? `${figures}. ${copy(language).outcomeDetails.note(line.note)}` : figures;
+        }),
       },
     );
   }
@@ -329,72 +354,185 @@ export function signOffRequestEmail(input: SignOffRequestInput): Email {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Outcomes, to the port authority (English: the port authority uses the API in English)
+// Outcomes, to the port authority (the port authority of Calais: French first, then English)
 
-/** The port authority's news about its proposal, one email per status change. English only. */
-export function proposalOutcomeEmail(input: ProposalOutcomeInput): Email {
-  const t = copy('en').outcomeEmail;
+/** The port authority is French: its emails say everything in French, then in English. */
+const PORT_AUTHORITY_LANGUAGES: Language[] = ['fr', 'en'];
+
+/** Why an envelope could not take a proposal: its room then, and what the proposal asked of it. */
+export interface EnvelopeShortfall {
+  fundYear: number;
+  leftEurCents: number;
+  askedEurCents: number;
+}
+
+/**
+ * A proposal funded: what was committed per fund year, what was paid at once, and each envelope's
+ * room afterwards. One email carries it all, instead of one per commitment and payment.
+ */
+export interface FundedFigures {
+  commitments: { fundYear: number; eurCents: number }[];
+  payments: {
+    fundYear: number;
+    purpose: FundingPurpose;
+    eurCents: number;
+    paymentReference: string;
+    /** The ledger record's `seq:hash`, which finance can give to `GET /ledger/verify?witness=`. */
+    ledgerWitness: string;
+  }[];
+  /** What is left in each envelope touched, after this proposal. */
+  envelopes: { fundYear: number; leftEurCents: number }[];
+}
+
+/** Why a proposal ended as it did, in words for each language (never a code or cents). */
+function whyBlocks(input: ProposalOutcomeInput, language: Language): Block[] {
+  const t = copy(language).outcomeEmail;
+  const d = copy(language).outcomeDetails;
+  const blocks: Block[] = [];
+  let explained = false;
+  if (input.status === 'REJECTED' && input.rejectedBy) {
+    blocks.push({ kind: 'para', text: t.rejectedBy(AUTHORITY_NAMES[input.rejectedBy][language]) });
+    explained = true;
+  }
+  if (input.comment?.trim()) {
+    blocks.push({ kind: 'para', text: t.comment }, { kind: 'longText', text: input.comment.trim() });
+  }
+  if (input.status === 'EXPIRED' && input.unanswered?.length) {
+    const names = input.unanswered
+      .map((a) => AUTHORITY_NAMES[a][language])
+      .join(language === 'fr' ? ' ; ' : '; ');
+    blocks.push({ kind: 'para', text: d.unanswered(names) });
+    explained = true;
+  }
+  if (input.shortfalls?.length) {
+    blocks.push({
+      kind: 'list',
+      items: input.shortfalls.map((s) =>
+        d.shortfall(s.fundYear, euros(s.leftEurCents, language), euros(s.askedEurCents, language)),
+      ),
+    });
+    explained = true;
+  }
+  // Free text only when nothing above says why (it is written in English by the flow).
+  if (!explained && input.reason?.trim()) blocks.push({ kind: 'para', text: t.reason(input.reason.trim()) });
+  return blocks;
+}
+
+function fundedBlocks(figures: FundedFigures, language: Language): Block[] {
+  const d = copy(language).outcomeDetails;
+  const blocks: Block[] = [];
+  const left = new Map(figures.envelopes.map((e) => [e.fundYear, e.leftEurCents]));
+  if (figures.commitments.length > 0) {
+    blocks.push(
+      { kind: 'para', text: d.committedHeading },
+      {
+        kind: 'list',
+        items: figures.commitments.map((c) => {
+          const room = left.get(c.fundYear);
+          return d.committedLine(
+            c.fundYear,
+            eurGbp(c.eurCents, language),
+            room === undefined ? undefined : euros(room, language),
+          );
+        }),
+      },
+    );
+  }
+  if (figures.payments.length > 0) {
+    blocks.push(
+      { kind: 'para', text: d.paidHeading },
+      {
+        kind: 'list',
+        items: figures.payments.map((p) =>
+          d.paidLine(
+            p.fundYear,
+            PURPOSE_LABELS[p.purpose][language],
+            eurGbp(p.eurCents, language),
+            p.paymentReference,
+            p.ledgerWitness,
+          ),
+        ),
+      },
+      { kind: 'para', text: d.witnessNote },
+    );
+  }
+  const paid = figures.payments.reduce((sum, p) => sum + p.eurCents, 0);
+  const committed = figures.commitments.reduce((sum, c) => sum + c.eurCents, 0);
+  if (committed > paid) blocks.push({ kind: 'para', text: d.later });
+  return blocks;
+}
+
+function outcomeBlocks(input: ProposalOutcomeInput, language: Language): Block[] {
+  const t = copy(language).outcomeEmail;
   const outcome = t.outcomes[input.status];
   const name = named(input.title, input.proposalId);
+  const c = colon(language);
   const blocks: Block[] = [
-    { kind: 'heading', text: `${outcome.label}: ${name}` },
+    { kind: 'heading', text: `${outcome.label}${c}${name}` },
     {
       kind: 'fields',
       rows: [
         [t.proposal, input.title],
         [t.reference, input.proposalId],
-        [t.status, input.status],
+        [t.status, copy(language).outcomeDetails.status(outcome.label, input.status)],
       ],
     },
     { kind: 'para', text: outcome.text },
+    ...whyBlocks(input, language),
   ];
-  if (input.status === 'REJECTED' && input.rejectedBy) {
-    blocks.push({ kind: 'para', text: t.rejectedBy(AUTHORITY_NAMES[input.rejectedBy].en) });
-  }
-  if (input.comment?.trim()) {
-    blocks.push({ kind: 'para', text: t.comment }, { kind: 'longText', text: input.comment.trim() });
-  }
   // The rejection and its comment are said above; every other decision, with its conditions, here.
   const others = (input.decisions ?? []).filter((d) => d.authority !== input.rejectedBy);
   if (others.length > 0) {
     blocks.push(
-      { kind: 'para', text: copy('en').decisions.heading },
-      { kind: 'list', items: others.map((d) => describeDecision(d, 'en')) },
+      { kind: 'para', text: copy(language).decisions.heading },
+      { kind: 'list', items: others.map((d) => describeDecision(d, language)) },
     );
   }
-  if (input.reason?.trim()) blocks.push({ kind: 'para', text: t.reason(input.reason.trim()) });
+  if (input.funded) blocks.push(...fundedBlocks(input.funded, language));
   const amounts = input.amounts;
-  if (amounts) {
-    const rows: string[] = [];
-    if (amounts.requestedEurCents !== undefined)
-      rows.push(t.requested(eurGbp(amounts.requestedEurCents, amounts.rate)));
-    if (amounts.committedEurCents !== undefined)
-      rows.push(t.committed(eurGbp(amounts.committedEurCents, amounts.rate)));
-    if (amounts.releasedEurCents !== undefined)
-      rows.push(t.released(eurGbp(amounts.releasedEurCents, amounts.rate)));
-    if (rows.length > 0) {
-      blocks.push({ kind: 'list', items: rows });
-      blocks.push({ kind: 'para', text: t.rate((amounts.rate ?? REFERENCE_RATE).gbpPerEur) });
-    }
-  }
-  if (input.link) {
-    assertHttpLink(input.link);
-    blocks.push({ kind: 'para', text: t.follow }, { kind: 'link', url: input.link });
-  }
-  blocks.push({ kind: 'para', text: `${SERVICE_NAME.en}.` });
-  return compose(`[JIF] ${outcome.label}: ${name}`, [{ language: 'en', blocks }]);
+  const rows: string[] = [];
+  if (amounts?.requestedEurCents !== undefined)
+    rows.push(t.requested(eurGbp(amounts.requestedEurCents, language, amounts.rate)));
+  if (amounts?.committedEurCents !== undefined)
+    rows.push(t.committed(eurGbp(amounts.committedEurCents, language, amounts.rate)));
+  if (amounts?.releasedEurCents !== undefined)
+    rows.push(t.released(eurGbp(amounts.releasedEurCents, language, amounts.rate)));
+  if (rows.length > 0) blocks.push({ kind: 'list', items: rows });
+  if (rows.length > 0 || input.funded)
+    blocks.push({ kind: 'para', text: t.rate((amounts?.rate ?? REFERENCE_RATE).gbpPerEur) });
+  if (input.link) blocks.push({ kind: 'para', text: t.follow }, { kind: 'link', url: input.link });
+  blocks.push({ kind: 'para', text: `${SERVICE_NAME[language]}.` });
+  return blocks;
+}
+
+/**
+ * The port authority's news about its proposal, one email per status change: French, then English.
+ * FUNDED carries the commitments and the payments made at once (finance gets the same email).
+ */
+export function proposalOutcomeEmail(input: ProposalOutcomeInput): Email {
+  if (input.link) assertHttpLink(input.link);
+  const languages = PORT_AUTHORITY_LANGUAGES;
+  const labels = languages.map((language) => copy(language).outcomeEmail.outcomes[input.status].label);
+  const name = named(input.title, input.proposalId);
+  return compose(
+    `[JIF] ${labels.join(' / ')}${colon(languages[0] ?? 'fr')}${name}`,
+    languages.map((language) => ({ language, blocks: outcomeBlocks(input, language) })),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
-// Commitments and disbursements, to finance and the port authority (English)
+// Payments of later fund years and running-cost tranches, to finance and the port authority
+// (French first, then English: one email to both, so it is sent exactly once)
 
-/** Funds committed to, or disbursed for, a proposal in one fund year. English only. */
-export function fundsEmail(input: FundsEmailInput): Email {
-  const t = copy('en').fundsEmail;
+function fundsBlocks(input: FundsEmailInput, language: Language): Block[] {
+  const t = copy(language).fundsEmail;
   const name = named(input.title, input.proposalId);
   const committed = input.kind === 'COMMITTED';
   const verb = committed ? t.committedVerb : t.disbursedVerb;
-  const amount = `${formatEuros(input.eurCents)} (${formatPounds(input.gbpPence)})`;
+  const amount =
+    language === 'fr'
+      ? `${money(input.eurCents, 'EUR', 'fr')} (${money(input.gbpPence, 'GBP', 'fr')})`
+      : `${formatEuros(input.eurCents)} (${formatPounds(input.gbpPence)})`;
   const rows: [string, string][] = [
     [t.proposal, input.title],
     [t.reference, input.proposalId],
@@ -405,7 +543,7 @@ export function fundsEmail(input: FundsEmailInput): Email {
   if (input.paymentReference) rows.push([t.paymentReference, input.paymentReference]);
   if (input.ledgerWitness) rows.push([t.ledgerRecord, input.ledgerWitness]);
   const blocks: Block[] = [
-    { kind: 'heading', text: `${verb}: ${name}` },
+    { kind: 'heading', text: `${verb}${colon(language)}${name}` },
     {
       kind: 'para',
       text: committed ? t.committedText(amount, input.fundYear) : t.disbursedText(amount, input.fundYear),
@@ -413,13 +551,30 @@ export function fundsEmail(input: FundsEmailInput): Email {
     { kind: 'fields', rows },
   ];
   if (input.link) {
-    assertHttpLink(input.link);
-    blocks.push({ kind: 'para', text: copy('en').outcomeEmail.follow }, { kind: 'link', url: input.link });
+    blocks.push(
+      { kind: 'para', text: copy(language).outcomeEmail.follow },
+      { kind: 'link', url: input.link },
+    );
   }
-  blocks.push({ kind: 'para', text: `${SERVICE_NAME.en}.` });
-  return compose(`[JIF] ${verb}: ${name} – ${t.subjectTail(input.fundYear, amount)}`, [
-    { language: 'en', blocks },
-  ]);
+  blocks.push({ kind: 'para', text: `${SERVICE_NAME[language]}.` });
+  return blocks;
+}
+
+/** Funds committed to, or disbursed for, a proposal in one fund year: French, then English. */
+export function fundsEmail(input: FundsEmailInput): Email {
+  if (input.link) assertHttpLink(input.link);
+  const languages = PORT_AUTHORITY_LANGUAGES;
+  const committed = input.kind === 'COMMITTED';
+  const verbs = languages.map((language) => {
+    const t = copy(language).fundsEmail;
+    return committed ? t.committedVerb : t.disbursedVerb;
+  });
+  const t = copy('en').fundsEmail;
+  const amount = `${formatEuros(input.eurCents)} (${formatPounds(input.gbpPence)})`;
+  return compose(
+    `[JIF] ${verbs.join(' / ')} : ${named(input.title, input.proposalId)} – ${t.subjectTail(input.fundYear, amount)}`,
+    languages.map((language) => ({ language, blocks: fundsBlocks(input, language) })),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -438,7 +593,7 @@ function costReportBlocks(input: CostReportRequestInput, language: Language): Bl
       rows: [
         [t.proposal, input.title],
         [t.reference, input.proposalId],
-        [t.committed(input.fundYear + 1), eurGbp(input.fundedEurCents)],
+        [t.committed(input.fundYear + 1), eurGbp(input.fundedEurCents, language)],
       ],
     },
     { kind: 'para', text: t.open(formatDateTime(input.expiresAt, language)) },
@@ -503,6 +658,8 @@ export interface AuthorityOutcomeInput {
   decisions: DecisionNote[];
   reason?: string;
   amounts?: OutcomeAmounts;
+  /** For FUNDS_UNAVAILABLE: the envelopes that lacked room. */
+  shortfalls?: EnvelopeShortfall[];
 }
 
 /** How a proposal ended, to an authority that was asked to decide on it. */
@@ -524,10 +681,19 @@ export function authorityOutcomeEmail(input: AuthorityOutcomeInput): Email {
     if (input.amounts?.committedEurCents !== undefined) {
       blocks.push({
         kind: 'para',
-        text: `${t.committed} ${eurGbp(input.amounts.committedEurCents, input.amounts.rate)}`,
+        text: `${t.committed} ${eurGbp(input.amounts.committedEurCents, language, input.amounts.rate)}`,
       });
     }
-    if (input.reason?.trim()) blocks.push({ kind: 'para', text: `${t.reason} ${input.reason.trim()}` });
+    if (input.shortfalls?.length) {
+      const d = copy(language).outcomeDetails;
+      blocks.push({
+        kind: 'list',
+        items: input.shortfalls.map((s) =>
+          d.shortfall(s.fundYear, euros(s.leftEurCents, language), euros(s.askedEurCents, language)),
+        ),
+      });
+    } else if (input.reason?.trim())
+      blocks.push({ kind: 'para', text: `${t.reason} ${input.reason.trim()}` });
     blocks.push({ kind: 'para', text: `${SERVICE_NAME[language]}.` });
     return { language, blocks };
   });

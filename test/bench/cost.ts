@@ -57,7 +57,8 @@ export async function measureCost(report: Report, cloud: TestCloud, meter: Dynam
     }
     // Not polled through the API: the bench's own requests would be counted as the proposal's.
     await cloud.waitForEmail(
-      (e) => e.subject.startsWith('[JIF] Funds disbursed') && e.text.includes(proposalId),
+      (e) =>
+        e.subject.includes('Funded') && e.to.includes('finance@fund.example') && e.text.includes(proposalId),
       60_000,
     );
     await quiet(cloud);

@@ -69,7 +69,7 @@ export async function measureLatency(report: Report, cloud: TestCloud, quick: bo
       const [, ms] = await timed(async () => {
         await approveAll(cloud, id);
         await cloud.waitForEmail(
-          (e) => e.subject.startsWith('[JIF] Funds disbursed') && e.text.includes(id),
+          (e) => e.subject.includes('Funded') && e.to.includes('finance@fund.example') && e.text.includes(id),
           60_000,
         );
       });

@@ -49,7 +49,8 @@ describe('the local stack', () => {
     await approveAll(cloud, [proposalId]);
     await cloud.waitForStatus(proposalId, ['FUNDED']);
     await cloud.waitForEmail(
-      (e) => e.subject.startsWith('[JIF] Funds disbursed') && e.text.includes(proposalId),
+      (e) =>
+        e.subject.includes('Funded') && e.to.includes('finance@fund.example') && e.text.includes(proposalId),
     );
     const view = (await (
       await cloud.api('GET', `/proposals/${proposalId}`, { as: 'port-authority' })

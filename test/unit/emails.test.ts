@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  authorityOutcomeEmail,
   fundsEmail,
   proposalOutcomeEmail,
   type SignOffRequestInput,
@@ -304,5 +305,167 @@ describe('emails to the port authority link to where the proposal stands', () =>
     expect(() =>
       proposalOutcomeEmail({ proposalId: 'p', title: 't', status: 'FUNDED', link: 'javascript:alert(1)' }),
     ).toThrow(/http/);
+  });
+});
+
+/** Intl's no-break spaces as plain spaces, so French figures read as typed here. */
+const plain = (text: string) => text.replace(/[\u202f\u00a0]/g, ' ');
+
+describe('the port authority, written to in French first', () => {
+  it('has every outcome in French, then in English below a separator', () => {
+    for (const status of PROPOSAL_STATUSES) {
+      const email = proposalOutcomeEmail({ proposalId: 'prop-123', title: 'Clôtures', status });
+      const [fr, en] = email.text.split(SEPARATOR);
+      expect(fr).toContain('Référence');
+      expect(en).toContain('Reference');
+      expect(email.html.indexOf('<div lang="fr">')).toBeLessThan(email.html.indexOf('<div lang="en">'));
+      expect(email.html).toContain('<html lang="fr">');
+    }
+    expect(proposalOutcomeEmail({ proposalId: 'p-1', title: 'Clôtures', status: 'REJECTED' }).subject).toBe(
+      '[JIF] Rejetée / Rejected : Clôtures (p-1)',
+    );
+  });
+
+  it('funded: one email with each commitment, each payment and its ledger record, and what is left', () => {
+    const email = proposalOutcomeEmail({
+      proposalId: 'prop-123',
+      title: 'Ring road fencing',
+      status: 'FUNDED',
+      funded: {
+        commitments: [
+          { fundYear: 1, eurCents: 120_000_000 },
+          { fundYear: 2, eurCents: 15_000_000 },
+        ],
+        payments: [
+          {
+            fundYear: 1,
+            purpose: 'INVESTMENT',
+            eurCents: 120_000_000,
+            paymentReference: 'JIF-FY1-000007',
+            ledgerWitness: `7:${'ab'.repeat(32)}`,
+          },
+        ],
+        envelopes: [
+          { fundYear: 1, leftEurCents: 90_500_000 },
+          { fundYear: 2, leftEurCents: 485_000_000 },
+        ],
+      },
+    });
+    const text = plain(email.text);
+    expect(text).toContain(
+      'Fund year 1: EUR 1,200,000.00 (GBP 960,000.00); EUR 905,000.00 left in the envelope',
+    );
+    expect(text).toContain(
+      'Fund year 2: EUR 150,000.00 (GBP 120,000.00); EUR 4,850,000.00 left in the envelope',
+    );
+    expect(text).toContain(
+      `Fund year 1, Investment: EUR 1,200,000.00 (GBP 960,000.00); payment reference JIF-FY1-000007; ledger record 7:${'ab'.repeat(32)}`,
+    );
+    expect(text).toContain(
+      "Année 1 du fonds : 1 200 000,00 € (960 000,00 £GB) ; il reste 905 000,00 € dans l'enveloppe",
+    );
+    expect(text).toContain('Later fund years are paid when they open');
+    // Euros, never cents.
+    expect(text).not.toMatch(/120000000|90500000|cents/);
+  });
+
+  it('funds unavailable: which envelope lacked room, in euros, in each language (not the flow’s English)', () => {
+    const email = proposalOutcomeEmail({
+      proposalId: 'prop-123',
+      title: 'Ring road fencing',
+      status: 'FUNDS_UNAVAILABLE',
+      reason: 'An envelope lacked room: Fund year 1 has EUR 905,000.00 left; prop-123 needs EUR 1,200,000.00',
+      shortfalls: [{ fundYear: 1, leftEurCents: 90_500_000, askedEurCents: 120_000_000 }],
+    });
+    const text = plain(email.text);
+    expect(text).toContain('Fund year 1: EUR 905,000.00 left in its envelope, EUR 1,200,000.00 asked for.');
+    expect(text).toContain(
+      'Année 1 du fonds : il reste 905 000,00 € dans son enveloppe, 1 200 000,00 € demandés.',
+    );
+    expect(text).not.toContain('An envelope lacked room');
+  });
+
+  it('expired: names the authorities that did not answer, never their codes', () => {
+    const email = proposalOutcomeEmail({
+      proposalId: 'prop-123',
+      title: 'Ring road fencing',
+      status: 'EXPIRED',
+      reason: 'No decision in time from FR',
+      unanswered: ['FR'],
+    });
+    expect(email.text).toContain("Pas de décision à temps de : Ministère de l'Intérieur.");
+    expect(email.text).toContain('No decision in time from: French Ministry of the Interior.');
+    expect(email.text).not.toContain('from FR');
+  });
+
+  it('a later payment goes to finance and the port authority in French first, in euros', () => {
+    const email = fundsEmail({
+      kind: 'DISBURSED',
+      proposalId: 'prop-123',
+      title: 'Ring road fencing',
+      fundYear: 2,
+      eurCents: 14_825_000,
+      gbpPence: 11_860_000,
+      paymentReference: 'JIF-FY2-000001',
+    });
+    expect(email.subject).toMatch(/^\[JIF\] Fonds versés \/ Funds disbursed : /);
+    const [fr, en] = plain(email.text).split(SEPARATOR);
+    expect(fr).toContain('148 250,00 € (118 600,00 £GB)');
+    expect(en).toContain('EUR 148,250.00 (GBP 118,600.00)');
+  });
+});
+
+describe('the approvers get the outcome in their language', () => {
+  it('French first for the French ministry, with what was committed in French figures', () => {
+    const email = authorityOutcomeEmail({
+      authority: 'FR',
+      proposalId: 'prop-123',
+      title: 'Ring road fencing',
+      status: 'FUNDED',
+      decisions: [{ authority: 'UK', decision: 'APPROVED', byDeputy: false }],
+      amounts: { committedEurCents: 135_000_000 },
+    });
+    const [fr, en] = plain(email.text).split(SEPARATOR);
+    expect(email.subject).toBe('[JIF] Issue / Outcome : Ring road fencing (prop-123)');
+    expect(fr).toContain('Engagé : 1 350 000,00 € (1 080 000,00 £GB)');
+    expect(en).toContain('Committed: EUR 1,350,000.00 (GBP 1,080,000.00)');
+    const uk = authorityOutcomeEmail({
+      authority: 'UK',
+      proposalId: 'prop-123',
+      title: 'Ring road fencing',
+      status: 'FUNDS_UNAVAILABLE',
+      decisions: [],
+      shortfalls: [{ fundYear: 3, leftEurCents: 50_000_000, askedEurCents: 100_000_000 }],
+    });
+    expect(uk.text).not.toContain(SEPARATOR);
+    expect(uk.text).toContain(
+      'Fund year 3: EUR 500,000.00 left in its envelope, EUR 1,000,000.00 asked for.',
+    );
+  });
+
+  it('an evaluation’s sign-off request carries the port authority’s note on each cost report', () => {
+    const email = signOffRequestEmail(
+      request({
+        authority: 'FR',
+        subject: {
+          type: 'EVALUATION',
+          evaluationId: 'EVAL-FY1',
+          fundYear: 1,
+          title: 'Évaluation',
+          lines: [
+            {
+              proposalId: 'prop-9',
+              title: 'Parking guards',
+              fundedEurCents: 15_000_000,
+              actualEurCents: 14_825_000,
+              nextTrancheEurCents: 14_825_000,
+              note: 'Two guards added in winter',
+            },
+          ],
+        },
+      }),
+    );
+    expect(email.text).toContain("Remarque de l'autorité portuaire : « Two guards added in winter »");
+    expect(email.text).toContain('Note from the port authority: "Two guards added in winter"');
   });
 });

@@ -151,9 +151,24 @@ describe.concurrent('the approval workflow', () => {
       expect.objectContaining({ fundYear: 1, status: 'COMMITTED', amountEurCents: 2_500_000 }),
     ]);
     expect(view.disbursements).toEqual([expect.objectContaining({ fundYear: 1, amountEurCents: 2_500_000 })]);
-    await emailAbout(cloud, proposalId, PORT, 'Funded:');
-    await emailAbout(cloud, proposalId, 'finance@fund.example', 'Funds committed');
-    await emailAbout(cloud, proposalId, 'finance@fund.example', 'Funds disbursed');
+    // One "Funded" email, to the port authority and finance, French first, carrying the commitment,
+    // the payment (with its ledger record) and what is left in the envelope.
+    const funded = await emailAbout(cloud, proposalId, PORT, 'Funded');
+    expect(funded.to).toEqual([PORT, 'finance@fund.example']);
+    expect(funded.subject).toMatch(/^\[JIF\] Financée \/ Funded : /);
+    expect(funded.text).toMatch(
+      /Fund year 1: EUR 25,000\.00 \(GBP 20,000\.00\); EUR [\d,]+\.\d\d left in the envelope/,
+    );
+    expect(funded.text).toMatch(
+      /Fund year 1, Investment: EUR 25,000\.00 \(GBP 20,000\.00\); payment reference JIF-FY1-\d{6}; ledger record \d+:[0-9a-f]{64}/,
+    );
+    expect(funded.text.indexOf('Financée')).toBeLessThan(funded.text.indexOf('Funded'));
+    // What happened in that second makes one email: no approval, commitment or payment email apart.
+    await cloud.waitForStatus(proposalId, ['FUNDED']);
+    const apart = emailsAbout(cloud, proposalId).filter((e) =>
+      /Approved|Funds committed|Funds disbursed/.test(e.subject),
+    );
+    expect(apart.map((e) => e.subject)).toEqual([]);
   });
 
   it('the UK rejects: REJECTED, the FR request withdrawn and its link answering 409', async ({ expect }) => {
@@ -188,7 +203,7 @@ describe.concurrent('the approval workflow', () => {
     expect(signOffOf(view, 'UK')).toMatchObject({ status: 'REJECTED', comment: 'Not at this price.' });
     expect(signOffOf(view, 'FR').status).toBe('WITHDRAWN');
     expect(view.commitments).toEqual([]);
-    const outcome = await emailAbout(cloud, proposalId, PORT, 'Rejected:');
+    const outcome = await emailAbout(cloud, proposalId, PORT, 'Rejected :');
     expect(outcome.text).toContain('Rejected by: UK Home Office.');
     expect(outcome.text).toContain('Not at this price.');
   });
@@ -217,7 +232,7 @@ describe.concurrent('the approval workflow', () => {
     expect(view.status).toBe('REJECTED');
     expect(signOffOf(view, 'FR').status).toBe('REJECTED');
     expect(signOffOf(view, 'UK').status).toBe('WITHDRAWN');
-    const outcome = await emailAbout(cloud, proposalId, PORT, 'Rejected:');
+    const outcome = await emailAbout(cloud, proposalId, PORT, 'Rejected :');
     expect(outcome.text).toContain('Rejected by: French Ministry of the Interior.');
   });
 
@@ -250,9 +265,9 @@ describe.concurrent('the approval workflow', () => {
     expect(view.status).toBe('REJECTED');
     expect(statuses(view)).toEqual(['AWAITING_AGREEMENT', 'REJECTED']);
     expect(view.signOffs.map((s) => [s.authority, s.status])).toEqual([['ROAD', 'REJECTED']]);
-    const outcome = await emailAbout(cloud, proposalId, PORT, 'Rejected:');
+    const outcome = await emailAbout(cloud, proposalId, PORT, 'Rejected :');
     expect(outcome.text).toContain('Rejected by: Road authority (DIR Nord).');
-    expect(outcome.text).toContain('The road authority did not agree to the temporary measure');
+    expect(outcome.text).toContain('Rejetée par : Gestionnaire routier (DIR Nord).');
     expect(emailsAbout(cloud, proposalId, UK)).toEqual([]);
     expect(emailsAbout(cloud, proposalId, FR)).toEqual([]);
   });
@@ -299,7 +314,7 @@ describe.concurrent('the approval workflow', () => {
     expect(view.disbursements).toHaveLength(1);
     // The ministries were first asked after the road authority's agreement was recorded.
     const mail = emailsAbout(cloud, proposalId);
-    const awaiting = mail.findIndex((e) => e.to.includes(PORT) && e.subject.includes('Awaiting sign-off:'));
+    const awaiting = mail.findIndex((e) => e.to.includes(PORT) && e.subject.includes('Awaiting sign-off :'));
     expect(awaiting).toBeGreaterThan(mail.findIndex((e) => e.to.includes(ROAD)));
     expect(mail.findIndex((e) => e.to.includes(UK))).toBeGreaterThan(awaiting);
     expect(mail.findIndex((e) => e.to.includes(FR))).toBeGreaterThan(awaiting);
@@ -328,8 +343,10 @@ describe.concurrent('the approval workflow', () => {
       expect(view.signOffs).toEqual([
         expect.objectContaining({ authority: 'ROAD', status: 'EXPIRED', remindersSent: 2 }),
       ]);
-      const outcome = await emailAbout(cloud, proposalId, PORT, 'Expired:');
-      expect(outcome.text).toContain('The road authority did not answer in time');
+      const outcome = await emailAbout(cloud, proposalId, PORT, 'Expired :');
+      // The authority named in each language, never its code.
+      expect(outcome.text).toContain('No decision in time from: Road authority (DIR Nord).');
+      expect(outcome.text).toContain('Pas de décision à temps de : Gestionnaire routier (DIR Nord).');
       expect(emailsAbout(cloud, proposalId, UK)).toEqual([]);
       expect(emailsAbout(cloud, proposalId, FR)).toEqual([]);
     },
@@ -368,8 +385,8 @@ describe.concurrent('the approval workflow', () => {
       expect(signOffOf(view, 'FR').status).toBe('APPROVED');
       expect(view.commitments).toEqual([]);
       expect((await cloud.decide(ukLink, 'approve')).status).toBe(410);
-      const outcome = await emailAbout(cloud, proposalId, PORT, 'Expired:');
-      expect(outcome.text).toContain('No decision in time from UK');
+      const outcome = await emailAbout(cloud, proposalId, PORT, 'Expired :');
+      expect(outcome.text).toContain('No decision in time from: UK Home Office.');
     },
     LONG,
   );
@@ -406,8 +423,8 @@ describe.concurrent('the approval workflow', () => {
         expect(statuses(view)).toEqual(['AWAITING_SIGN_OFF', 'EXPIRED']);
         expect(signOffOf(view, 'UK')).toMatchObject({ status: 'EXPIRED', escalatedToDeputy: true });
         expect(signOffOf(view, 'FR')).toMatchObject({ status: 'WITHDRAWN', escalatedToDeputy: true });
-        const outcome = await emailAbout(cloud, proposalId, PORT, 'Expired:');
-        expect(outcome.text).toContain('No decision in time from UK');
+        const outcome = await emailAbout(cloud, proposalId, PORT, 'Expired :');
+        expect(outcome.text).toContain('No decision in time from: UK Home Office.');
 
         // As in AWS, the failed Parallel stopped the FR sign-off in its Expire step (ABORTED); that
         // step's function, already running, then finds its request withdrawn and changes nothing.
@@ -489,11 +506,17 @@ describe.concurrent('the approval workflow', () => {
     const after = await fund();
     expect(after[1]).toEqual(filled[1]);
     expect(after[2]).toEqual(filled[2]);
-    const outcome = await emailAbout(cloud, proposalId, PORT, 'Funds unavailable:');
-    // The reason names the year without room, and no internals (the Lambda error's stack trace).
-    const reason = `An envelope lacked room: Fund year 3 has 50000000 euro cents left; ${proposalId} needs 100000000`;
-    expect(outcome.text).toContain(`Reason: ${reason}\n`);
-    expect(outcome.text).not.toMatch(/trace|errorType|\.ts:\d+/);
+    const outcome = await emailAbout(cloud, proposalId, PORT, 'Funds unavailable');
+    // The email names the year without room in euros, in French then English, and no internals (the
+    // Lambda error's stack trace) nor cents.
+    const text = outcome.text.replace(/[\u202f\u00a0]/g, ' ');
+    expect(text).toContain('Fund year 3: EUR 500,000.00 left in its envelope, EUR 1,000,000.00 asked for.');
+    expect(text).toContain(
+      'Année 3 du fonds : il reste 500 000,00 € dans son enveloppe, 1 000 000,00 € demandés.',
+    );
+    expect(text.indexOf('Fonds indisponibles')).toBeLessThan(text.indexOf('Funds unavailable'));
+    expect(outcome.text).not.toMatch(/trace|errorType|\.ts:\d+|cents|50000000/);
+    const reason = `An envelope lacked room: Fund year 3 has EUR 500,000.00 left; ${proposalId} needs EUR 1,000,000.00`;
     expect(view.timeline.find((e) => e.detail.status === 'FUNDS_UNAVAILABLE')?.detail).toEqual({
       status: 'FUNDS_UNAVAILABLE',
       reason,

@@ -47,7 +47,8 @@ describe('release of due funds', () => {
     await approveAll(cloud, [proposalId]);
     await cloud.waitForStatus(proposalId, ['FUNDED']);
     await cloud.waitForEmail(
-      (e) => e.subject.startsWith('[JIF] Funds disbursed') && e.text.includes(proposalId),
+      (e) =>
+        e.subject.includes('Funded') && e.to.includes('finance@fund.example') && e.text.includes(proposalId),
     );
     expect(await disbursements(proposalId)).toEqual([
       expect.objectContaining({ fundYear: 1, amountEurCents: 10_000_000 }),
@@ -65,6 +66,12 @@ describe('release of due funds', () => {
     resetConfigForTests();
     const due = await runRelease();
     expect(due.status).toBe('SUCCEEDED');
+    // A payment of its own, later: announced by itself, to finance and the port authority, French first.
+    const later = await cloud.waitForEmail(
+      (e) => e.subject.includes('Funds disbursed') && e.text.includes(proposalId),
+    );
+    expect(later.subject).toMatch(/^\[JIF\] Fonds versés \/ Funds disbursed : /);
+    expect(later.text).toContain('EUR 200,000.00 (GBP 160,000.00)');
     const paid = await disbursements(proposalId);
     expect(paid.map((d) => [d.fundYear, d.purpose, d.amountEurCents]).sort()).toEqual([
       [1, 'INVESTMENT', 10_000_000],

@@ -196,7 +196,7 @@ describe.concurrent('the sign-off workflow', () => {
           byDeputy: true,
           comment: 'Too late in the year.',
         });
-        const outcome = await emailAbout(cloud, proposalId, PORT, 'Rejected:');
+        const outcome = await emailAbout(cloud, proposalId, PORT, 'Rejected :');
         expect(outcome.text).toContain('Rejected by: UK Home Office.');
       } finally {
         lost.delete(key);

@@ -63,7 +63,9 @@ export const handler = taskHandler(async (input: { fundYear: number }) => {
       proposal,
       { purpose: 'RUNNING_COST', fundYear: nextYear, amountEurCents: line.nextTrancheEurCents },
       now,
-      `Running-cost tranche for fund year ${nextYear}, after the evaluation of fund year ${fundYear} (${evaluation.evaluationId})`,
+      {
+        emailNote: `Running-cost tranche for fund year ${nextYear}, after the evaluation of fund year ${fundYear} (${evaluation.evaluationId})`,
+      },
     );
     paid.push({
       proposalId: proposal.proposalId,

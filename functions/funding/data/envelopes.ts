@@ -18,6 +18,7 @@ import { documents } from '../../platform/dynamodb.ts';
 import { WorkflowError } from '../../platform/errors.ts';
 import { fundTable, proposalKey } from '../../platform/keys.ts';
 import { ENVELOPE_CAP_EUR_CENTS, FUND_YEARS, type FundYear } from '../domain/fund.ts';
+import { formatEuros } from '../domain/money.ts';
 
 export const envelopeKey = (fundYear: number) => ({ pk: 'ENVELOPE', sk: `FY#${fundYear}` });
 const commitmentKey = (proposalId: string, fundYear: number) => ({
@@ -38,8 +39,6 @@ export interface Commitment {
   status: 'PENDING' | 'COMMITTED' | 'RELEASED';
   committedAt?: string;
   releasedAt?: string;
-  /** When the "funds committed" email was confirmed sent. */
-  noticeSentAt?: string;
 }
 
 export async function getEnvelopes(): Promise<Envelope[]> {
@@ -146,24 +145,6 @@ async function markReleased(
   }
 }
 
-/** Whether a COMMITTED year's "funds committed" email has yet to be confirmed sent. */
-export async function commitmentNoticePending(proposalId: string, fundYear: number): Promise<boolean> {
-  const commitment = await getCommitment(proposalId, fundYear);
-  return commitment?.status === 'COMMITTED' && commitment.noticeSentAt === undefined;
-}
-
-export async function confirmCommitmentNotice(proposalId: string, fundYear: number): Promise<void> {
-  await documents.send(
-    new UpdateCommand({
-      TableName: fundTable(),
-      Key: commitmentKey(proposalId, fundYear),
-      UpdateExpression: 'SET noticeSentAt = if_not_exists(noticeSentAt, :now)',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':now': new Date().toISOString() },
-    }),
-  );
-}
-
 /** Commits one fund year of a proposal; `false` when it was committed already (a re-run). */
 export async function commitFundYear(
   proposalId: string,
@@ -244,7 +225,7 @@ export async function commitFundYear(
       const remaining = ENVELOPE_CAP_EUR_CENTS - Number(Item?.committedEurCents ?? 0);
       throw new WorkflowError(
         'Funds.EnvelopeFull',
-        `Fund year ${fundYear} has ${remaining} euro cents left; ${proposalId} needs ${amountEurCents}`,
+        `Fund year ${fundYear} has ${formatEuros(remaining)} left; ${proposalId} needs ${formatEuros(amountEurCents)}`,
       );
     }
   }

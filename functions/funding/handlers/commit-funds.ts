@@ -2,20 +2,16 @@
  * Workflow task (one iteration of the approval flow's commit Map): commits one fund year of an
  * approved proposal against that year's envelope. Raises `Funds.EnvelopeFull` when it does not fit,
  * which the flow catches to release what was committed and mark the proposal FUNDS_UNAVAILABLE.
- * Only an approved proposal is committed. The "funds committed" email is sent until it is confirmed
- * once, so a retry after a mail fault (or a redrive) still sends it, and a clean re-run does not.
+ * Only an approved proposal is committed. It sends no email: the commitments happen in the same
+ * second as the payment and FUNDED, whose one email (record-proposal-outcome) lists them.
  */
 
-import { fundsEmail } from '../../pages/emails.ts';
-import { config, proposalPageUrl } from '../../platform/config.ts';
 import { WorkflowError } from '../../platform/errors.ts';
 import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
-import { sendEmail } from '../../platform/mail.ts';
 import { getProposal } from '../../proposals/data/proposals.ts';
-import { commitFundYear, commitmentNoticePending, confirmCommitmentNotice } from '../data/envelopes.ts';
+import { commitFundYear } from '../data/envelopes.ts';
 import { isFundYear } from '../domain/fund.ts';
-import { amount } from '../domain/money.ts';
 
 export interface CommitFundsInput {
   proposalId: string;
@@ -56,27 +52,6 @@ export const handler = taskHandler(async (input: CommitFundsInput) => {
     input.amountEurCents,
     new Date().toISOString(),
   );
-  if (committed || (await commitmentNoticePending(input.proposalId, input.fundYear))) {
-    const figures = amount(input.amountEurCents, proposal.rate);
-    await sendEmail(
-      [config().FINANCE_EMAIL, proposal.contactEmail],
-      fundsEmail({
-        kind: 'COMMITTED',
-        proposalId: proposal.proposalId,
-        title: proposal.title,
-        fundYear: input.fundYear,
-        eurCents: figures.eurCents,
-        gbpPence: figures.gbpPence,
-        ...linkTo(proposal.proposalId),
-      }),
-    );
-    await confirmCommitmentNotice(input.proposalId, input.fundYear);
-  }
   logger.info('fund year committed', { ...input, firstTime: committed });
   return { fundYear: input.fundYear, amountEurCents: input.amountEurCents, committed: true };
 });
-
-function linkTo(proposalId: string): { link?: string } {
-  const link = proposalPageUrl(proposalId);
-  return link ? { link } : {};
-}

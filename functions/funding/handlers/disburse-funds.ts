@@ -37,7 +37,11 @@ export const handler = taskHandler(async (input: { proposalId: string }) => {
         `FY${line.fundYear} of ${proposal.proposalId} is not committed`,
       );
     }
-    const { record, created } = await payFundingLine(proposal, line, now.toISOString());
+    // On the way to FUNDED (the approval flow), the FUNDED email announces the payment; later
+    // years, paid once the proposal is FUNDED, are announced one by one.
+    const { record, created } = await payFundingLine(proposal, line, now.toISOString(), {
+      announce: proposal.status !== 'APPROVED',
+    });
     paid.push({
       fundYear: line.fundYear,
       paymentReference: record.paymentReference,

@@ -497,6 +497,23 @@ export const en = {
     noOtherDecision: 'No other authority has decided yet.',
     notesHeading: "The port authority's notes with its cost reports",
   },
+  outcomeDetails: {
+    status: (label: string, code: string) => `${label} (${code})`,
+    unanswered: (names: string) => `No decision in time from: ${names}.`,
+    shortfall: (year: number, left: string, asked: string) =>
+      `Fund year ${year}: ${left} left in its envelope, ${asked} asked for.`,
+    committedHeading: 'Committed, per fund year:',
+    committedLine: (year: number, amount: string, left?: string) =>
+      `Fund year ${year}: ${amount}${left === undefined ? '' : `; ${left} left in the envelope`}`,
+    paidHeading: 'Paid now:',
+    paidLine: (year: number, purpose: string, amount: string, reference: string, witness: string) =>
+      `Fund year ${year}, ${purpose}: ${amount}; payment reference ${reference}; ledger record ${witness}`,
+    witnessNote:
+      'A ledger record is sequence:hash; GET /ledger/verify?witness= proves the ledger still holds it unchanged.',
+    later:
+      "Later fund years are paid when they open, and running costs after each year's evaluation; each payment is announced by email.",
+    note: (note: string) => `Note from the port authority: "${note}"`,
+  },
 };
 
 export type Copy = typeof en;

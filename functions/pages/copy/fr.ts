@@ -500,4 +500,21 @@ export const fr: Copy = {
     noOtherDecision: "Aucune autre autorité n'a encore décidé.",
     notesHeading: "Les remarques de l'autorité portuaire jointes à ses déclarations de coûts",
   },
+  outcomeDetails: {
+    status: (label: string, code: string) => `${label} (${code})`,
+    unanswered: (names: string) => `Pas de décision à temps de : ${names}.`,
+    shortfall: (year: number, left: string, asked: string) =>
+      `Année ${year} du fonds : il reste ${left} dans son enveloppe, ${asked} demandés.`,
+    committedHeading: 'Engagé, par année du fonds :',
+    committedLine: (year: number, amount: string, left?: string) =>
+      `Année ${year} du fonds : ${amount}${left === undefined ? '' : ` ; il reste ${left} dans l'enveloppe`}`,
+    paidHeading: 'Versé maintenant :',
+    paidLine: (year: number, purpose: string, amount: string, reference: string, witness: string) =>
+      `Année ${year} du fonds, ${purpose} : ${amount} ; référence de paiement ${reference} ; écriture du registre ${witness}`,
+    witnessNote:
+      "Une écriture du registre s'écrit séquence:empreinte ; GET /ledger/verify?witness= prouve que le registre la contient toujours, intacte.",
+    later:
+      "Les années suivantes sont versées à leur ouverture, et les coûts de fonctionnement après l'évaluation de chaque année ; chaque versement est annoncé par courriel.",
+    note: (note: string) => `Remarque de l'autorité portuaire : « ${note} »`,
+  },
 };
