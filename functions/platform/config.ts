@@ -9,7 +9,7 @@ const email = (fallback: string) => v.optional(v.pipe(v.string(), v.email()), fa
 
 /**
  * Every setting a handler reads, from its environment, checked once. Both builders set these:
- * the CDK stack from its props, the local cloud from its defaults (see infra/local/config.ts).
+ * the CDK stack from its props, the local cloud from its defaults (infra/local/cloud.ts).
  */
 const schema = v.object({
   FUND_TABLE_NAME: name,
@@ -37,7 +37,7 @@ const schema = v.object({
   AUTH_JWKS_URL: v.optional(v.pipe(v.string(), v.url())),
   /** Cognito only: the managed login's base URL. */
   AUTH_LOGIN_DOMAIN: v.optional(v.pipe(v.string(), v.url())),
-  /** The ledger's seal key (lib/ledger-key.ts): a KMS HMAC key id in AWS, or a key file locally. */
+  /** The ledger's seal key (funding/ledger-key.ts): a KMS HMAC key id in AWS, or a key file locally. */
   LEDGER_KEY_ID: v.optional(name),
   LEDGER_KEY_FILE: v.optional(name),
   /**

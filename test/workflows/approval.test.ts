@@ -137,7 +137,7 @@ describe.concurrent('the approval workflow', () => {
         { authority: 'UK', decision: 'APPROVED' },
         { authority: 'FR', decision: 'APPROVED' },
       ],
-      committed: [{ fundYear: 1, amountEurCents: 2_500_000, committed: true }],
+      committed: [{ fundYear: 1, amountEurCents: 2_500_000, committed: true, alreadyCommitted: false }],
       // Paid by this step, or a moment before by the daily release (so `created` is not asserted).
       disbursement: { disbursed: [{ fundYear: 1, amountEurCents: 2_500_000 }] },
     });

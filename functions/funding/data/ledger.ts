@@ -416,7 +416,7 @@ async function chainClaims(own?: { pk: string; sk: string }): Promise<void> {
       records.push(record);
       previous = record;
     }
-    // Sealed with the key held outside the table (lib/ledger-key.ts).
+    // Sealed with the key held outside the table (funding/ledger-key.ts).
     const key = ledgerKey();
     await Promise.all(
       records.map(async (record) => {

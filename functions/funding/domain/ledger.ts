@@ -28,7 +28,7 @@ export interface LedgerEntry {
 
 export interface LedgerRecord extends LedgerEntry {
   hash: string;
-  /** HMAC of `seq:hash` with the ledger's key, held outside the table (see lib/ledger-key.ts). */
+  /** HMAC of `seq:hash` with the ledger's key, held outside the table (see funding/ledger-key.ts). */
   mac?: string;
 }
 

@@ -53,5 +53,12 @@ export const handler = taskHandler(async (input: CommitFundsInput) => {
     new Date().toISOString(),
   );
   logger.info('fund year committed', { ...input, firstTime: committed });
-  return { fundYear: input.fundYear, amountEurCents: input.amountEurCents, committed: true };
+  // Reached only once the year is committed (anything else throws a named error); whether this run
+  // committed it or found it committed by an earlier attempt is said, not hidden.
+  return {
+    fundYear: input.fundYear,
+    amountEurCents: input.amountEurCents,
+    committed: true,
+    alreadyCommitted: !committed,
+  };
 });
