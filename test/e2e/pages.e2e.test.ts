@@ -1,7 +1,9 @@
 /**
  * The pages as people use them, in headless Chromium: the port authority signs in, submits through
  * the form (a correction after the server's validation error included) and follows its proposal;
- * the UK and FR approvers open their links from the outbox and approve; the proposal page shows it
+ * the UK and FR approvers open their links from the outbox (the envelopes' room and the other side's
+ * decision in the reader's figures and time zone), approve, read the receipt, and open the link again
+ * to the same receipt (409); the proposal page shows it
  * funded with the flow picture's last step marked; finance reads the chart's figures, filters the
  * table and downloads the CSV. Every page is checked at 1280 px and 390 px for horizontal overflow
  * and with axe-core (no serious or critical violation) in English and French; screenshots go to
@@ -176,10 +178,47 @@ describe('the pages in a browser', () => {
         page.waitForURL(/\/approvals\//),
         page.locator('article.email pre a[href*="/approvals/"]').first().click(),
       ]);
-      await check(page, `approval-${to.startsWith('approver') ? 'en' : 'fr'}`);
+      const link = page.url();
+      const lang = to.startsWith('approver') ? 'en' : 'fr';
+      const main = async () =>
+        ((await page.locator('main').textContent()) ?? '').replace(/[\u202f\u00a0]/g, ' ');
+      // The envelopes this approval draws on, in the reader's figures; the UK decided before France.
+      if (lang === 'en') {
+        expect(await page.getByRole('heading', { name: "The fund years' envelopes" }).count()).toBe(1);
+        expect(await main()).toContain('€1,200,000.00');
+        expect(await main()).toContain('No other authority has decided yet.');
+      } else {
+        expect(await page.getByRole('heading', { name: 'Les enveloppes des années du fonds' }).count()).toBe(
+          1,
+        );
+        expect(await main()).toContain('1 200 000,00 €');
+        expect(await main()).toMatch(
+          /Home Office \(Royaume-Uni\) : a approuvé[^(]*\(\d+ \S+ \d{4} à \d\d:\d\d UTC\+\d\)/,
+        );
+      }
+      await check(page, `approval-${lang}`);
       await page.getByRole('button', { name: button }).click();
       await page.waitForLoadState();
-      await check(page, `approval-receipt-${to.startsWith('approver') ? 'en' : 'fr'}`);
+      // The receipt: what was decided, by whom, when (in the reader's time zone, named).
+      const receipt = await main();
+      if (lang === 'en') {
+        expect(receipt).toContain('Approval recorded');
+        expect(receipt).toMatch(/DecisionApproved/);
+        expect(receipt).toMatch(/Decided byUK Home Office/);
+        expect(receipt).toMatch(/Decided on\d+ \S+ \d{4} at \d\d:\d\d (GMT|BST)/);
+      } else {
+        expect(receipt).toContain('Approbation enregistrée');
+        expect(receipt).toMatch(/DécisionApprouvé/);
+        expect(receipt).toMatch(/Décidé parMinistère de l'Intérieur/);
+        expect(receipt).toMatch(/Décidé le\d+ \S+ \d{4} à \d\d:\d\d UTC\+\d/);
+      }
+      await check(page, `approval-receipt-${lang}`);
+      // The link opened again: the same receipt, saying it was decided already (409).
+      const again = await page.goto(link);
+      expect(again?.status()).toBe(409);
+      expect(await main()).toContain(lang === 'en' ? 'Already decided' : 'Déjà décidé');
+      expect(await main()).toMatch(lang === 'en' ? /DecisionApproved/ : /DécisionApprouvé/);
+      await checkBoth(page, `approval-reopened`);
       await page.close();
     }
     await cloud.waitForStatus(proposalId, ['FUNDED']);
