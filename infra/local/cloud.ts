@@ -99,6 +99,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   servers.push(ses);
   const sesUrl = `http://127.0.0.1:${sesPort}`;
   const outbox = new Outbox(join(dataDir, 'outbox.jsonl'));
+  outbox.persistBeforeReplying(ses);
 
   // The Step Functions API server starts before the engine exists, so its URL can go into the
   // environment the handlers read; requests are only served once the engine is attached.
@@ -161,7 +162,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const initialFaults = options.faults ?? process.env.JIF_FAULTS;
   if (initialFaults) faults.set(initialFaults);
   const invoke = (name: string, payload: unknown) =>
-    invokeWithFaults(faults, () => functions.invoke(name, payload));
+    invokeWithFaults(faults, () => functions.invoke(name, payload), name);
 
   const functions = new LocalFunctions(REPO_ROOT);
   const timeScale = options.timeScale ?? 1;

@@ -3,9 +3,13 @@
  * `JIF_FAULTS` or `POST /local/faults`. The next `count` calls the system makes to that service fail
  * with AWS's error shape and name: DynamoDB and SES at their local endpoints (so handlers and the
  * engine's own integrations meet them through the real SDK, retries included), Lambda where the
- * engine or the gateway invokes a function.
+ * engine or the gateway invokes a function. A Lambda fault may name one function as a fourth part
+ * (`lambda:Sandbox.Timedout:always:commitFunds`): only that function's invocations meet it, so a
+ * flow can be held at one step whatever else runs meanwhile.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { functionNames } from '../system.ts';
+import { resourceName } from './names.ts';
 
 export type FaultService = 'ses' | 'dynamodb' | 'lambda';
 
@@ -51,13 +55,18 @@ export interface Fault {
   error: string;
   /** Calls left to fail; `always` until cleared. */
   remaining: number | 'always';
+  /** Lambda only: the one function (its name in infra/system.ts) whose invocations fail. */
+  function?: string;
 }
 
 export class FaultSpecError extends Error {
   override readonly name = 'FaultSpecError';
 }
 
-/** Parses `service:ErrorName:count|always,...`; throws FaultSpecError saying which entry and why. */
+/**
+ * Parses `service:ErrorName:count|always[:function],...`; throws FaultSpecError saying which entry
+ * and why.
+ */
 export function parseFaults(text: string): Fault[] {
   const entries = text
     .split(',')
@@ -65,11 +74,17 @@ export function parseFaults(text: string): Fault[] {
     .filter((entry) => entry !== '');
   return entries.map((entry) => {
     const parts = entry.split(':');
-    const [service, error, count] = parts;
-    if (parts.length !== 3 || !service || !error || !count)
+    const [service, error, count, target] = parts;
+    if ((parts.length !== 3 && parts.length !== 4) || !service || !error || !count)
       throw new FaultSpecError(
         `'${entry}': expected service:ErrorName:count (count a positive integer or 'always')`,
       );
+    if (target !== undefined && service !== 'lambda')
+      throw new FaultSpecError(
+        `'${entry}': only a lambda fault names a function, as a fourth part (e.g. lambda:Sandbox.Timedout:1:commitFunds)`,
+      );
+    if (target !== undefined && !(functionNames as readonly string[]).includes(target))
+      throw new FaultSpecError(`'${entry}': no function '${target}' in infra/system.ts`);
     if (!(service in KNOWN))
       throw new FaultSpecError(
         `'${entry}': unknown service '${service}' (one of ${Object.keys(KNOWN).join(', ')})`,
@@ -85,6 +100,7 @@ export function parseFaults(text: string): Fault[] {
       service: service as FaultService,
       error,
       remaining: count === 'always' ? 'always' : Number(count),
+      ...(target ? { function: target } : {}),
     };
   });
 }
@@ -106,9 +122,21 @@ export class Faults {
     return this.faults.map((fault) => ({ ...fault }));
   }
 
-  /** The error the next call to `service` fails with, if any (counted down). */
-  take(service: FaultService): { error: string; status: number; type: string } | undefined {
-    const fault = this.faults.find((f) => f.service === service);
+  /**
+   * The error the next call to `service` fails with, if any (counted down); `functionName` is the
+   * Lambda function invoked, as infra/system.ts or the local cloud (`jif-...`) names it.
+   */
+  take(
+    service: FaultService,
+    functionName?: string,
+  ): { error: string; status: number; type: string } | undefined {
+    const fault = this.faults.find(
+      (f) =>
+        f.service === service &&
+        (f.function === undefined ||
+          functionName === f.function ||
+          functionName === resourceName(f.function)),
+    );
     if (!fault) return undefined;
     if (fault.remaining !== 'always') {
       fault.remaining -= 1;
@@ -157,8 +185,12 @@ export function guardServer(
  * A Lambda fault as Step Functions reports it: service errors before the handler runs; a timeout or
  * a crash after it ran (its work done, its answer lost: what retries must cope with).
  */
-export async function invokeWithFaults(faults: Faults, invoke: () => Promise<unknown>): Promise<unknown> {
-  const fault = faults.take('lambda');
+export async function invokeWithFaults(
+  faults: Faults,
+  invoke: () => Promise<unknown>,
+  functionName?: string,
+): Promise<unknown> {
+  const fault = faults.take('lambda', functionName);
   if (!fault) return invoke();
   const error = new Error(`${fault.error} (injected by JIF_FAULTS)`);
   error.name = fault.error;

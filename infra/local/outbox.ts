@@ -3,6 +3,7 @@
  * survives restarts, served as JSON (`/local/outbox`) and as a page (`/local/outbox.html`).
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 // aws-ses-v2-local keeps received mail in this module; reading it directly avoids polling over HTTP.
 import { type Email, getStoreReadonly, saveEmail } from 'aws-ses-v2-local/dist/store.js';
 import { shell } from '../../functions/pages/pages.ts';
@@ -30,6 +31,24 @@ export class Outbox {
       }
     }
     this.persisted = getStoreReadonly().emails.length;
+  }
+
+  /**
+   * Keeps each email in the data directory before SES answers its sender: a process killed right
+   * after a send (kill -9, a crash) must not lose mail the sender was told went out, as SES does
+   * not (the handler then records the email as sent and never sends it again).
+   */
+  persistBeforeReplying(server: Server): void {
+    const listeners = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+    server.removeAllListeners('request');
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+      res.end = ((...args: unknown[]) => {
+        this.persist();
+        return end(...args);
+      }) as ServerResponse['end'];
+      for (const listener of listeners) listener(req, res);
+    });
   }
 
   start(): void {

@@ -19,6 +19,23 @@ describe('fault specs', () => {
     expect(() => parseFaults('sqs:Throttling:1')).toThrow(/unknown service 'sqs'/);
     expect(() => parseFaults('ses:NoSuchError:1')).toThrow(/ses has no error 'NoSuchError'/);
     expect(() => parseFaults('ses:MessageRejected:0')).toThrow(/neither a positive integer nor 'always'/);
+    expect(() => parseFaults('ses:MessageRejected:1:commitFunds')).toThrow(
+      /only a lambda fault names a function/,
+    );
+    expect(() => parseFaults('lambda:Sandbox.Timedout:1:payEveryone')).toThrow(/no function 'payEveryone'/);
+  });
+
+  it('a Lambda fault naming a function fails only that function, by either of its names', async () => {
+    const faults = new Faults();
+    faults.set('lambda:Lambda.TooManyRequestsException:2:commitFunds');
+    const calls: string[] = [];
+    const call = (name: string) => invokeWithFaults(faults, async () => calls.push(name), name);
+    await expect(call('disburseFunds')).resolves.toBe(1);
+    await expect(call('commitFunds')).rejects.toMatchObject({ name: 'Lambda.TooManyRequestsException' });
+    await expect(call('jif-commitFunds')).rejects.toMatchObject({ name: 'Lambda.TooManyRequestsException' });
+    await expect(call('jif-commitFunds')).resolves.toBe(2);
+    expect(calls).toEqual(['disburseFunds', 'jif-commitFunds']);
+    expect(faults.list()).toEqual([]);
   });
 
   it('counts down, then lets calls through; a Lambda timeout still runs the handler', async () => {

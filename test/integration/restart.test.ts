@@ -4,88 +4,19 @@
  * system stopped carries on afterwards without a second email (its tasks re-bind to the requests
  * already sent). Killed with SIGKILL (no shutdown hook) while sign-offs wait, the same holds.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from '../../infra/local/cloud.ts';
 import { sampleProposal } from '../support/cloud.ts';
+import { type Email, freePort, NpmStart } from '../support/npm-start.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'jif-restart-'));
-let child: ChildProcess | undefined;
-let output = '';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
-}
-
-async function start(port: number): Promise<string> {
-  output = '';
-  child = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['infra/local/main.ts'], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, JIF_PORT: String(port), JIF_DATA_DIR: dataDir, JIF_TIME_SCALE: '0.001' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const base = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const health = await fetch(`${base}/local/health`);
-      if (health.status === 200) return base;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline || child.exitCode !== null)
-      throw new Error(`npm start did not come up:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function stop(): Promise<number | null> {
-  const running = child;
-  if (!running || running.exitCode !== null) return running?.exitCode ?? null;
-  const exited = new Promise<number | null>((resolve) => running.once('exit', (code) => resolve(code)));
-  running.kill('SIGINT');
-  return exited;
-}
-
-/** As a crash or `kill -9` would: no shutdown hook runs, nothing is flushed on the way out. */
-async function kill(): Promise<void> {
-  const running = child;
-  if (!running || running.exitCode !== null) return;
-  const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-  running.kill('SIGKILL');
-  await exited;
-}
-
-interface Email {
-  to: string[];
-  subject: string;
-  text: string;
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
+const npmStart = new NpmStart(dataDir);
+const start = (port: number) => npmStart.start(port);
+const stop = () => npmStart.stop();
+const kill = () => npmStart.kill();
+const waitFor = <T>(probe: () => Promise<T | undefined>, what: string) => npmStart.waitFor(probe, what);
 afterAll(async () => {
   await stop();
   rmSync(dataDir, { recursive: true, force: true });
@@ -95,9 +26,9 @@ describe('npm start across a restart', () => {
   it('prints its URLs and tokens, stops on Ctrl-C, and resumes a waiting proposal after a restart', async () => {
     const port = await freePort();
     let base = await start(port);
-    expect(output).toContain(`http://localhost:${port}`);
-    expect(output).toContain('/local/outbox.html');
-    expect(output).toMatch(/port-authority\s+eyJ/);
+    expect(npmStart.output).toContain(`http://localhost:${port}`);
+    expect(npmStart.output).toContain('/local/outbox.html');
+    expect(npmStart.output).toMatch(/port-authority\s+eyJ/);
 
     const tokens = (await (await fetch(`${base}/local/tokens`)).json()) as Record<string, string>;
     const submitted = await fetch(`${base}/proposals`, {
