@@ -7,7 +7,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, describe, expect, it } from 'vitest';
+import { REGION, stateMachineArn } from '../../infra/local/names.ts';
 import { sampleProposal } from '../support/cloud.ts';
 import { type Email, freePort, NpmStart } from '../support/npm-start.ts';
 
@@ -98,6 +100,27 @@ describe('npm start across a restart', () => {
         (e) => e.text.includes(proposalId) && e.text.includes('/approvals/'),
       );
     await waitFor(async () => ((await requests()).length === 2 ? true : undefined), 'both sign-off emails');
+    // Waiting means each request's email is recorded as sent (its task submitted, its token out):
+    // killed between the send and that record, a resumed task sends again, as Lambda would retry.
+    const { endpoints } = (await (await fetch(`${base}/local/health`)).json()) as {
+      endpoints: { stepfunctions: string };
+    };
+    const sfn = new SFNClient({
+      region: REGION,
+      endpoint: endpoints.stepfunctions,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const signOffArn = (authority: string) =>
+      `${stateMachineArn('signOff').replace(':stateMachine:', ':execution:')}:${proposalId}-${authority}`;
+    await waitFor(async () => {
+      for (const authority of ['UK', 'FR']) {
+        const history = await sfn
+          .send(new GetExecutionHistoryCommand({ executionArn: signOffArn(authority) }))
+          .catch(() => ({ events: [] }));
+        if (!history.events?.some((e) => e.type === 'TaskSubmitted')) return undefined;
+      }
+      return true;
+    }, 'both sign-off requests to wait');
 
     await kill();
     base = await start(port);
