@@ -4,72 +4,72 @@
  * never evaluate the same year twice. Every later change is one conditional update from the statuses
  * it may follow, and a re-run that finds the change already made returns the record as it is.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documents } from '../../platform/dynamodb.ts';
+import * as v from 'valibot';
 import { WorkflowError } from '../../platform/errors.ts';
-import { evaluationKey, fundTable } from '../../platform/keys.ts';
+import { evaluationKey } from '../../platform/keys.ts';
+import { codec, getItem, notFound, putIfNew, updateIf, updateOnce } from '../../platform/table.ts';
 import {
-  type CostReportStatus,
+  COST_REPORT_STATUSES,
+  EVALUATED_YEARS,
+  EVALUATION_STATUSES,
   type EvaluatedYear,
   type EvaluationStatus,
   evaluationIdOf,
 } from '../domain/evaluation.ts';
 
 /** One project's line: what was committed for year N+1, what year N actually cost, the tranche. */
-export interface EvaluationLine {
-  proposalId: string;
-  title: string;
+const evaluationLine = v.object({
+  proposalId: v.string(),
+  title: v.string(),
   /** RUNNING_COST committed for year N+1: the most the tranche can be. */
-  fundedEurCents: number;
+  fundedEurCents: v.number(),
   /** Reported annual security cost of year N; null when no report came in time. */
-  actualEurCents: number | null;
-  nextTrancheEurCents: number;
-  reportStatus: CostReportStatus;
-}
+  actualEurCents: v.nullable(v.number()),
+  nextTrancheEurCents: v.number(),
+  reportStatus: v.picklist(COST_REPORT_STATUSES),
+});
+export type EvaluationLine = v.InferOutput<typeof evaluationLine>;
 
-export interface EvaluationStatusChange {
-  status: EvaluationStatus;
-  at: string;
-  reason?: string;
-}
+const statusChange = v.object({
+  status: v.picklist(EVALUATION_STATUSES),
+  at: v.string(),
+  reason: v.optional(v.string()),
+});
+export type EvaluationStatusChange = v.InferOutput<typeof statusChange>;
 
-export interface ReleasedTranche {
-  proposalId: string;
-  fundYear: number;
-  amountEurCents: number;
-  amountGbpPence: number;
-  paymentReference: string;
-}
+const releasedTranche = v.object({
+  proposalId: v.string(),
+  fundYear: v.number(),
+  amountEurCents: v.number(),
+  amountGbpPence: v.number(),
+  paymentReference: v.string(),
+});
+export type ReleasedTranche = v.InferOutput<typeof releasedTranche>;
 
-export interface EvaluationRecord {
-  fundYear: EvaluatedYear;
-  evaluationId: string;
-  status: EvaluationStatus;
-  /** Name of the execution that owns the evaluation (`evaluation-FY1`, or a scheduled run's). */
-  startedBy: string;
-  startedAt: string;
-  /** The projects, fixed at the first listing so a re-run asks the same ones. */
-  projects?: string[];
-  lines?: EvaluationLine[];
-  summarisedAt?: string;
-  decidedAt?: string;
-  reason?: string;
-  tranches?: ReleasedTranche[];
-  releasedAt?: string;
-  statusHistory: EvaluationStatusChange[];
-}
+const evaluation = codec(
+  'Evaluation',
+  v.object({
+    fundYear: v.picklist(EVALUATED_YEARS),
+    evaluationId: v.string(),
+    status: v.picklist(EVALUATION_STATUSES),
+    /** Name of the execution that owns the evaluation (`evaluation-FY1`, or a scheduled run's). */
+    startedBy: v.string(),
+    startedAt: v.string(),
+    /** The projects, fixed at the first listing so a re-run asks the same ones. */
+    projects: v.optional(v.array(v.string())),
+    lines: v.optional(v.array(evaluationLine)),
+    summarisedAt: v.optional(v.string()),
+    decidedAt: v.optional(v.string()),
+    reason: v.optional(v.string()),
+    tranches: v.optional(v.array(releasedTranche)),
+    releasedAt: v.optional(v.string()),
+    statusHistory: v.array(statusChange),
+  }),
+);
+export type EvaluationRecord = ReturnType<typeof evaluation.decode>;
 
-function toRecord(item: Record<string, unknown>): EvaluationRecord {
-  const { pk: _pk, sk: _sk, type: _type, ...rest } = item;
-  return rest as unknown as EvaluationRecord;
-}
-
-export async function getEvaluation(fundYear: number): Promise<EvaluationRecord | undefined> {
-  const { Item } = await documents.send(
-    new GetCommand({ TableName: fundTable(), Key: evaluationKey(fundYear), ConsistentRead: true }),
-  );
-  return Item ? toRecord(Item) : undefined;
+export function getEvaluation(fundYear: number): Promise<EvaluationRecord | undefined> {
+  return getItem(evaluation, evaluationKey(fundYear));
 }
 
 /**
@@ -89,35 +89,19 @@ export async function claimEvaluation(
     startedAt: now,
     statusHistory: [{ status: 'COLLECTING_REPORTS', at: now }],
   };
-  try {
-    await documents.send(
-      new PutCommand({
-        TableName: fundTable(),
-        Item: { ...evaluationKey(fundYear), type: 'Evaluation', ...record },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return { owned: true, record };
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const existing = (await getEvaluation(fundYear)) as EvaluationRecord;
-    return { owned: existing.startedBy === startedBy, record: existing };
-  }
+  const result = await putIfNew(evaluation, evaluationKey(fundYear), record);
+  return { owned: result.record.startedBy === startedBy, record: result.record };
 }
 
 /** Fixes the evaluation's projects the first time; later calls get the first list back. */
 export async function fixProjects(fundYear: number, proposalIds: string[]): Promise<string[]> {
-  const { Attributes } = await documents.send(
-    new UpdateCommand({
-      TableName: fundTable(),
-      Key: evaluationKey(fundYear),
-      UpdateExpression: 'SET projects = if_not_exists(projects, :projects)',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':projects': proposalIds },
-      ReturnValues: 'ALL_NEW',
-    }),
-  );
-  return (Attributes?.projects as string[] | undefined) ?? proposalIds;
+  const result = await updateIf(evaluation, evaluationKey(fundYear), {
+    UpdateExpression: 'SET projects = if_not_exists(projects, :projects)',
+    ConditionExpression: 'attribute_exists(pk)',
+    ExpressionAttributeValues: { ':projects': proposalIds },
+  });
+  if (!result.updated) throw notFound(evaluation.type, `FY${fundYear}`);
+  return result.record.projects ?? proposalIds;
 }
 
 /**
@@ -153,32 +137,23 @@ export async function moveEvaluation(
   from.forEach((status, index) => {
     values[`:from${index}`] = status;
   });
-  try {
-    const { Attributes } = await documents.send(
-      new UpdateCommand({
-        TableName: fundTable(),
-        Key: evaluationKey(fundYear),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: `#status IN (${fromNames.join(', ')})`,
-        ExpressionAttributeNames: {
-          '#status': 'status',
-          ...(fields.lines ? { '#lines': 'lines' } : {}),
-          ...(fields.reason !== undefined ? { '#reason': 'reason' } : {}),
-        },
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return { changed: true, record: toRecord(Attributes ?? {}) };
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const current = await getEvaluation(fundYear);
-    if (current?.status === to) return { changed: false, record: current };
-    throw new WorkflowError(
-      'Evaluation.InvalidTransition',
-      `Evaluation of fund year ${fundYear} is ${current?.status ?? 'missing'}; it cannot become ${to}`,
-    );
-  }
+  const result = await updateIf(evaluation, evaluationKey(fundYear), {
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: `#status IN (${fromNames.join(', ')})`,
+    ExpressionAttributeNames: {
+      '#status': 'status',
+      ...(fields.lines ? { '#lines': 'lines' } : {}),
+      ...(fields.reason !== undefined ? { '#reason': 'reason' } : {}),
+    },
+    ExpressionAttributeValues: values,
+  });
+  if (result.updated) return { changed: true, record: result.record };
+  const current = result.record;
+  if (current?.status === to) return { changed: false, record: current };
+  throw new WorkflowError(
+    'Evaluation.InvalidTransition',
+    `Evaluation of fund year ${fundYear} is ${current?.status ?? 'missing'}; it cannot become ${to}`,
+  );
 }
 
 /** Notes the tranches paid (the ledger holds the money; this is the evaluation's own account of it). */
@@ -187,13 +162,10 @@ export async function recordTranches(
   tranches: ReleasedTranche[],
   now: string,
 ): Promise<void> {
-  await documents.send(
-    new UpdateCommand({
-      TableName: fundTable(),
-      Key: evaluationKey(fundYear),
-      UpdateExpression: 'SET tranches = :tranches, releasedAt = if_not_exists(releasedAt, :now)',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeValues: { ':tranches': tranches, ':now': now },
-    }),
-  );
+  const noted = await updateOnce(evaluationKey(fundYear), {
+    UpdateExpression: 'SET tranches = :tranches, releasedAt = if_not_exists(releasedAt, :now)',
+    ConditionExpression: 'attribute_exists(pk)',
+    ExpressionAttributeValues: { ':tranches': tranches, ':now': now },
+  });
+  if (!noted) throw notFound(evaluation.type, `FY${fundYear}`);
 }
