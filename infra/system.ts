@@ -207,9 +207,10 @@ const functions = {
     needsPublicUrl: true,
     ledgerKey: 'sign',
   },
-  listFundedProposals: {
-    entry: 'functions/funding/handlers/list-funded-proposals.ts',
-    description: 'Workflow task: the FUNDED proposals, for the daily release of due money',
+  listDueFunds: {
+    entry: 'functions/funding/handlers/list-due-funds.ts',
+    description:
+      'Workflow task: the proposals with committed investment due (a query on the due index, never every funded proposal)',
     tables: { Fund: 'read' },
   },
   getFund: {
@@ -343,9 +344,9 @@ const workflows = {
   },
   releaseDueFunds: {
     definition: definitions.releaseDueFunds,
-    description: 'Daily: releases the investment of funded proposals whose fund year has opened',
+    description: 'Daily: pays the committed investment that has become due (its fund year has opened)',
     substitutions: {
-      ListFundedProposalsFunctionArn: { function: 'listFundedProposals' },
+      ListDueFundsFunctionArn: { function: 'listDueFunds' },
       DisburseFundsFunctionArn: { function: 'disburseFunds' },
     },
   },

@@ -148,7 +148,9 @@ async function main() {
           headers: { authorization: `Bearer ${tokens.finance}` },
         })
       ).json()) as { status: string };
-      return decide === 'both' ? (view.status === 'FUNDED' ? view.status : undefined) : view.status;
+      // A grant paid in full at approval goes on from FUNDED to COMPLETED at once.
+      const funded = view.status === 'FUNDED' || view.status === 'COMPLETED';
+      return decide === 'both' ? (funded ? view.status : undefined) : view.status;
     }, 'the proposal status');
     console.log(`  now ${final}`);
   }

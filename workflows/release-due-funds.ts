@@ -1,17 +1,17 @@
 /**
- * Daily: releases money that has become due, i.e. the investment of each funded proposal whose
- * fund year has opened.
+ * Daily: releases money that has become due, i.e. committed investment of a fund year that has
+ * opened, found by one query on the due index: a funded proposal with nothing due costs nothing.
  */
 import { catching, lambdaTask, retryLedgerBusy, type StateMachine } from './kit.ts';
 
 export const releaseDueFunds: StateMachine = {
   Comment:
-    'Daily: releases money that has become due, i.e. the investment of each funded proposal whose fund year has opened. Each payment is made once, so running this twice pays nothing twice.',
-  StartAt: 'ListFundedProposals',
+    'Daily: releases money that has become due, i.e. committed investment of a fund year that has opened, found by a query on what is due (never by visiting every funded proposal). Each payment is made once, so running this twice pays nothing twice.',
+  StartAt: 'ListDueFunds',
   TimeoutSeconds: 3600,
   States: {
-    ListFundedProposals: lambdaTask(
-      'ListFundedProposalsFunctionArn',
+    ListDueFunds: lambdaTask(
+      'ListDueFundsFunctionArn',
       {},
       { next: 'DisburseEach' },
       { resultSelector: { 'proposals.$': '$.Payload.proposals' }, resultPath: '$' },

@@ -7,10 +7,11 @@
  *   sign-off pointer  pk <SUBJECT>#<id>       sk SIGNOFF#<authority>     (business key -> approvalId)
  *   sign-off request  pk APPROVAL#<approvalId> sk APPROVAL
  *   commitment        pk PROPOSAL#<id>        sk COMMITMENT#FY<n>
+ *                     gsi1 DUE#INVESTMENT / FY<n>#<id>   (sparse: while its investment is committed, unpaid)
  *   commitments closed pk PROPOSAL#<id>       sk CLOSED#COMMITMENTS       (set by a release; later commits step back)
  *   disbursement claim pk PROPOSAL#<id>       sk DISBURSEMENT#FY<n>#<purpose>
  *                     gsi1 LEDGER#UNCHAINED / <claimedAt>#<id>   (sparse: removed once chained)
- *   envelope          pk ENVELOPE             sk FY#<n>
+ *   envelope          pk ENVELOPE             sk FY#<n>    (committed total, proposals set, releasedLines set)
  *   ledger record     pk LEDGER               sk SEQ#<12 digits>
  *                     gsi1 DISB#FY#<n> / <at>#<seq>, gsi2 DISB#CAT#<category> / <at>#<seq>,
  *                     gsi3 DISB#P#<proposalId> / <at>#<seq>

@@ -91,6 +91,15 @@ export function proposalView(
           detail: { fundYear: item.fundYear, eurCents },
         });
       }
+      // After an approved evaluation: the running cost beyond the tranche went back to the envelope.
+      const returned = item.runningCostReleasedEurCents;
+      if (typeof returned === 'number' && typeof item.runningCostReleasedAt === 'string') {
+        timeline.push({
+          at: item.runningCostReleasedAt,
+          event: 'COMMITMENT_RELEASED',
+          detail: { fundYear: item.fundYear, purpose: 'RUNNING_COST', eurCents: returned },
+        });
+      }
       return {
         fundYear: item.fundYear,
         status: item.status,
@@ -98,6 +107,13 @@ export function proposalView(
         amountGbpPence: amount(eurCents).gbpPence,
         committedAt: item.committedAt,
         ...(item.releasedAt ? { releasedAt: item.releasedAt } : {}),
+        ...(typeof returned === 'number'
+          ? {
+              runningCostReleasedEurCents: returned,
+              runningCostReleasedGbpPence: amount(returned).gbpPence,
+              runningCostReleasedAt: item.runningCostReleasedAt,
+            }
+          : {}),
       };
     });
   const disbursements = partition

@@ -157,7 +157,8 @@ describe("every decision's comment reaches the other parties", () => {
       'Home Office (Royaume-Uni) : a approuvé, avec ce commentaire : Subject to a quarterly audit',
     );
     expect((await cloud.decide(links.fr, 'approve')).status).toBe(200);
-    await cloud.waitForStatus(proposalId, ['FUNDED']);
+    // Its one line is paid at approval: FUNDED, then at once COMPLETED.
+    await cloud.waitForStatus(proposalId, ['COMPLETED']);
 
     const funded = await emailAbout(cloud, proposalId, PORT, 'Funded');
     expect(funded.text).toContain(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   canTransition,
+  hasReached,
   isFinal,
   isProposalStatus,
   PROPOSAL_STATUSES,
@@ -76,5 +77,14 @@ describe('proposal status transitions', () => {
     expect(isProposalStatus('funded')).toBe(false);
     expect(isProposalStatus('PENDING')).toBe(false);
     expect(isProposalStatus(undefined)).toBe(false);
+  });
+
+  it('knows a status reached or overtaken, so a re-run step does nothing', () => {
+    expect(hasReached('FUNDED', 'FUNDED')).toBe(true);
+    expect(hasReached('COMPLETED', 'FUNDED')).toBe(true);
+    expect(hasReached('COMPLETED', 'APPROVED')).toBe(true);
+    expect(hasReached('FUNDED', 'COMPLETED')).toBe(false);
+    expect(hasReached('FUNDS_UNAVAILABLE', 'FUNDED')).toBe(false);
+    expect(hasReached('REJECTED', 'APPROVED')).toBe(false);
   });
 });

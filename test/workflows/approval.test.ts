@@ -142,9 +142,10 @@ describe.concurrent('the approval workflow', () => {
       disbursement: { disbursed: [{ fundYear: 1, amountEurCents: 2_500_000 }] },
     });
 
+    // Its one line is paid at once: everything granted is paid, so its life ends right after FUNDED.
     const view = await viewOf(cloud, proposalId);
-    expect(view.status).toBe('FUNDED');
-    expect(statuses(view)).toEqual(['AWAITING_SIGN_OFF', 'APPROVED', 'FUNDED']);
+    expect(view.status).toBe('COMPLETED');
+    expect(statuses(view)).toEqual(['AWAITING_SIGN_OFF', 'APPROVED', 'FUNDED', 'COMPLETED']);
     expect(signOffOf(view, 'UK')).toMatchObject({ status: 'APPROVED', byDeputy: false });
     expect(signOffOf(view, 'FR')).toMatchObject({ status: 'APPROVED', byDeputy: false });
     expect(view.commitments).toEqual([
@@ -304,8 +305,14 @@ describe.concurrent('the approval workflow', () => {
     expect(run.output).toMatchObject({ roadAuthority: { decision: 'APPROVED' } });
 
     const view = await viewOf(cloud, proposalId);
-    expect(view.status).toBe('FUNDED');
-    expect(statuses(view)).toEqual(['AWAITING_AGREEMENT', 'AWAITING_SIGN_OFF', 'APPROVED', 'FUNDED']);
+    expect(view.status).toBe('COMPLETED');
+    expect(statuses(view)).toEqual([
+      'AWAITING_AGREEMENT',
+      'AWAITING_SIGN_OFF',
+      'APPROVED',
+      'FUNDED',
+      'COMPLETED',
+    ]);
     expect(view.signOffs.map((s) => [s.authority, s.status]).sort()).toEqual([
       ['FR', 'APPROVED'],
       ['ROAD', 'APPROVED'],

@@ -36,7 +36,7 @@ describe('compensation of a partial commit', () => {
       }),
     );
     await approveAll(cloud, [filler.proposalId]);
-    await cloud.waitForStatus(filler.proposalId, ['FUNDED']);
+    await cloud.waitForStatus(filler.proposalId, ['COMPLETED']);
     const before = await committed();
     expect(before[1]).toBe(500_000_000);
 

@@ -82,7 +82,7 @@ describe('release of due funds', () => {
       .map(
         (e) => (e as unknown as { stateEnteredEventDetails: { name: string } }).stateEnteredEventDetails.name,
       );
-    expect(entered).toEqual(expect.arrayContaining(['ListFundedProposals', 'DisburseEach', 'DisburseDue']));
+    expect(entered).toEqual(expect.arrayContaining(['ListDueFunds', 'DisburseEach', 'DisburseDue']));
 
     // Running it again pays nothing twice, and the ledger still verifies.
     await runRelease();

@@ -158,7 +158,7 @@ describe.concurrent('the sign-off workflow', () => {
           entered(run.history, ['UKSignOff', 'UKDecided', 'UKApproved', 'UKRejected', 'UKUnanswered']),
         ).toEqual(['UKSignOff', 'UKDecided', 'UKApproved']);
         const view = await viewOf(cloud, proposalId);
-        expect(view.status).toBe('FUNDED');
+        expect(view.status).toBe('COMPLETED');
         expect(signOffOf(view, 'UK')).toMatchObject({ status: 'APPROVED', byDeputy: true });
       } finally {
         lost.delete(key);
@@ -227,7 +227,7 @@ describe.concurrent('the sign-off workflow', () => {
 
       await finished(cloud, 'approval', proposalId);
       const view = await viewOf(cloud, proposalId);
-      expect(view.status).toBe('FUNDED');
+      expect(view.status).toBe('COMPLETED');
       expect(signOffOf(view, 'UK')).toMatchObject({
         status: 'APPROVED',
         remindersSent: 2,
@@ -265,7 +265,7 @@ describe.concurrent('the sign-off workflow', () => {
 
       await finished(cloud, 'approval', proposalId);
       const view = await viewOf(cloud, proposalId);
-      expect(view.status).toBe('FUNDED');
+      expect(view.status).toBe('COMPLETED');
       expect(signOffOf(view, 'UK')).toMatchObject({
         status: 'APPROVED',
         remindersSent: 2,
@@ -297,7 +297,7 @@ describe.concurrent('the sign-off workflow', () => {
 
     expect((await finished(cloud, 'approval', proposalId)).status).toBe('SUCCEEDED');
     const view = await viewOf(cloud, proposalId);
-    expect(view.status).toBe('FUNDED');
+    expect(view.status).toBe('COMPLETED');
     expect(signOffOf(view, 'UK')).toMatchObject({
       status: 'APPROVED',
       remindersSent: 0,
@@ -331,7 +331,7 @@ describe.concurrent('the sign-off workflow', () => {
 
     await finished(cloud, 'approval', proposalId);
     const view = await viewOf(cloud, proposalId);
-    expect(view.status).toBe('FUNDED');
+    expect(view.status).toBe('COMPLETED');
     expect(signOffOf(view, 'UK')).toMatchObject({ status: 'APPROVED', remindersSent: 1, byDeputy: false });
     expect(view.timeline).toContainEqual(
       expect.objectContaining({
@@ -368,7 +368,7 @@ describe.concurrent('the sign-off workflow', () => {
 
       await finished(cloud, 'approval', proposalId);
       const view = await viewOf(cloud, proposalId);
-      expect(view.status).toBe('FUNDED');
+      expect(view.status).toBe('COMPLETED');
       expect(signOffOf(view, 'UK')).toMatchObject({ status: 'APPROVED', remindersSent: 0 });
       expect(requestsTo(proposalId, UK)).toHaveLength(1);
     } finally {

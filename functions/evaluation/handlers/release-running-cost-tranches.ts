@@ -3,14 +3,18 @@
  * running-cost tranche for fund year N+1 (the evaluation's line, never above what was committed) into
  * the ledger, adds it to the N+1 envelope's disbursed total, and tells finance and the port authority.
  * Each tranche is paid once (data/ledger.ts `disburseOnce`, keyed by proposal, year and purpose), so
- * re-running this task pays nothing twice.
+ * re-running this task pays nothing twice. What was committed for the project's running cost beyond
+ * its tranche (all of it when no report came) goes back to year N+1's envelope, once
+ * (data/envelopes.ts `releaseRunningCostBeyondTranche`); a project with nothing left to pay or release
+ * is COMPLETED. A rejected or expired evaluation never reaches this step: its commitments stay for
+ * the next round.
  */
-import { commitmentsOf } from '../../funding/data/envelopes.ts';
+import { commitmentsOf, releaseRunningCostBeyondTranche } from '../../funding/data/envelopes.ts';
 import { payFundingLine } from '../../funding/payments.ts';
 import { WorkflowError } from '../../platform/errors.ts';
 import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
-import { getProposal } from '../../proposals/data/proposals.ts';
+import { completeIfSettled, getProposal } from '../../proposals/data/proposals.ts';
 import { requestsForSubject } from '../../sign-off/data/sign-offs.ts';
 import { getEvaluation, type ReleasedTranche, recordTranches } from '../data/evaluations.ts';
 import { evaluationSubjectId, isEvaluatedYear } from '../domain/evaluation.ts';
@@ -38,8 +42,8 @@ export const handler = taskHandler(async (input: { fundYear: number }) => {
   const nextYear = fundYear + 1;
   const now = new Date().toISOString();
   const paid: (ReleasedTranche & { created: boolean })[] = [];
+  const returned: { proposalId: string; fundYear: number; amountEurCents: number }[] = [];
   for (const line of evaluation.lines) {
-    if (line.nextTrancheEurCents <= 0) continue;
     const proposal = await getProposal(line.proposalId);
     if (!proposal || (proposal.status !== 'FUNDED' && proposal.status !== 'COMPLETED')) {
       throw new WorkflowError(
@@ -53,34 +57,47 @@ export const handler = taskHandler(async (input: { fundYear: number }) => {
     const commitment = (await commitmentsOf(proposal.proposalId)).find(
       (c) => c.fundYear === nextYear && c.status === 'COMMITTED',
     );
-    if (!commitment || line.nextTrancheEurCents > committedRunningCost) {
+    if (!commitment || line.nextTrancheEurCents < 0 || line.nextTrancheEurCents > committedRunningCost) {
       throw new WorkflowError(
         'Funds.NotCommitted',
         `FY${nextYear} running costs of ${proposal.proposalId}: ${line.nextTrancheEurCents} is not covered by a commitment`,
       );
     }
-    const { record, created } = await payFundingLine(
-      proposal,
-      { purpose: 'RUNNING_COST', fundYear: nextYear, amountEurCents: line.nextTrancheEurCents },
-      now,
-      {
-        emailNote: `Running-cost tranche for fund year ${nextYear}, after the evaluation of fund year ${fundYear} (${evaluation.evaluationId})`,
-      },
-    );
-    paid.push({
-      proposalId: proposal.proposalId,
-      fundYear: nextYear,
-      amountEurCents: record.amountEurCents,
-      amountGbpPence: record.amountGbpPence,
-      paymentReference: record.paymentReference,
-      created,
-    });
+    if (line.nextTrancheEurCents > 0) {
+      const { record, created } = await payFundingLine(
+        proposal,
+        { purpose: 'RUNNING_COST', fundYear: nextYear, amountEurCents: line.nextTrancheEurCents },
+        now,
+        {
+          emailNote: `Running-cost tranche for fund year ${nextYear}, after the evaluation of fund year ${fundYear} (${evaluation.evaluationId})`,
+        },
+      );
+      paid.push({
+        proposalId: proposal.proposalId,
+        fundYear: nextYear,
+        amountEurCents: record.amountEurCents,
+        amountGbpPence: record.amountGbpPence,
+        paymentReference: record.paymentReference,
+        created,
+      });
+    }
+    // Paid first, released after: a crash in between leaves money committed, never money owed unfunded.
+    const beyond = committedRunningCost - line.nextTrancheEurCents;
+    if (beyond > 0) {
+      await releaseRunningCostBeyondTranche(proposal.proposalId, nextYear, beyond, now);
+      returned.push({ proposalId: proposal.proposalId, fundYear: nextYear, amountEurCents: beyond });
+    }
+    await completeIfSettled(proposal.proposalId, now);
   }
   await recordTranches(
     fundYear,
     paid.map(({ created: _created, ...tranche }) => tranche),
     now,
   );
-  logger.info('running-cost tranches released', { fundYear, paid });
-  return { fundYear, released: paid };
+  logger.info('running-cost tranches released', { fundYear, paid, returned });
+  return {
+    fundYear,
+    released: paid,
+    returnedToEnvelope: returned,
+  };
 });

@@ -11,6 +11,15 @@
  * Releasing (compensation): first the proposal's commitments are closed (a marker item), then each
  * commitment is marked RELEASED and its amount given back if the envelope still holds it. Whatever
  * the interleaving of a late commit and a release, nothing stays committed.
+ *
+ * Due money is found by a query, never by visiting every funded proposal: a commitment whose year
+ * holds an investment not yet paid carries a sparse index key (gsi1 `DUE#INVESTMENT` / `FY<n>#<id>`),
+ * set in the write that makes it COMMITTED and removed once that investment is paid or the
+ * commitment released. The daily release reads only the keys of the years that have opened.
+ *
+ * After an approved evaluation, the running cost committed beyond a project's tranche goes back to
+ * its year's envelope: one conditional update of the envelope, marked in the envelope's own
+ * `releasedLines` set so a re-run gives nothing back twice, then noted on the commitment.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -39,7 +48,16 @@ export interface Commitment {
   status: 'PENDING' | 'COMMITTED' | 'RELEASED';
   committedAt?: string;
   releasedAt?: string;
+  /** Running cost given back to the envelope after an approved evaluation (beyond the tranche). */
+  runningCostReleasedEurCents?: number;
+  runningCostReleasedAt?: string;
+  /** Set while the year's investment is committed and unpaid (the due index's partition). */
+  gsi1pk?: string;
 }
+
+/** The due index: commitments whose investment is still to be paid, by fund year. */
+const DUE_INVESTMENT = 'DUE#INVESTMENT';
+const dueSortKey = (proposalId: string, fundYear: number) => `FY${fundYear}#${proposalId}`;
 
 export async function getEnvelopes(): Promise<Envelope[]> {
   const { Items = [] } = await documents.send(
@@ -128,7 +146,7 @@ async function markReleased(
       new UpdateCommand({
         TableName: fundTable(),
         Key: commitmentKey(proposalId, fundYear),
-        UpdateExpression: `SET #status = :released, releasedAt = if_not_exists(releasedAt, :now)${note ? ', note = :note' : ''}`,
+        UpdateExpression: `SET #status = :released, releasedAt = if_not_exists(releasedAt, :now)${note ? ', note = :note' : ''} REMOVE gsi1pk, gsi1sk`,
         ConditionExpression: 'attribute_exists(pk) AND #status <> :released',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
@@ -145,12 +163,17 @@ async function markReleased(
   }
 }
 
-/** Commits one fund year of a proposal; `false` when it was committed already (a re-run). */
+/**
+ * Commits one fund year of a proposal; `false` when it was committed already (a re-run).
+ * `investmentDue`: the year holds an investment that is not paid at once (its year has not opened),
+ * so the commitment enters the due index the daily release queries.
+ */
 export async function commitFundYear(
   proposalId: string,
   fundYear: number,
   amountEurCents: number,
   now: string,
+  options: { investmentDue?: boolean } = {},
 ): Promise<boolean> {
   if (!Number.isSafeInteger(amountEurCents) || amountEurCents <= 0) {
     throw new WorkflowError('Funds.InvalidAmount', `Invalid amount ${amountEurCents}`);
@@ -234,10 +257,17 @@ export async function commitFundYear(
       new UpdateCommand({
         TableName: fundTable(),
         Key: commitmentKey(proposalId, fundYear),
-        UpdateExpression: 'SET #status = :committed, committedAt = if_not_exists(committedAt, :now)',
+        UpdateExpression: `SET #status = :committed, committedAt = if_not_exists(committedAt, :now)${options.investmentDue ? ', gsi1pk = :due, gsi1sk = :dueKey' : ''}`,
         ConditionExpression: '#status IN (:pending, :committed)',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':committed': 'COMMITTED', ':pending': 'PENDING', ':now': now },
+        ExpressionAttributeValues: {
+          ':committed': 'COMMITTED',
+          ':pending': 'PENDING',
+          ':now': now,
+          ...(options.investmentDue
+            ? { ':due': DUE_INVESTMENT, ':dueKey': dueSortKey(proposalId, fundYear) }
+            : {}),
+        },
       }),
     );
   } catch (error) {
@@ -249,7 +279,10 @@ export async function commitFundYear(
   return true;
 }
 
-/** Undoes whatever part of a proposal's schedule was committed (the compensation step). */
+/**
+ * Undoes whatever part of a proposal's schedule was committed (the compensation step). It runs only
+ * before a proposal is FUNDED, so no running cost of it has been released after an evaluation yet.
+ */
 export async function releaseCommitments(proposalId: string, now: string): Promise<number[]> {
   // Close first: a commit that claims a year after this point steps back by itself.
   await documents.send(
@@ -265,4 +298,130 @@ export async function releaseCommitments(proposalId: string, now: string): Promi
       released.push(commitment.fundYear);
   }
   return released;
+}
+
+/** A commitment's investment is paid: it leaves the due index (idempotent). */
+export async function clearInvestmentDue(proposalId: string, fundYear: number): Promise<void> {
+  await documents.send(
+    new UpdateCommand({
+      TableName: fundTable(),
+      Key: commitmentKey(proposalId, fundYear),
+      UpdateExpression: 'REMOVE gsi1pk, gsi1sk',
+      ConditionExpression: 'attribute_exists(pk)',
+    }),
+  );
+}
+
+export interface DueInvestment {
+  proposalId: string;
+  fundYear: number;
+}
+
+/**
+ * The committed, unpaid investments of fund years 1..`throughFundYear` (those that have opened): one
+ * query on the due index, whose cost follows what is due, not how many proposals are funded.
+ */
+export async function dueInvestments(throughFundYear: number): Promise<DueInvestment[]> {
+  const due: DueInvestment[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await documents.send(
+      new QueryCommand({
+        TableName: fundTable(),
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :due AND gsi1sk < :after',
+        ExpressionAttributeValues: { ':due': DUE_INVESTMENT, ':after': `FY${throughFundYear + 1}` },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      if (typeof item.proposalId === 'string' && typeof item.fundYear === 'number') {
+        due.push({ proposalId: item.proposalId, fundYear: item.fundYear });
+      }
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return due;
+}
+
+/**
+ * Gives back to year `fundYear`'s envelope the running cost committed beyond the tranche an approved
+ * evaluation decided (`eurCents`, possibly the whole line when no report came). Once per proposal
+ * and year, whoever asks and however often: the envelope records the line in `releasedLines` in the
+ * same conditional update that lowers its committed total. Answers the amount this call gave back
+ * (0 when a previous run did, or when there was nothing beyond the tranche).
+ */
+export async function releaseRunningCostBeyondTranche(
+  proposalId: string,
+  fundYear: number,
+  eurCents: number,
+  now: string,
+): Promise<number> {
+  if (!Number.isSafeInteger(eurCents) || eurCents < 0) {
+    throw new WorkflowError('Funds.InvalidAmount', `Invalid amount ${eurCents}`);
+  }
+  const commitment = await getCommitment(proposalId, fundYear);
+  if (commitment?.status !== 'COMMITTED') {
+    throw new WorkflowError(
+      'Funds.NotCommitted',
+      `FY${fundYear} of ${proposalId} is ${commitment?.status ?? 'not committed'}: nothing to release`,
+    );
+  }
+  if (eurCents === 0) return 0;
+  if (commitment.runningCostReleasedEurCents !== undefined) {
+    if (commitment.runningCostReleasedEurCents !== eurCents) {
+      throw new WorkflowError(
+        'Funds.AmountMismatch',
+        `FY${fundYear} running cost of ${proposalId} was released with another amount`,
+      );
+    }
+    return 0;
+  }
+  if (eurCents > commitment.amountEurCents) {
+    throw new WorkflowError(
+      'Funds.InvalidAmount',
+      `${eurCents} is more than the ${commitment.amountEurCents} committed for FY${fundYear} of ${proposalId}`,
+    );
+  }
+  const line = `${proposalId}#RUNNING_COST`;
+  let gaveBack = eurCents;
+  try {
+    await documents.send(
+      new UpdateCommand({
+        TableName: fundTable(),
+        Key: envelopeKey(fundYear),
+        UpdateExpression: 'SET committedEurCents = committedEurCents - :amount ADD releasedLines :line',
+        ConditionExpression:
+          'contains(proposals, :proposal) AND (attribute_not_exists(releasedLines) OR NOT contains(releasedLines, :lineId))',
+        ExpressionAttributeValues: {
+          ':amount': eurCents,
+          ':line': new Set([line]),
+          ':lineId': line,
+          ':proposal': proposalId,
+        },
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: fundTable(), Key: envelopeKey(fundYear), ConsistentRead: true }),
+    );
+    const released = (Item?.releasedLines as Set<string> | undefined) ?? new Set<string>();
+    if (!released.has(line)) {
+      throw new WorkflowError('Funds.NotCommitted', `FY${fundYear}'s envelope does not hold ${proposalId}`);
+    }
+    // A previous run gave it back and stopped before noting it on the commitment: note it now.
+    gaveBack = 0;
+  }
+  await documents.send(
+    new UpdateCommand({
+      TableName: fundTable(),
+      Key: commitmentKey(proposalId, fundYear),
+      UpdateExpression:
+        'SET runningCostReleasedEurCents = if_not_exists(runningCostReleasedEurCents, :amount), runningCostReleasedAt = if_not_exists(runningCostReleasedAt, :now)',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':amount': eurCents, ':now': now },
+    }),
+  );
+  return gaveBack;
 }

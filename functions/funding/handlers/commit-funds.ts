@@ -4,14 +4,16 @@
  * which the flow catches to release what was committed and mark the proposal FUNDS_UNAVAILABLE.
  * Only an approved proposal is committed. It sends no email: the commitments happen in the same
  * second as the payment and FUNDED, whose one email (record-proposal-outcome) lists them.
+ * A later year's investment enters the due index that the daily release queries.
  */
 
+import { fundStart } from '../../platform/config.ts';
 import { WorkflowError } from '../../platform/errors.ts';
 import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
 import { getProposal } from '../../proposals/data/proposals.ts';
 import { commitFundYear } from '../data/envelopes.ts';
-import { isFundYear } from '../domain/fund.ts';
+import { fundYearHasOpened, isFundYear } from '../domain/fund.ts';
 
 export interface CommitFundsInput {
   proposalId: string;
@@ -46,11 +48,18 @@ export const handler = taskHandler(async (input: CommitFundsInput) => {
       `FY${input.fundYear} of ${input.proposalId} is ${scheduled}, not ${input.amountEurCents}`,
     );
   }
+  const now = new Date();
+  // A later year's investment is paid when that year opens: the daily release finds it by the due
+  // index. One already open is paid by the approval flow right after the commit.
+  const investmentDue =
+    proposal.funding.some((line) => line.fundYear === input.fundYear && line.purpose === 'INVESTMENT') &&
+    !fundYearHasOpened(fundStart(), input.fundYear, now);
   const committed = await commitFundYear(
     input.proposalId,
     input.fundYear,
     input.amountEurCents,
-    new Date().toISOString(),
+    now.toISOString(),
+    { investmentDue },
   );
   logger.info('fund year committed', { ...input, firstTime: committed });
   // Reached only once the year is committed (anything else throws a named error); whether this run

@@ -1,15 +1,16 @@
 /**
  * Workflow task: releases the money of an approved, committed proposal that is due: every INVESTMENT line of a
  * fund year that has opened. Running costs wait for that year's evaluation. Each line is paid once
- * (see data/ledger.ts), so re-running this task pays nothing twice.
+ * (see data/ledger.ts), so re-running this task pays nothing twice. A paid year leaves the due index
+ * the daily release queries, and a FUNDED proposal with nothing left to pay or release is COMPLETED.
  */
 
 import { fundStart } from '../../platform/config.ts';
 import { WorkflowError } from '../../platform/errors.ts';
 import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
-import { getProposal } from '../../proposals/data/proposals.ts';
-import { commitmentsOf } from '../data/envelopes.ts';
+import { completeIfSettled, getProposal } from '../../proposals/data/proposals.ts';
+import { clearInvestmentDue, commitmentsOf } from '../data/envelopes.ts';
 import { fundYearHasOpened, isFundYear } from '../domain/fund.ts';
 import { payFundingLine } from '../payments.ts';
 
@@ -42,6 +43,8 @@ export const handler = taskHandler(async (input: { proposalId: string }) => {
     const { record, created } = await payFundingLine(proposal, line, now.toISOString(), {
       announce: proposal.status !== 'APPROVED',
     });
+    // Paid (now or by an earlier run): nothing of this year is due any more.
+    if (commitment.gsi1pk !== undefined) await clearInvestmentDue(proposal.proposalId, line.fundYear);
     paid.push({
       fundYear: line.fundYear,
       paymentReference: record.paymentReference,
@@ -49,6 +52,11 @@ export const handler = taskHandler(async (input: { proposalId: string }) => {
       created,
     });
   }
-  logger.info('due funds disbursed', { proposalId: proposal.proposalId, paid });
-  return { proposalId: proposal.proposalId, disbursed: paid };
+  // The approval flow's own payment completes the proposal once it is FUNDED (record-proposal-outcome).
+  const status =
+    proposal.status === 'FUNDED'
+      ? ((await completeIfSettled(proposal.proposalId, now.toISOString()))?.status ?? proposal.status)
+      : proposal.status;
+  logger.info('due funds disbursed', { proposalId: proposal.proposalId, paid, status });
+  return { proposalId: proposal.proposalId, disbursed: paid, status };
 });

@@ -3,13 +3,14 @@ import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { MAX_FUNDING_LINES } from '../../funding/domain/fund.ts';
 import { REFERENCE_RATE } from '../../funding/domain/money.ts';
+import { isSettled, type YearAccount } from '../../funding/domain/settlement.ts';
 import { documents } from '../../platform/dynamodb.ts';
 import { WorkflowError } from '../../platform/errors.ts';
 import { fundTable, INDEX_KEYS, INDEX_PK, proposalKey } from '../../platform/keys.ts';
 import { codec, getItem, putIfNew, queryPage, updateIf, updateOnce } from '../../platform/table.ts';
-import { CATEGORIES, type Category, FUNDING_PURPOSES } from '../domain/categories.ts';
+import { CATEGORIES, type Category, FUNDING_PURPOSES, type FundingPurpose } from '../domain/categories.ts';
 import type { ProposalInput } from '../domain/proposal.ts';
-import { canTransition, PROPOSAL_STATUSES, type ProposalStatus } from '../domain/statuses.ts';
+import { canTransition, hasReached, PROPOSAL_STATUSES, type ProposalStatus } from '../domain/statuses.ts';
 
 const status = v.picklist(PROPOSAL_STATUSES);
 const statusChange = v.object({ status, at: v.string(), reason: v.optional(v.string()) });
@@ -93,19 +94,22 @@ export async function deleteProposalIfStatus(proposalId: string, status: Proposa
 
 /**
  * Moves a proposal to `to` if the fund's rules allow it from where it is. Idempotent: a proposal
- * already at `to` is returned as it is (`changed: false`). The status history grows in the same
- * conditional write, so the timeline can never disagree with the status.
+ * already at `to`, or past it (FUNDED found COMPLETED), is returned as it is (`changed: false`). The
+ * status history grows in the same conditional write, so the timeline can never disagree with the
+ * status. `notify: false` leaves the port authority's pending notice alone (a move nobody is emailed about).
  */
 export async function transitionProposal(
   proposalId: string,
   to: ProposalStatus,
   now: string,
   reason?: string,
+  options: { notify?: boolean } = {},
 ): Promise<{ changed: boolean; record: ProposalRecord }> {
+  const notice = options.notify === false ? '' : ', pendingNotice = :to';
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const current = await getProposal(proposalId);
     if (!current) throw new WorkflowError('Proposal.NotFound', `No proposal ${proposalId}`);
-    if (current.status === to) return { changed: false, record: current };
+    if (hasReached(current.status, to)) return { changed: false, record: current };
     if (!canTransition(current.status, to)) {
       throw new WorkflowError(
         'Proposal.InvalidTransition',
@@ -114,8 +118,7 @@ export async function transitionProposal(
     }
     const change: StatusChange = reason ? { status: to, at: now, reason } : { status: to, at: now };
     const result = await updateIf(proposal, proposalKey(proposalId), {
-      UpdateExpression:
-        'SET #status = :to, updatedAt = :now, statusHistory = list_append(statusHistory, :change), gsi3pk = :gsi3pk, pendingNotice = :to',
+      UpdateExpression: `SET #status = :to, updatedAt = :now, statusHistory = list_append(statusHistory, :change), gsi3pk = :gsi3pk${notice}`,
       ConditionExpression: '#status = :from',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
@@ -251,4 +254,56 @@ export async function proposalPartition(proposalId: string): Promise<Record<stri
     startKey = page.LastEvaluatedKey;
   } while (startKey);
   return items;
+}
+
+const isPurpose = (value: unknown): value is FundingPurpose =>
+  typeof value === 'string' && (FUNDING_PURPOSES as readonly string[]).includes(value);
+
+/** Each fund year's commitment with what was paid (chained claims) and given back, from the partition. */
+export function yearAccounts(partition: readonly Record<string, unknown>[]): YearAccount[] {
+  return partition
+    .filter((item) => item.type === 'Commitment')
+    .map((commitment) => {
+      const fundYear = Number(commitment.fundYear);
+      const paidEurCents: YearAccount['paidEurCents'] = {};
+      for (const claim of partition) {
+        if (claim.type !== 'DisbursementClaim' || claim.ledgerSeq === undefined) continue;
+        if (Number(claim.fundYear) !== fundYear || !isPurpose(claim.purpose)) continue;
+        paidEurCents[claim.purpose] = (paidEurCents[claim.purpose] ?? 0) + Number(claim.amountEurCents);
+      }
+      const released = commitment.runningCostReleasedEurCents;
+      return {
+        fundYear,
+        status:
+          commitment.status === 'RELEASED' || commitment.status === 'PENDING'
+            ? commitment.status
+            : 'COMMITTED',
+        paidEurCents,
+        releasedEurCents: typeof released === 'number' ? { RUNNING_COST: released } : {},
+      };
+    });
+}
+
+/**
+ * A FUNDED proposal everything of which is paid or released becomes COMPLETED (nobody is emailed:
+ * the payment or the evaluation that settled it was). Called by the steps that pay or release, so
+ * nothing has to look at funded proposals to find the ones that are done. Safe to run again.
+ */
+export async function completeIfSettled(
+  proposalId: string,
+  now: string,
+): Promise<ProposalRecord | undefined> {
+  const partition = await proposalPartition(proposalId);
+  const item = partition.find((i) => i.type === 'Proposal');
+  if (!item) return undefined;
+  const current = proposal.decode(item);
+  if (current.status !== 'FUNDED' || !isSettled(current.funding, yearAccounts(partition))) return current;
+  const { record } = await transitionProposal(
+    proposalId,
+    'COMPLETED',
+    now,
+    'Everything granted is paid or released',
+    { notify: false },
+  );
+  return record;
 }

@@ -38,3 +38,18 @@ export function predecessorsOf(to: ProposalStatus): ProposalStatus[] {
 export function isFinal(status: ProposalStatus): boolean {
   return TRANSITIONS[status].length === 0;
 }
+
+/**
+ * Is a proposal at `current` already at `target` or past it along the allowed moves? A step re-run
+ * (a retry, a redrive) that finds its status already reached, or overtaken, has nothing left to do.
+ */
+export function hasReached(current: ProposalStatus, target: ProposalStatus): boolean {
+  const seen = new Set<ProposalStatus>();
+  const walk = (from: ProposalStatus): boolean => {
+    if (from === current) return true;
+    if (seen.has(from)) return false;
+    seen.add(from);
+    return TRANSITIONS[from].some(walk);
+  };
+  return walk(target);
+}

@@ -1,7 +1,8 @@
 /**
  * Workflow task: moves a proposal to its next status (only as the fund's rules allow) and tells the
  * port authority (French first). Idempotent: re-running it for a status already reached changes
- * nothing, and the email is sent until it is confirmed once (`pendingNotice`). APPROVED is refused
+ * nothing, and the email is sent until it is confirmed once (`pendingNotice`). FUNDED with everything
+ * granted already paid (one open year's investment) goes on to COMPLETED in the same step. APPROVED is refused
  * (`SignOff.NotRecorded`) unless every required decision recorded in the table is an approval.
  * Things that happen in the same second make one email: APPROVED is followed at once by FUNDED (or
  * FUNDS_UNAVAILABLE), so it sends none, and the FUNDED email, to the port authority and finance,
@@ -26,6 +27,7 @@ import { type DecisionNote, decisionNotes } from '../../sign-off/decisions.ts';
 import { approvalsMissing, approvalsRequired } from '../../sign-off/domain/sign-off.ts';
 import {
   clearPendingNotice,
+  completeIfSettled,
   getProposal,
   type ProposalRecord,
   transitionProposal,
@@ -178,8 +180,13 @@ export const handler = taskHandler(async (input: RecordOutcomeInput) => {
     }
     await clearPendingNotice(record.proposalId, input.status);
   }
-  logger.info('proposal status recorded', { proposalId: record.proposalId, status: record.status, changed });
-  return { proposalId: record.proposalId, status: record.status, changed };
+  // Everything granted may be paid already (one year's investment): then its life ends here.
+  const final =
+    input.status === 'FUNDED'
+      ? ((await completeIfSettled(record.proposalId, new Date().toISOString())) ?? record)
+      : record;
+  logger.info('proposal status recorded', { proposalId: record.proposalId, status: final.status, changed });
+  return { proposalId: record.proposalId, status: final.status, changed };
 });
 
 /** A forged or replayed task completion must not fund a proposal whose sign-offs say otherwise. */
