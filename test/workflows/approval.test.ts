@@ -165,7 +165,7 @@ describe.concurrent('the approval workflow', () => {
     );
     expect(funded.text.indexOf('Financée')).toBeLessThan(funded.text.indexOf('Funded'));
     // What happened in that second makes one email: no approval, commitment or payment email apart.
-    await cloud.waitForStatus(proposalId, ['FUNDED']);
+    await cloud.waitForStatus(proposalId, ['COMPLETED']);
     const apart = emailsAbout(cloud, proposalId).filter((e) =>
       /Approved|Funds committed|Funds disbursed/.test(e.subject),
     );
