@@ -250,9 +250,8 @@ const functions = {
   submitCostReport: {
     entry: 'functions/evaluation/handlers/submit-cost-report.ts',
     description:
-      'POST /cost-reports/{reportId}: records the actual annual cost and completes the waiting task',
+      'POST /cost-reports/{reportId}: records (or corrects, until the deadline) the actual annual cost',
     tables: { Fund: 'readWrite' },
-    completesTasks: { workflow: 'evaluation', outcomes: ['success'] },
     // A public link: it may change cost reports only, nothing else of the fund.
     writesOnly: { Fund: [`${KEY_PREFIX.costReport}*`] },
   },
@@ -263,16 +262,24 @@ const functions = {
   },
   requestCostReport: {
     entry: 'functions/evaluation/handlers/request-cost-report.ts',
-    description: 'Workflow callback task: records a cost report request and emails its link',
+    description: 'Workflow task: records a cost report request and emails its link',
     tables: { Fund: 'readWrite' },
     sendsEmail: true,
     needsPublicUrl: true,
-    completesTasks: { workflow: 'evaluation', outcomes: ['success'] },
   },
-  expireCostReport: {
-    entry: 'functions/evaluation/handlers/expire-cost-report.ts',
-    description: 'Workflow task: a cost report not sent back in time expires (tranche 0)',
+  remindCostReports: {
+    entry: 'functions/evaluation/handlers/remind-cost-reports.ts',
+    description: 'Workflow task: reminds the port authority of each cost report still missing, once',
     tables: { Fund: 'readWrite' },
+    sendsEmail: true,
+    needsPublicUrl: true,
+  },
+  closeCostReports: {
+    entry: 'functions/evaluation/handlers/close-cost-reports.ts',
+    description:
+      "Workflow task: at the deadline, closes a round's cost reports; a missing one expires and its port authority is told",
+    tables: { Fund: 'readWrite' },
+    sendsEmail: true,
   },
   summariseEvaluation: {
     entry: 'functions/evaluation/handlers/summarise-evaluation.ts',
@@ -357,7 +364,8 @@ const workflows = {
     substitutions: {
       PrepareEvaluationFunctionArn: { function: 'prepareEvaluation' },
       RequestCostReportFunctionArn: { function: 'requestCostReport' },
-      ExpireCostReportFunctionArn: { function: 'expireCostReport' },
+      RemindCostReportsFunctionArn: { function: 'remindCostReports' },
+      CloseCostReportsFunctionArn: { function: 'closeCostReports' },
       SummariseEvaluationFunctionArn: { function: 'summariseEvaluation' },
       SignOffStateMachineArn: { workflow: 'signOff' },
       CloseSignOffFunctionArn: { function: 'closeSignOff' },

@@ -1,28 +1,76 @@
 /**
- * The annual security-cost evaluation of fund year N: cost reports, next-year running-cost
- * tranches, UK and FR sign-off, release.
+ * The annual security-cost evaluation of fund year N (one round of it): cost reports, next-year
+ * running-cost tranches, UK and FR sign-off, release.
  */
 import {
+  COST_REPORT_REMINDERS_BEFORE_DEADLINE_SECONDS,
+  COST_REPORT_WINDOW_SECONDS,
+} from '../functions/evaluation/domain/evaluation.ts';
+import {
   bilateralSignOff,
-  callbackTask,
-  catching,
   type Json,
   lambdaTask,
   retryLedgerBusy,
   type SignOffSubject,
   type StateMachine,
+  type States,
   succeed,
   whenEquals,
 } from './kit.ts';
 
-/** How long a project's port authority has to send its cost report back: 14 days. */
-export const COST_REPORT_SECONDS = 1_209_600;
+/** How long a project's port authority has to send (and correct) its cost report: 14 days. */
+export const COST_REPORT_SECONDS = COST_REPORT_WINDOW_SECONDS;
 
 const evaluation: SignOffSubject = {
   subjectType: 'EVALUATION',
   subjectIdPath: '$.subjectId',
-  executionName: (authority) => `States.Format('evaluation-FY{}-${authority}', $.fundYear)`,
+  // `evaluation-FY1-UK` for round 1, `evaluation-FY1-R2-UK` for round 2: one per round and authority.
+  executionName: (authority) => `States.Format('evaluation-{}-${authority}', $.subjectId)`,
 };
+
+const round = { 'fundYear.$': '$.fundYear', 'round.$': '$.round' };
+
+/**
+ * The reports stay open until their deadline (reports can be corrected until then): a wait, a
+ * reminder to the reports still missing, ... then the deadline, when every report is closed.
+ */
+function waitForReports(next: string): States {
+  const states: States = {};
+  const reminders = COST_REPORT_REMINDERS_BEFORE_DEADLINE_SECONDS;
+  let before = COST_REPORT_SECONDS;
+  reminders.forEach((remindAt, index) => {
+    const n = index + 1;
+    states[`WaitForReminder${n}`] = {
+      Type: 'Wait',
+      Comment: `Until ${remindAt / 86_400} day(s) before the reports are due.`,
+      Seconds: before - remindAt,
+      Next: `RemindCostReports${n}`,
+    };
+    states[`RemindCostReports${n}`] = lambdaTask(
+      'RemindCostReportsFunctionArn',
+      { ...round, reminder: n },
+      { next: n < reminders.length ? `WaitForReminder${n + 1}` : 'WaitForReportDeadline' },
+      { comment: `Reminder ${n}: emails the port authority of each report still missing, once.` },
+    );
+    before = remindAt;
+  });
+  states.WaitForReportDeadline = {
+    Type: 'Wait',
+    Comment: 'Until the reports are due.',
+    Seconds: before,
+    Next: 'CloseCostReports',
+  };
+  states.CloseCostReports = lambdaTask(
+    'CloseCostReportsFunctionArn',
+    round,
+    { next },
+    {
+      comment:
+        'The deadline: each report is closed as last sent; a missing one expires and its port authority is told.',
+    },
+  );
+  return states;
+}
 
 const withdrawPending = (next: string) =>
   lambdaTask(
@@ -34,7 +82,7 @@ const withdrawPending = (next: string) =>
 function recordOutcome(status: string, reason: Record<string, Json>, comment?: string) {
   return lambdaTask(
     'RecordEvaluationOutcomeFunctionArn',
-    { 'fundYear.$': '$.fundYear', status, ...reason },
+    { ...round, status, ...reason },
     { next: 'Done' },
     comment === undefined ? {} : { comment },
   );
@@ -42,7 +90,7 @@ function recordOutcome(status: string, reason: Record<string, Json>, comment?: s
 
 export const evaluationFlow: StateMachine = {
   Comment:
-    "The annual security-cost evaluation of fund year N: each funded project's port authority reports the actual annual security cost of year N; the next year's running-cost tranche is the lower of what was committed for year N+1 and that cost (no report, no tranche); UK and FR sign it off; on approval the tranches are paid. Started by POST /evaluations ({fundYear}) or daily by the schedule ({scheduled: true}), which ends at once unless a fund year ends within 30 days.",
+    "One round of the annual security-cost evaluation of fund year N: each funded project's port authority reports (and may correct until the deadline) the actual annual security cost of year N; the next year's running-cost tranche is the lower of what was committed for year N+1 and that cost; a project without a report is left for a new round; UK and FR sign it off; on approval the tranches are paid. Started by POST /evaluations ({fundYear}) or daily by the schedule ({scheduled: true}), which ends at once unless a fund year ends within 30 days.",
   StartAt: 'PrepareEvaluation',
   States: {
     PrepareEvaluation: lambdaTask(
@@ -74,7 +122,7 @@ export const evaluationFlow: StateMachine = {
     AlreadyClaimed: succeed("Another execution owns this year's evaluation."),
     RecordNoProjects: lambdaTask(
       'SummariseEvaluationFunctionArn',
-      { 'fundYear.$': '$.fundYear' },
+      round,
       { next: 'Done' },
       {
         comment:
@@ -84,48 +132,41 @@ export const evaluationFlow: StateMachine = {
     CollectCostReports: {
       Type: 'Map',
       Comment:
-        "Each project's port authority reports the actual annual security cost of the year; a report not sent back in time expires (no report, no tranche).",
+        "Each project's port authority is emailed a link to report the actual annual security cost of the year, by the round's deadline.",
       ItemsPath: '$.projects',
-      ItemSelector: { 'fundYear.$': '$.fundYear', 'proposalId.$': '$$.Map.Item.Value.proposalId' },
+      ItemSelector: {
+        ...round,
+        'reportsDueBy.$': '$.reportsDueBy',
+        'proposalId.$': '$$.Map.Item.Value.proposalId',
+      },
       MaxConcurrency: 5,
       ItemProcessor: {
         ProcessorConfig: { Mode: 'INLINE' },
         StartAt: 'RequestCostReport',
         States: {
-          RequestCostReport: callbackTask(
+          RequestCostReport: lambdaTask(
             'RequestCostReportFunctionArn',
-            { 'fundYear.$': '$.fundYear', 'proposalId.$': '$.proposalId' },
-            { end: true },
             {
-              comment:
-                'Emails the port authority a link to the cost report form and waits for the report, at most 14 days.',
-              timeoutSeconds: COST_REPORT_SECONDS,
-              resultPath: '$',
-              catch: [catching(['States.Timeout'], 'ExpireCostReport')],
+              ...round,
+              'reportsDueBy.$': '$.reportsDueBy',
+              'proposalId.$': '$.proposalId',
             },
-          ),
-          ExpireCostReport: lambdaTask(
-            'ExpireCostReportFunctionArn',
-            { 'fundYear.$': '$.fundYear', 'proposalId.$': '$.proposalId' },
             { end: true },
-            {
-              comment:
-                'No report in time: the report expires and the tranche is 0, unless a report landed at the last moment.',
-              outputPath: '$.Payload',
-            },
+            { comment: 'Makes the report (once) and emails the port authority its link (once).' },
           ),
         },
       },
-      ResultPath: '$.reports',
-      Next: 'SummariseEvaluation',
+      ResultPath: null,
+      Next: 'WaitForReminder1',
     },
+    ...waitForReports('SummariseEvaluation'),
     SummariseEvaluation: lambdaTask(
       'SummariseEvaluationFunctionArn',
-      { 'fundYear.$': '$.fundYear' },
+      round,
       { next: 'BilateralSignOff' },
       {
         comment:
-          'Per project: funded (committed for next year), actual cost, next-year tranche = the lower of the two (0 without a report).',
+          'Per project: funded (committed for next year), actual cost, next-year tranche = the lower of the two; a project without a report is left for a new round.',
         resultSelector: { 'status.$': '$.Payload.status', 'lines.$': '$.Payload.lines' },
         resultPath: '$.summary',
       },
@@ -153,17 +194,21 @@ export const evaluationFlow: StateMachine = {
     ),
     ReleaseRunningCostTranches: lambdaTask(
       'ReleaseRunningCostTranchesFunctionArn',
-      { 'fundYear.$': '$.fundYear' },
+      round,
       { next: 'RecordApproved' },
       {
         comment:
-          "Pays each line's next-year running-cost tranche once (never above the commitment) and tells finance and the port authority.",
+          "Pays each reported line's next-year running-cost tranche once (never above the commitment) and tells finance and the port authority.",
         resultSelector: { 'released.$': '$.Payload.released' },
         resultPath: '$.release',
         retry: [retryLedgerBusy],
       },
     ),
-    RecordApproved: recordOutcome('APPROVED', {}),
+    RecordApproved: recordOutcome(
+      'APPROVED',
+      {},
+      'APPROVED, or PARTLY_APPROVED when a project had no report (it is left for a new round).',
+    ),
     Done: succeed(),
   },
 };

@@ -31,6 +31,10 @@ export interface CostReportPageModel {
   /** What the person typed, shown again with the problems when a POST is refused. */
   values?: { actualCostEur?: string; note?: string };
   errors?: { field: 'actualCostEur' | 'note'; message: string }[];
+  /** A figure far above the commitment: the form asks to confirm it (the checkbox carries its cents). */
+  confirm?: { eurCents: number };
+  /** What was reported so far (the form corrects it until the deadline). */
+  current?: { eurCents: number; at: string; note?: string };
 }
 
 /** The form a cost report link opens: what is asked, the amount field, an optional note, one button. */
@@ -52,6 +56,7 @@ export function renderCostReportPage(model: CostReportPageModel): string {
   const body = html`<h1>${heading}</h1>
 ${summary}
 <p>${t.intro(model.fundYear)}</p>
+${model.current && html`<p class="current">${t.current(formatEurAndGbp(model.current.eurCents, language), formatDateTime(model.current.at, language))}</p>`}
 ${definitionList([
   [t.project, model.title],
   [t.reference, model.proposalId],
@@ -67,11 +72,12 @@ ${definitionList([
 <p class="hint" id="actualCostEur-hint">${t.amountHint}</p>
 ${amountError && html`<p class="error-message" id="actualCostEur-error">${amountError.message}</p>`}
 <input type="text" id="actualCostEur" name="actualCostEur" inputmode="decimal" autocomplete="off" spellcheck="false" required aria-describedby="${describedBy}"${amountError && trusted(' aria-invalid="true"')} value="${model.values?.actualCostEur ?? ''}">
+${model.confirm && html`<p class="checkbox"><input type="checkbox" id="confirmAmount" name="confirmAmount" value="${String(model.confirm.eurCents)}"><label for="confirmAmount">${t.confirmLabel(intlMoney(model.confirm.eurCents, 'EUR', language), intlMoney(model.fundedEurCents, 'EUR', language))}</label></p>`}
 </div>
 <div class="field${noteError ? ' field-error' : ''}">
 <label for="note">${t.noteLabel}</label>
 ${noteError && html`<p class="error-message" id="note-error">${noteError.message}</p>`}
-<textarea id="note" name="note" rows="4" maxlength="${COMMENT_MAX_LENGTH}"${noteError && trusted(' aria-invalid="true" aria-describedby="note-error"')}>${model.values?.note ?? ''}</textarea>
+<textarea id="note" name="note" rows="4" maxlength="${COMMENT_MAX_LENGTH}"${noteError && trusted(' aria-invalid="true" aria-describedby="note-error"')}>${model.values?.note ?? model.current?.note ?? ''}</textarea>
 </div>
 <p>${t.formNote}</p>
 <button type="submit" class="send">${t.submit}</button>
@@ -80,26 +86,21 @@ ${noteError && html`<p class="error-message" id="note-error">${noteError.message
 }
 
 /** What a refused amount or note is called on the form, per language. */
-export const COST_REPORT_FIELD_ERRORS: Record<Language, { amount: string; note: string }> = {
-  en: {
-    amount: copy('en').costReportForm.amountError,
-    note: copy('en').costReportForm.noteError(COMMENT_MAX_LENGTH),
-  },
-  fr: {
-    amount: copy('fr').costReportForm.amountError,
-    note: copy('fr').costReportForm.noteError(COMMENT_MAX_LENGTH),
-  },
-};
+export function costReportFieldErrors(language: Language) {
+  const t = copy(language).costReportForm;
+  return {
+    amount: t.amountError,
+    tooHigh: (capEurCents: number) => t.amountTooHigh(intlMoney(capEurCents, 'EUR', language)),
+    confirm: (eurCents: number, fundedEurCents: number) =>
+      t.confirmError(intlMoney(eurCents, 'EUR', language), intlMoney(fundedEurCents, 'EUR', language)),
+    note: t.noteError(COMMENT_MAX_LENGTH),
+  };
+}
 
-export type CostReportMessageKind =
-  | 'ALREADY_SUBMITTED'
-  | 'EXPIRED'
-  | 'NOT_FOUND'
-  | 'UNSUPPORTED'
-  | 'TOO_LARGE';
+export type CostReportMessageKind = 'CLOSED' | 'EXPIRED' | 'NOT_FOUND' | 'UNSUPPORTED' | 'TOO_LARGE';
 
 const COST_REPORT_STATUS: Record<CostReportMessageKind, number> = {
-  ALREADY_SUBMITTED: 409,
+  CLOSED: 410,
   EXPIRED: 410,
   NOT_FOUND: 404,
   UNSUPPORTED: 415,
@@ -122,12 +123,19 @@ export function renderCostReportReceived(input: {
   fundYear: number;
   title: string;
   actualEurCents: number;
+  /** Until when it can be corrected. */
+  expiresAt: string;
 }): string {
   const t = copy(input.language).costReportReceived;
   return renderMessagePage({
     language: input.language,
     title: t.title,
-    message: t.message(formatEurAndGbp(input.actualEurCents, input.language), input.fundYear, input.title),
+    message: t.message(
+      formatEurAndGbp(input.actualEurCents, input.language),
+      input.fundYear,
+      input.title,
+      formatDateTime(input.expiresAt, input.language),
+    ),
   });
 }
 
@@ -185,11 +193,23 @@ ${join(
 </tbody></table></div>`;
   const facts: [string, string][] = [
     [t.reference, view.evaluationId],
+    [t.round, String(view.round)],
     [t.status, label(view.status)],
     [t.started, when(view.startedAt)],
+    [t.dueBy, when(view.reportsDueBy)],
     [t.decided, when(view.decidedAt)],
   ];
+  if (view.earlyStart) {
+    facts.push([t.earlyStart, t.earlyReason(when(view.earlyStart.opensAt), view.earlyStart.reason)]);
+  }
   if (view.reason) facts.push([t.reason, view.reason]);
+  const previous =
+    view.previousRounds.length > 0 &&
+    html`<h2>${t.previousRounds}</h2>
+<ul class="rounds">${view.previousRounds.map(
+      (round) =>
+        html`<li>${t.roundOutcome(round.round, round.evaluationId)}: ${label(round.status)}${round.decidedAt ? html` (${when(round.decidedAt)})` : ''}${round.reason ? html`. ${t.reason}: ${round.reason}` : ''}${round.earlyStart ? html`. ${t.earlyStart}: ${round.earlyStart.reason}` : ''}</li>`,
+    )}</ul>`;
   return html`${definitionList(facts)}
 <h2>${t.lines}</h2>
 ${linesTable}
@@ -197,6 +217,7 @@ ${linesTable}
 ${signOffs}
 <h2>${t.costReports}</h2>
 ${reports}
+${previous}
 <p>${t.rule(view.rate.gbpPerEur)}</p>`;
 }
 

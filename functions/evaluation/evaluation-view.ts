@@ -7,7 +7,7 @@
 import { eurCentsToGbpPence, REFERENCE_RATE } from '../funding/domain/money.ts';
 import type { SignOffRequest } from '../sign-off/data/sign-offs.ts';
 import type { CostReport } from './data/cost-reports.ts';
-import type { EvaluationRecord } from './data/evaluations.ts';
+import { type EvaluationRecord, roundOf } from './data/evaluations.ts';
 
 const gbp = (eurCents: number | null) => (eurCents === null ? null : eurCentsToGbpPence(eurCents));
 
@@ -23,6 +23,7 @@ export function evaluationView(record: EvaluationRecord, reports: CostReport[], 
     actualGbpPence: gbp(line.actualEurCents),
     nextTrancheEurCents: line.nextTrancheEurCents,
     nextTrancheGbpPence: eurCentsToGbpPence(line.nextTrancheEurCents),
+    ...(line.note ? { note: line.note } : {}),
     ...(paid.get(line.proposalId) ? { paymentReference: paid.get(line.proposalId)?.paymentReference } : {}),
   }));
   const sum = (pick: (line: (typeof lines)[number]) => number | null) =>
@@ -31,8 +32,11 @@ export function evaluationView(record: EvaluationRecord, reports: CostReport[], 
     fundYear: record.fundYear,
     nextFundYear: record.fundYear + 1,
     evaluationId: record.evaluationId,
+    round: roundOf(record),
     status: record.status,
     startedAt: record.startedAt,
+    ...(record.earlyStart ? { earlyStart: record.earlyStart } : {}),
+    ...(record.reportsDueBy ? { reportsDueBy: record.reportsDueBy } : {}),
     ...(record.summarisedAt ? { summarisedAt: record.summarisedAt } : {}),
     ...(record.decidedAt ? { decidedAt: record.decidedAt } : {}),
     ...(record.reason ? { reason: record.reason } : {}),
@@ -68,7 +72,9 @@ export function evaluationView(record: EvaluationRecord, reports: CostReport[], 
         status: report.status,
         requestedAt: report.createdAt,
         dueBy: report.expiresAt,
+        ...(report.firstSubmittedAt ? { firstSubmittedAt: report.firstSubmittedAt } : {}),
         ...(report.submittedAt ? { submittedAt: report.submittedAt } : {}),
+        ...(report.closedAt ? { closedAt: report.closedAt } : {}),
         ...(report.actualEurCents !== undefined
           ? {
               actualEurCents: report.actualEurCents,
@@ -78,6 +84,23 @@ export function evaluationView(record: EvaluationRecord, reports: CostReport[], 
         ...(report.note ? { note: report.note } : {}),
       })),
     tranches: record.tranches ?? [],
+    /** Earlier rounds of this year's evaluation, oldest first: how each ended, and its lines. */
+    previousRounds: (record.previousRounds ?? []).map((round) => ({
+      round: round.round,
+      evaluationId: round.evaluationId,
+      status: round.status,
+      startedAt: round.startedAt,
+      ...(round.decidedAt ? { decidedAt: round.decidedAt } : {}),
+      ...(round.reason ? { reason: round.reason } : {}),
+      ...(round.earlyStart ? { earlyStart: round.earlyStart } : {}),
+      lines: round.lines.map((line) => ({
+        proposalId: line.proposalId,
+        title: line.title,
+        reportStatus: line.reportStatus,
+        actualEurCents: line.actualEurCents,
+        nextTrancheEurCents: line.nextTrancheEurCents,
+      })),
+    })),
     ...(record.releasedAt ? { releasedAt: record.releasedAt } : {}),
   };
 }

@@ -105,6 +105,16 @@ export interface CostReportRequestInput {
   fundedEurCents: number;
   /** ISO 8601 instant the report is due. */
   expiresAt: string;
+  /** Reminder n (the report is still missing); absent for the first request. */
+  reminder?: number;
+}
+
+export interface CostReportDeadlineInput {
+  proposalId: string;
+  title: string;
+  fundYear: number;
+  /** ISO 8601 instant the report was due. */
+  expiresAt: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -580,13 +590,22 @@ export function fundsEmail(input: FundsEmailInput): Email {
 // ---------------------------------------------------------------------------------------------
 // Annual evaluation: the port authority is asked for a project's actual annual security cost
 
+/** The link opens the form in the language of the section that carries it. */
+function linkIn(link: string, language: Language): string {
+  const url = new URL(link);
+  url.searchParams.set('lang', language);
+  return url.toString();
+}
+
 function costReportBlocks(input: CostReportRequestInput, language: Language): Block[] {
   const t = copy(language).costReportEmail;
+  const when = formatDateTime(input.expiresAt, language);
+  const kind = input.reminder
+    ? `${t.reminder(input.reminder)} – ${t.heading(input.fundYear)}`
+    : t.heading(input.fundYear);
   return [
-    {
-      kind: 'heading',
-      text: `${t.heading(input.fundYear)}${colon(language)}${named(input.title, input.proposalId)}`,
-    },
+    { kind: 'heading', text: `${kind}${colon(language)}${named(input.title, input.proposalId)}` },
+    ...(input.reminder ? [{ kind: 'para' as const, text: t.reminderIntro(when) }] : []),
     { kind: 'para', text: t.intro(input.fundYear) },
     {
       kind: 'fields',
@@ -596,24 +615,53 @@ function costReportBlocks(input: CostReportRequestInput, language: Language): Bl
         [t.committed(input.fundYear + 1), eurGbp(input.fundedEurCents, language)],
       ],
     },
-    { kind: 'para', text: t.open(formatDateTime(input.expiresAt, language)) },
-    { kind: 'link', url: input.link },
+    { kind: 'para', text: t.open(when) },
+    { kind: 'link', url: linkIn(input.link, language) },
     { kind: 'para', text: t.personal },
     { kind: 'para', text: copy(language).service.rateNote },
   ];
 }
 
-/** The port authority's request for a project's actual annual cost: French first, then English. */
+/**
+ * The port authority's request for a project's actual annual cost (and its reminders): French first,
+ * then English, each with a link that opens the form in its language.
+ */
 export function costReportRequestEmail(input: CostReportRequestInput): Email {
   assertHttpLink(input.link);
   const languages: Language[] = ['fr', 'en'];
   const kinds = languages
-    .map((language) => copy(language).costReportEmail.subject(input.fundYear))
+    .map((language) => {
+      const t = copy(language).costReportEmail;
+      return input.reminder
+        ? `${t.reminder(input.reminder)} – ${t.subject(input.fundYear)}`
+        : t.subject(input.fundYear);
+    })
     .join(' / ');
   return compose(
     `[JIF] ${kinds} : ${named(input.title, input.proposalId)}`,
     languages.map((language) => ({ language, blocks: costReportBlocks(input, language) })),
   );
+}
+
+/** The deadline of a cost report passed without a report: the port authority is told what follows. */
+export function costReportDeadlinePassedEmail(input: CostReportDeadlineInput): Email {
+  const languages: Language[] = ['fr', 'en'];
+  const sections = languages.map((language) => {
+    const t = copy(language).costReportEmail;
+    const blocks: Block[] = [
+      {
+        kind: 'heading',
+        text: `${t.deadlineSubject(input.fundYear)}${colon(language)}${named(input.title, input.proposalId)}`,
+      },
+      { kind: 'para', text: t.deadlineText(formatDateTime(input.expiresAt, language), input.fundYear) },
+      { kind: 'para', text: `${SERVICE_NAME[language]}.` },
+    ];
+    return { language, blocks };
+  });
+  const kinds = languages
+    .map((language) => copy(language).costReportEmail.deadlineSubject(input.fundYear))
+    .join(' / ');
+  return compose(`[JIF] ${kinds} : ${named(input.title, input.proposalId)}`, sections);
 }
 
 // ---------------------------------------------------------------------------------------------

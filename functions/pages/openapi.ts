@@ -104,10 +104,12 @@ export const OPERATIONS: Record<string, Operation> = {
   'POST /evaluations': {
     summary: "Start a fund year's annual security-cost evaluation",
     body: 'EvaluationStart',
+    description:
+      'Starts round 1, or, after a round that left projects undecided (`REJECTED`, `EXPIRED`, `PARTLY_APPROVED`), the next round for those projects; while a round runs, answers it. Before the evaluation opens (30 days before the fund year ends) a `reason` is required, and recorded in the report.',
     responses: {
-      '202': '`{fundYear, status, evaluationId}`',
-      '400': 'not an evaluated year',
-      '409': 'already approved',
+      '202': '`{fundYear, round, status, evaluationId}`: the round started, or the one running',
+      '400': 'not an evaluated year, not begun, or early without a `reason`',
+      '409': 'already approved (or no project to evaluate)',
     },
   },
   'GET /evaluations/{fundYear}': {
@@ -124,8 +126,7 @@ export const OPERATIONS: Record<string, Operation> = {
     responses: {
       '200': 'an HTML form',
       '404': 'bad link',
-      '409': 'already reported',
-      '410': 'past the deadline',
+      '410': 'past the deadline (the cost last sent stands)',
     },
     produces: ['text/html'],
   },
@@ -136,12 +137,14 @@ export const OPERATIONS: Record<string, Operation> = {
     produces: ['text/html'],
   },
   'POST /cost-reports/{reportId}': {
-    summary: "Report a project's actual annual security cost",
+    summary: "Report (or correct, until the deadline) a project's actual annual security cost",
     body: 'CostReportForm',
     responses: {
       '200': 'an HTML receipt',
-      '400': 'the form again, with the problems',
-      '409': 'already reported',
+      '400': 'the form again, with the problems (not an amount, above the fund’s yearly cap)',
+      '422': 'the form again, asking to confirm a cost more than twice the commitment',
+      '404': 'bad link',
+      '410': 'past the deadline',
     },
     produces: ['text/html'],
   },
@@ -259,8 +262,17 @@ export function openApiDocument(routes: readonly Route[]): Record<string, Json> 
           required: ['token', 'actualCostEur'],
           properties: {
             token: { type: 'string' },
-            actualCostEur: { type: 'string', pattern: '^\\d{1,12}([.,]\\d{1,2})?$', examples: ['148250.00'] },
+            actualCostEur: {
+              type: 'string',
+              description: 'Euros as people write them: `148250.00`, `148 250,00`, `148,250.00`',
+              examples: ['148250.00', '148 250,00'],
+            },
             note: { type: 'string', maxLength: 2000 },
+            confirmAmount: {
+              type: 'string',
+              description: 'The amount in cents, confirming a cost more than twice the commitment',
+            },
+            lang: { type: 'string', enum: ['en', 'fr'] },
           },
         },
         Error: {

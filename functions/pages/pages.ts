@@ -304,6 +304,7 @@ ${join(
     '',
   )}</tr></tfoot>
 </table></div>
+${subject.lines.some((line) => line.actualEurCents === null) ? html`<p>${t.openLines}</p>` : ''}
 <p>${copy(language).service.rateNote}</p>
 ${
   notes.length > 0

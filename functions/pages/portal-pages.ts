@@ -548,7 +548,9 @@ export function evaluationPage(
   const title = p.evaluationOf(fundYear);
   const startForm =
     canStart && ctx.session
-      ? html`<form method="post" action="${withLang(`/app/evaluations/${fundYear}`, l)}"><input type="hidden" name="csrf" value="${ctx.session.csrf}"><button type="submit" class="send">${p.start}</button></form>`
+      ? html`<form method="post" action="${withLang(`/app/evaluations/${fundYear}`, l)}"><input type="hidden" name="csrf" value="${ctx.session.csrf}">
+<div class="field"><label for="reason">${p.startReason}</label><textarea id="reason" name="reason" rows="2" maxlength="1000"></textarea></div>
+<button type="submit" class="send">${p.start}</button></form>`
       : '';
   return page(
     ctx,
@@ -583,7 +585,7 @@ ${
         l,
       )}
 ${evaluationReportBody(view, l)}
-${view.status === 'REJECTED' ? startForm : ''}`
+${['REJECTED', 'EXPIRED', 'PARTLY_APPROVED'].includes(view.status) ? startForm : ''}`
     : html`<p>${p.notStarted}</p>${startForm}`
 }`,
   );

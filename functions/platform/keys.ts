@@ -16,9 +16,10 @@
  *                     gsi1 DISB#FY#<n> / <at>#<seq>, gsi2 DISB#CAT#<category> / <at>#<seq>,
  *                     gsi3 DISB#P#<proposalId> / <at>#<seq>
  *   ledger head       pk LEDGER               sk HEAD   (seq, hash, per-year counts, totals cells, lease)
- *   evaluation        pk EVALUATION#FY<n>     sk EVALUATION              (one per fund year evaluated)
- *     its sign-offs   pk EVALUATION#FY<n>     sk SIGNOFF#<authority>     (the sign-off pointers above)
- *   cost report pointer pk EVALUATION#FY<n>   sk REPORT#<proposalId>     (business key -> reportId)
+ *   evaluation        pk EVALUATION#FY<n>     sk EVALUATION              (one per fund year: its current round,
+ *                                                                       earlier rounds summarised inside)
+ *     a round's sign-offs pk EVALUATION#<round subject> sk SIGNOFF#<authority> (round subject `FY1`, `FY1-R2`)
+ *   cost report pointer pk EVALUATION#<round subject> sk REPORT#<proposalId> (business key -> reportId)
  *   cost report       pk COSTREPORT#<reportId> sk COSTREPORT
  */
 import { evaluationSubjectId } from '../evaluation/domain/evaluation.ts';
@@ -48,10 +49,12 @@ export const approvalKey = (approvalId: string) => ({
   pk: `${KEY_PREFIX.approval}${approvalId}`,
   sk: 'APPROVAL',
 });
-export const evaluationPk = (fundYear: number) => subjectPk('EVALUATION', evaluationSubjectId(fundYear));
+/** The partition of round r of a year's evaluation (round 1's is also the year's record's). */
+export const evaluationPk = (fundYear: number, round = 1) =>
+  subjectPk('EVALUATION', evaluationSubjectId(fundYear, round));
 export const evaluationKey = (fundYear: number) => ({ pk: evaluationPk(fundYear), sk: 'EVALUATION' });
-export const costReportPointerKey = (fundYear: number, proposalId: string) => ({
-  pk: evaluationPk(fundYear),
+export const costReportPointerKey = (fundYear: number, round: number, proposalId: string) => ({
+  pk: evaluationPk(fundYear, round),
   sk: `REPORT#${proposalId}`,
 });
 export const costReportKey = (reportId: string) => ({

@@ -1,8 +1,8 @@
 /** The summary of what is being signed off, for pages and emails. */
 
 import { reportsForEvaluation } from '../evaluation/data/cost-reports.ts';
-import { getEvaluation } from '../evaluation/data/evaluations.ts';
-import { fundYearOfSubject } from '../evaluation/domain/evaluation.ts';
+import { getEvaluation, roundOf } from '../evaluation/data/evaluations.ts';
+import { parseEvaluationSubject } from '../evaluation/domain/evaluation.ts';
 import { getEnvelopes } from '../funding/data/envelopes.ts';
 import type { SubjectSummary } from '../pages/pages.ts';
 import { WorkflowError } from '../platform/errors.ts';
@@ -54,20 +54,21 @@ export async function subjectSummary(
     };
   }
   if (subjectType === 'EVALUATION') {
-    // `FY<n>`: the evaluation of fund year n, once its lines are set (only then is it signed off).
-    const fundYear = fundYearOfSubject(subjectId);
-    const evaluation = fundYear ? await getEvaluation(fundYear) : undefined;
-    if (!evaluation?.lines) return undefined;
+    // `FY<n>` (`FY<n>-R<r>`): round r of the evaluation of fund year n, once its lines are set (only
+    // then is it signed off); a round that is no longer current is not shown.
+    const round = parseEvaluationSubject(subjectId);
+    const evaluation = round ? await getEvaluation(round.fundYear) : undefined;
+    if (!evaluation?.lines || !round || roundOf(evaluation) !== round.round) return undefined;
     const [reports, requests, envelopes] = await Promise.all([
-      reportsForEvaluation(evaluation.fundYear),
+      reportsForEvaluation(evaluation.fundYear, round.round),
       requestsForSubject('EVALUATION', subjectId),
       envelopesIfAsked(),
     ]);
     const next = envelopes.find((e) => e.fundYear === evaluation.fundYear + 1);
-    const returned = evaluation.lines.reduce(
-      (sum, line) => sum + Math.max(0, line.fundedEurCents - line.nextTrancheEurCents),
-      0,
-    );
+    // A line without a report is not decided by this round: its commitment stays.
+    const returned = evaluation.lines
+      .filter((line) => line.actualEurCents !== null)
+      .reduce((sum, line) => sum + Math.max(0, line.fundedEurCents - line.nextTrancheEurCents), 0);
     return {
       type: 'EVALUATION',
       evaluationId: evaluation.evaluationId,
@@ -79,7 +80,7 @@ export async function subjectSummary(
         fundedEurCents: line.fundedEurCents,
         actualEurCents: line.actualEurCents,
         nextTrancheEurCents: line.nextTrancheEurCents,
-        ...noteOf(reports.find((r) => r.proposalId === line.proposalId)?.note),
+        ...noteOf(line.note ?? reports.find((r) => r.proposalId === line.proposalId)?.note),
       })),
       ...(next
         ? {

@@ -463,7 +463,8 @@ describe('the AWS stack built from infra/system.ts', () => {
 
     it.each([
       ['decideApproval', 'APPROVAL#*', 'signOff', ['states:SendTaskFailure', 'states:SendTaskSuccess']],
-      ['submitCostReport', 'COSTREPORT#*', 'evaluation', ['states:SendTaskSuccess']],
+      // A cost report is recorded (and corrected) until its deadline; the flow closes it then: no task to complete.
+      ['submitCostReport', 'COSTREPORT#*', 'evaluation', []],
     ] as const)('%s may write only %s items, and complete only %s tasks', (name, keys, workflow, sends) => {
       const statements = statementsOf(name);
       const writes = statements.filter((statement) =>
@@ -482,6 +483,10 @@ describe('the AWS stack built from infra/system.ts', () => {
       const tasks = statements.filter((statement) =>
         asArray(statement.Action).some((action) => action.startsWith('states:')),
       );
+      if (sends.length === 0) {
+        expect(tasks).toEqual([]);
+        return;
+      }
       expect(tasks).toHaveLength(1);
       expect(asArray(tasks[0]?.Action).sort()).toEqual([...sends]);
       expect(JSON.stringify(tasks[0]?.Resource)).toMatch(new RegExp(`:stateMachine:Jif-${workflow}"`));

@@ -1,8 +1,9 @@
 /**
  * The evaluation's HTTP surface over the local stack, as its users meet it: POST /evaluations (roles,
- * 202 and its repeat, 400 by field, 409 once finished), the cost report form behind the port
- * authority's emailed link (GET never records; POST 200/400/409/410/404; everything escaped), and
- * GET /evaluations/{fundYear} as JSON and as an HTML page.
+ * 202 and its repeat, 400 by field, an early start only with a reason, a new round after a round that
+ * left a project undecided, 409 once approved), the cost report form behind the port authority's
+ * emailed link (GET never records; POST 200/400/422/410/404, corrections until the deadline, French
+ * amounts; everything escaped), and GET /evaluations/{fundYear} as JSON and as an HTML page.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
@@ -12,6 +13,7 @@ import {
   dateAgo,
   type EvaluationReport,
   evaluationReaches,
+  evaluationReport,
   postCostReport,
 } from '../support/evaluations.ts';
 import { PORT } from '../support/executions.ts';
@@ -22,7 +24,9 @@ const hostile = '<script>alert("x")</script> & "quotes"';
 
 beforeAll(async () => {
   // Fund year 1 ended a month ago (its evaluation is open); fund year 2 ends in eleven months.
-  cloud = await startTestCloud({ fundStartDate: dateAgo(13) });
+  // Time runs 50,000 times faster: a round's 14 days for cost reports last 24 s, long enough for the
+  // reports, refusals and corrections below to land before the deadline on a busy machine.
+  cloud = await startTestCloud({ fundStartDate: dateAgo(13), timeScale: 0.00002 });
 });
 afterAll(async () => {
   await cloud?.close();
@@ -110,7 +114,7 @@ describe('an evaluation from start to report', () => {
     expect(first.status).toBe(202);
     expect(first.headers.get('location')).toBe('/evaluations/1');
     const body = await first.json();
-    expect(body).toEqual({ fundYear: 1, status: 'COLLECTING_REPORTS', evaluationId: 'EVAL-FY1' });
+    expect(body).toEqual({ fundYear: 1, round: 1, status: 'COLLECTING_REPORTS', evaluationId: 'EVAL-FY1' });
     const repeat = await post({ fundYear: 1 });
     expect(repeat.status).toBe(202);
     expect(await repeat.json()).toEqual(body);
@@ -136,6 +140,22 @@ describe('an evaluation from start to report', () => {
     expect(email.text).toContain('EUR 150,000.00 (GBP 120,000.00)');
     expect(email.html).not.toContain('<script>');
     expect(email.html).toContain('&lt;script&gt;');
+  });
+
+  it('opens the form in the language of the email section whose link was followed', async () => {
+    const email = cloud.outbox.list().find((e) => e.to.includes(PORT) && e.text.includes(links.reported.url));
+    const urls = [...(email?.text ?? '').matchAll(/https?:\/\/\S+\/cost-reports\/\S+/g)].map((m) => m[0]);
+    expect(urls).toHaveLength(2);
+    const [french, english] = urls as [string, string];
+    expect(french).toMatch(/&lang=fr$/);
+    expect(english).toMatch(/&lang=en$/);
+    // Even a browser that prefers the other language gets the email's language.
+    const en = await (await fetch(english, { headers: { 'accept-language': 'fr-FR,fr' } })).text();
+    expect(en).toContain('<html lang="en">');
+    expect(en).toContain('Actual security cost for fund year 1, in euros');
+    const fr = await (await fetch(french, { headers: { 'accept-language': 'en-GB,en' } })).text();
+    expect(fr).toContain('<html lang="fr">');
+    expect(fr).toContain('Coût réel de sûreté de l&#39;année 1 du fonds, en euros');
   });
 
   it('shows the form on GET, changing nothing, escaped, with the pages’ security headers', async () => {
@@ -199,13 +219,13 @@ describe('an evaluation from start to report', () => {
     expect(await posted.text()).not.toContain('Parking guards');
   });
 
-  it('refuses an amount that is not decimal euros with 400, naming the field, and keeps what was typed escaped', async () => {
-    for (const amount of ['', 'abc', '-5', '1.234', '148 250', '<b>9</b>']) {
+  it('refuses an amount that is not euros with 400, naming the field, and keeps what was typed escaped', async () => {
+    for (const amount of ['', 'abc', '-5', '1.2345', '12 abc', '1,2,3', '<b>9</b>']) {
       const refused = await postCostReport(cloud, links.reported, { actualCostEur: amount, lang: 'en' });
       expect(refused.status, amount).toBe(400);
       const html = await refused.text();
       expect(html).toContain(
-        '<a href="#actualCostEur">Enter the actual cost in euros and cents, for example 148250.00</a>',
+        '<a href="#actualCostEur">Enter the actual cost in euros and cents, for example 148250.00 or 148 250,00</a>',
       );
       expect(html).toContain('aria-invalid="true"');
       expect(html).not.toContain('<b>9</b>');
@@ -228,30 +248,86 @@ describe('an evaluation from start to report', () => {
     );
   });
 
-  it('records a report once: 200, then 409 to a second POST or a GET', async () => {
-    const accepted = await postCostReport(cloud, links.reported, {
-      actualCostEur: '148250.00',
+  it('refuses a cost above the fund’s yearly cap, and asks to confirm one far above the commitment', async () => {
+    const aboveCap = await postCostReport(cloud, links.reported, {
+      actualCostEur: '5 000 000,01',
+      lang: 'en',
+    });
+    expect(aboveCap.status).toBe(400);
+    expect(await aboveCap.text()).toContain('yearly cap of €5,000,000.00: check the amount');
+
+    // EUR 400,000 against EUR 150,000 committed: more than twice, so it must be confirmed.
+    const farAbove = await postCostReport(cloud, links.reported, { actualCostEur: '400 000,00', lang: 'en' });
+    expect(farAbove.status).toBe(422);
+    const asking = await farAbove.text();
+    expect(asking).toContain('€400,000.00 is more than twice the €150,000.00 committed');
+    expect(asking).toContain('name="confirmAmount" value="40000000"');
+    // A confirmation of another figure confirms nothing.
+    const otherFigure = await postCostReport(cloud, links.reported, {
+      actualCostEur: '450000',
+      confirmAmount: '40000000',
+      lang: 'en',
+    });
+    expect(otherFigure.status).toBe(422);
+    expect((await evaluationReport(cloud, 1)).reports).toEqual(
+      expect.arrayContaining([expect.objectContaining({ proposalId: ids.reported, status: 'PENDING' })]),
+    );
+    const confirmed = await postCostReport(cloud, links.reported, {
+      actualCostEur: '400 000,00',
+      confirmAmount: '40000000',
+      lang: 'en',
+    });
+    expect(confirmed.status).toBe(200);
+    expect(await confirmed.text()).toContain('€400,000.00 (£320,000.00)');
+  });
+
+  it('takes corrections until the deadline, in French notation too; the last figure sent counts', async () => {
+    const corrected = await postCostReport(cloud, links.reported, {
+      actualCostEur: '148 250,00',
       note: `Invoices attached ${hostile}`,
       lang: 'en',
     });
-    expect(accepted.status).toBe(200);
-    const html = await accepted.text();
+    expect(corrected.status).toBe(200);
+    const html = await corrected.text();
     expect(html).toContain('€148,250.00 (£118,600.00)');
+    expect(html).toContain('You can correct it with the same link until');
     expect(html).not.toMatch(/<script/i);
-    const again = await postCostReport(cloud, links.reported, { actualCostEur: '1.00' });
-    expect(again.status).toBe(409);
-    expect((await fetch(links.reported.url)).status).toBe(409);
+    const shown = await fetch(`${links.reported.url}&lang=en`);
+    expect(shown.status).toBe(200);
+    const form = await shown.text();
+    expect(form).toContain('Reported so far: €148,250.00');
+    expect(form).toContain('Invoices attached &lt;script&gt;');
+    expect((await evaluationReport(cloud, 1)).reports).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          proposalId: ids.reported,
+          status: 'SUBMITTED',
+          actualEurCents: 14_825_000,
+        }),
+      ]),
+    );
   });
 
-  it('answers 410 once a report’s deadline has passed without a report', async () => {
+  it('answers 410 once the deadline has passed, to a report never sent and to a correction', async () => {
     await waitUntil(
       async () => ((await fetch(links.silent.url)).status === 410 ? true : undefined),
       'the silent report to expire',
     );
     expect((await postCostReport(cloud, links.silent, { actualCostEur: '10.00' })).status).toBe(410);
-  });
+    const late = await postCostReport(cloud, links.reported, { actualCostEur: '1.00', lang: 'en' });
+    expect(late.status).toBe(410);
+    expect(await late.text()).toContain('the cost last sent stands');
+    // The silent project's port authority was reminded before the deadline, and told when it passed.
+    const toSilent = cloud.outbox.list().filter((e) => e.to.includes(PORT) && e.text.includes(ids.silent));
+    expect(toSilent.filter((e) => /Reminder \d/.test(e.subject)).length).toBe(2);
+    await cloud.waitForEmail((e) => e.text.includes(ids.silent) && e.subject.includes('Deadline passed'));
+    const toReported = cloud.outbox
+      .list()
+      .filter((e) => e.to.includes(PORT) && e.text.includes(ids.reported));
+    expect(toReported.filter((e) => /Reminder|Deadline passed/.test(e.subject))).toEqual([]);
+  }, 60_000);
 
-  it('goes to UK and FR sign-off with the lines, then 409 to a new start once approved', async () => {
+  it('goes to UK and FR sign-off with the lines; approved for the project that reported, the silent one left open', async () => {
     const awaiting = await evaluationReaches(cloud, 1, ['AWAITING_SIGN_OFF']);
     expect(
       awaiting.lines
@@ -270,14 +346,14 @@ describe('an evaluation from start to report', () => {
       const page = (await (await fetch(link.url)).text()).replace(/[\u202f\u00a0]/g, ' ');
       // Figures in the reader's language: the UK's page in English, the French ministry's in French.
       expect(page).toContain(to === UK_APPROVER ? '€148,250.00' : '148 250,00 €');
+      expect(page).toContain('Invoices attached &lt;script&gt;'); // the note reaches the approvers
       expect(page).not.toMatch(/<script/i);
       expect((await cloud.decide(link, 'approve')).status).toBe(200);
     }
-    await evaluationReaches(cloud, 1, ['APPROVED']);
-    const again = await post({ fundYear: 1 });
-    expect(again.status).toBe(409);
-    expect(((await again.json()) as { message: string }).message).toMatch(/already finished: APPROVED/);
-  });
+    const partly = await evaluationReaches(cloud, 1, ['PARTLY_APPROVED']);
+    expect(partly.lines.find((l) => l.proposalId === ids.reported)?.paymentReference).toMatch(/^JIF-FY2-/);
+    expect(partly.lines.find((l) => l.proposalId === ids.silent)?.paymentReference).toBeUndefined();
+  }, 60_000);
 
   it('reports as JSON in EUR cents and GBP pence, and as an HTML page', async () => {
     const response = await cloud.api('GET', '/evaluations/1', { as: 'finance' });
@@ -287,7 +363,8 @@ describe('an evaluation from start to report', () => {
     expect(report).toMatchObject({
       fundYear: 1,
       evaluationId: 'EVAL-FY1',
-      status: 'APPROVED',
+      round: 1,
+      status: 'PARTLY_APPROVED',
       startedAt: expect.any(String),
       totals: {
         fundedEurCents: 17_000_000,
@@ -326,5 +403,87 @@ describe('an evaluation from start to report', () => {
     expect(html).not.toMatch(/<script/i);
     expect(html).toContain('€148,250.00');
     expect(html).toContain('Not reported');
+  });
+
+  it('starts a new round for the project left open; once it is decided, the year is APPROVED and a start is 409', async () => {
+    const second = await post({ fundYear: 1 });
+    expect(second.status).toBe(202);
+    expect(await second.json()).toEqual({
+      fundYear: 1,
+      round: 2,
+      status: 'COLLECTING_REPORTS',
+      evaluationId: 'EVAL-FY1-R2',
+    });
+    const repeat = await post({ fundYear: 1 });
+    expect(repeat.status).toBe(202);
+    expect(((await repeat.json()) as { round: number }).round).toBe(2);
+
+    // Only the project without a decided tranche is asked again, with a new link.
+    const relink = await waitUntil(async () => {
+      const links = cloud.outbox
+        .list()
+        .filter((e) => e.to.includes(PORT) && /\/cost-reports\//.test(e.text) && !/Reminder/.test(e.subject))
+        .filter((e) => e.text.includes(ids.silent));
+      return links.length === 2 ? links[1] : undefined;
+    }, 'the second round’s cost report email');
+    const match = /\/cost-reports\/([0-9a-f-]{36})\?token=([A-Za-z0-9_%-]+)/.exec(relink.text);
+    if (!match) throw new Error('no link');
+    const link = { reportId: match[1] as string, token: decodeURIComponent(match[2] as string) };
+    expect(link.reportId).not.toBe(links.silent.reportId);
+    expect((await postCostReport(cloud, link, { actualCostEur: '19 500' })).status).toBe(200);
+
+    const awaiting = await evaluationReaches(cloud, 1, ['AWAITING_SIGN_OFF']);
+    expect(awaiting.lines.map((l) => [l.proposalId, l.actualEurCents, l.nextTrancheEurCents])).toEqual([
+      [ids.silent, 1_950_000, 1_950_000],
+    ]);
+    for (const to of [UK_APPROVER, FR_APPROVER]) {
+      await cloud.waitForEmail((e) => e.to.includes(to) && e.text.includes('EVAL-FY1-R2'), 30_000);
+      const [approval] = await cloud.linksFor(to, 'EVAL-FY1-R2');
+      if (!approval) throw new Error(`no round 2 link for ${to}`);
+      expect((await cloud.decide(approval, 'approve')).status).toBe(200);
+    }
+    const approved = await evaluationReaches(cloud, 1, ['APPROVED']);
+    expect(approved).toMatchObject({
+      round: 2,
+      previousRounds: [{ round: 1, evaluationId: 'EVAL-FY1', status: 'PARTLY_APPROVED' }],
+    });
+    // Both projects' tranches are paid, each once, across the two rounds.
+    const disbursed = (await (
+      await cloud.api('GET', '/disbursements?fundYear=2&purpose=RUNNING_COST', { as: 'finance' })
+    ).json()) as { items: { proposalId: string; amountEurCents: number }[] };
+    expect(disbursed.items.map((d) => [d.proposalId, d.amountEurCents]).sort()).toEqual(
+      [
+        [ids.reported, 14_825_000],
+        [ids.silent, 1_950_000],
+      ].sort(),
+    );
+    const again = await post({ fundYear: 1 });
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { message: string }).message).toMatch(/already finished: APPROVED/);
+  }, 90_000);
+});
+
+describe('an evaluation started before its window opens', () => {
+  it('needs a reason (400 naming the field), which the report records and shows', async () => {
+    // Fund year 2 ends in eleven months: its evaluation opens 30 days before that.
+    const early = await post({ fundYear: 2 });
+    expect(early.status).toBe(400);
+    const body = (await early.json()) as { message: string; errors: { path: string; message: string }[] };
+    expect(body.errors).toEqual([
+      { path: 'reason', message: expect.stringMatching(/is required to start before \d{4}-\d{2}-\d{2}/) },
+    ]);
+    expect((await post({ fundYear: 2, reason: '   ' })).status).toBe(400);
+    expect((await cloud.api('GET', '/evaluations/2', { as: 'finance' })).status).toBe(404);
+
+    const reason = `Ministerial audit brought forward ${hostile}`;
+    const started = await post({ fundYear: 2, reason });
+    expect(started.status).toBe(202);
+    const report = await evaluationReport(cloud, 2);
+    expect(report).toMatchObject({ earlyStart: { reason, opensAt: expect.any(String) } });
+    const page = await cloud.api('GET', '/evaluations/2', { as: 'admin', headers: { accept: 'text/html' } });
+    const html = await page.text();
+    expect(html).toContain('Started before the evaluation window opened');
+    expect(html).toContain('Ministerial audit brought forward &lt;script&gt;');
+    expect(html).not.toMatch(/<script/i);
   });
 });

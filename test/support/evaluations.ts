@@ -69,6 +69,7 @@ export function postCostReport(
 export interface EvaluationReport {
   fundYear: number;
   evaluationId: string;
+  round: number;
   status: string;
   lines: {
     proposalId: string;
@@ -83,7 +84,9 @@ export interface EvaluationReport {
   }[];
   totals: Record<string, number>;
   signOffs: { authority: string; status: string }[];
-  reports: { proposalId: string; status: string; submittedAt?: string }[];
+  reports: { proposalId: string; status: string; submittedAt?: string; actualEurCents?: number }[];
+  earlyStart?: { reason: string; opensAt: string };
+  previousRounds: { round: number; evaluationId: string; status: string }[];
 }
 
 export async function evaluationReport(cloud: TestCloud, fundYear: number): Promise<EvaluationReport> {

@@ -1,8 +1,9 @@
 /**
  * The annual security-cost evaluation, every path on the local stack, asserting on the execution
  * histories and on what finance sees: the daily schedule with nothing due; fund year 1 evaluated
- * (a cost below the commitment, one above it, one never reported) and rejected by the UK; fund year 2
- * started by the schedule once it ends within 30 days, approved by both, its tranches paid once.
+ * (a cost below the commitment, one above it, one never reported: reminded, then told the deadline
+ * passed) and rejected by the UK, then a second round approved by both; fund year 2 started by the
+ * schedule once it ends within 30 days, approved by both, its tranches paid once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetConfigForTests } from '../../functions/platform/config.ts';
@@ -111,6 +112,7 @@ describe('the annual security-cost evaluation', () => {
     expect(started.status).toBe(202);
     expect(await started.json()).toEqual({
       fundYear: 1,
+      round: 1,
       status: 'COLLECTING_REPORTS',
       evaluationId: 'EVAL-FY1',
     });
@@ -121,7 +123,8 @@ describe('the annual security-cost evaluation', () => {
     expect((await postCostReport(cloud, lower, { actualCostEur: '148250.00' })).status).toBe(200);
     expect((await postCostReport(cloud, higher, { actualCostEur: '120000' })).status).toBe(200);
 
-    // The silent project's report times out (14 days, scaled), then the lines are set for sign-off.
+    // The reports stay open until their deadline (14 days, scaled): the silent one is reminded twice,
+    // then expires, and its port authority is told; then the lines are set for sign-off.
     const summarised = await evaluationReaches(cloud, 1, ['AWAITING_SIGN_OFF']);
     const line = (id: string) => summarised.lines.find((l) => l.proposalId === id);
     expect(line(ids.lower)).toMatchObject({
@@ -170,16 +173,104 @@ describe('the annual security-cost evaluation', () => {
       ]),
     );
     expect(timesEntered(history, 'RequestCostReport')).toBe(3);
-    expect(states).toContain('ExpireCostReport');
+    const collecting = states.slice(
+      states.indexOf('CollectCostReports'),
+      states.indexOf('SummariseEvaluation'),
+    );
+    expect(collecting.filter((state) => state !== 'RequestCostReport')).toEqual([
+      'CollectCostReports',
+      'WaitForReminder1',
+      'RemindCostReports1',
+      'WaitForReminder2',
+      'RemindCostReports2',
+      'WaitForReportDeadline',
+      'CloseCostReports',
+    ]);
     expect(states).not.toContain('ReleaseRunningCostTranches');
     // Nothing is paid for fund year 2's running costs.
     expect(await runningCostDisbursements(2)).toEqual([]);
+    // Reminders went to the report still missing only, and a notice when its deadline passed.
+    const about = (id: string) =>
+      cloud.outbox.list().filter((e) => e.to.includes(PORT) && e.text.includes(id));
+    expect(
+      about(ids.silent)
+        .filter((e) => e.subject.includes('Reminder'))
+        .map((e) => e.subject),
+    ).toEqual([
+      expect.stringMatching(/Rappel 1 .* Reminder 1 /),
+      expect.stringMatching(/Rappel 2 .* Reminder 2 /),
+    ]);
+    expect(about(ids.silent).filter((e) => e.subject.includes('Deadline passed'))).toHaveLength(1);
+    expect(about(ids.lower).filter((e) => /Reminder|Deadline passed/.test(e.subject))).toEqual([]);
+  }, 60_000);
 
-    // Finished: the year is not evaluated again.
+  it('fund year 1, round 2: a rejected evaluation is redone; approved, each tranche is paid', async () => {
+    const started = await cloud.api('POST', '/evaluations', { as: 'admin', json: { fundYear: 1 } });
+    expect(started.status).toBe(202);
+    expect(await started.json()).toEqual({
+      fundYear: 1,
+      round: 2,
+      status: 'COLLECTING_REPORTS',
+      evaluationId: 'EVAL-FY1-R2',
+    });
+    // Every project is asked again, with a new report (round 1 decided none of them).
+    const round2Link = (id: string) =>
+      waitUntil(() => {
+        const emails = cloud.outbox
+          .list()
+          .filter((e) => e.to.includes(PORT) && e.text.includes(id) && e.subject.includes('fund year 1'))
+          .filter((e) => !/Reminder|Deadline/.test(e.subject));
+        const match =
+          emails[1] && /\/cost-reports\/([0-9a-f-]{36})\?token=([A-Za-z0-9_%-]+)/.exec(emails[1].text);
+        return match
+          ? { reportId: match[1] as string, token: decodeURIComponent(match[2] as string) }
+          : undefined;
+      }, `the round 2 cost report email of ${id}`);
+    for (const [id, amount] of [
+      [ids.lower, '148 250,00'],
+      [ids.higher, '95000'],
+      [ids.silent, '40000'],
+    ] as const) {
+      expect((await postCostReport(cloud, await round2Link(id), { actualCostEur: amount })).status).toBe(200);
+    }
+    await evaluationReaches(cloud, 1, ['AWAITING_SIGN_OFF']);
+    for (const to of [UK_APPROVER, FR_APPROVER]) {
+      expect((await cloud.decide(await signOffLink(to, 'EVAL-FY1-R2'), 'approve')).status).toBe(200);
+    }
+    const approved = await evaluationReaches(cloud, 1, ['APPROVED']);
+    expect(approved).toMatchObject({
+      round: 2,
+      previousRounds: [{ round: 1, evaluationId: 'EVAL-FY1', status: 'REJECTED' }],
+    });
+    const paid = await runningCostDisbursements(2);
+    expect(paid.map((d) => [d.proposalId, d.amountEurCents]).sort()).toEqual(
+      [
+        [ids.lower, 14_825_000],
+        [ids.higher, 9_500_000],
+        [ids.silent, 4_000_000],
+      ].sort(),
+    );
+    const execution = evaluationExecutions(cloud).find((e) => e.name === 'evaluation-FY1-R2');
+    if (!execution) throw new Error('no execution evaluation-FY1-R2');
+    const { status, history } = await finishedExecution(cloud, execution.executionArn);
+    expect(status).toBe('SUCCEEDED');
+    expect(entered(history)).toEqual(
+      expect.arrayContaining(['ReleaseRunningCostTranches', 'RecordApproved']),
+    );
+    // The round's sign-offs are its own nested executions.
+    const names = cloud.engine
+      .listExecutions({ stateMachineArn: cloud.stateMachineArn('signOff') })
+      .map((e) => e.name)
+      .filter((name) => name.startsWith('evaluation-FY1'));
+    expect(names.sort()).toEqual(
+      ['evaluation-FY1-FR', 'evaluation-FY1-UK', 'evaluation-FY1-R2-FR', 'evaluation-FY1-R2-UK'].sort(),
+    );
+
+    // Approved: the year is not evaluated again.
     expect((await cloud.api('POST', '/evaluations', { as: 'admin', json: { fundYear: 1 } })).status).toBe(
       409,
     );
-  });
+  }, 90_000);
 
   it('fund year 2: the schedule starts it when the year ends within 30 days; both approve; tranches are paid once', async () => {
     // Move the fund's start so that fund year 2 ends in 15 days; the schedule runs every (scaled) day.
@@ -200,6 +291,7 @@ describe('the annual security-cost evaluation', () => {
     expect(repeat.headers.get('location')).toBe('/evaluations/2');
     expect(await repeat.json()).toEqual({
       fundYear: 2,
+      round: 1,
       status: 'COLLECTING_REPORTS',
       evaluationId: 'EVAL-FY2',
     });
@@ -245,7 +337,7 @@ describe('the annual security-cost evaluation', () => {
     );
 
     // Re-running the release pays nothing twice, and the ledger still verifies.
-    const again = (await cloud.functions.invoke('releaseRunningCostTranches', { fundYear: 2 })) as {
+    const again = (await cloud.functions.invoke('releaseRunningCostTranches', { fundYear: 2, round: 1 })) as {
       released: { created: boolean }[];
     };
     expect(again.released.map((r) => r.created)).toEqual([false, false]);
@@ -269,5 +361,5 @@ describe('the annual security-cost evaluation', () => {
       'NothingDue',
     ]);
     expect((await evaluationReport(cloud, 2)).status).toBe('APPROVED');
-  });
+  }, 90_000);
 });

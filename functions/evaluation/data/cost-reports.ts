@@ -1,9 +1,11 @@
 /**
  * Cost reports: the port authority's report of a project's actual annual security cost, one per
- * (fund year, proposal). As with sign-off requests, a business-key pointer makes a re-run of the
- * workflow task find the report it already made; link tokens are stored only as SHA-256 hashes, and
- * the Step Functions task token never leaves the database. A report moves once, PENDING to SUBMITTED
- * (the form) or PENDING to EXPIRED (the workflow's timeout), in one conditional write: one winner.
+ * (fund year, evaluation round, proposal). As with sign-off requests, a business-key pointer makes a
+ * re-run of the workflow task find the report it already made; link tokens are stored only as SHA-256
+ * hashes. Until its deadline a report can be sent and corrected (PENDING or SUBMITTED, each a
+ * conditional write that refuses a closed report); at the deadline the workflow closes it in one
+ * conditional write (PENDING to EXPIRED, or SUBMITTED stays with `closedAt`): after that, nothing
+ * changes it, so the figure the evaluation reads is the one the port authority last sent in time.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
@@ -16,6 +18,8 @@ import type { CostReportStatus } from '../domain/evaluation.ts';
 export interface CostReport {
   reportId: string;
   fundYear: number;
+  /** The evaluation round that asked for it (absent: 1). */
+  round?: number;
   proposalId: string;
   title: string;
   contactEmail: string;
@@ -24,14 +28,21 @@ export interface CostReport {
   status: CostReportStatus;
   /** Hashes of every link token emailed for this report. */
   tokenHashes: string[];
-  taskToken?: string;
   emailedAt?: string;
+  /** How many reminders went out (each once). */
+  remindersSent?: number;
   createdAt: string;
+  /** The deadline: reports and corrections are taken until then. */
   expiresAt: string;
+  /** The first report, and the last time it was sent (a correction moves only this one). */
+  firstSubmittedAt?: string;
   submittedAt?: string;
   actualEurCents?: number;
   note?: string;
+  /** Set when the deadline passed and the workflow closed the report. */
   closedAt?: string;
+  /** When the port authority was told that the deadline passed without a report. */
+  noticeSentAt?: string;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -39,7 +50,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export type CostReportSubject = Pick<
   CostReport,
   'fundYear' | 'proposalId' | 'title' | 'contactEmail' | 'fundedEurCents'
->;
+> & { round: number };
 
 function toReport(item: Record<string, unknown> | undefined): CostReport | undefined {
   if (!item) return undefined;
@@ -49,7 +60,7 @@ function toReport(item: Record<string, unknown> | undefined): CostReport | undef
   return report as CostReport;
 }
 
-/** What a waiting cost report task is completed with: the report's outcome for its evaluation line. */
+/** A report's outcome for its evaluation line. */
 export function reportOutcome(report: CostReport): {
   proposalId: string;
   status: CostReportStatus;
@@ -73,9 +84,9 @@ export async function getCostReport(reportId: string): Promise<CostReport | unde
 export async function ensureCostReport(
   subject: CostReportSubject,
   now: Date,
-  windowSeconds: number,
+  dueBy: string,
 ): Promise<CostReport> {
-  const pointerKey = costReportPointerKey(subject.fundYear, subject.proposalId);
+  const pointerKey = costReportPointerKey(subject.fundYear, subject.round, subject.proposalId);
   let reportId: string = randomUUID();
   try {
     await documents.send(
@@ -106,7 +117,7 @@ export async function ensureCostReport(
     status: 'PENDING',
     tokenHashes: [],
     createdAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + windowSeconds * 1000).toISOString(),
+    expiresAt: dueBy,
   };
   try {
     await documents.send(
@@ -120,33 +131,6 @@ export async function ensureCostReport(
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     return (await getCostReport(reportId)) as CostReport;
-  }
-}
-
-/**
- * Binds the waiting workflow task to the report. Not bound (with the report) when the report is no
- * longer pending: it was submitted or expired while no task was waiting.
- */
-export async function bindReportTask(
-  reportId: string,
-  taskToken: string,
-): Promise<{ bound: boolean; report: CostReport }> {
-  try {
-    const { Attributes } = await documents.send(
-      new UpdateCommand({
-        TableName: fundTable(),
-        Key: costReportKey(reportId),
-        UpdateExpression: 'SET taskToken = :token',
-        ConditionExpression: '#status = :pending',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':token': taskToken, ':pending': 'PENDING' },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return { bound: true, report: toReport(Attributes) as CostReport };
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    return { bound: false, report: (await getCostReport(reportId)) as CostReport };
   }
 }
 
@@ -198,18 +182,21 @@ export async function reportForLink(
   return known ? report : undefined;
 }
 
-/** A report is past its deadline once it expired, or while still pending after `expiresAt`. */
-export function isReportExpired(report: CostReport, now: Date): boolean {
+/** A report is past its deadline once closed, or once `expiresAt` has passed: no report or correction then. */
+export function isReportClosed(report: CostReport, now: Date): boolean {
   return (
-    report.status === 'EXPIRED' || (report.status === 'PENDING' && report.expiresAt <= now.toISOString())
+    report.status === 'EXPIRED' || report.closedAt !== undefined || report.expiresAt <= now.toISOString()
   );
 }
 
 export type SubmitResult =
   | { outcome: 'SUBMITTED'; report: CostReport }
-  | { outcome: 'ALREADY_SUBMITTED' | 'EXPIRED'; report: CostReport };
+  | { outcome: 'CLOSED'; report: CostReport };
 
-/** Pending to submitted, in one conditional write: a double click or a race with expiry has one winner. */
+/**
+ * Records (or corrects) the reported cost, in one conditional write that refuses a report past its
+ * deadline or closed: a race with the deadline has one winner, and the last figure sent in time counts.
+ */
 export async function submitReport(
   reportId: string,
   actualEurCents: number,
@@ -222,8 +209,9 @@ export async function submitReport(
         TableName: fundTable(),
         Key: costReportKey(reportId),
         UpdateExpression:
-          'SET #status = :submitted, submittedAt = :now, actualEurCents = :actual, note = :note',
-        ConditionExpression: '#status = :pending AND expiresAt > :now',
+          'SET #status = :submitted, submittedAt = :now, firstSubmittedAt = if_not_exists(firstSubmittedAt, :now), actualEurCents = :actual, note = :note',
+        ConditionExpression:
+          '#status IN (:pending, :submitted) AND attribute_not_exists(closedAt) AND expiresAt > :now',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':submitted': 'SUBMITTED',
@@ -238,49 +226,79 @@ export async function submitReport(
     return { outcome: 'SUBMITTED', report: toReport(Attributes) as CostReport };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const report = (await getCostReport(reportId)) as CostReport;
-    return { outcome: isReportExpired(report, now) ? 'EXPIRED' : 'ALREADY_SUBMITTED', report };
+    return { outcome: 'CLOSED', report: (await getCostReport(reportId)) as CostReport };
   }
 }
 
-/** Pending to expired (the workflow's deadline passed); the report as it ends up either way. */
-export async function expireReport(
+/**
+ * The deadline passed: closes the report (PENDING becomes EXPIRED; a SUBMITTED report keeps its
+ * figure), after which no report or correction is taken. `closed` is false when it already was.
+ */
+export async function closeReport(
   reportId: string,
   now: string,
-): Promise<{ expired: boolean; report: CostReport }> {
+): Promise<{ closed: boolean; report: CostReport }> {
+  const current = await getCostReport(reportId);
+  if (!current) throw new Error(`No cost report ${reportId}`);
+  if (current.closedAt) return { closed: false, report: current };
   try {
     const { Attributes } = await documents.send(
       new UpdateCommand({
         TableName: fundTable(),
         Key: costReportKey(reportId),
-        UpdateExpression: 'SET #status = :expired, closedAt = :now REMOVE taskToken',
-        ConditionExpression: '#status = :pending',
+        UpdateExpression: 'SET #status = :to, closedAt = :now',
+        // The status it was read in: a report sent in between is closed on the next try, as sent.
+        ConditionExpression: '#status = :from AND attribute_not_exists(closedAt)',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':expired': 'EXPIRED', ':pending': 'PENDING', ':now': now },
+        ExpressionAttributeValues: {
+          ':from': current.status,
+          ':to': current.status === 'PENDING' ? 'EXPIRED' : current.status,
+          ':now': now,
+        },
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return { expired: true, report: toReport(Attributes) as CostReport };
+    return { closed: true, report: toReport(Attributes) as CostReport };
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    return { expired: false, report: (await getCostReport(reportId)) as CostReport };
+    return closeReport(reportId, now);
   }
 }
 
-/** The report of one project in one evaluation, by its business key. */
-export async function reportFor(fundYear: number, proposalId: string): Promise<CostReport | undefined> {
-  const { Item } = await documents.send(
-    new GetCommand({
-      TableName: fundTable(),
-      Key: costReportPointerKey(fundYear, proposalId),
-      ConsistentRead: true,
-    }),
-  );
-  return Item ? getCostReport(String(Item.reportId)) : undefined;
+/** Notes that reminder `n` went out; false when it already had (a re-run sends nothing twice). */
+export async function markReminderSent(reportId: string, n: number): Promise<boolean> {
+  try {
+    await documents.send(
+      new UpdateCommand({
+        TableName: fundTable(),
+        Key: costReportKey(reportId),
+        UpdateExpression: 'SET remindersSent = :n',
+        ConditionExpression: 'attribute_not_exists(remindersSent) OR remindersSent < :n',
+        ExpressionAttributeValues: { ':n': n },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
 }
 
-/** Every report of an evaluation, by its pointers. */
-export async function reportsForEvaluation(fundYear: number): Promise<CostReport[]> {
+/** Notes that the port authority was told the deadline passed without a report. */
+export async function markNoticeSent(reportId: string, now: string): Promise<void> {
+  await documents.send(
+    new UpdateCommand({
+      TableName: fundTable(),
+      Key: costReportKey(reportId),
+      UpdateExpression: 'SET noticeSentAt = if_not_exists(noticeSentAt, :now)',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':now': now },
+    }),
+  );
+}
+
+/** Every report of an evaluation round, by its pointers. */
+export async function reportsForEvaluation(fundYear: number, round: number): Promise<CostReport[]> {
   const reportIds: string[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -288,7 +306,7 @@ export async function reportsForEvaluation(fundYear: number): Promise<CostReport
       new QueryCommand({
         TableName: fundTable(),
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': evaluationPk(fundYear), ':prefix': 'REPORT#' },
+        ExpressionAttributeValues: { ':pk': evaluationPk(fundYear, round), ':prefix': 'REPORT#' },
         ConsistentRead: true,
         ExclusiveStartKey: startKey,
       }),

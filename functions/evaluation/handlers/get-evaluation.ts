@@ -1,6 +1,7 @@
 /**
- * GET /evaluations/{fundYear} (finance, admin): the evaluation report, JSON by default (EUR cents and
- * GBP pence), or an HTML page when the caller asks for `text/html`. 404 if that year's evaluation was
+ * GET /evaluations/{fundYear} (finance, admin): the evaluation report (its current round, with a
+ * summary of earlier ones), JSON by default (EUR cents and GBP pence), or an HTML page when the caller
+ * asks for `text/html`. 404 if that year's evaluation was
  * never started (or the path names no fund year that is evaluated).
  */
 
@@ -9,7 +10,7 @@ import { apiHandler, header, json } from '../../platform/http.ts';
 import { html } from '../../sign-off/approval-links.ts';
 import { requestsForSubject } from '../../sign-off/data/sign-offs.ts';
 import { reportsForEvaluation } from '../data/cost-reports.ts';
-import { getEvaluation } from '../data/evaluations.ts';
+import { getEvaluation, roundOf } from '../data/evaluations.ts';
 import { evaluationSubjectId, isEvaluatedYear } from '../domain/evaluation.ts';
 import { renderEvaluationReportPage } from '../evaluation-pages.ts';
 import { evaluationView } from '../evaluation-view.ts';
@@ -27,8 +28,8 @@ export const handler = apiHandler(async (event) => {
     );
   }
   const [reports, requests] = await Promise.all([
-    reportsForEvaluation(fundYear),
-    requestsForSubject('EVALUATION', evaluationSubjectId(fundYear)),
+    reportsForEvaluation(fundYear, roundOf(evaluation)),
+    requestsForSubject('EVALUATION', evaluationSubjectId(fundYear, roundOf(evaluation))),
   ]);
   const view = evaluationView(evaluation, reports, requests);
   if (wantsHtml(header(event, 'accept'))) {

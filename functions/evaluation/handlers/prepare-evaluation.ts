@@ -3,16 +3,24 @@
  * claims that year's evaluation for this execution; with `{scheduled: true}` (the daily schedule) it
  * first works out whether a fund year ends within the next 30 days and has no evaluation yet, and
  * answers NOTHING_DUE otherwise. Then it lists the projects (FUNDED proposals with a RUNNING_COST line
- * in year N+1) and fixes that list on the record, so a re-run asks the very same projects.
+ * in year N+1; in a later round, those an earlier round did not decide) and fixes that list and the
+ * round's cost-report deadline on the record, so a re-run asks the very same projects by the same date.
  */
 
-import { fundStart } from '../../platform/config.ts';
+import { flowDurationMs, fundStart } from '../../platform/config.ts';
 import { WorkflowError } from '../../platform/errors.ts';
 import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
 import { listProposals } from '../../proposals/data/proposals.ts';
-import { claimEvaluation, fixProjects, getEvaluation } from '../data/evaluations.ts';
 import {
+  claimEvaluation,
+  fixProjects,
+  getEvaluation,
+  roundOf,
+  settledProjects,
+} from '../data/evaluations.ts';
+import {
+  COST_REPORT_WINDOW_SECONDS,
   type EvaluatedYear,
   evaluationSubjectId,
   isEvaluatedYear,
@@ -31,8 +39,10 @@ export type PrepareEvaluationResult =
   | {
       action: 'EVALUATE';
       fundYear: EvaluatedYear;
+      round: number;
       subjectId: string;
       evaluationId: string;
+      reportsDueBy: string;
       projects: { proposalId: string }[];
     };
 
@@ -84,13 +94,22 @@ export const handler = taskHandler(
       logger.info('evaluation already claimed by another execution', { fundYear, by: record.startedBy });
       return { action: 'ALREADY_CLAIMED', fundYear, projects: [] };
     }
-    const projects = await fixProjects(fundYear, await projectsOf(fundYear));
-    logger.info('evaluation prepared', { fundYear, projects: projects.length });
+    const round = roundOf(record);
+    const settled = settledProjects(record);
+    const dueBy = new Date(Date.now() + flowDurationMs(COST_REPORT_WINDOW_SECONDS)).toISOString();
+    const { projects, reportsDueBy } = await fixProjects(
+      fundYear,
+      (await projectsOf(fundYear)).filter((proposalId) => !settled.has(proposalId)),
+      dueBy,
+    );
+    logger.info('evaluation prepared', { fundYear, round, projects: projects.length });
     return {
       action: 'EVALUATE',
       fundYear,
-      subjectId: evaluationSubjectId(fundYear),
+      round,
+      subjectId: evaluationSubjectId(fundYear, round),
       evaluationId: record.evaluationId,
+      reportsDueBy,
       projects: projects.map((proposalId) => ({ proposalId })),
     };
   },

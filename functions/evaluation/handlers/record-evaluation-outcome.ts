@@ -1,33 +1,40 @@
 /**
- * Workflow task: records how an evaluation's sign-off ended: APPROVED (after the tranches are
- * released), REJECTED or EXPIRED (nothing released). Re-running it for an outcome already recorded
- * changes nothing.
+ * Workflow task: records how a round's sign-off ended: APPROVED (after the tranches are released;
+ * PARTLY_APPROVED when a project had no report, which a new round can still decide), REJECTED or
+ * EXPIRED (nothing released). Re-running it for an outcome already recorded changes nothing.
  */
 
 import { WorkflowError } from '../../platform/errors.ts';
 import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
-import { moveEvaluation } from '../data/evaluations.ts';
-import { isEvaluatedYear } from '../domain/evaluation.ts';
+import { moveEvaluation, recordForRoundTask } from '../data/evaluations.ts';
 
 const OUTCOMES = ['APPROVED', 'REJECTED', 'EXPIRED'] as const;
 
 export interface RecordEvaluationOutcomeInput {
   fundYear: number;
+  round: number;
   status: (typeof OUTCOMES)[number];
   reason?: string;
 }
 
 export const handler = taskHandler(async (input: RecordEvaluationOutcomeInput) => {
-  if (!isEvaluatedYear(input.fundYear) || !OUTCOMES.includes(input.status)) {
+  const current = await recordForRoundTask(input);
+  if (!OUTCOMES.includes(input.status)) {
     throw new WorkflowError('Evaluation.InvalidInput', `Invalid outcome input: ${JSON.stringify(input)}`);
   }
+  const unreported = (current.lines ?? []).filter((line) => line.reportStatus !== 'SUBMITTED').length;
+  const status = input.status === 'APPROVED' && unreported > 0 ? 'PARTLY_APPROVED' : input.status;
   const { changed, record } = await moveEvaluation(
-    input.fundYear,
+    current.fundYear,
     ['AWAITING_SIGN_OFF'],
-    input.status,
+    status,
     new Date().toISOString(),
-    input.reason ? { reason: input.reason } : {},
+    status === 'PARTLY_APPROVED'
+      ? { reason: `${unreported} project(s) without a report are left for a new round` }
+      : input.reason
+        ? { reason: input.reason }
+        : {},
   );
   logger.info('evaluation outcome recorded', { fundYear: input.fundYear, status: record.status, changed });
   return { fundYear: record.fundYear, status: record.status, changed };

@@ -16,21 +16,18 @@ import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
 import { completeIfSettled, getProposal } from '../../proposals/data/proposals.ts';
 import { requestsForSubject } from '../../sign-off/data/sign-offs.ts';
-import { getEvaluation, type ReleasedTranche, recordTranches } from '../data/evaluations.ts';
-import { evaluationSubjectId, isEvaluatedYear } from '../domain/evaluation.ts';
+import { type ReleasedTranche, recordForRoundTask, recordTranches, roundOf } from '../data/evaluations.ts';
+import { evaluationSubjectId } from '../domain/evaluation.ts';
 
-export const handler = taskHandler(async (input: { fundYear: number }) => {
-  if (!isEvaluatedYear(input.fundYear)) {
-    throw new WorkflowError('Evaluation.InvalidInput', `Invalid input: ${JSON.stringify(input)}`);
-  }
-  const fundYear = input.fundYear;
-  const evaluation = await getEvaluation(fundYear);
-  const requests = await requestsForSubject('EVALUATION', evaluationSubjectId(fundYear));
+export const handler = taskHandler(async (input: { fundYear: number; round: number }) => {
+  const evaluation = await recordForRoundTask(input);
+  const fundYear = evaluation.fundYear;
+  const requests = await requestsForSubject('EVALUATION', evaluationSubjectId(fundYear, roundOf(evaluation)));
   const approvedBy = new Set(requests.filter((r) => r.status === 'APPROVED').map((r) => r.authority));
   // Money moves only on both approvals, whatever the caller says.
   if (
-    !evaluation?.lines ||
-    !['AWAITING_SIGN_OFF', 'APPROVED'].includes(evaluation.status) ||
+    !evaluation.lines ||
+    !['AWAITING_SIGN_OFF', 'APPROVED', 'PARTLY_APPROVED'].includes(evaluation.status) ||
     !approvedBy.has('UK') ||
     !approvedBy.has('FR')
   ) {
@@ -44,6 +41,8 @@ export const handler = taskHandler(async (input: { fundYear: number }) => {
   const paid: (ReleasedTranche & { created: boolean })[] = [];
   const returned: { proposalId: string; fundYear: number; amountEurCents: number }[] = [];
   for (const line of evaluation.lines) {
+    // A project without a report is not decided by this round: no tranche, its commitment kept for a new round.
+    if (line.reportStatus !== 'SUBMITTED') continue;
     const proposal = await getProposal(line.proposalId);
     if (!proposal || (proposal.status !== 'FUNDED' && proposal.status !== 'COMPLETED')) {
       throw new WorkflowError(
@@ -90,7 +89,7 @@ export const handler = taskHandler(async (input: { fundYear: number }) => {
     await completeIfSettled(proposal.proposalId, now);
   }
   await recordTranches(
-    fundYear,
+    evaluation,
     paid.map(({ created: _created, ...tranche }) => tranche),
     now,
   );

@@ -1,13 +1,15 @@
 /**
- * GET /cost-reports/{reportId}?token= (the port authority's emailed link): the cost report form.
- * It never records anything: mail scanners fetch every link, so only the form's POST reports a cost.
- * An unknown report or a wrong token answers the same 404, revealing nothing.
+ * GET /cost-reports/{reportId}?token= (the port authority's emailed link): the cost report form, with
+ * the figure reported so far when there is one (it can be corrected until the deadline), in the
+ * language of the email section whose link was followed (`lang`). It never records anything: mail
+ * scanners fetch every link, so only the form's POST reports a cost. An unknown report or a wrong
+ * token answers the same 404, revealing nothing; past the deadline, 410.
  */
 
 import { publicHandler } from '../../platform/http.ts';
 import { html } from '../../sign-off/approval-links.ts';
 import { costReportLanguage, costReportMessage } from '../cost-report-links.ts';
-import { isReportExpired, reportForLink } from '../data/cost-reports.ts';
+import { isReportClosed, reportForLink } from '../data/cost-reports.ts';
 import { renderCostReportPage } from '../evaluation-pages.ts';
 
 export const handler = publicHandler(async (event) => {
@@ -15,8 +17,9 @@ export const handler = publicHandler(async (event) => {
   const language = costReportLanguage(event, query.lang);
   const report = await reportForLink(event.pathParameters?.reportId, query.token);
   if (!report) return costReportMessage('NOT_FOUND', language);
-  if (isReportExpired(report, new Date())) return costReportMessage('EXPIRED', language);
-  if (report.status !== 'PENDING') return costReportMessage('ALREADY_SUBMITTED', language);
+  if (isReportClosed(report, new Date())) {
+    return costReportMessage(report.status === 'SUBMITTED' ? 'CLOSED' : 'EXPIRED', language);
+  }
   return html(
     200,
     renderCostReportPage({
@@ -28,6 +31,15 @@ export const handler = publicHandler(async (event) => {
       title: report.title,
       fundedEurCents: report.fundedEurCents,
       expiresAt: report.expiresAt,
+      ...(report.status === 'SUBMITTED' && report.actualEurCents !== undefined && report.submittedAt
+        ? {
+            current: {
+              eurCents: report.actualEurCents,
+              at: report.submittedAt,
+              ...(report.note ? { note: report.note } : {}),
+            },
+          }
+        : {}),
     }),
   );
 });

@@ -1,13 +1,17 @@
 /**
- * POST /evaluations (admin) `{fundYear}`: starts the annual security-cost evaluation of that year,
- * as the execution `evaluation-FY<n>` of the `evaluation` workflow (see functions/evaluation/domain/evaluation.ts
- * for what the evaluation decides). 202 `{fundYear, status, evaluationId}` with a Location.
- * Idempotent: while the evaluation runs, a repeat answers the same (Step Functions treats a start with
- * the same name and input as the same execution); once it has finished, 409. Only years 1 and 2 are
- * evaluated, and only once the year has begun.
+ * POST /evaluations (admin) `{fundYear, reason?}`: starts the annual security-cost evaluation of that
+ * year, as the execution `evaluation-FY<n>` of the `evaluation` workflow (see
+ * functions/evaluation/domain/evaluation.ts for what the evaluation decides). 202 `{fundYear, round, status,
+ * evaluationId}` with a Location.
+ * - While a round runs, a repeat answers the same (Step Functions treats a start with the same name and
+ *   input as the same execution).
+ * - After a round that left projects undecided (REJECTED, EXPIRED, PARTLY_APPROVED), it starts the next
+ *   round (`evaluation-FY<n>-R<r>`) for those projects; after APPROVED (or a year with no projects), 409.
+ * - The evaluation opens 30 days before the year ends; earlier, an admin must give a `reason`, which the
+ *   round records and the report shows (400 naming `reason` without one). Before the year began, 400.
  */
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { FUND_YEARS, fundYearBounds, fundYearHasOpened } from '../../funding/domain/fund.ts';
+import { fundYearBounds, fundYearHasOpened } from '../../funding/domain/fund.ts';
 import { config, fundStart } from '../../platform/config.ts';
 import {
   badRequest,
@@ -20,18 +24,27 @@ import { apiHandler, bodyBytes, type HttpEvent, header, json, jsonBody } from '.
 import { logger } from '../../platform/logger.ts';
 import { sfn } from '../../platform/sfn.ts';
 import { evaluationStartSchema, fieldErrors } from '../../proposals/domain/proposal.ts';
-import { claimEvaluation, type EvaluationRecord } from '../data/evaluations.ts';
+import {
+  claimEvaluation,
+  type EarlyStart,
+  type EvaluationRecord,
+  getEvaluation,
+  roundOf,
+  startNextRound,
+} from '../data/evaluations.ts';
 import {
   EVALUATED_YEARS,
+  EVALUATION_OPENS_BEFORE_YEAR_END_DAYS,
+  type EvaluatedYear,
   evaluationExecutionName,
-  evaluationIdOf,
+  evaluationWindow,
   isEvaluatedYear,
-  isFinalEvaluationStatus,
+  isRedoableEvaluationStatus,
 } from '../domain/evaluation.ts';
 
-const MAX_BODY_BYTES = 1024;
+const MAX_BODY_BYTES = 4096;
 
-function parseBody(event: HttpEvent): number {
+function parseBody(event: HttpEvent): { fundYear: number; reason?: string } {
   const contentType = header(event, 'content-type') ?? '';
   if (!/^application\/json\s*(;|$)/i.test(contentType)) {
     throw unsupportedMediaType('Send {"fundYear": n} as JSON with Content-Type: application/json');
@@ -40,30 +53,27 @@ function parseBody(event: HttpEvent): number {
   if (bytes.length > MAX_BODY_BYTES) throw payloadTooLarge(`The body may be at most ${MAX_BODY_BYTES} bytes`);
   const parsed = evaluationStartSchema.safeParse(jsonBody(event));
   if (!parsed.success) throw badRequest('The evaluation request is not valid', fieldErrors(parsed.error));
-  return parsed.data.fundYear;
+  return parsed.data;
 }
 
-function answer(record: Pick<EvaluationRecord, 'fundYear' | 'status' | 'evaluationId'>) {
+function answer(record: EvaluationRecord) {
   return json(
     202,
-    { fundYear: record.fundYear, status: record.status, evaluationId: record.evaluationId },
+    {
+      fundYear: record.fundYear,
+      round: roundOf(record),
+      status: record.status,
+      evaluationId: record.evaluationId,
+    },
     { Location: `/evaluations/${record.fundYear}` },
   );
 }
 
-export const handler = apiHandler(async (event) => {
-  const fundYear = parseBody(event);
-  if (!isEvaluatedYear(fundYear)) {
-    throw badRequest(`Fund year ${fundYear} cannot be evaluated`, [
-      {
-        path: 'fundYear',
-        message: `must be ${EVALUATED_YEARS.join(' or ')}: an evaluation decides the next year's running-cost tranche, and fund year ${fundYear} is the fund's last`,
-      },
-    ]);
-  }
-  const now = new Date();
-  // An admin may evaluate a year at any point once it has begun (an early evaluation is their call);
-  // the daily schedule waits for the last 30 days (see prepare-evaluation).
+/**
+ * The evaluation window: from 30 days before the year ends. Earlier, only with a reason, which is
+ * returned to be recorded; never before the year has begun.
+ */
+function checkWindow(fundYear: EvaluatedYear, reason: string | undefined, now: Date): EarlyStart | undefined {
   if (!fundYearHasOpened(fundStart(), fundYear, now)) {
     const startsOn = fundYearBounds(fundStart(), fundYear).start.toISOString().slice(0, 10);
     throw badRequest(`Fund year ${fundYear} has not begun`, [
@@ -73,19 +83,66 @@ export const handler = apiHandler(async (event) => {
       },
     ]);
   }
-  const name = evaluationExecutionName(fundYear);
-  // The record is claimed for the named execution first, so that the daily schedule, finding it,
-  // never evaluates the same year in another execution (and the answer can say where it stands).
-  const { owned, record } = await claimEvaluation(fundYear, name, now.toISOString());
-  if (isFinalEvaluationStatus(record.status)) {
-    throw conflict(`The evaluation of fund year ${fundYear} has already finished: ${record.status}`);
+  const { opensAt } = evaluationWindow(fundStart(), fundYear);
+  if (now >= opensAt) return undefined;
+  if (!reason) {
+    throw badRequest(
+      `The evaluation of fund year ${fundYear} opens on ${opensAt.toISOString().slice(0, 10)}`,
+      [
+        {
+          path: 'reason',
+          message: `is required to start before ${opensAt.toISOString().slice(0, 10)} (the evaluation opens ${EVALUATION_OPENS_BEFORE_YEAR_END_DAYS} days before fund year ${fundYear} ends): say why it starts early`,
+        },
+      ],
+    );
   }
-  if (!owned) return answer(record); // the daily schedule started it; it is running
+  return { reason, opensAt: opensAt.toISOString() };
+}
+
+export const handler = apiHandler(async (event) => {
+  const { fundYear, reason } = parseBody(event);
+  if (!isEvaluatedYear(fundYear)) {
+    throw badRequest(`Fund year ${fundYear} cannot be evaluated`, [
+      {
+        path: 'fundYear',
+        message: `must be ${EVALUATED_YEARS.join(' or ')}: an evaluation decides the next year's running-cost tranche, and fund year ${fundYear} is the fund's last`,
+      },
+    ]);
+  }
+  const now = new Date();
+  const existing = await getEvaluation(fundYear);
+  let record: EvaluationRecord;
+  if (!existing) {
+    const earlyStart = checkWindow(fundYear, reason, now);
+    // The record is claimed for the named execution first, so that the daily schedule, finding it,
+    // never evaluates the same year in another execution (and the answer can say where it stands).
+    const claimed = await claimEvaluation(
+      fundYear,
+      evaluationExecutionName(fundYear),
+      now.toISOString(),
+      earlyStart,
+    );
+    if (!claimed.owned) return answer(claimed.record); // the daily schedule started it; it is running
+    record = claimed.record;
+  } else if (isRedoableEvaluationStatus(existing.status)) {
+    const earlyStart = checkWindow(fundYear, reason, now);
+    const next = evaluationExecutionName(fundYear, roundOf(existing) + 1);
+    const started = await startNextRound(existing, next, now.toISOString(), earlyStart);
+    // Another request started that round a moment ago: answer with it (it starts the execution).
+    if (!started) return answer((await getEvaluation(fundYear)) ?? existing);
+    record = started;
+  } else if (existing.status === 'APPROVED' || existing.status === 'NO_PROJECTS') {
+    throw conflict(`The evaluation of fund year ${fundYear} has already finished: ${existing.status}`);
+  } else {
+    record = existing; // a round is running
+  }
+  // Only a round this endpoint named is (re)started here; one the schedule runs is answered as it is.
+  if (record.startedBy !== evaluationExecutionName(fundYear, roundOf(record))) return answer(record);
   try {
     await sfn.send(
       new StartExecutionCommand({
         stateMachineArn: requireArn(),
-        name,
+        name: record.startedBy,
         input: JSON.stringify({ fundYear }),
       }),
     );
@@ -93,14 +150,16 @@ export const handler = apiHandler(async (event) => {
     // A start with the same name and input while running is the same execution; this error means it
     // ended without recording an outcome (a failure an operator has to look at), so it is not rerun.
     if (error instanceof ExecutionAlreadyExists) {
-      throw conflict(`The evaluation of fund year ${fundYear} has already run (execution ${name})`);
+      throw conflict(
+        `The evaluation of fund year ${fundYear} has already run (execution ${record.startedBy})`,
+      );
     }
     throw new HttpError(503, 'The evaluation workflow could not be started; please retry', [], {
       cause: error,
     });
   }
-  logger.info('evaluation started', { fundYear, execution: name });
-  return answer({ fundYear, status: record.status, evaluationId: evaluationIdOf(fundYear) });
+  logger.info('evaluation started', { fundYear, round: roundOf(record), execution: record.startedBy });
+  return answer(record);
 });
 
 function requireArn(): string {

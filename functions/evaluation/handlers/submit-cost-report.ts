@@ -1,22 +1,24 @@
 /**
- * POST /cost-reports/{reportId} (form: token, actualCostEur, note): records the project's actual
- * annual security cost with one conditional write (PENDING to SUBMITTED), then completes the workflow
- * task waiting for it with `{actualEurCents}`. An amount that is not decimal euros answers 400 with the
- * form again, naming the field; a second POST 409; a report past its deadline 410; an unknown link or
- * token 404. Escaping is the page renderer's job; nothing the form sent is trusted.
+ * POST /cost-reports/{reportId} (form: token, actualCostEur, note, confirmAmount): records the project's
+ * actual annual security cost, or corrects it, until the deadline, with one conditional write that
+ * refuses a closed report. The amount is taken as people type it (`148250.00`, `148 250,00`); it must be
+ * plausible: at most the fund's yearly cap (else 400), and one more than twice what was committed is
+ * taken only once confirmed (422 with the form asking, until `confirmAmount` carries that amount).
+ * Every refusal answers the form again naming the field, and records nothing. Past the deadline 410; an
+ * unknown link or token 404. Escaping is the page renderer's job; nothing the form sent is trusted.
  */
-import { SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { parseDecimalEuros } from '../../funding/domain/money.ts';
+
+import { parseTypedEuros } from '../../funding/domain/money.ts';
 import { COMMENT_MAX_LENGTH } from '../../pages/pages.ts';
 import { bodyBytes, formFields, publicHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
-import { sfn } from '../../platform/sfn.ts';
 import { html } from '../../sign-off/approval-links.ts';
 import { costReportLanguage, costReportMessage } from '../cost-report-links.ts';
-import { isReportExpired, reportForLink, reportOutcome, submitReport } from '../data/cost-reports.ts';
+import { isReportClosed, reportForLink, submitReport } from '../data/cost-reports.ts';
+import { COST_REPORT_MAX_EUR_CENTS, costNeedsConfirmation } from '../domain/evaluation.ts';
 import {
-  COST_REPORT_FIELD_ERRORS,
   type CostReportPageModel,
+  costReportFieldErrors,
   renderCostReportPage,
   renderCostReportReceived,
 } from '../evaluation-pages.ts';
@@ -32,20 +34,30 @@ export const handler = publicHandler(async (event) => {
   const report = await reportForLink(event.pathParameters?.reportId, token);
   if (!report) return costReportMessage('NOT_FOUND', language);
   const now = new Date();
-  if (isReportExpired(report, now)) return costReportMessage('EXPIRED', language);
-  if (report.status !== 'PENDING') return costReportMessage('ALREADY_SUBMITTED', language);
+  const closed = () => costReportMessage(report.status === 'SUBMITTED' ? 'CLOSED' : 'EXPIRED', language);
+  if (isReportClosed(report, now)) return closed();
 
   const amountText = form.get('actualCostEur') ?? '';
   const note = (form.get('note') ?? '').trim();
-  const actualEurCents = parseDecimalEuros(amountText);
+  const actualEurCents = parseTypedEuros(amountText);
+  const messages = costReportFieldErrors(language);
   const errors: NonNullable<CostReportPageModel['errors']> = [];
-  if (actualEurCents === null)
-    errors.push({ field: 'actualCostEur', message: COST_REPORT_FIELD_ERRORS[language].amount });
-  if (note.length > COMMENT_MAX_LENGTH)
-    errors.push({ field: 'note', message: COST_REPORT_FIELD_ERRORS[language].note });
+  let confirm: CostReportPageModel['confirm'];
+  if (actualEurCents === null) errors.push({ field: 'actualCostEur', message: messages.amount });
+  else if (actualEurCents > COST_REPORT_MAX_EUR_CENTS) {
+    errors.push({ field: 'actualCostEur', message: messages.tooHigh(COST_REPORT_MAX_EUR_CENTS) });
+  } else if (
+    costNeedsConfirmation(actualEurCents, report.fundedEurCents) &&
+    form.get('confirmAmount') !== String(actualEurCents)
+  ) {
+    // The confirmation names the amount it confirms: changing the figure asks again.
+    errors.push({ field: 'actualCostEur', message: messages.confirm(actualEurCents, report.fundedEurCents) });
+    confirm = { eurCents: actualEurCents };
+  }
+  if (note.length > COMMENT_MAX_LENGTH) errors.push({ field: 'note', message: messages.note });
   if (actualEurCents === null || errors.length > 0) {
     return html(
-      400,
+      confirm && errors.length === 1 ? 422 : 400,
       renderCostReportPage({
         reportId: report.reportId,
         token: token ?? '',
@@ -57,32 +69,19 @@ export const handler = publicHandler(async (event) => {
         expiresAt: report.expiresAt,
         values: { actualCostEur: amountText.slice(0, 40), note: note.slice(0, COMMENT_MAX_LENGTH) },
         errors,
+        ...(confirm ? { confirm } : {}),
       }),
     );
   }
 
   const result = await submitReport(report.reportId, actualEurCents, note || undefined, now);
-  if (result.outcome === 'EXPIRED') return costReportMessage('EXPIRED', language);
-  if (result.outcome === 'ALREADY_SUBMITTED') return costReportMessage('ALREADY_SUBMITTED', language);
+  if (result.outcome === 'CLOSED') return closed();
   const submitted = result.report;
-  if (submitted.taskToken) {
-    try {
-      await sfn.send(
-        new SendTaskSuccessCommand({
-          taskToken: submitted.taskToken,
-          output: JSON.stringify(reportOutcome(submitted)),
-        }),
-      );
-    } catch (error) {
-      // The task timed out a moment ago: the report is recorded, and the workflow's expiry step
-      // finds it submitted and carries it on.
-      logger.warn('task token no longer accepted; the workflow will pick the report up', {
-        reportId: submitted.reportId,
-        error: (error as Error).name,
-      });
-    }
-  }
-  logger.info('cost report submitted', { reportId: submitted.reportId, proposalId: submitted.proposalId });
+  logger.info('cost report submitted', {
+    reportId: submitted.reportId,
+    proposalId: submitted.proposalId,
+    correction: submitted.firstSubmittedAt !== submitted.submittedAt,
+  });
   return html(
     200,
     renderCostReportReceived({
@@ -90,6 +89,7 @@ export const handler = publicHandler(async (event) => {
       fundYear: submitted.fundYear,
       title: submitted.title,
       actualEurCents,
+      expiresAt: submitted.expiresAt,
     }),
   );
 });

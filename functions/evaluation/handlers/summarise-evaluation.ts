@@ -1,8 +1,9 @@
 /**
- * Workflow task: once every cost report is in or past its deadline, sets the evaluation's lines.
- * Per project: funded = the RUNNING_COST committed for year N+1, actual = the cost reported for year N
- * (null without a report), next tranche = the lower of the two (0 without a report). The evaluation
- * then awaits UK and FR sign-off; with no project at all it is recorded, with no lines, as NO_PROJECTS.
+ * Workflow task: once every cost report of the round is closed (its deadline passed), sets the round's
+ * lines. Per project: funded = the RUNNING_COST committed for year N+1, actual = the cost reported for
+ * year N (null without a report), next tranche = the lower of the two (0 without a report: that project
+ * is left for a new round), and the port authority's note for the approvers. The round then awaits UK
+ * and FR sign-off; with no project at all it is recorded, with no lines, as NO_PROJECTS.
  * Safe to re-run: the lines are written once, with the status change, and a re-run returns them.
  */
 
@@ -10,21 +11,18 @@ import { WorkflowError } from '../../platform/errors.ts';
 import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
 import { reportsForEvaluation } from '../data/cost-reports.ts';
-import { type EvaluationLine, getEvaluation, moveEvaluation } from '../data/evaluations.ts';
-import { isEvaluatedYear, nextTranche } from '../domain/evaluation.ts';
+import { type EvaluationLine, moveEvaluation, recordForRoundTask, roundOf } from '../data/evaluations.ts';
+import { nextTranche } from '../domain/evaluation.ts';
 
-export const handler = taskHandler(async (input: { fundYear: number }) => {
-  if (!isEvaluatedYear(input.fundYear)) {
-    throw new WorkflowError('Evaluation.InvalidInput', `Invalid input: ${JSON.stringify(input)}`);
-  }
-  const evaluation = await getEvaluation(input.fundYear);
-  if (!evaluation)
-    throw new WorkflowError('Evaluation.NotFound', `No evaluation of fund year ${input.fundYear}`);
-  const reports = new Map((await reportsForEvaluation(input.fundYear)).map((r) => [r.proposalId, r]));
+export const handler = taskHandler(async (input: { fundYear: number; round: number }) => {
+  const evaluation = await recordForRoundTask(input);
+  const reports = new Map(
+    (await reportsForEvaluation(evaluation.fundYear, roundOf(evaluation))).map((r) => [r.proposalId, r]),
+  );
   const lines: EvaluationLine[] = [];
   for (const proposalId of evaluation.projects ?? []) {
     const report = reports.get(proposalId);
-    if (!report || report.status === 'PENDING') {
+    if (!report || !report.closedAt) {
       throw new WorkflowError(
         'Evaluation.ReportsOutstanding',
         `The cost report of ${proposalId} for fund year ${input.fundYear} is not closed yet`,
@@ -38,6 +36,7 @@ export const handler = taskHandler(async (input: { fundYear: number }) => {
       actualEurCents: actual,
       nextTrancheEurCents: nextTranche(report.fundedEurCents, actual),
       reportStatus: report.status,
+      ...(actual !== null && report.note ? { note: report.note } : {}),
     });
   }
   const to = lines.length === 0 ? 'NO_PROJECTS' : 'AWAITING_SIGN_OFF';

@@ -38,6 +38,8 @@ export const en = {
     actual: 'Actual annual cost',
     nextTranche: 'Proposed next-year tranche',
     notReported: 'Not reported',
+    openLines:
+      'A project without a report gets no tranche from this round: approving pays the others, and a new round can still decide it.',
     decision: 'Your decision',
     comment:
       'Comment, shared with the other parties (conditions, remarks): optional to approve, required to reject',
@@ -94,18 +96,28 @@ export const en = {
     committed: (year: number) => `Committed for fund year ${year} (running costs)`,
     dueBy: 'Report by',
     amountLabel: (year: number) => `Actual security cost for fund year ${year}, in euros`,
-    amountHint: 'Euros and cents, without spaces or currency sign, for example 148250.00',
+    amountHint: 'Euros and cents as you write them, for example 148250.00 or 148 250,00',
     noteLabel: 'Note (optional): anything the approvers should know about this cost',
     submit: 'Send the report',
-    formNote: 'Nothing is recorded until you press the button. You can report only once.',
+    formNote:
+      'Nothing is recorded until you press the button. You can correct the report with the same link until the deadline.',
     problem: 'There is a problem',
-    amountError: 'Enter the actual cost in euros and cents, for example 148250.00',
+    amountError: 'Enter the actual cost in euros and cents, for example 148250.00 or 148 250,00',
+    amountTooHigh: (cap: string) =>
+      `The annual cost of one project cannot exceed the fund's yearly cap of ${cap}: check the amount`,
+    confirmLabel: (amount: string, committed: string) =>
+      `I confirm that ${amount} is right: it is far above the ${committed} committed`,
+    confirmError: (amount: string, committed: string) =>
+      `${amount} is more than twice the ${committed} committed: tick the box below to confirm it, or correct it`,
+    current: (amount: string, at: string) =>
+      `Reported so far: ${amount} (sent ${at}). Send the form again to correct it.`,
     noteError: (max: number) => `The note must be at most ${max} characters`,
   },
   costReportMessages: {
-    ALREADY_SUBMITTED: {
-      title: 'Already reported',
-      message: 'A cost has already been reported for this project and year; nothing has been changed.',
+    CLOSED: {
+      title: 'Report closed',
+      message:
+        'The deadline for this report has passed: the cost last sent stands and can no longer be corrected.',
     },
     EXPIRED: {
       title: 'Link expired',
@@ -126,8 +138,8 @@ export const en = {
   },
   costReportReceived: {
     title: 'Report recorded',
-    message: (amount: string, year: number, title: string) =>
-      `Thank you: the cost of ${amount} for fund year ${year} is recorded for "${title}". The tranche for fund year ${year + 1} will be set once the UK and France have signed the evaluation off. You can close this page.`,
+    message: (amount: string, year: number, title: string, until: string) =>
+      `Thank you: the cost of ${amount} for fund year ${year} is recorded for "${title}". You can correct it with the same link until ${until}. The tranche for fund year ${year + 1} will be set once the UK and France have signed the evaluation off.`,
   },
   evaluationReport: {
     title: (year: number) => `Annual security-cost evaluation, fund year ${year}`,
@@ -135,6 +147,8 @@ export const en = {
       COLLECTING_REPORTS: 'Collecting cost reports',
       AWAITING_SIGN_OFF: 'Awaiting UK and FR sign-off',
       APPROVED: 'Approved; tranches released',
+      PARTLY_APPROVED:
+        'Approved for the projects that reported; tranches released; those without a report can be decided in a new round',
       REJECTED: 'Rejected; nothing released',
       EXPIRED: 'Expired without a decision; nothing released',
       NO_PROJECTS: 'No project to evaluate',
@@ -143,7 +157,7 @@ export const en = {
       WITHDRAWN: 'Withdrawn',
     } as Record<string, string>,
     notReported: 'Not reported',
-    noLines: 'No lines yet: the lines are set once every cost report is in (or its deadline has passed).',
+    noLines: 'No lines yet: the lines are set once the cost reports are due.',
     linesCaption: (year: number, next: number) =>
       `Per project: committed for fund year ${next}, actual cost of fund year ${year}, tranche for fund year ${next}`,
     project: 'Project',
@@ -158,6 +172,12 @@ export const en = {
     started: 'Started',
     decided: 'Decided',
     reason: 'Reason',
+    round: 'Round',
+    dueBy: 'Reports due by',
+    earlyStart: 'Started before the evaluation window opened',
+    earlyReason: (opensOn: string, reason: string) => `Window opens ${opensOn}; reason given: ${reason}`,
+    previousRounds: 'Earlier rounds',
+    roundOutcome: (round: number, id: string) => `Round ${round} (${id})`,
     lines: 'Lines',
     signOffs: 'Sign-offs',
     notAsked: 'Not asked yet.',
@@ -168,7 +188,7 @@ export const en = {
     submitted: 'Submitted',
     note: 'Note',
     rule: (rate: string) =>
-      `GBP figures at the fund's reference rate of GBP ${rate} per EUR. Tranche = the lower of the amount committed and the actual cost reported; no report, no tranche.`,
+      `GBP figures at the fund's reference rate of GBP ${rate} per EUR. Tranche = the lower of the amount committed and the actual cost reported; a project without a report gets no tranche from the round and is left for a new round.`,
   },
   signOffEmail: {
     signOff: 'Sign-off requested',
@@ -193,7 +213,7 @@ export const en = {
     total: 'Total',
     description: 'Description:',
     evaluationLines: 'Per project: funded / actual annual cost / proposed next-year tranche:',
-    notReported: 'not reported in time (no report, no tranche)',
+    notReported: 'not reported in time (no tranche from this round; a new round can decide it)',
     evaluationLine: (name: string, funded: string, actual: string, next: string) =>
       `${name}: funded ${funded}; actual ${actual}; next-year tranche ${next}`,
     open: (until: string) =>
@@ -209,7 +229,13 @@ export const en = {
     reference: 'Reference',
     committed: (year: number) => `Committed for fund year ${year} (running costs)`,
     open: (until: string) =>
-      `To report the cost, open this link (use it before ${until}). Without a report in time, no tranche is paid.`,
+      `To report the cost, open this link (use it before ${until}; you can correct the report until then). Without a report in time, this project gets no tranche from this round of the evaluation.`,
+    reminder: (n: number) => `Reminder ${n}`,
+    reminderIntro: (until: string) =>
+      `No cost has been reported yet for this project; the deadline is ${until}.`,
+    deadlineSubject: (year: number) => `Deadline passed: annual security cost, fund year ${year}`,
+    deadlineText: (until: string, year: number) =>
+      `The deadline of ${until} has passed without a cost report for this project: it gets no running-cost tranche for fund year ${year + 1} from this round of the evaluation. The fund's administrators can start a new round, which would ask you again.`,
     personal: 'This link is personal to this project: please do not forward it.',
   },
   outcomeEmail: {
@@ -415,6 +441,8 @@ export const en = {
     evaluationOf: (year: number) => `Evaluation of fund year ${year}`,
     notStarted: 'Not started yet.',
     start: 'Start the evaluation',
+    startReason:
+      'Reason, required to start before the evaluation opens (30 days before the fund year ends); recorded in the report',
     started: 'The evaluation has started.',
     chartOf: (year: number) => `Evaluation of fund year ${year}: committed, actual cost, tranche`,
     actualCost: 'Actual cost',

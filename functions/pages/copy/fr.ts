@@ -36,6 +36,8 @@ export const fr: Copy = {
     actual: 'Coût annuel réel',
     nextTranche: "Tranche proposée pour l'année suivante",
     notReported: 'Non déclaré',
+    openLines:
+      "Un projet sans déclaration n'a pas de tranche dans ce tour : approuver verse celles des autres, et un nouveau tour peut encore en décider.",
     decision: 'Votre décision',
     comment:
       'Commentaire, communiqué aux autres parties (conditions, remarques) : facultatif pour approuver, obligatoire pour rejeter',
@@ -93,19 +95,28 @@ export const fr: Copy = {
     committed: (year: number) => `Engagé pour l'année ${year} du fonds (coûts de fonctionnement)`,
     dueBy: 'À déclarer avant le',
     amountLabel: (year: number) => `Coût réel de sûreté de l'année ${year} du fonds, en euros`,
-    amountHint: 'Euros et centimes, sans espace ni symbole monétaire, par exemple 148250.00',
+    amountHint: 'Euros et centimes comme vous les écrivez, par exemple 148 250,00 ou 148250.00',
     noteLabel: 'Note (facultative) : ce que les valideurs devraient savoir de ce coût',
     submit: 'Envoyer la déclaration',
     formNote:
-      "Rien n'est enregistré tant que vous n'avez pas appuyé sur le bouton. Vous ne pouvez déclarer qu'une fois.",
+      "Rien n'est enregistré tant que vous n'avez pas appuyé sur le bouton. Vous pouvez corriger la déclaration avec le même lien jusqu'à la date limite.",
     problem: 'Il y a un problème',
-    amountError: 'Indiquez le coût réel en euros et centimes, par exemple 148250.00',
+    amountError: 'Indiquez le coût réel en euros et centimes, par exemple 148 250,00 ou 148250.00',
+    amountTooHigh: (cap: string) =>
+      `Le coût annuel d'un projet ne peut pas dépasser le plafond annuel du fonds de ${cap} : vérifiez le montant`,
+    confirmLabel: (amount: string, committed: string) =>
+      `Je confirme que ${amount} est exact : c'est bien au-delà des ${committed} engagés`,
+    confirmError: (amount: string, committed: string) =>
+      `${amount} dépasse le double des ${committed} engagés : cochez la case ci-dessous pour le confirmer, ou corrigez-le`,
+    current: (amount: string, at: string) =>
+      `Déclaré à ce jour : ${amount} (envoyé le ${at}). Renvoyez le formulaire pour le corriger.`,
     noteError: (max: number) => `La note doit faire au plus ${max} caractères`,
   },
   costReportMessages: {
-    ALREADY_SUBMITTED: {
-      title: 'Déjà déclaré',
-      message: "Un coût a déjà été déclaré pour ce projet et cette année ; rien n'a été modifié.",
+    CLOSED: {
+      title: 'Déclaration close',
+      message:
+        'Le délai de cette déclaration est dépassé : le dernier coût envoyé est retenu et ne peut plus être corrigé.',
     },
     EXPIRED: {
       title: 'Lien expiré',
@@ -126,8 +137,8 @@ export const fr: Copy = {
   },
   costReportReceived: {
     title: 'Déclaration enregistrée',
-    message: (amount: string, year: number, title: string) =>
-      `Merci : le coût de ${amount} pour l'année ${year} du fonds est enregistré pour « ${title} ». La tranche de l'année ${year + 1} sera fixée après validation de l'évaluation par le Royaume-Uni et la France. Vous pouvez fermer cette page.`,
+    message: (amount: string, year: number, title: string, until: string) =>
+      `Merci : le coût de ${amount} pour l'année ${year} du fonds est enregistré pour « ${title} ». Vous pouvez le corriger avec le même lien jusqu'au ${until}. La tranche de l'année ${year + 1} sera fixée après validation de l'évaluation par le Royaume-Uni et la France.`,
   },
   evaluationReport: {
     title: (year: number) => `Évaluation annuelle des coûts de sûreté, année ${year} du fonds`,
@@ -135,6 +146,8 @@ export const fr: Copy = {
       COLLECTING_REPORTS: 'Collecte des déclarations de coûts',
       AWAITING_SIGN_OFF: 'En attente de validation (Royaume-Uni et France)',
       APPROVED: 'Approuvée ; tranches versées',
+      PARTLY_APPROVED:
+        'Approuvée pour les projets déclarés ; tranches versées ; ceux sans déclaration peuvent être décidés dans un nouveau tour',
       REJECTED: 'Rejetée ; rien n’est versé',
       EXPIRED: 'Expirée sans décision ; rien n’est versé',
       NO_PROJECTS: 'Aucun projet à évaluer',
@@ -143,8 +156,7 @@ export const fr: Copy = {
       WITHDRAWN: 'Retiré',
     },
     notReported: 'Non déclaré',
-    noLines:
-      'Pas encore de lignes : elles sont fixées une fois toutes les déclarations reçues (ou leur délai dépassé).',
+    noLines: 'Pas encore de lignes : elles sont fixées à la date limite des déclarations.',
     linesCaption: (year: number, next: number) =>
       `Par projet : engagé pour l'année ${next}, coût réel de l'année ${year}, tranche de l'année ${next}`,
     project: 'Projet',
@@ -159,6 +171,12 @@ export const fr: Copy = {
     started: 'Commencée',
     decided: 'Décidée',
     reason: 'Motif',
+    round: 'Tour',
+    dueBy: 'Déclarations attendues avant le',
+    earlyStart: "Lancée avant l'ouverture de la période d'évaluation",
+    earlyReason: (opensOn: string, reason: string) => `Ouverture le ${opensOn} ; motif indiqué : ${reason}`,
+    previousRounds: 'Tours précédents',
+    roundOutcome: (round: number, id: string) => `Tour ${round} (${id})`,
     lines: 'Lignes',
     signOffs: 'Validations',
     notAsked: 'Pas encore demandées.',
@@ -169,7 +187,7 @@ export const fr: Copy = {
     submitted: 'Déclarée',
     note: 'Note',
     rule: (rate: string) =>
-      `Montants en GBP au taux de référence du fonds : GBP ${rate} pour 1 EUR. Tranche = le plus faible du montant engagé et du coût réel déclaré ; sans déclaration, pas de tranche.`,
+      `Montants en GBP au taux de référence du fonds : GBP ${rate} pour 1 EUR. Tranche = le plus faible du montant engagé et du coût réel déclaré ; un projet sans déclaration n'a pas de tranche dans ce tour et reste à décider dans un nouveau tour.`,
   },
   signOffEmail: {
     signOff: 'Validation demandée',
@@ -195,7 +213,7 @@ export const fr: Copy = {
     total: 'Total',
     description: 'Description :',
     evaluationLines: "Par projet : financé / coût annuel réel / tranche proposée pour l'année suivante :",
-    notReported: 'non déclaré à temps (sans déclaration, pas de tranche)',
+    notReported: 'non déclaré à temps (pas de tranche dans ce tour ; un nouveau tour peut en décider)',
     evaluationLine: (name: string, funded: string, actual: string, next: string) =>
       `${name} : financé ${funded} ; réel ${actual} ; tranche de l'année suivante ${next}`,
     open: (until: string) =>
@@ -211,7 +229,13 @@ export const fr: Copy = {
     reference: 'Référence',
     committed: (year: number) => `Engagé pour l'année ${year} (coûts de fonctionnement)`,
     open: (until: string) =>
-      `Pour déclarer le coût, ouvrez ce lien (à utiliser avant le ${until}). Sans déclaration à temps, aucune tranche n'est versée.`,
+      `Pour déclarer le coût, ouvrez ce lien (à utiliser avant le ${until} ; vous pouvez corriger la déclaration jusque-là). Sans déclaration à temps, ce projet n'a pas de tranche dans ce tour de l'évaluation.`,
+    reminder: (n: number) => `Rappel ${n}`,
+    reminderIntro: (until: string) =>
+      `Aucun coût n'a encore été déclaré pour ce projet ; la date limite est le ${until}.`,
+    deadlineSubject: (year: number) => `Délai dépassé : coût annuel de sûreté, année ${year} du fonds`,
+    deadlineText: (until: string, year: number) =>
+      `Le délai du ${until} est dépassé sans déclaration de coût pour ce projet : il n'a pas de tranche de coûts de fonctionnement pour l'année ${year + 1} dans ce tour de l'évaluation. Les administrateurs du fonds peuvent lancer un nouveau tour, qui vous le redemandera.`,
     personal: 'Ce lien est propre à ce projet : merci de ne pas le transférer.',
   },
   outcomeEmail: {
@@ -417,6 +441,8 @@ export const fr: Copy = {
     evaluationOf: (year: number) => `Évaluation de l’année ${year} du fonds`,
     notStarted: 'Pas encore commencée.',
     start: 'Lancer l’évaluation',
+    startReason:
+      "Motif, obligatoire pour lancer avant l'ouverture de l'évaluation (30 jours avant la fin de l'année du fonds) ; inscrit au rapport",
     started: 'L’évaluation a commencé.',
     chartOf: (year: number) => `Évaluation de l’année ${year} du fonds : engagé, coût réel, tranche`,
     actualCost: 'Coût réel',

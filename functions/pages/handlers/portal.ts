@@ -476,7 +476,11 @@ const startEvaluation = needs(['admin'], async (event, ctx) => {
   if (!fundYear) return page(404, messagePage(ctx, p.notFound, p.notFoundText));
   if (!form || !isSameOriginForm(event, ctx.session, form.get('csrf')))
     return page(403, messagePage(ctx, p.start, p.formExpired));
-  const response = await api(ctx.session, 'POST', '/evaluations', { body: { fundYear } });
+  // An early start needs a reason (the API says so, naming the field); otherwise it is left out.
+  const reason = (form.get('reason') ?? '').trim();
+  const response = await api(ctx.session, 'POST', '/evaluations', {
+    body: reason ? { fundYear, reason } : { fundYear },
+  });
   if (!response.ok)
     return apiFailure(ctx, event, response, (await response.json().catch(() => ({}))) as ApiErrorBody);
   return redirect(withLang(`/app/evaluations/${fundYear}?started=1`, ctx.language));

@@ -178,4 +178,12 @@ export const evaluationStartSchema = z.strictObject({
     .int('must be a whole number: 1 or 2')
     .min(1, 'must be a fund year between 1 and 3')
     .max(FUND_YEARS.length, 'must be a fund year between 1 and 3'),
+  /** Why the evaluation starts before its window opens (30 days before the year ends); recorded and shown. */
+  reason: z
+    .string({ error: 'must be text' })
+    .trim()
+    .min(1, 'must say why the evaluation starts early')
+    .max(1000, 'must be at most 1000 characters')
+    .refine(isMultiLineText, MULTI_LINE_MESSAGE)
+    .optional(),
 });

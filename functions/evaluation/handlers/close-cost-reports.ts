@@ -1,0 +1,35 @@
+/**
+ * Workflow task, when an evaluation round's cost reports are due: closes each report as it was last
+ * sent (no correction after this), expires those never sent, and tells their port authority that the
+ * deadline passed (once): that project has no tranche from this round and is left for a new round.
+ */
+
+import { costReportDeadlinePassedEmail } from '../../pages/emails.ts';
+import { taskHandler } from '../../platform/http.ts';
+import { logger } from '../../platform/logger.ts';
+import { sendEmail } from '../../platform/mail.ts';
+import { closeReport, markNoticeSent, reportOutcome, reportsForEvaluation } from '../data/cost-reports.ts';
+import { recordForRoundTask, roundOf } from '../data/evaluations.ts';
+
+export const handler = taskHandler(async (input: { fundYear: number; round: number }) => {
+  const record = await recordForRoundTask(input);
+  const outcomes: ReturnType<typeof reportOutcome>[] = [];
+  for (const found of await reportsForEvaluation(record.fundYear, roundOf(record))) {
+    const { report } = await closeReport(found.reportId, new Date().toISOString());
+    if (report.status === 'EXPIRED' && !report.noticeSentAt) {
+      await sendEmail(
+        [report.contactEmail],
+        costReportDeadlinePassedEmail({
+          proposalId: report.proposalId,
+          title: report.title,
+          fundYear: report.fundYear,
+          expiresAt: report.expiresAt,
+        }),
+      );
+      await markNoticeSent(report.reportId, new Date().toISOString());
+    }
+    outcomes.push(reportOutcome(report));
+  }
+  logger.info('cost reports closed', { fundYear: record.fundYear, round: roundOf(record), outcomes });
+  return { reports: outcomes };
+});
