@@ -6,13 +6,12 @@ import type { FieldError } from '../proposals/domain/proposal.ts';
 
 export class HttpError extends Error {
   readonly expose = true;
-  constructor(
-    readonly statusCode: number,
-    message: string,
-    readonly errors: FieldError[] = [],
-    options?: { cause?: unknown },
-  ) {
+  readonly statusCode: number;
+  readonly errors: FieldError[];
+  constructor(statusCode: number, message: string, errors: FieldError[] = [], options?: { cause?: unknown }) {
     super(message, options);
+    this.statusCode = statusCode;
+    this.errors = errors;
     this.name = 'HttpError';
   }
 }

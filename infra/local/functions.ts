@@ -17,7 +17,11 @@ export class LocalFunctions {
   /** Invocations per function and their summed duration: what Lambda would bill (read by the bench). */
   readonly invocations = new Map<string, { count: number; ms: number }>();
 
-  constructor(private readonly root: string) {}
+  private readonly root: string;
+
+  constructor(root: string) {
+    this.root = root;
+  }
 
   has(name: string): name is FunctionName {
     return (functionNames as string[]).includes(name);

@@ -24,7 +24,10 @@ export class Outbox {
   private persisted = 0;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly file: string) {
+  private readonly file: string;
+
+  constructor(file: string) {
+    this.file = file;
     if (existsSync(file) && getStoreReadonly().emails.length === 0) {
       for (const line of readFileSync(file, 'utf8').split('\n')) {
         if (line.trim()) saveEmail(JSON.parse(line) as Email);

@@ -22,7 +22,11 @@ export class Report {
   readonly rows: Row[] = [];
   readonly startedAt = new Date();
 
-  constructor(readonly mode: 'quick' | 'full') {}
+  readonly mode: 'quick' | 'full';
+
+  constructor(mode: 'quick' | 'full') {
+    this.mode = mode;
+  }
 
   add(row: Row): void {
     this.rows.push(row);

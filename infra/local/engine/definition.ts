@@ -17,13 +17,14 @@ export interface MachineDefinition {
 }
 
 export class UnsupportedDefinitionError extends Error {
-  constructor(
-    readonly workflow: string,
-    readonly state: string | null,
-    readonly field: string,
-    reason: string,
-  ) {
+  readonly workflow: string;
+  readonly state: string | null;
+  readonly field: string;
+  constructor(workflow: string, state: string | null, field: string, reason: string) {
     super(`${workflow}: ${state ? `state "${state}"` : 'top level'}: field "${field}": ${reason}`);
+    this.workflow = workflow;
+    this.state = state;
+    this.field = field;
     this.name = 'UnsupportedDefinitionError';
   }
 }

@@ -41,7 +41,10 @@ export class LocalStepFunctions {
   private readonly callbacks = new Callbacks();
   private readonly runs: Runs;
 
-  constructor(private readonly options: EngineOptions) {
+  private readonly options: EngineOptions;
+
+  constructor(options: EngineOptions) {
+    this.options = options;
     installScopes();
     this.history = new Histories(options.store);
     const integrations = new Integrations({

@@ -2,11 +2,10 @@
 
 /** An error the Step Functions API answers with: `code` becomes `__type`, as AWS names it. */
 export class StepFunctionsApiError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
+  readonly code: string;
+  constructor(code: string, message: string) {
     super(message);
+    this.code = code;
     this.name = code;
   }
 }

@@ -16,7 +16,11 @@ export class Histories {
   /** Per execution, the state whose error a Catch just took (its exit event is not recorded). */
   private readonly caught = new Map<string, string>();
 
-  constructor(private readonly store: ExecutionStore) {}
+  private readonly store: ExecutionStore;
+
+  constructor(store: ExecutionStore) {
+    this.store = store;
+  }
 
   append(record: ExecutionRecord, type: string, details: Record<string, unknown>): void {
     const previous = record.history.at(-1);

@@ -42,7 +42,11 @@ export interface IntegrationOptions {
 }
 
 export class Integrations {
-  constructor(private readonly options: IntegrationOptions) {}
+  private readonly options: IntegrationOptions;
+
+  constructor(options: IntegrationOptions) {
+    this.options = options;
+  }
 
   async call(task: TaskInfo, input: Json, caller: TaskCaller): Promise<unknown> {
     const { target } = task;

@@ -68,7 +68,11 @@ export class Runs {
     { promise: Promise<void>; resolve(): void; reject(error: Error): void }
   >();
 
-  constructor(private readonly options: RunsOptions) {}
+  private readonly options: RunsOptions;
+
+  constructor(options: RunsOptions) {
+    this.options = options;
+  }
 
   /** Builds the machine every fresh start of this workflow runs. */
   prepare(workflow: RegisteredWorkflow): void {

@@ -56,7 +56,10 @@ export class ExecutionStore {
   private flushScheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly directory?: string) {
+  private readonly directory: string | undefined;
+
+  constructor(directory?: string) {
+    this.directory = directory;
     if (!directory) return;
     mkdirSync(directory, { recursive: true });
     const revisions = new Map<string, number[]>();
