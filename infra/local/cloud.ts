@@ -159,6 +159,15 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const faults = new Faults();
   guardServer(dynamoServer, 'dynamodb', faults);
   guardServer(ses, 'ses', faults, (req) => req.method === 'POST' && !req.url?.startsWith('/store'));
+  // An email is in the outbox file before its sender hears it was sent, as SES keeps what it
+  // accepted: a crash (kill -9) right after a send loses no email the flows count as sent.
+  ses.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    res.end = ((...args: unknown[]) => {
+      outbox.persist();
+      return end(...args);
+    }) as ServerResponse['end'];
+  });
   const initialFaults = options.faults ?? process.env.JIF_FAULTS;
   if (initialFaults) faults.set(initialFaults);
   const invoke = (name: string, payload: unknown) =>
