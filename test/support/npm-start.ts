@@ -25,7 +25,11 @@ export class NpmStart {
   /** What the running (or last) process printed. */
   output = '';
 
-  constructor(private readonly dataDir: string) {}
+  private readonly dataDir: string;
+
+  constructor(dataDir: string) {
+    this.dataDir = dataDir;
+  }
 
   /** Starts it and resolves with its base URL once `/local/health` answers. */
   async start(port: number, timeScale = '0.001'): Promise<string> {
