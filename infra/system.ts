@@ -6,7 +6,7 @@
 import { KEY_PREFIX } from '../functions/platform/keys.ts';
 import * as definitions from '../workflows/index.ts';
 import type { StateMachine } from '../workflows/kit.ts';
-import { routes } from './routes.ts';
+import { type RouteSpec, routes, routesEnvironment } from './routes.ts';
 
 export interface KeySpec {
   partitionKey: string;
@@ -56,7 +56,9 @@ export interface FunctionSpec {
   documentsRoutes?: boolean;
   /** Seals ledger records (`sign`: kms:GenerateMac) or checks their seals (`verify`: kms:VerifyMac). */
   ledgerKey?: 'sign' | 'verify';
+  /** Lambda timeout; both builders use `limitsOf` (default DEFAULT_TIMEOUT_SECONDS). */
   timeoutSeconds?: number;
+  /** Lambda memory; both builders use `limitsOf` (default DEFAULT_MEMORY_MB). */
   memoryMb?: number;
 }
 
@@ -81,6 +83,59 @@ export const TASK_OUTCOME_ACTIONS: Readonly<Record<TaskOutcome, string>> = {
 export type { HttpMethod, RouteSpec } from './routes.ts';
 
 export type Substitution = { function: string } | { workflow: string } | { table: TableName };
+
+/** A function's timeout when its entry names none: AWS and the local sandbox alike. */
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+/** A function's memory when its entry names none: AWS and the local sandbox alike. */
+export const DEFAULT_MEMORY_MB = 512;
+
+/** The one timeout and memory size of a function, read by both builders. */
+export function limitsOf(spec: FunctionSpec): { timeoutSeconds: number; memoryMb: number } {
+  return {
+    timeoutSeconds: spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+    memoryMb: spec.memoryMb ?? DEFAULT_MEMORY_MB,
+  };
+}
+
+/** Physical names the builders give the resources a function is bound to. */
+export interface ResourceNames {
+  table(name: TableName): string;
+  workflow(name: WorkflowName): string;
+  publicBaseUrl: string;
+  /** The SES configuration set of functions that send mail. */
+  configurationSet: string;
+  /** The identity provider's settings (AUTH_*) for functions that verify sessions. */
+  sessions: Readonly<Record<string, string>>;
+}
+
+/**
+ * The environment variables a function's bindings give it (the AWS builder sets the same ones in
+ * its bind methods; test/infra checks the template against this): a function learns the name of
+ * a resource only when it may use it.
+ */
+export function bindingEnvironment(spec: FunctionSpec, names: ResourceNames): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const table of Object.keys(spec.tables) as TableName[])
+    environment[tables[table].env] = names.table(table);
+  for (const workflow of (spec.startsWorkflows ?? []) as WorkflowName[])
+    environment[workflowArnEnv(workflow)] = names.workflow(workflow);
+  if (spec.needsPublicUrl) environment.PUBLIC_BASE_URL = names.publicBaseUrl;
+  for (const workflow of (spec.readsWorkflowHistory ?? []) as WorkflowName[])
+    environment[workflowArnEnv(workflow)] = names.workflow(workflow);
+  if (spec.sendsEmail) environment.SES_CONFIGURATION_SET = names.configurationSet;
+  if (spec.verifiesSessions) Object.assign(environment, names.sessions);
+  return environment;
+}
+
+/** `ROUTES`: the routes a function serves (its roles checked at the edge), or all for the API's documentation. */
+export function routesOf(
+  name: string,
+  spec: FunctionSpec,
+  served: readonly RouteSpec[] = routes,
+): { ROUTES?: string } {
+  const handed = spec.documentsRoutes ? served : served.filter((route) => route.function === name);
+  return handed.some((route) => route.auth !== 'session') ? { ROUTES: routesEnvironment(handed) } : {};
+}
 
 export interface WorkflowSpec {
   /** The state machine (JSONPath ASL with `${Name}` placeholders), written in `workflows/`. */

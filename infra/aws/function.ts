@@ -8,6 +8,7 @@ import type * as ses from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
 import {
   type FunctionSpec,
+  limitsOf,
   TASK_OUTCOME_ACTIONS,
   type TableAccess,
   type TaskCompletion,
@@ -18,9 +19,6 @@ import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES } from './bundling.ts';
 import { acknowledge, nagResourceName } from './nag.ts';
 import type { SystemTable } from './table.ts';
 import { type SystemWorkflow, stateMachineArnOf } from './workflow.ts';
-
-export const DEFAULT_TIMEOUT_SECONDS = 10;
-export const DEFAULT_MEMORY_MB = 512;
 
 /** Stands in for a handler when the stack is built without bundling (tests, offline checks). */
 const STUB_CODE =
@@ -77,8 +75,8 @@ export class SystemFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       logGroup: this.logGroup,
       role: this.role,
-      memorySize: props.spec.memoryMb ?? DEFAULT_MEMORY_MB,
-      timeout: Duration.seconds(props.spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS),
+      memorySize: limitsOf(props.spec).memoryMb,
+      timeout: Duration.seconds(limitsOf(props.spec).timeoutSeconds),
       environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
     } satisfies Partial<lambda.FunctionProps>;
 

@@ -9,10 +9,10 @@ import * as ses from 'aws-cdk-lib/aws-ses';
 import type { Construct } from 'constructs';
 import type { Config } from '../../functions/platform/config.ts';
 import type { AuthorityDirectory } from '../../functions/sign-off/domain/sign-off.ts';
-import { routesEnvironment } from '../routes.ts';
 import {
   type FunctionSpec,
   type RouteSpec,
+  routesOf,
   type ScheduleSpec,
   system,
   type TableName,
@@ -62,12 +62,6 @@ export interface JifStackProps extends StackProps {
 const ROOT_DIR = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/;
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
-
-/** `ROUTES`: the routes a function serves (its roles checked at the edge), or all for the API's documentation. */
-function routesOf(name: string, spec: FunctionSpec, routes: readonly RouteSpec[]): { ROUTES?: string } {
-  const served = spec.documentsRoutes ? routes : routes.filter((route) => route.function === name);
-  return served.some((route) => route.auth !== 'session') ? { ROUTES: routesEnvironment(served) } : {};
-}
 
 const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 

@@ -19,9 +19,13 @@ import * as sesModule from 'aws-ses-v2-local';
 import dynalite from 'dynalite';
 import { securityHeaders } from '../../functions/pages/pages.ts';
 import type { Role } from '../../functions/platform/roles.ts';
-import { routesEnvironment } from '../routes.ts';
 import {
+  bindingEnvironment,
   type FunctionName,
+  type FunctionSpec,
+  functionSpec,
+  limitsOf,
+  routesOf,
   type Substitution,
   system,
   tableNames,
@@ -37,9 +41,11 @@ import { loadWorkflow } from './engine/definition.ts';
 import { LocalStepFunctions, type RegisteredWorkflow } from './engine/engine.ts';
 import { ExecutionStore } from './engine/store.ts';
 import { FaultSpecError, Faults, guardServer, invokeWithFaults } from './faults.ts';
-import { LocalFunctions } from './functions.ts';
+import { type FrontService, startFront } from './front.ts';
+import { LocalFunctions, lambdaError } from './functions.ts';
 import { apiGateway, type LocalRoute, sendJson } from './gateway.ts';
-import { functionArn, REGION, stateMachineArn, tableName } from './names.ts';
+import { CONFIGURATION_SET, functionAccessKeyId, localPrincipals, STATES_ACCESS_KEY_ID } from './iam.ts';
+import { functionArn, REGION, resourceName, stateMachineArn, tableName } from './names.ts';
 import { Outbox } from './outbox.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -53,6 +59,11 @@ export interface LocalCloudOptions {
   timeScale?: number;
   /** Overrides the fund start date (default: the day the data directory was created). */
   fundStartDate?: string;
+  /**
+   * The functions' descriptions (default: infra/system.ts's), e.g. one with a grant removed, to
+   * show what AWS would refuse.
+   */
+  functions?: Readonly<Record<string, FunctionSpec>>;
   /** Extra environment for the handlers (e.g. other approver addresses in tests). */
   environment?: Record<string, string>;
   /** Faults on demand at start (default: `JIF_FAULTS`); see infra/local/faults.ts. */
@@ -91,13 +102,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   });
   const dynamoPort = await listen(dynamoServer, 0);
   servers.push(dynamoServer);
-  const dynamodbUrl = `http://127.0.0.1:${dynamoPort}`;
 
   // SES
   const sesPort = await freePort();
   const ses = await sesServer()({ host: '127.0.0.1', port: sesPort });
   servers.push(ses);
-  const sesUrl = `http://127.0.0.1:${sesPort}`;
   const outbox = new Outbox(join(dataDir, 'outbox.jsonl'));
   outbox.persistBeforeReplying(ses);
 
@@ -110,7 +119,22 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   });
   const sfnPort = await listen(sfnServer, 0);
   servers.push(sfnServer);
-  const sfnUrl = `http://127.0.0.1:${sfnPort}`;
+
+  // Every caller reaches the services through a front that enforces the callers' permissions
+  // (each function's role, the state machines' role), as IAM does before a call reaches a service.
+  const principals = localPrincipals(options.environment?.EMAIL_FROM, options.functions);
+  const front = async (service: FrontService, port: number) => {
+    const server = startFront({
+      service,
+      upstream: `http://127.0.0.1:${port}`,
+      principalOf: (keyId) => principals.get(keyId),
+    });
+    servers.push(server);
+    return `http://127.0.0.1:${await listen(server, 0)}`;
+  };
+  const dynamodbUrl = await front('dynamodb', dynamoPort);
+  const sesUrl = await front('ses', sesPort);
+  const sfnUrl = await front('states', sfnPort);
 
   // The API server listens first too: its URL goes into email links.
   let apiHandler: ReturnType<typeof apiGateway> | undefined;
@@ -122,6 +146,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   servers.push(apiServer);
   const baseUrl = `http://localhost:${apiPort}`;
 
+  // The host process (scripts and tests that call the data layer directly) reaches the same
+  // services; the functions do not read this: each runs with its own environment (environmentOf).
   Object.assign(process.env, {
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
@@ -144,8 +170,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     AUTH_JWKS_URL: `${baseUrl}/local/jwks.json`,
     // Deadlines the handlers state shrink with the flows' waits.
     TIME_SCALE: String(options.timeScale ?? 1),
-    // One process runs every function, so each is handed every route; lookups are by route key.
-    ROUTES: routesEnvironment(system.routes),
     ...Object.fromEntries(tableNames.map((t) => [tableSpec(t).env, tableName(t)])),
     ...Object.fromEntries(workflowNames.map((w) => [workflowArnEnv(w), stateMachineArn(w)])),
     ...options.environment,
@@ -153,6 +177,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   const dynamodb = new DynamoDBClient({ region: REGION, endpoint: dynamodbUrl, credentials });
+  // The engine's own service integrations run with the state machines' role.
+  const engineCredentials = { accessKeyId: STATES_ACCESS_KEY_ID, secretAccessKey: 'local' };
   await createTables(dynamodb);
 
   // Faults apply once the tables exist: the system's own calls meet them, its set-up does not.
@@ -173,7 +199,50 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const invoke = (name: string, payload: unknown) =>
     invokeWithFaults(faults, () => functions.invoke(name, payload), name);
 
-  const functions = new LocalFunctions(REPO_ROOT);
+  // Each function's environments get what its Lambda configuration would hold, and no more.
+  const environmentOf = (name: string): Record<string, string> => {
+    const spec = options.functions?.[name] ?? functionSpec(name as FunctionName);
+    return {
+      AWS_REGION: REGION,
+      AWS_DEFAULT_REGION: REGION,
+      AWS_LAMBDA_FUNCTION_NAME: resourceName(name),
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(limitsOf(spec).memoryMb),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${resourceName(name)}`,
+      // Its own credentials: the local fronts know the function by them, as IAM knows its role.
+      AWS_ACCESS_KEY_ID: functionAccessKeyId(name),
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SESSION_TOKEN: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamodbUrl,
+      AWS_ENDPOINT_URL_SFN: sfnUrl,
+      AWS_ENDPOINT_URL_SESV2: sesUrl,
+      AWS_ENDPOINT_URL_SES: sesUrl,
+      NODE_OPTIONS: '--enable-source-maps',
+      POWERTOOLS_SERVICE_NAME: system.name,
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      POWERTOOLS_DEV: 'true',
+      FUND_START_DATE: fundStartDate,
+      ...routesOf(name, spec),
+      ...bindingEnvironment(spec, {
+        table: tableName,
+        workflow: stateMachineArn,
+        publicBaseUrl: baseUrl,
+        configurationSet: CONFIGURATION_SET,
+        sessions: {
+          AUTH_MODE: 'local',
+          AUTH_ISSUER: LOCAL_ISSUER,
+          AUTH_AUDIENCE: LOCAL_AUDIENCE,
+          AUTH_JWKS_URL: `${baseUrl}/local/jwks.json`,
+        },
+      }),
+      ...options.environment,
+    };
+  };
+  const functions = new LocalFunctions({
+    root: REPO_ROOT,
+    ...(options.functions ? { functions: options.functions } : {}),
+    environmentOf,
+  });
   const timeScale = options.timeScale ?? 1;
   const workflows: RegisteredWorkflow[] = workflowNames.map((name) => ({
     arn: stateMachineArn(name),
@@ -182,9 +251,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const store = new ExecutionStore(join(dataDir, 'executions'));
   const engine = new LocalStepFunctions({
     workflows,
-    invokeFunction: invoke,
-    dynamodb,
-    sesv2: new SESv2Client({ region: REGION, endpoint: sesUrl, credentials }),
+    invokeFunction: (name, payload) => {
+      // The engine names functions as the ASL does (physical names, or ARNs reduced to them).
+      const logical = name.startsWith(resourceName('')) ? name.slice(resourceName('').length) : name;
+      const denied = principals.denial(STATES_ACCESS_KEY_ID, 'lambda:InvokeFunction', functionArn(logical));
+      return denied
+        ? Promise.reject(lambdaError('Lambda.AWSLambdaException', denied))
+        : invoke(name, payload);
+    },
+    dynamodb: new DynamoDBClient({ region: REGION, endpoint: dynamodbUrl, credentials: engineCredentials }),
+    sesv2: new SESv2Client({ region: REGION, endpoint: sesUrl, credentials: engineCredentials }),
     store,
     timeScale,
     log,
@@ -262,6 +338,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       engine.detachAll();
       await store.settled();
       await functions.drain();
+      await functions.stop();
       outbox.stop();
       await Promise.all(servers.map((server) => close(server)));
       dynamodb.destroy();

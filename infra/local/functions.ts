@@ -1,58 +1,321 @@
 /**
- * Runs the functions of the description in-process, as Lambda would: the module's `handler`
- * with the event and a Lambda-shaped context. Modules load on first use and stay loaded.
+ * Runs the functions of the description as Lambda does: each in its own execution environments (a
+ * worker thread each: own module instances, own environment variables, a heap limit from the
+ * function's memory), reused while warm, one invocation at a time per environment. An invocation
+ * past the function's timeout is killed (`Sandbox.Timedout`) and its environment recycled.
  */
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type { Context } from 'aws-lambda';
-import { type FunctionName, functionNames, functionSpec } from '../system.ts';
-import { ACCOUNT_ID, REGION, resourceName } from './names.ts';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { type FunctionSpec, limitsOf, system } from '../system.ts';
+import { bundleCacheDir, bundleHandler } from './bundle.ts';
+import { functionArn, resourceName } from './names.ts';
 
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
+const WORKER = fileURLToPath(new URL('./sandbox-worker.mjs', import.meta.url));
+
+/**
+ * Lambda gives init code 10 s; locally the machine may be busy (tests in parallel), so an
+ * environment gets longer to load before it is given up.
+ */
+const INIT_TIMEOUT_MS = 60_000;
+
+/** Where a function's code is: a module to import and the name of its handler export. */
+export interface FunctionCode {
+  module: string;
+  handler: string;
+}
+
+export interface LocalFunctionsOptions {
+  root: string;
+  /** The environment variables of a function's environments (as its Lambda configuration sets them). */
+  environmentOf(name: string): Record<string, string>;
+  /** Where a function's code is; default: its TypeScript entry, bundled as the CDK bundles it. */
+  codeOf?(name: string, spec: FunctionSpec): Promise<FunctionCode>;
+  /** The functions; default: those of infra/system.ts. */
+  functions?: Readonly<Record<string, FunctionSpec>>;
+  /** Environments per function at most; more concurrent invocations wait for one (default 2). */
+  maxEnvironments?: number;
+}
+
+/** A Lambda-shaped error: its name is what Step Functions reports (`Sandbox.Timedout`, ...). */
+export function lambdaError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+interface Invocation {
+  event: unknown;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+interface Environment {
+  /** Set once the code is located (a bundle may have to be built first). */
+  worker?: Worker;
+  ready: Promise<void>;
+  busy: Invocation | undefined;
+  generation: number;
+  dead: boolean;
+}
+
+class FunctionPool {
+  private readonly environments = new Set<Environment>();
+  private readonly queue: Invocation[] = [];
+  private generation = 0;
+  private nextId = 0;
+  coldStarts = 0;
+
+  private readonly name: string;
+  private readonly spec: FunctionSpec;
+  private readonly code: () => Promise<FunctionCode>;
+  private readonly environment: () => Record<string, string>;
+  private readonly maxEnvironments: number;
+  private readonly compileCache: string;
+
+  constructor(
+    name: string,
+    spec: FunctionSpec,
+    code: () => Promise<FunctionCode>,
+    environment: () => Record<string, string>,
+    maxEnvironments: number,
+    compileCache: string,
+  ) {
+    this.name = name;
+    this.spec = spec;
+    this.code = code;
+    this.environment = environment;
+    this.maxEnvironments = maxEnvironments;
+    this.compileCache = compileCache;
+  }
+
+  invoke(event: unknown): Promise<unknown> {
+    return new Promise((resolvePromise, reject) => {
+      this.queue.push({ event, resolve: resolvePromise, reject });
+      this.dispatch();
+    });
+  }
+
+  /** New configuration: idle environments go now, busy ones once their invocation ends. */
+  recycle(): void {
+    this.generation += 1;
+    for (const environment of this.environments) if (!environment.busy) this.retire(environment);
+  }
+
+  async stop(): Promise<void> {
+    this.generation += 1;
+    for (const invocation of this.queue.splice(0))
+      invocation.reject(lambdaError('Lambda.ServiceException', 'The local cloud is stopping'));
+    await Promise.all([...this.environments].map((environment) => this.retire(environment)));
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let environment = [...this.environments].find((e) => !e.busy && !e.dead);
+      if (!environment) {
+        if (this.environments.size >= this.maxEnvironments) return;
+        environment = this.spawn();
+      }
+      const invocation = this.queue.shift();
+      if (!invocation) return;
+      environment.busy = invocation;
+      void this.run(environment, invocation);
+    }
+  }
+
+  private spawn(): Environment {
+    this.coldStarts += 1;
+    const { memoryMb } = limitsOf(this.spec);
+    let markReady = () => {};
+    let failInit = (_error: Error) => {};
+    const ready = new Promise<void>((resolveReady, rejectReady) => {
+      markReady = resolveReady;
+      failInit = rejectReady;
+    });
+    ready.catch(() => {});
+    const environment: Environment = {
+      ready,
+      busy: undefined,
+      generation: this.generation,
+      dead: false,
+    };
+    const start = async () => {
+      const code = await this.code();
+      const worker = new Worker(WORKER, {
+        // Not the host's flags (tsx's loader would run every import of the bundle through it).
+        execArgv: [],
+        env: this.environment(),
+        resourceLimits: { maxOldGenerationSizeMb: memoryMb },
+        workerData: {
+          module: code.module,
+          handler: code.handler,
+          functionName: resourceName(this.name),
+          functionArn: functionArn(this.name),
+          memoryMb,
+          logGroupName: `/aws/lambda/${resourceName(this.name)}`,
+          compileCache: this.compileCache,
+        },
+      });
+      // An idle environment does not keep the process alive (Lambda freezes it).
+      worker.unref();
+      environment.worker = worker;
+      const initTimer = setTimeout(
+        () =>
+          failInit(
+            lambdaError(
+              'Sandbox.Timedout',
+              'INIT_REPORT Init Duration: 10000.00 ms Phase: init Status: timeout',
+            ),
+          ),
+        INIT_TIMEOUT_MS,
+      );
+      worker.on('message', (message: WorkerMessage) => {
+        if (message.type === 'ready') {
+          clearTimeout(initTimer);
+          markReady();
+        } else if (message.type === 'init-error') {
+          clearTimeout(initTimer);
+          failInit(toError(message.error));
+        }
+      });
+      worker.on('error', (error: Error & { code?: string }) => {
+        clearTimeout(initTimer);
+        const crash =
+          error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? lambdaError('Runtime.OutOfMemory', 'Runtime exited with error: signal: killed')
+            : lambdaError('Runtime.ExitError', `Runtime exited with error: ${error.name}: ${error.message}`);
+        failInit(crash);
+        this.lose(environment, crash);
+      });
+      worker.on('exit', (code) => {
+        clearTimeout(initTimer);
+        const crash = lambdaError('Runtime.ExitError', `Runtime exited with error: exit status ${code}`);
+        failInit(crash);
+        this.lose(environment, crash);
+      });
+    };
+    start().catch((error: unknown) => {
+      failInit(error instanceof Error ? error : new Error(String(error)));
+      this.lose(environment, undefined);
+    });
+    this.environments.add(environment);
+    return environment;
+  }
+
+  private async run(environment: Environment, invocation: Invocation): Promise<void> {
+    const requestId = randomUUID();
+    try {
+      await environment.ready;
+    } catch (error) {
+      // Init failed: this invocation fails with the init error and the next one starts afresh.
+      this.finish(environment, invocation, () => invocation.reject(error as Error));
+      this.retire(environment);
+      return;
+    }
+    const { timeoutSeconds } = limitsOf(this.spec);
+    const worker = environment.worker;
+    if (!worker) throw new Error('an environment is ready only once its worker runs');
+    const id = this.nextId++;
+    const outcome = new Promise<{ payload?: string; error?: SerializedError }>((resolveOutcome) => {
+      const onMessage = (message: WorkerMessage) => {
+        if ((message.type === 'result' || message.type === 'error') && message.id === id) {
+          worker.off('message', onMessage);
+          resolveOutcome(message.type === 'result' ? { payload: message.payload } : { error: message.error });
+        }
+      };
+      worker.on('message', onMessage);
+    });
+    const timer = setTimeout(() => {
+      // Lambda stops the environment; the next invocation gets a fresh one.
+      this.lose(
+        environment,
+        lambdaError(
+          'Sandbox.Timedout',
+          `RequestId: ${requestId} Error: Task timed out after ${timeoutSeconds.toFixed(2)} seconds`,
+        ),
+      );
+    }, timeoutSeconds * 1000);
+    worker.postMessage({
+      type: 'invoke',
+      id,
+      requestId,
+      deadline: Date.now() + timeoutSeconds * 1000,
+      event: JSON.stringify(invocation.event ?? null),
+    });
+    const result = await outcome;
+    clearTimeout(timer);
+    if (environment.busy !== invocation) return; // lost meanwhile (timeout, crash): already answered
+    this.finish(environment, invocation, () => {
+      if (result.error) invocation.reject(toError(result.error));
+      else invocation.resolve(JSON.parse(result.payload ?? 'null'));
+    });
+  }
+
+  private finish(environment: Environment, invocation: Invocation, answer: () => void): void {
+    if (environment.busy === invocation) environment.busy = undefined;
+    answer();
+    if (environment.generation !== this.generation) this.retire(environment);
+    this.dispatch();
+  }
+
+  /** The environment died (crash, timeout): its invocation fails, and it is not used again. */
+  private lose(environment: Environment, error: Error | undefined): void {
+    const invocation = environment.busy;
+    environment.busy = undefined;
+    if (invocation && error) invocation.reject(error);
+    void this.retire(environment);
+    this.dispatch();
+  }
+
+  private async retire(environment: Environment): Promise<void> {
+    environment.dead = true;
+    if (!this.environments.delete(environment)) return;
+    await environment.worker?.terminate();
+  }
+}
+
+type SerializedError = { name: string; message: string; stack: string };
+type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'init-error'; error: SerializedError }
+  | { type: 'result'; id: number; payload: string }
+  | { type: 'error'; id: number; error: SerializedError };
+
+function toError(serialized: SerializedError): Error {
+  const error = new Error(serialized.message);
+  error.name = serialized.name;
+  if (serialized.stack) error.stack = serialized.stack;
+  return error;
+}
 
 export class LocalFunctions {
-  private readonly loaded = new Map<string, Promise<Handler>>();
+  private readonly pools = new Map<string, FunctionPool>();
   private readonly inflight = new Set<Promise<unknown>>();
   /** Invocations per function and their summed duration: what Lambda would bill (read by the bench). */
   readonly invocations = new Map<string, { count: number; ms: number }>();
+  private readonly specs: Readonly<Record<string, FunctionSpec>>;
+  private extraEnvironment: Record<string, string> = {};
 
-  private readonly root: string;
+  private readonly options: LocalFunctionsOptions;
 
-  constructor(root: string) {
-    this.root = root;
+  constructor(options: LocalFunctionsOptions) {
+    this.options = options;
+    this.specs = options.functions ?? system.functions;
   }
 
-  has(name: string): name is FunctionName {
-    return (functionNames as string[]).includes(name);
+  has(name: string): boolean {
+    return Object.hasOwn(this.specs, name);
   }
 
-  async invoke(name: string, event: unknown): Promise<unknown> {
-    const logical = name.startsWith(`${resourceName('')}`) ? name.slice(resourceName('').length) : name;
-    if (!this.has(logical)) {
-      const error = new Error(`Function not found: ${name}`);
-      error.name = 'Lambda.ResourceNotFoundException';
-      throw error;
+  invoke(name: string, event: unknown): Promise<unknown> {
+    const logical = name.startsWith(resourceName('')) ? name.slice(resourceName('').length) : name;
+    const spec = this.specs[logical];
+    if (!spec || !this.has(logical)) {
+      return Promise.reject(lambdaError('Lambda.ResourceNotFoundException', `Function not found: ${name}`));
     }
-    const handler = await this.load(logical);
-    const spec = functionSpec(logical);
-    const deadline = Date.now() + (spec.timeoutSeconds ?? 30) * 1000;
-    const context: Context = {
-      callbackWaitsForEmptyEventLoop: true,
-      functionName: resourceName(logical),
-      functionVersion: '$LATEST',
-      invokedFunctionArn: `arn:aws:lambda:${REGION}:${ACCOUNT_ID}:function:${resourceName(logical)}`,
-      memoryLimitInMB: String(spec.memoryMb ?? 256),
-      awsRequestId: randomUUID(),
-      logGroupName: `/aws/lambda/${resourceName(logical)}`,
-      logStreamName: 'local',
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-      done: () => {},
-      fail: () => {},
-      succeed: () => {},
-    };
     const started = performance.now();
-    const run = handler(structuredClone(event), context);
+    const run = this.pool(logical, spec).invoke(event);
     this.inflight.add(run);
     const forget = () => {
       this.inflight.delete(run);
@@ -65,6 +328,17 @@ export class LocalFunctions {
     return run;
   }
 
+  /** Changes every function's environment variables, as UpdateFunctionConfiguration does (new environments). */
+  updateEnvironment(variables: Record<string, string>): void {
+    this.extraEnvironment = { ...this.extraEnvironment, ...variables };
+    for (const pool of this.pools.values()) pool.recycle();
+  }
+
+  /** Cold starts so far per function (bench and tests). */
+  coldStarts(): Record<string, number> {
+    return Object.fromEntries([...this.pools].map(([name, pool]) => [name, pool.coldStarts]));
+  }
+
   /** Waits (bounded) for invocations still running, so databases are not closed under them. */
   async drain(timeoutMs = 3000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -73,17 +347,32 @@ export class LocalFunctions {
     }
   }
 
-  private load(name: FunctionName): Promise<Handler> {
-    let handler = this.loaded.get(name);
-    if (!handler) {
-      const url = pathToFileURL(resolve(this.root, functionSpec(name).entry)).href;
-      handler = import(url).then((module: { handler?: Handler }) => {
-        if (typeof module.handler !== 'function')
-          throw new Error(`${functionSpec(name).entry} exports no handler`);
-        return module.handler;
-      });
-      this.loaded.set(name, handler);
+  /** Ends every execution environment. */
+  async stop(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((pool) => pool.stop()));
+  }
+
+  private pool(name: string, spec: FunctionSpec): FunctionPool {
+    let pool = this.pools.get(name);
+    if (!pool) {
+      const codeOf =
+        this.options.codeOf ??
+        (async (_name: string, s: FunctionSpec): Promise<FunctionCode> => ({
+          module: pathToFileURL(
+            await bundleHandler(this.options.root, name, resolve(this.options.root, s.entry)),
+          ).href,
+          handler: 'handler',
+        }));
+      pool = new FunctionPool(
+        name,
+        spec,
+        () => codeOf(name, spec),
+        () => ({ ...this.options.environmentOf(name), ...this.extraEnvironment }),
+        this.options.maxEnvironments ?? 2,
+        join(bundleCacheDir(this.options.root), 'v8'),
+      );
+      this.pools.set(name, pool);
     }
-    return handler;
+    return pool;
   }
 }

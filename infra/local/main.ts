@@ -1,8 +1,9 @@
 /**
  * `npm start`: the whole system on this machine. `npm start -- --reset` wipes the data directory.
- * Environment: JIF_PORT (3000), JIF_DATA_DIR (.jif), JIF_TIME_SCALE (1: real time).
+ * Environment: JIF_PORT (3000), JIF_DATA_DIR (.jif), JIF_TIME_SCALE (1: real time), JIF_FAULTS (none).
  */
 import { startLocalCloud } from './cloud.ts';
+import { parseFaults } from './faults.ts';
 
 const args = new Set(process.argv.slice(2));
 const started = performance.now();
@@ -13,7 +14,18 @@ if (!(timeScale > 0)) {
 }
 const port = Number(process.env.JIF_PORT ?? '3000');
 
+const faults = process.env.JIF_FAULTS;
+if (faults) {
+  try {
+    parseFaults(faults);
+  } catch (error) {
+    console.error(`JIF_FAULTS: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
+
 const cloud = await startLocalCloud({
+  faults,
   port,
   dataDir: process.env.JIF_DATA_DIR ?? '.jif',
   reset: args.has('--reset'),
@@ -29,7 +41,7 @@ console.log(`JIF is running (ready in ${Math.round(performance.now() - started)}
   DynamoDB      ${cloud.endpoints.dynamodb}
   StepFunctions ${cloud.endpoints.stepfunctions}
   SES           ${cloud.endpoints.ses}
-  Data          ${cloud.dataDir} (fund year 1 starts ${cloud.fundStartDate})${timeScale !== 1 ? `\n  Time scale    ${timeScale}` : ''}
+  Data          ${cloud.dataDir} (fund year 1 starts ${cloud.fundStartDate})${timeScale !== 1 ? `\n  Time scale    ${timeScale}` : ''}${faults ? `\n  Faults        ${faults}` : ''}
 
 Dev tokens (also at ${cloud.baseUrl}/local/tokens):
 ${Object.entries(cloud.tokens)

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, ArnFormat, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -9,14 +9,24 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_KEYS } from '../../functions/platform/config.ts';
 import { approvalKey, costReportKey, KEY_PREFIX } from '../../functions/platform/keys.ts';
 import { ROLES } from '../../functions/platform/roles.ts';
-import { DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT_SECONDS } from '../../infra/aws/function.ts';
 import { JifStack, type JifStackProps, type SystemDescription } from '../../infra/aws/stack.ts';
 import { aslPlaceholders, UNUSED_SUBSTITUTION_WARNING } from '../../infra/aws/workflow.ts';
+import {
+  functionPolicy,
+  placeholdersOf,
+  type ResourceArns,
+  workflowPolicy,
+} from '../../infra/permissions.ts';
 import { routesEnvironment } from '../../infra/routes.ts';
 import {
+  bindingEnvironment,
+  DEFAULT_MEMORY_MB,
+  DEFAULT_TIMEOUT_SECONDS,
   type FunctionSpec,
   functionNames,
   functionSpec,
+  limitsOf,
+  routesOf,
   system,
   TASK_OUTCOME_ACTIONS,
   tableNames,
@@ -201,8 +211,9 @@ describe('the AWS stack built from infra/system.ts', () => {
       expect(props.Architectures).toEqual(['arm64']);
       expect(props.TracingConfig).toEqual({ Mode: 'Active' });
       expect(props.LoggingConfig).toEqual({ LogGroup: { Ref: logicalId(fn?.logGroup as IConstruct) } });
-      expect(props.Timeout).toBe(spec.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS);
-      expect(props.MemorySize).toBe(spec.memoryMb ?? DEFAULT_MEMORY_MB);
+      // The same limits the local sandbox applies.
+      expect(props.Timeout).toBe(limitsOf(spec).timeoutSeconds);
+      expect(props.MemorySize).toBe(limitsOf(spec).memoryMb);
 
       const env = (props.Environment as { Variables: Record<string, unknown> }).Variables;
       expect(env.POWERTOOLS_SERVICE_NAME).toBe('jif');
@@ -266,6 +277,18 @@ describe('the AWS stack built from infra/system.ts', () => {
         expected.add('ROUTES');
         expect(env.ROUTES).toBe(routesEnvironment(served));
       }
+      // The local sandbox gives the function the same bound variables.
+      const local = {
+        ...bindingEnvironment(spec, {
+          table: () => 't',
+          workflow: () => 'w',
+          publicBaseUrl: 'u',
+          configurationSet: 'c',
+          sessions: stack.api.sessionSettings(),
+        }),
+        ...routesOf(name, spec),
+      };
+      expect(Object.keys(local).sort()).toEqual([...expected].filter((key) => conditional.has(key)).sort());
       // Every setting of functions/platform/config.ts that does not depend on the function is set.
       for (const key of CONFIG_KEYS) if (!conditional.has(key)) expected.add(key);
       expect(Object.keys(env).sort()).toEqual([...expected].sort());
@@ -273,6 +296,68 @@ describe('the AWS stack built from infra/system.ts', () => {
   });
 
   describe('least privilege', () => {
+    // The local cloud enforces what infra/permissions.ts derives; AWS must grant exactly that.
+    const arns = (): ResourceArns<unknown> => ({
+      table: (table) => stack.resolve(stack.tables.get(table)?.table.tableArn),
+      index: (table, index) => stack.resolve(`${stack.tables.get(table)?.table.tableArn}/index/${index}`),
+      stateMachine: (workflow) => stack.resolve(stack.workflows.get(workflow)?.stateMachine.stateMachineArn),
+      executions: (workflow) =>
+        stack.resolve(
+          stack.formatArn({
+            service: 'states',
+            resource: 'execution',
+            resourceName: `${stack.workflows.get(workflow)?.stateMachine.stateMachineName}:*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ),
+      function: (fn) => stack.resolve(stack.functions.get(fn)?.fn.functionArn),
+      emailIdentity: stack.resolve(stack.emailIdentity.emailIdentityArn),
+      configurationSet: stack.resolve(
+        stack.formatArn({
+          service: 'ses',
+          resource: 'configuration-set',
+          resourceName: stack.configurationSet.configurationSetName,
+        }),
+      ),
+      any: '*',
+    });
+    const grants = (statements: { actions: readonly string[]; resources: readonly unknown[] }[]) =>
+      [
+        ...new Set(
+          statements.flatMap((st) =>
+            st.actions.flatMap((action) => st.resources.map((r) => `${action} ${JSON.stringify(r)}`)),
+          ),
+        ),
+      ].sort();
+    const granted = (statements: Statement[], only: RegExp) =>
+      grants(
+        statements.map((st) => ({
+          actions: asArray(st.Action).filter((action) => only.test(action)),
+          resources: asArray(st.Resource),
+        })),
+      );
+
+    it.each(functionNames)(
+      '%s is granted exactly what infra/permissions.ts derives (what runs locally)',
+      (name) => {
+        expect(granted(statementsOf(name), /^(?!logs:|xray:)/)).toEqual(
+          grants(functionPolicy(functionSpec(name), arns())),
+        );
+      },
+    );
+
+    it.each(workflowNames)(
+      'the %s state machine invokes and starts exactly what infra/permissions.ts derives',
+      (name) => {
+        const spec = workflowSpec(name);
+        const placeholders = placeholdersOf(JSON.stringify(spec.definition));
+        const role = stack.workflows.get(name)?.stateMachine.role as IConstruct;
+        expect(
+          granted(statementsOfRole(role), /^(lambda:InvokeFunction|states:StartExecution|dynamodb:)/),
+        ).toEqual(grants(workflowPolicy(spec, placeholders, arns())));
+      },
+    );
+
     const readOnly = functionNames.filter((name) => {
       const accesses = Object.values(functionSpec(name).tables);
       return accesses.length > 0 && accesses.every((access) => access === 'read');

@@ -6,7 +6,6 @@
  * schedule once it ends within 30 days, approved by both, its tranches paid once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetConfigForTests } from '../../functions/platform/config.ts';
 import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
 import {
   costReportLink,
@@ -274,8 +273,8 @@ describe('the annual security-cost evaluation', () => {
 
   it('fund year 2: the schedule starts it when the year ends within 30 days; both approve; tranches are paid once', async () => {
     // Move the fund's start so that fund year 2 ends in 15 days; the schedule runs every (scaled) day.
-    process.env.FUND_START_DATE = dateAgo(24, -15);
-    resetConfigForTests();
+    // A configuration change, as UpdateFunctionConfiguration makes it: new execution environments.
+    cloud.functions.updateEnvironment({ FUND_START_DATE: dateAgo(24, -15) });
     const scheduled = await waitUntil(
       async () =>
         evaluationExecutions(cloud).find(

@@ -3,7 +3,6 @@
  * scheduled flow pays it, once, however often it runs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resetConfigForTests } from '../../functions/platform/config.ts';
 import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
 import { approveAll } from '../support/flows.ts';
 
@@ -62,8 +61,8 @@ describe('release of due funds', () => {
     // A year later (the fund started 13 months ago): fund year 2's investment is due, running costs are not.
     const thirteenMonthsAgo = new Date();
     thirteenMonthsAgo.setUTCMonth(thirteenMonthsAgo.getUTCMonth() - 13);
-    process.env.FUND_START_DATE = thirteenMonthsAgo.toISOString().slice(0, 10);
-    resetConfigForTests();
+    // A configuration change, as UpdateFunctionConfiguration makes it: new execution environments.
+    cloud.functions.updateEnvironment({ FUND_START_DATE: thirteenMonthsAgo.toISOString().slice(0, 10) });
     const due = await runRelease();
     expect(due.status).toBe('SUCCEEDED');
     // A payment of its own, later: announced by itself, to finance and the port authority, French first.
@@ -96,8 +95,8 @@ describe('release of due funds', () => {
   it('pays a line once when several runs race to pay it', async () => {
     const setFundStart = (offsetDays: number) => {
       const start = new Date(Date.now() + offsetDays * 86_400_000);
-      process.env.FUND_START_DATE = start.toISOString().slice(0, 10);
-      resetConfigForTests();
+      // A configuration change, as UpdateFunctionConfiguration makes it: new execution environments.
+      cloud.functions.updateEnvironment({ FUND_START_DATE: start.toISOString().slice(0, 10) });
     };
     // The fund starts tomorrow: at FUNDED nothing is due yet.
     setFundStart(1);
