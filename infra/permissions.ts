@@ -39,6 +39,11 @@ export interface ResourceArns<R = string> {
   table(name: TableName): R;
   index(table: TableName, index: string): R;
   stateMachine(name: string): R;
+  /**
+   * The state machine whose tasks issue a workflow's tokens, for SendTask* (the AWS builder names it
+   * by its fixed name: a reference would be circular for the functions it invokes).
+   */
+  tokenIssuer(name: string): R;
   /** Every execution of a state machine (`...:execution:<name>:*`). */
   executions(name: string): R;
   function(name: string): R;
@@ -46,6 +51,8 @@ export interface ResourceArns<R = string> {
   emailIdentity: R;
   /** The SES configuration set every email is sent with (SES authorizes a send against both). */
   configurationSet: R;
+  /** The KMS key that seals ledger records. */
+  ledgerKey: R;
   /** Every resource (`*`): for actions that support no resource-level permissions. */
   any: R;
 }
@@ -65,9 +72,22 @@ export function functionPolicy<R>(spec: FunctionSpec, arns: ResourceArns<R>): St
     const { workflow, outcomes } = spec.completesTasks;
     statements.push({
       actions: outcomes.map((outcome) => TASK_OUTCOME_ACTIONS[outcome]),
-      resources: [arns.stateMachine(workflow)],
+      resources: [arns.tokenIssuer(workflow)],
     });
   }
+  if (spec.ledgerKey)
+    statements.push({
+      actions: [spec.ledgerKey === 'sign' ? 'kms:GenerateMac' : 'kms:VerifyMac'],
+      resources: [arns.ledgerKey],
+    });
+  // DescribeExecution and RedriveExecution on one workflow's executions: one statement, as granted.
+  const executionActions = new Map<string, string[]>();
+  for (const workflow of spec.readsExecutionsOf ?? [])
+    executionActions.set(workflow, ['states:DescribeExecution']);
+  for (const workflow of spec.redrivesExecutionsOf ?? [])
+    executionActions.set(workflow, [...(executionActions.get(workflow) ?? []), 'states:RedriveExecution']);
+  for (const [workflow, actions] of executionActions)
+    statements.push({ actions, resources: [arns.executions(workflow)] });
   for (const workflow of spec.readsWorkflowHistory ?? [])
     statements.push({ actions: ['states:GetExecutionHistory'], resources: [arns.executions(workflow)] });
   for (const workflow of spec.startsWorkflows ?? [])

@@ -106,6 +106,8 @@ export interface ResourceNames {
   configurationSet: string;
   /** The identity provider's settings (AUTH_*) for functions that verify sessions. */
   sessions: Readonly<Record<string, string>>;
+  /** Where the ledger's seal key is (`LEDGER_KEY_ID` in AWS, `LEDGER_KEY_FILE` locally). */
+  ledgerKey: Readonly<Record<string, string>>;
 }
 
 /**
@@ -122,6 +124,12 @@ export function bindingEnvironment(spec: FunctionSpec, names: ResourceNames): Re
   if (spec.needsPublicUrl) environment.PUBLIC_BASE_URL = names.publicBaseUrl;
   for (const workflow of (spec.readsWorkflowHistory ?? []) as WorkflowName[])
     environment[workflowArnEnv(workflow)] = names.workflow(workflow);
+  for (const workflow of [
+    ...(spec.readsExecutionsOf ?? []),
+    ...(spec.redrivesExecutionsOf ?? []),
+  ] as WorkflowName[])
+    environment[workflowArnEnv(workflow)] = names.workflow(workflow);
+  if (spec.ledgerKey) Object.assign(environment, names.ledgerKey);
   if (spec.sendsEmail) environment.SES_CONFIGURATION_SET = names.configurationSet;
   if (spec.verifiesSessions) Object.assign(environment, names.sessions);
   return environment;

@@ -234,6 +234,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
           AUTH_AUDIENCE: LOCAL_AUDIENCE,
           AUTH_JWKS_URL: `${baseUrl}/local/jwks.json`,
         },
+        ledgerKey: { LEDGER_KEY_FILE: join(dataDir, 'ledger.key') },
       }),
       ...options.environment,
     };

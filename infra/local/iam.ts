@@ -39,10 +39,13 @@ export function localArns(emailFrom: string | undefined): ResourceArns {
     table,
     index: (t, index) => `${table(t)}/index/${index}`,
     stateMachine: stateMachineArn,
+    tokenIssuer: stateMachineArn,
     executions: (name) => `${stateMachineArn(name).replace(':stateMachine:', ':execution:')}:*`,
     function: functionArn,
     emailIdentity: `arn:aws:ses:${REGION}:${ACCOUNT_ID}:identity/${domain}`,
     configurationSet: `arn:aws:ses:${REGION}:${ACCOUNT_ID}:configuration-set/${CONFIGURATION_SET}`,
+    // No local KMS: the key file is given only to the functions whose role has the key (LEDGER_KEY_FILE).
+    ledgerKey: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/jif-ledger`,
     any: '*',
   };
 }

@@ -10,7 +10,8 @@ import { CONFIG_KEYS } from '../../functions/platform/config.ts';
 import { approvalKey, costReportKey, KEY_PREFIX } from '../../functions/platform/keys.ts';
 import { ROLES } from '../../functions/platform/roles.ts';
 import { JifStack, type JifStackProps, type SystemDescription } from '../../infra/aws/stack.ts';
-import { aslPlaceholders, UNUSED_SUBSTITUTION_WARNING } from '../../infra/aws/workflow.ts';
+import { aslPlaceholders, stateMachineArnOf, UNUSED_SUBSTITUTION_WARNING } from '../../infra/aws/workflow.ts';
+import { routesEnvironment } from '../../infra/routes.ts';
 import {
   functionPolicy,
   placeholdersOf,
@@ -285,6 +286,7 @@ describe('the AWS stack built from infra/system.ts', () => {
           publicBaseUrl: 'u',
           configurationSet: 'c',
           sessions: stack.api.sessionSettings(),
+          ledgerKey: { LEDGER_KEY_ID: 'k' },
         }),
         ...routesOf(name, spec),
       };
@@ -301,6 +303,8 @@ describe('the AWS stack built from infra/system.ts', () => {
       table: (table) => stack.resolve(stack.tables.get(table)?.table.tableArn),
       index: (table, index) => stack.resolve(`${stack.tables.get(table)?.table.tableArn}/index/${index}`),
       stateMachine: (workflow) => stack.resolve(stack.workflows.get(workflow)?.stateMachine.stateMachineArn),
+      tokenIssuer: (workflow) => stack.resolve(stateMachineArnOf(stack, workflow)),
+      ledgerKey: stack.resolve(stack.ledgerKey.keyArn),
       executions: (workflow) =>
         stack.resolve(
           stack.formatArn({
