@@ -47,17 +47,20 @@ let fundStartDate = '';
 
 /**
  * Intake refuses lines for fund years that have ended, and every year's money is paid here: the
- * proposals are taken in as on the fund's first day (the handlers run in this process and read the
- * date from their configuration), then decided and paid two years on, every year open.
+ * proposals are taken in as on the fund's first day (the functions' configuration is updated, as
+ * UpdateFunctionConfiguration does), then decided and paid two years on, every year open.
  */
 async function submittedWhenTheFundBegan(proposals: unknown[]) {
   process.env.FUND_START_DATE = new Date().toISOString().slice(0, 10);
   resetConfigForTests();
+  // The handlers run in sandboxes: a configuration change, as UpdateFunctionConfiguration makes it.
+  cloud.functions.updateEnvironment({ FUND_START_DATE: process.env.FUND_START_DATE });
   try {
     return await Promise.all(proposals.map((p) => cloud.submit(p)));
   } finally {
     process.env.FUND_START_DATE = fundStartDate;
     resetConfigForTests();
+    cloud.functions.updateEnvironment({ FUND_START_DATE: fundStartDate });
   }
 }
 
