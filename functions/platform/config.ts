@@ -12,7 +12,8 @@ const email = (fallback: string) => v.optional(v.pipe(v.string(), v.email()), fa
  * the CDK stack from its props, the local cloud from its defaults (infra/local/cloud.ts).
  */
 const schema = v.object({
-  FUND_TABLE_NAME: name,
+  /** Set for the functions bound to the Fund table only (infra/system.ts `tables`). */
+  FUND_TABLE_NAME: v.optional(name),
   IDEMPOTENCY_TABLE_NAME: v.optional(name),
   APPROVAL_STATE_MACHINE_ARN: v.optional(name),
   EVALUATION_STATE_MACHINE_ARN: v.optional(name),

@@ -25,7 +25,12 @@
 import { evaluationSubjectId } from '../evaluation/domain/evaluation.ts';
 import { config } from './config.ts';
 
-export const fundTable = (): string => config().FUND_TABLE_NAME;
+/** Only functions bound to the Fund table have its name (the pages' function calls the API instead). */
+export const fundTable = (): string => {
+  const name = config().FUND_TABLE_NAME;
+  if (!name) throw new Error('Invalid configuration: FUND_TABLE_NAME is not set (no Fund table binding)');
+  return name;
+};
 
 /** An item's primary key. */
 export type ItemKey = { pk: string; sk: string };

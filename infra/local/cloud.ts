@@ -78,6 +78,8 @@ export interface LocalCloud {
   tokens: Record<Role, string>;
   engine: LocalStepFunctions;
   functions: LocalFunctions;
+  /** How the handlers were made ready at start: bundled now, or the cached bundles still current. */
+  bundles: { built: boolean; ms: number };
   outbox: Outbox;
   dataDir: string;
   fundStartDate: string;
@@ -199,6 +201,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const invoke = (name: string, payload: unknown) =>
     invokeWithFaults(faults, () => functions.invoke(name, payload), name);
 
+  const timeScale = options.timeScale ?? 1;
   // Each function's environments get what its Lambda configuration would hold, and no more.
   const environmentOf = (name: string): Record<string, string> => {
     const spec = options.functions?.[name] ?? functionSpec(name as FunctionName);
@@ -223,6 +226,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       POWERTOOLS_DEV: 'true',
       FUND_START_DATE: fundStartDate,
       ...routesOf(name, spec),
+      // Local mode's time scale (JIF_TIME_SCALE): the deadlines handlers state shrink with the flows' waits.
+      ...(timeScale === 1 ? {} : { TIME_SCALE: String(timeScale) }),
       ...bindingEnvironment(spec, {
         table: tableName,
         workflow: stateMachineArn,
@@ -244,7 +249,13 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     ...(options.functions ? { functions: options.functions } : {}),
     environmentOf,
   });
-  const timeScale = options.timeScale ?? 1;
+  // Every handler bundled before anything runs (cached by content: a warm start only checks).
+  const bundles = await functions.prepare();
+  log(`functions ${bundles.built ? 'bundled' : 'bundles up to date'} in ${Math.round(bundles.ms)} ms`);
+  // A callback task's timeout runs from the invocation on, and time scaling shrinks it but not a
+  // cold start (compute): the functions such tasks invoke start warm, two environments each (the
+  // bound, as UK and FR sign-offs ask at once), so a scaled stage is spent waiting, as in AWS.
+  if (timeScale !== 1) await functions.warm(functionsInTimedTasks(), 2);
   const workflows: RegisteredWorkflow[] = workflowNames.map((name) => ({
     arn: stateMachineArn(name),
     loaded: loadWorkflow(name, workflowSpec(name).definition, substitutionsFor(name), timeScale),
@@ -330,6 +341,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     tokens,
     engine,
     functions,
+    bundles,
     outbox,
     dataDir,
     fundStartDate,
@@ -398,6 +410,26 @@ function startSchedules(
     timer.unref();
     return timer;
   });
+}
+
+/** The functions the workflows invoke in tasks bounded by `TimeoutSeconds` (callback tasks). */
+export function functionsInTimedTasks(): FunctionName[] {
+  const found = new Set<FunctionName>();
+  const visit = (states: Record<string, Record<string, unknown>>, name: WorkflowName) => {
+    for (const state of Object.values(states)) {
+      const fn = (state.Parameters as { FunctionName?: unknown } | undefined)?.FunctionName;
+      const key = typeof fn === 'string' ? /^\$\{(\w+)\}$/.exec(fn)?.[1] : undefined;
+      const sub = key ? workflowSpec(name).substitutions[key] : undefined;
+      if (state.TimeoutSeconds !== undefined && sub && 'function' in sub)
+        found.add(sub.function as FunctionName);
+      for (const branch of (state.Branches ?? []) as { States: typeof states }[]) visit(branch.States, name);
+      const processor = (state.ItemProcessor ?? state.Iterator) as { States: typeof states } | undefined;
+      if (processor) visit(processor.States, name);
+    }
+  };
+  for (const name of workflowNames)
+    visit(workflowSpec(name).definition.States as Record<string, Record<string, unknown>>, name);
+  return [...found];
 }
 
 /** The same substitutions the CDK stack makes, with local ARNs and names. */

@@ -5,11 +5,11 @@
  * past the function's timeout is killed (`Sandbox.Timedout`) and its environment recycled.
  */
 import { randomUUID } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type FunctionSpec, limitsOf, system } from '../system.ts';
-import { bundleCacheDir, bundleHandler } from './bundle.ts';
+import { bundleCacheDir, bundleFunctions } from './bundle.ts';
 import { functionArn, resourceName } from './names.ts';
 
 const WORKER = fileURLToPath(new URL('./sandbox-worker.mjs', import.meta.url));
@@ -30,7 +30,10 @@ export interface LocalFunctionsOptions {
   root: string;
   /** The environment variables of a function's environments (as its Lambda configuration sets them). */
   environmentOf(name: string): Record<string, string>;
-  /** Where a function's code is; default: its TypeScript entry, bundled as the CDK bundles it. */
+  /**
+   * Where a function's code is; default: its TypeScript entry, bundled as the CDK bundles it (every
+   * function at once, on the first need or `prepare()`).
+   */
   codeOf?(name: string, spec: FunctionSpec): Promise<FunctionCode>;
   /** The functions; default: those of infra/system.ts. */
   functions?: Readonly<Record<string, FunctionSpec>>;
@@ -88,6 +91,13 @@ class FunctionPool {
     this.environment = environment;
     this.maxEnvironments = maxEnvironments;
     this.compileCache = compileCache;
+  }
+
+  /** Starts environments until `count` are up (at most the bound), and waits until they are ready. */
+  async warm(count: number): Promise<void> {
+    const up = [...this.environments].filter((e) => !e.dead);
+    while (up.length < Math.min(count, this.maxEnvironments)) up.push(this.spawn());
+    await Promise.all(up.map((e) => e.ready));
   }
 
   invoke(event: unknown): Promise<unknown> {
@@ -294,7 +304,7 @@ export class LocalFunctions {
   private readonly inflight = new Set<Promise<unknown>>();
   /** Invocations per function and their summed duration: what Lambda would bill (read by the bench). */
   readonly invocations = new Map<string, { count: number; ms: number }>();
-  private readonly specs: Readonly<Record<string, FunctionSpec>>;
+  readonly specs: Readonly<Record<string, FunctionSpec>>;
   private extraEnvironment: Record<string, string> = {};
 
   private readonly options: LocalFunctionsOptions;
@@ -352,17 +362,49 @@ export class LocalFunctions {
     await Promise.all([...this.pools.values()].map((pool) => pool.stop()));
   }
 
+  /** Bundles every function (or finds the bundles up to date) before any is invoked. */
+  async prepare(): Promise<{ built: boolean; ms: number }> {
+    if (this.options.codeOf) return { built: false, ms: 0 };
+    const { built, ms } = await this.bundles();
+    return { built, ms };
+  }
+
+  /**
+   * Ready environments for the functions named (`environments` each, within the bound), two started
+   * at a time: a cold start then happens before a flow needs the function. A failed init is left for
+   * the first invocation to report.
+   */
+  async warm(names: readonly string[], environments = 1): Promise<void> {
+    const queue = [...names];
+    const next = async (): Promise<void> => {
+      for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+        const spec = this.specs[name];
+        if (spec)
+          await this.pool(name, spec)
+            .warm(environments)
+            .catch(() => {});
+      }
+    };
+    await Promise.all([next(), next()]);
+  }
+
+  private bundles() {
+    return bundleFunctions(
+      this.options.root,
+      Object.fromEntries(Object.entries(this.specs).map(([name, spec]) => [name, spec.entry])),
+    );
+  }
+
   private pool(name: string, spec: FunctionSpec): FunctionPool {
     let pool = this.pools.get(name);
     if (!pool) {
       const codeOf =
         this.options.codeOf ??
-        (async (_name: string, s: FunctionSpec): Promise<FunctionCode> => ({
-          module: pathToFileURL(
-            await bundleHandler(this.options.root, name, resolve(this.options.root, s.entry)),
-          ).href,
-          handler: 'handler',
-        }));
+        (async (): Promise<FunctionCode> => {
+          const file = (await this.bundles()).files[name];
+          if (!file) throw new Error(`no bundle of ${name}`);
+          return { module: pathToFileURL(file).href, handler: 'handler' };
+        });
       pool = new FunctionPool(
         name,
         spec,

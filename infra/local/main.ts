@@ -41,6 +41,7 @@ console.log(`JIF is running (ready in ${Math.round(performance.now() - started)}
   DynamoDB      ${cloud.endpoints.dynamodb}
   StepFunctions ${cloud.endpoints.stepfunctions}
   SES           ${cloud.endpoints.ses}
+  Functions     ${Object.keys(cloud.functions.specs).length} handlers, ${cloud.bundles.built ? 'bundled' : 'bundles up to date'} in ${Math.round(cloud.bundles.ms)} ms
   Data          ${cloud.dataDir} (fund year 1 starts ${cloud.fundStartDate})${timeScale !== 1 ? `\n  Time scale    ${timeScale}` : ''}${faults ? `\n  Faults        ${faults}` : ''}
 
 Dev tokens (also at ${cloud.baseUrl}/local/tokens):
