@@ -11,7 +11,6 @@ import { approvalKey, costReportKey, KEY_PREFIX } from '../../functions/platform
 import { ROLES } from '../../functions/platform/roles.ts';
 import { JifStack, type JifStackProps, type SystemDescription } from '../../infra/aws/stack.ts';
 import { aslPlaceholders, stateMachineArnOf, UNUSED_SUBSTITUTION_WARNING } from '../../infra/aws/workflow.ts';
-import { routesEnvironment } from '../../infra/routes.ts';
 import {
   functionPolicy,
   placeholdersOf,
