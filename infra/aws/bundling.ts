@@ -9,3 +9,6 @@ export const ESM_REQUIRE_BANNER =
 
 /** Modules left out of the bundle (none: the AWS SDK versions the tests ran against ship with it). */
 export const EXTERNAL_MODULES: string[] = [];
+
+/** Files a handler reads beside its bundle (the pages' stylesheet), copied into each asset. */
+export const BUNDLED_FILES = ['functions/pages/jif.css'];

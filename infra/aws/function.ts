@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -15,7 +16,7 @@ import {
   type WorkflowName,
   workflowArnEnv,
 } from '../system.ts';
-import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES } from './bundling.ts';
+import { BUNDLED_FILES, ESM_REQUIRE_BANNER, EXTERNAL_MODULES } from './bundling.ts';
 import { acknowledge, nagResourceName } from './nag.ts';
 import type { SystemTable } from './table.ts';
 import { type SystemWorkflow, stateMachineArnOf } from './workflow.ts';
@@ -100,9 +101,8 @@ export class SystemFunction extends Construct {
             commandHooks: {
               beforeBundling: () => [],
               beforeInstall: () => [],
-              afterBundling: (inputDir: string, outputDir: string) => [
-                `cp "${inputDir}/functions/pages/jif.css" "${outputDir}/jif.css"`,
-              ],
+              afterBundling: (inputDir: string, outputDir: string) =>
+                BUNDLED_FILES.map((file) => `cp "${inputDir}/${file}" "${outputDir}/${basename(file)}"`),
             },
           },
         })

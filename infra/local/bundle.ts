@@ -19,10 +19,7 @@ import {
 } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
-import { ESM_REQUIRE_BANNER, EXTERNAL_MODULES } from '../aws/bundling.ts';
-
-/** Read at run time next to the bundle (infra/aws/function.ts copies the same into each asset). */
-const BUNDLED_FILES = ['functions/lib/jif.css'];
+import { BUNDLED_FILES, ESM_REQUIRE_BANNER, EXTERNAL_MODULES } from '../aws/bundling.ts';
 
 /** esbuild's options as NodejsFunction sets them (infra/aws/function.ts); part of the cache key. */
 const OPTIONS = {
