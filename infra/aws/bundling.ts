@@ -12,3 +12,10 @@ export const EXTERNAL_MODULES: string[] = [];
 
 /** Files a handler reads beside its bundle (the pages' stylesheet), copied into each asset. */
 export const BUNDLED_FILES = ['functions/pages/jif.css'];
+
+/**
+ * The construct id of a function of the description in the stack (`submitProposal` ->
+ * `SubmitProposalFunction`): the local cloud finds a function's synthesized asset by it.
+ */
+export const functionConstructId = (name: string): string =>
+  `${name.charAt(0).toUpperCase()}${name.slice(1)}Function`;

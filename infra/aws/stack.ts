@@ -20,6 +20,7 @@ import {
   type WorkflowSpec,
 } from '../system.ts';
 import { SystemApi } from './api.ts';
+import { functionConstructId } from './bundling.ts';
 import { SystemFunction } from './function.ts';
 import { SES_DIMENSION, SystemMonitoring } from './monitoring.ts';
 import { SystemTable } from './table.ts';
@@ -140,7 +141,7 @@ export class JifStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const [name, spec] of Object.entries(description.functions)) {
-      const fn = new SystemFunction(this, `${pascal(name)}Function`, {
+      const fn = new SystemFunction(this, functionConstructId(name), {
         name,
         spec,
         rootDir: ROOT_DIR,

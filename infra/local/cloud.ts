@@ -36,6 +36,7 @@ import {
   workflowSpec,
 } from '../system.ts';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, localIssuer, localSignIn } from './auth.ts';
+import { readCdkBundles, withDeployedLimits } from './cdk-bundles.ts';
 import { stepFunctionsApi } from './engine/api.ts';
 import { loadWorkflow } from './engine/definition.ts';
 import { LocalStepFunctions, type RegisteredWorkflow } from './engine/engine.ts';
@@ -68,6 +69,11 @@ export interface LocalCloudOptions {
   environment?: Record<string, string>;
   /** Faults on demand at start (default: `JIF_FAULTS`); see infra/local/faults.ts. */
   faults?: string;
+  /**
+   * A cloud assembly (`cdk synth`'s output, e.g. `cdk.out`) whose handler bundles the functions run:
+   * the artifacts a deploy uploads (default: bundles made here from the sources).
+   */
+  bundles?: string;
   log?: (line: string) => void;
 }
 
@@ -88,6 +94,12 @@ export interface LocalCloud {
 }
 
 export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<LocalCloud> {
+  // The code: bundled here from the sources, or the bundles `cdk synth` produced (what deploys),
+  // with the timeout and memory the template gives each function (read first: a
+  // missing or unbundled function stops the start before any server runs).
+  const specs: Readonly<Record<string, FunctionSpec>> = options.functions ?? system.functions;
+  const deployed = options.bundles ? readCdkBundles(options.bundles, Object.keys(specs)) : undefined;
+  const runSpecs = deployed ? withDeployedLimits(specs, deployed) : specs;
   const dataDir = resolve(options.dataDir ?? '.jif');
   if (options.reset) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
@@ -204,7 +216,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const timeScale = options.timeScale ?? 1;
   // Each function's environments get what its Lambda configuration would hold, and no more.
   const environmentOf = (name: string): Record<string, string> => {
-    const spec = options.functions?.[name] ?? functionSpec(name as FunctionName);
+    const spec = runSpecs[name] ?? functionSpec(name as FunctionName);
     return {
       AWS_REGION: REGION,
       AWS_DEFAULT_REGION: REGION,
@@ -246,12 +258,25 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   };
   const functions = new LocalFunctions({
     root: REPO_ROOT,
-    ...(options.functions ? { functions: options.functions } : {}),
+    functions: runSpecs,
     environmentOf,
+    ...(deployed
+      ? {
+          codeOf: async (name: string) => {
+            const code = deployed[name];
+            if (!code) throw new Error(`${options.bundles} holds no bundle of ${name}`);
+            return code;
+          },
+        }
+      : {}),
   });
   // Every handler bundled before anything runs (cached by content: a warm start only checks).
   const bundles = await functions.prepare();
-  log(`functions ${bundles.built ? 'bundled' : 'bundles up to date'} in ${Math.round(bundles.ms)} ms`);
+  log(
+    deployed
+      ? `functions from the bundles of ${options.bundles}`
+      : `functions ${bundles.built ? 'bundled' : 'bundles up to date'} in ${Math.round(bundles.ms)} ms`,
+  );
   // A callback task's timeout runs from the invocation on, and time scaling shrinks it but not a
   // cold start (compute): the functions such tasks invoke start warm, two environments each (the
   // bound, as UK and FR sign-offs ask at once), so a scaled stage is spent waiting, as in AWS.

@@ -1,11 +1,20 @@
 /**
  * `npm start`: the whole system on this machine. `npm start -- --reset` wipes the data directory.
- * Environment: JIF_PORT (3000), JIF_DATA_DIR (.jif), JIF_TIME_SCALE (1: real time), JIF_FAULTS (none).
+ * Environment: JIF_PORT (3000), JIF_DATA_DIR (.jif), JIF_TIME_SCALE (1: real time), JIF_FAULTS (none),
+ * JIF_BUNDLES (or `--bundles cdk.out`: run the handler bundles `npm run synth` wrote, as deployed).
  */
+import { CdkBundlesError } from './cdk-bundles.ts';
 import { startLocalCloud } from './cloud.ts';
 import { parseFaults } from './faults.ts';
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+const bundlesAt = argv.indexOf('--bundles');
+const bundles = bundlesAt >= 0 ? argv[bundlesAt + 1] : process.env.JIF_BUNDLES || undefined;
+if (bundlesAt >= 0 && (!bundles || bundles.startsWith('--'))) {
+  console.error('--bundles needs a directory: the output of `npm run synth` (cdk.out)');
+  process.exit(2);
+}
 const started = performance.now();
 const timeScale = Number(process.env.JIF_TIME_SCALE ?? '1');
 if (!(timeScale > 0)) {
@@ -24,14 +33,22 @@ if (faults) {
   }
 }
 
-const cloud = await startLocalCloud({
-  faults,
-  port,
-  dataDir: process.env.JIF_DATA_DIR ?? '.jif',
-  reset: args.has('--reset'),
-  timeScale,
-  log: args.has('--verbose') ? (line) => console.log(line) : undefined,
-});
+let cloud: Awaited<ReturnType<typeof startLocalCloud>>;
+try {
+  cloud = await startLocalCloud({
+    faults,
+    ...(bundles ? { bundles } : {}),
+    port,
+    dataDir: process.env.JIF_DATA_DIR ?? '.jif',
+    reset: args.has('--reset'),
+    timeScale,
+    log: args.has('--verbose') ? (line) => console.log(line) : undefined,
+  });
+} catch (error) {
+  if (!(error instanceof CdkBundlesError)) throw error;
+  console.error(error.message);
+  process.exit(2);
+}
 
 console.log(`JIF is running (ready in ${Math.round(performance.now() - started)} ms)
 
@@ -41,7 +58,7 @@ console.log(`JIF is running (ready in ${Math.round(performance.now() - started)}
   DynamoDB      ${cloud.endpoints.dynamodb}
   StepFunctions ${cloud.endpoints.stepfunctions}
   SES           ${cloud.endpoints.ses}
-  Functions     ${Object.keys(cloud.functions.specs).length} handlers, ${cloud.bundles.built ? 'bundled' : 'bundles up to date'} in ${Math.round(cloud.bundles.ms)} ms
+  Functions     ${Object.keys(cloud.functions.specs).length} handlers, ${bundles ? `the bundles of ${bundles} (npm run synth)` : `${cloud.bundles.built ? 'bundled' : 'bundles up to date'} in ${Math.round(cloud.bundles.ms)} ms`}
   Data          ${cloud.dataDir} (fund year 1 starts ${cloud.fundStartDate})${timeScale !== 1 ? `\n  Time scale    ${timeScale}` : ''}${faults ? `\n  Faults        ${faults}` : ''}
 
 Dev tokens (also at ${cloud.baseUrl}/local/tokens):
