@@ -23,6 +23,8 @@ const openFundYear2 = () => {
   start.setUTCDate(start.getUTCDate() - 1);
   process.env.FUND_START_DATE = start.toISOString().slice(0, 10);
   resetConfigForTests();
+  // The handlers run in sandboxes: a configuration change, as UpdateFunctionConfiguration makes it.
+  cloud.functions.updateEnvironment({ FUND_START_DATE: process.env.FUND_START_DATE });
 };
 
 beforeAll(async () => {
