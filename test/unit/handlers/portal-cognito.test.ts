@@ -17,7 +17,7 @@ const CLIENT_ID = 'jif-pages-client';
 const CODE = 'one-time-code';
 let server: Server;
 let base: string;
-let privateKey: CryptoKey;
+let privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 let jwk: JWK;
 /** What the stand-in token endpoint was last asked. */
 let tokenRequests: URLSearchParams[] = [];
