@@ -13,28 +13,21 @@ export function money(minor: number, currency: 'EUR' | 'GBP', language: Language
 }
 
 export function dateTime(iso: string | undefined, language: Language): string {
-  if (!iso) return '–';
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return new Intl.DateTimeFormat(LOCALE[language], {
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZone: READER_TIME_ZONE[language],
-    timeZoneName: 'short',
-  }).format(date);
+  return iso ? formatDateTime(iso, language, 'short') : '–';
 }
 
 /** "1 March 2025 at 10:30 GMT" / "1 mars 2025 à 11:30 UTC+1": a deadline or a decision, in full. */
 export function longDateTime(iso: string, language: Language): string {
+  return formatDateTime(iso, language, 'long');
+}
+
+/** A moment in the reader's time zone and language; an unreadable one as it was given. */
+function formatDateTime(iso: string, language: Language, month: 'short' | 'long'): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
   return new Intl.DateTimeFormat(LOCALE[language], {
     day: 'numeric',
-    month: 'long',
+    month,
     year: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
