@@ -4,12 +4,10 @@
  * with a fresh link and the deadline. Each reminder goes out once per report, whatever re-runs.
  */
 
-import { costReportRequestEmail } from '../../pages/emails.ts';
 import { WorkflowError } from '../../platform/errors.ts';
 import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
-import { sendEmail } from '../../platform/mail.ts';
-import { issueCostReportLink } from '../cost-report-links.ts';
+import { emailCostReportLink } from '../cost-report-mail.ts';
 import { markReminderSent, reportsForEvaluation } from '../data/cost-reports.ts';
 import { recordForRoundTask, roundOf } from '../data/evaluations.ts';
 
@@ -22,19 +20,7 @@ export const handler = taskHandler(async (input: { fundYear: number; round: numb
   for (const report of await reportsForEvaluation(record.fundYear, roundOf(record))) {
     if (report.status !== 'PENDING' || report.closedAt) continue;
     if ((report.remindersSent ?? 0) >= input.reminder) continue;
-    const link = await issueCostReportLink(report.reportId);
-    await sendEmail(
-      [report.contactEmail],
-      costReportRequestEmail({
-        link,
-        proposalId: report.proposalId,
-        title: report.title,
-        fundYear: report.fundYear,
-        fundedEurCents: report.fundedEurCents,
-        expiresAt: report.expiresAt,
-        reminder: input.reminder,
-      }),
-    );
+    await emailCostReportLink(report, input.reminder);
     await markReminderSent(report.reportId, input.reminder);
     reminded.push(report.proposalId);
   }

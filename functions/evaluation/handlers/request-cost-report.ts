@@ -6,13 +6,11 @@
  * email goes out once.
  */
 
-import { costReportRequestEmail } from '../../pages/emails.ts';
 import { WorkflowError } from '../../platform/errors.ts';
 import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
-import { sendEmail } from '../../platform/mail.ts';
 import { getProposal } from '../../proposals/data/proposals.ts';
-import { issueCostReportLink } from '../cost-report-links.ts';
+import { emailCostReportLink } from '../cost-report-mail.ts';
 import { ensureCostReport, markReportEmailed } from '../data/cost-reports.ts';
 import { recordForRoundTask, roundOf } from '../data/evaluations.ts';
 
@@ -52,18 +50,7 @@ export const handler = taskHandler(async (input: RequestCostReportInput) => {
     logger.info('cost report already emailed', { reportId: report.reportId });
     return { reportId: report.reportId, emailed: false };
   }
-  const link = await issueCostReportLink(report.reportId);
-  await sendEmail(
-    [report.contactEmail],
-    costReportRequestEmail({
-      link,
-      proposalId: report.proposalId,
-      title: report.title,
-      fundYear: report.fundYear,
-      fundedEurCents: report.fundedEurCents,
-      expiresAt: report.expiresAt,
-    }),
-  );
+  await emailCostReportLink(report);
   await markReportEmailed(report.reportId, new Date().toISOString());
   logger.info('cost report link emailed', { reportId: report.reportId, proposalId: report.proposalId });
   return { reportId: report.reportId, emailed: true };
