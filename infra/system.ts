@@ -250,8 +250,9 @@ const functions = {
   },
   commitFunds: {
     entry: 'functions/funding/handlers/commit-funds.ts',
-    description: 'Workflow task: commits a proposal funding line against its fund-year envelope',
-    // Sends nothing: the FUNDED email (record-proposal-outcome) says what was committed.
+    description:
+      'Workflow task: commits a proposal funding line against its fund-year envelope (the first records APPROVED)',
+    // Sends nothing: the FUNDED email (proposals/outcomes.ts) says what was committed.
     tables: { Fund: 'readWrite' },
   },
   releaseCommitment: {
@@ -261,7 +262,8 @@ const functions = {
   },
   disburseFunds: {
     entry: 'functions/funding/handlers/disburse-funds.ts',
-    description: 'Workflow task: releases due investment money into the hash-chained ledger',
+    description:
+      'Workflow task: releases due investment money into the hash-chained ledger (for the approval flow, then records FUNDED)',
     tables: { Fund: 'readWrite' },
     sendsEmail: true,
     // A payer may append the batch of pending payments, or wait (up to 20 s) while another does.

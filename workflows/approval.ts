@@ -78,7 +78,7 @@ export const approval: StateMachine = {
     ),
     BilateralSignOff: bilateralSignOff(
       proposal,
-      { approved: 'RecordApproved', rejected: 'WithdrawAfterRejection', expired: 'WithdrawAfterExpiry' },
+      { approved: 'CommitFunds', rejected: 'WithdrawAfterRejection', expired: 'WithdrawAfterExpiry' },
       'UK and FR sign off independently; both must approve. A rejection or an expiry ends the other branch.',
     ),
     WithdrawAfterRejection: withdrawPending('RecordRejected'),
@@ -93,13 +93,10 @@ export const approval: StateMachine = {
       { 'reason.$': "States.Format('No decision in time from {}', $.failure.Cause)" },
       'Done',
     ),
-    // Refused (`SignOff.NotRecorded`, failing the execution) unless the decisions recorded in the
-    // table are approvals: a task completed by anyone holding a token commits nothing.
-    RecordApproved: recordOutcome('APPROVED', {}, 'CommitFunds'),
     CommitFunds: {
       Type: 'Map',
       Comment:
-        'Commits the schedule one fund year at a time (all or nothing: a year without room releases what was committed).',
+        "Commits the schedule one fund year at a time (all or nothing: a year without room releases what was committed). The first year's commit records APPROVED, and only if the decisions recorded in the table are approvals (else SignOff.NotRecorded fails the execution, nothing committed): a task completed by anyone holding a token commits nothing.",
       ItemsPath: '$.commitments',
       ItemSelector: {
         'proposalId.$': '$.proposalId',
@@ -121,7 +118,7 @@ export const approval: StateMachine = {
       },
       ResultPath: '$.committed',
       Catch: [catching(['Funds.EnvelopeFull'], 'ReleaseCommitments', '$.failure')],
-      Next: 'DisburseDueFunds',
+      Next: 'DisburseAndRecordFunded',
     },
     ReleaseCommitments: lambdaTask(
       'ReleaseCommitmentFunctionArn',
@@ -142,19 +139,18 @@ export const approval: StateMachine = {
       { 'reason.$': "States.Format('An envelope lacked room: {}', $.envelopeFull.error.errorMessage)" },
       'Done',
     ),
-    DisburseDueFunds: lambdaTask(
+    DisburseAndRecordFunded: lambdaTask(
       'DisburseFundsFunctionArn',
-      { 'proposalId.$': '$.proposalId' },
-      { next: 'RecordFunded' },
+      { 'proposalId.$': '$.proposalId', recordFunded: true },
+      { next: 'Done' },
       {
         comment:
-          "Releases the investment of every fund year already open before the proposal is shown FUNDED (FUNDED means committed and the current year's investment is in the ledger); later years follow when they open. A payment that fails for good fails the execution (the proposal stays APPROVED, its money committed): a redrive once the fault is cleared pays each line once.",
-        resultSelector: { 'disbursed.$': '$.Payload.disbursed' },
+          "Releases the investment of every fund year already open, then records FUNDED (FUNDED means committed and the current year's investment is in the ledger; its one email names the commitments and payments) and COMPLETED when nothing is left; later years follow when they open. A payment that fails for good fails the execution (the proposal stays APPROVED, its money committed): a redrive once the fault is cleared pays each line once.",
+        resultSelector: { 'disbursed.$': '$.Payload.disbursed', 'status.$': '$.Payload.status' },
         resultPath: '$.disbursement',
         retry: [retryLedgerBusy],
       },
     ),
-    RecordFunded: recordOutcome('FUNDED', {}, 'Done'),
     Done: succeed(),
   },
 };

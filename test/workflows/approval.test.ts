@@ -120,10 +120,8 @@ describe.concurrent('the approval workflow', () => {
     expect(entered(run.history, TOP)).toEqual([
       'NeedsRoadAuthority',
       'BilateralSignOff',
-      'RecordApproved',
       'CommitFunds',
-      'DisburseDueFunds',
-      'RecordFunded',
+      'DisburseAndRecordFunded',
       'Done',
     ]);
     expect(entered(run.history, UK_BRANCH)).toEqual(['UKSignOff', 'UKDecided', 'UKApproved']);
@@ -138,8 +136,9 @@ describe.concurrent('the approval workflow', () => {
         { authority: 'FR', decision: 'APPROVED' },
       ],
       committed: [{ fundYear: 1, amountEurCents: 2_500_000, committed: true, alreadyCommitted: false }],
-      // Paid by this step, or a moment before by the daily release (so `created` is not asserted).
-      disbursement: { disbursed: [{ fundYear: 1, amountEurCents: 2_500_000 }] },
+      // Paid by this step, or a moment before by the daily release (so `created` is not asserted);
+      // the same step recorded FUNDED, then COMPLETED (its one line paid).
+      disbursement: { disbursed: [{ fundYear: 1, amountEurCents: 2_500_000 }], status: 'COMPLETED' },
     });
 
     // Its one line is paid at once: everything granted is paid, so its life ends right after FUNDED.
@@ -294,10 +293,8 @@ describe.concurrent('the approval workflow', () => {
       'RoadAuthorityAgreed',
       'RecordAwaitingSignOff',
       'BilateralSignOff',
-      'RecordApproved',
       'CommitFunds',
-      'DisburseDueFunds',
-      'RecordFunded',
+      'DisburseAndRecordFunded',
       'Done',
     ]);
     expect(entered(run.history, UK_BRANCH)).toEqual(['UKSignOff', 'UKDecided', 'UKApproved']);
@@ -483,7 +480,6 @@ describe.concurrent('the approval workflow', () => {
     expect(entered(run.history, TOP)).toEqual([
       'NeedsRoadAuthority',
       'BilateralSignOff',
-      'RecordApproved',
       'CommitFunds',
       'ReleaseCommitments',
       'ReadEnvelopeFailure',

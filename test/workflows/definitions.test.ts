@@ -63,7 +63,7 @@ describe('the workflow definitions', () => {
 
   it('the validator does catch a transition to a state that does not exist', () => {
     const broken = JSON.parse(substituted('approval'));
-    broken.States.RecordApproved.Next = 'NoSuchState';
+    broken.States.RecordRejected.Next = 'NoSuchState';
     expect(validator(broken).isValid).toBe(false);
   });
 

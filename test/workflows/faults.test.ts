@@ -116,7 +116,7 @@ describe('transient faults are retried', () => {
       const { proposalId } = await cloud.submit(sampleProposal({ title: 'Retried through every fault' }));
       faults = [
         {
-          when: (n, i) => fn('recordProposalOutcome')(n) && about(proposalId)(n, i),
+          when: (n, i) => fn('commitFunds')(n) && about(proposalId)(n, i),
           name: 'Lambda.TooManyRequestsException',
           count: 2,
         },
@@ -138,13 +138,7 @@ describe('transient faults are retried', () => {
       const run = await finished(cloud, 'approval', proposalId, LONG);
       expect(run.status).toBe('SUCCEEDED');
       expect(entered(run.history)).toEqual(
-        expect.arrayContaining([
-          'RecordApproved',
-          'CommitFunds',
-          'CommitFundYear',
-          'DisburseDueFunds',
-          'RecordFunded',
-        ]),
+        expect.arrayContaining(['CommitFunds', 'CommitFundYear', 'DisburseAndRecordFunded']),
       );
       // Every canned fault was met, and each failed call was followed by another of the same task.
       expect(faults.map((f) => f.count)).toEqual([0, 0, 0]);
@@ -197,7 +191,7 @@ describe('permanent faults fail the execution visibly', () => {
       for (const s of signOffs) expect(['FAILED', 'ABORTED']).toContain(s.status);
       const run = await finished(cloud, 'approval', proposalId, LONG);
       expect(run.status).toBe('FAILED');
-      expect(entered(run.history)).not.toContain('RecordApproved');
+      expect(entered(run.history)).not.toContain('CommitFunds');
 
       const view = await viewOf(cloud, proposalId);
       expect(view.status).not.toBe('FUNDED');
@@ -208,7 +202,7 @@ describe('permanent faults fail the execution visibly', () => {
   );
 
   it(
-    'a payment refused for good: FAILED at DisburseDueFunds, nothing paid; redriven once cleared: FUNDED, paid once',
+    'a payment refused for good: FAILED at DisburseAndRecordFunded, nothing paid; redriven once cleared: FUNDED, paid once',
     async () => {
       const { proposalId } = await cloud.submit(sampleProposal({ title: 'Payment refused' }));
       faults = [
@@ -223,7 +217,7 @@ describe('permanent faults fail the execution visibly', () => {
       const run = await finished(cloud, 'approval', proposalId, LONG);
       expect(run.status).toBe('FAILED');
       expect(run.error).toBe('AccessDeniedException');
-      expect(entered(run.history).slice(-1)).toEqual(['DisburseDueFunds']);
+      expect(entered(run.history).slice(-1)).toEqual(['DisburseAndRecordFunded']);
       // Permanent: tried once, not retried.
       expect(calls.filter((c) => c.failed === 'AccessDeniedException')).toHaveLength(1);
 
@@ -334,8 +328,9 @@ describe('money follows the decisions recorded in the table', () => {
       const run = await finished(cloud, 'approval', proposalId, LONG);
       expect(run.status).toBe('FAILED');
       expect(run.error).toBe('SignOff.NotRecorded');
-      expect(entered(run.history)).toContain('RecordApproved');
-      expect(entered(run.history)).not.toContain('CommitFunds');
+      // The first year's commit found no recorded approval: APPROVED not recorded, nothing committed.
+      expect(entered(run.history)).toContain('CommitFundYear');
+      expect(entered(run.history)).not.toContain('DisburseAndRecordFunded');
 
       const view = await viewOf(cloud, proposalId);
       expect(view.status).toBe('AWAITING_SIGN_OFF');
@@ -345,7 +340,7 @@ describe('money follows the decisions recorded in the table', () => {
       expect(subjects(proposalId, PORT).filter((s) => /Funds|Funded/.test(s))).toEqual([]);
 
       // The approvers then decide through their links (the decisions are recorded; the tasks they
-      // would complete are gone), and a redrive carries the flow on from RecordApproved.
+      // would complete are gone), and a redrive carries the flow on from CommitFunds.
       const links = await waitForMinistryLinks(cloud, [proposalId]);
       const mine = links.get(proposalId);
       for (const link of mine ? [mine.uk, mine.fr] : []) {

@@ -2,8 +2,10 @@
  * Workflow task (one iteration of the approval flow's commit Map): commits one fund year of an
  * approved proposal against that year's envelope. Raises `Funds.EnvelopeFull` when it does not fit,
  * which the flow catches to release what was committed and mark the proposal FUNDS_UNAVAILABLE.
- * Only an approved proposal is committed. It sends no email: the commitments happen in the same
- * second as the payment and FUNDED, whose one email (record-proposal-outcome) lists them.
+ * Only an approved proposal is committed: one awaiting sign-off is first recorded APPROVED, and only
+ * if the decisions recorded in the table are approvals (`SignOff.NotRecorded` otherwise; a task
+ * completed by anyone holding a token commits nothing). It sends no email: the commitments happen in
+ * the same second as the payment and FUNDED, whose one email (proposals/outcomes.ts) lists them.
  * A later year's investment enters the due index that the daily release queries.
  */
 
@@ -11,7 +13,8 @@ import { fundStart } from '../../platform/config.ts';
 import { WorkflowError } from '../../platform/errors.ts';
 import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
-import { getProposal } from '../../proposals/data/proposals.ts';
+import { getProposal, transitionProposal } from '../../proposals/data/proposals.ts';
+import { requireRecordedApprovals } from '../../proposals/recorded-approvals.ts';
 import { commitFundYear } from '../data/envelopes.ts';
 import { fundYearHasOpened, isFundYear } from '../domain/fund.ts';
 
@@ -31,8 +34,15 @@ export const handler = taskHandler(async (input: CommitFundsInput) => {
   }
   const proposal = await getProposal(input.proposalId);
   if (!proposal) throw new WorkflowError('Proposal.NotFound', `No proposal ${input.proposalId}`);
-  // Money for approved proposals only (a FUNDED one is a re-run, which commits nothing new).
-  if (!['APPROVED', 'FUNDED', 'COMPLETED'].includes(proposal.status)) {
+  if (proposal.status === 'AWAITING_SIGN_OFF') {
+    // Both sign-offs answered: the first year's commit records APPROVED (no email of its own), so
+    // the flow needs no Lambda invocation for it.
+    await requireRecordedApprovals(proposal);
+    await transitionProposal(proposal.proposalId, 'APPROVED', new Date().toISOString(), undefined, {
+      notify: false,
+    });
+  } else if (!['APPROVED', 'FUNDED', 'COMPLETED'].includes(proposal.status)) {
+    // Money for approved proposals only (a FUNDED one is a re-run, which commits nothing new).
     throw new WorkflowError(
       'Funds.NotApproved',
       `${input.proposalId} is ${proposal.status}: nothing is committed`,

@@ -3,6 +3,8 @@
  * fund year that has opened. Running costs wait for that year's evaluation. Each line is paid once
  * (see data/ledger.ts), so re-running this task pays nothing twice. A paid year leaves the due index
  * the daily release queries, and a FUNDED proposal with nothing left to pay or release is COMPLETED.
+ * With `recordFunded` (the approval flow), it then records FUNDED and sends its one email, in the
+ * same invocation: FUNDED means committed and the open year's investment in the ledger.
  */
 
 import { fundStart } from '../../platform/config.ts';
@@ -10,11 +12,19 @@ import { WorkflowError } from '../../platform/errors.ts';
 import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
 import { completeIfSettled, getProposal } from '../../proposals/data/proposals.ts';
+import type { ProposalStatus } from '../../proposals/domain/statuses.ts';
+import { recordProposalOutcome } from '../../proposals/outcomes.ts';
 import { clearInvestmentDue, commitmentsOf } from '../data/envelopes.ts';
 import { fundYearHasOpened, isFundYear } from '../domain/fund.ts';
 import { payFundingLine } from '../payments.ts';
 
-export const handler = taskHandler(async (input: { proposalId: string }) => {
+export interface DisburseFundsInput {
+  proposalId: string;
+  /** The approval flow's payment: record FUNDED (and COMPLETED when nothing is left) once paid. */
+  recordFunded?: boolean;
+}
+
+export const handler = taskHandler(async (input: DisburseFundsInput) => {
   const proposal = typeof input.proposalId === 'string' ? await getProposal(input.proposalId) : undefined;
   if (!proposal) throw new WorkflowError('Proposal.NotFound', `No proposal ${String(input.proposalId)}`);
   // APPROVED: the approval flow pays before it shows FUNDED; every line paid must be committed (below).
@@ -41,7 +51,7 @@ export const handler = taskHandler(async (input: { proposalId: string }) => {
     // On the way to FUNDED (the approval flow), the FUNDED email announces the payment; later
     // years, paid once the proposal is FUNDED, are announced one by one.
     const { record, created } = await payFundingLine(proposal, line, now.toISOString(), {
-      announce: proposal.status !== 'APPROVED',
+      announce: input.recordFunded !== true && proposal.status !== 'APPROVED',
     });
     // Paid (now or by an earlier run): nothing of this year is due any more.
     if (commitment.gsi1pk !== undefined) await clearInvestmentDue(proposal.proposalId, line.fundYear);
@@ -52,11 +62,13 @@ export const handler = taskHandler(async (input: { proposalId: string }) => {
       created,
     });
   }
-  // The approval flow's own payment completes the proposal once it is FUNDED (record-proposal-outcome).
-  const status =
-    proposal.status === 'FUNDED'
-      ? ((await completeIfSettled(proposal.proposalId, now.toISOString()))?.status ?? proposal.status)
-      : proposal.status;
+  // Reached only once every due line is in the ledger (a failed payment throws above).
+  let status: ProposalStatus = proposal.status;
+  if (input.recordFunded === true) {
+    status = (await recordProposalOutcome({ proposalId: proposal.proposalId, status: 'FUNDED' })).status;
+  } else if (proposal.status === 'FUNDED') {
+    status = (await completeIfSettled(proposal.proposalId, now.toISOString()))?.status ?? status;
+  }
   logger.info('due funds disbursed', { proposalId: proposal.proposalId, paid, status });
   return { proposalId: proposal.proposalId, disbursed: paid, status };
 });

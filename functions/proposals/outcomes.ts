@@ -1,0 +1,200 @@
+/**
+ * Moving a proposal to its next status (only as the fund's rules allow) and telling the port
+ * authority (French first): the record-proposal-outcome task, and the approval flow's payment step,
+ * which records FUNDED once the money is in the ledger. Idempotent: re-running it for a status
+ * already reached changes nothing, and the email is sent until it is confirmed once
+ * (`pendingNotice`). FUNDED with everything granted already paid (one open year's investment) goes
+ * on to COMPLETED in the same step. APPROVED is refused (`SignOff.NotRecorded`) unless every required
+ * decision recorded in the table is an approval, and sends no email: FUNDED (or FUNDS_UNAVAILABLE)
+ * follows in the same second, and the FUNDED email, to the port authority and finance, carries the
+ * commitments and the payments made on the way (their steps send nothing themselves).
+ */
+
+import { commitmentsOf, getEnvelopes } from '../funding/data/envelopes.ts';
+import { queryDisbursements } from '../funding/data/ledger.ts';
+import {
+  authorityOutcomeEmail,
+  type EnvelopeShortfall,
+  type FundedFigures,
+  proposalOutcomeEmail,
+} from '../pages/emails.ts';
+import { authorityDirectory, config, proposalPageUrl } from '../platform/config.ts';
+import { WorkflowError } from '../platform/errors.ts';
+import { logger } from '../platform/logger.ts';
+import { sendEmail } from '../platform/mail.ts';
+import { requestsForSubject, type SignOffRequest } from '../sign-off/data/sign-offs.ts';
+import { type DecisionNote, decisionNotes } from '../sign-off/decisions.ts';
+import {
+  clearPendingNotice,
+  completeIfSettled,
+  getProposal,
+  type ProposalRecord,
+  transitionProposal,
+} from './data/proposals.ts';
+import { isFinal, isProposalStatus, type ProposalStatus } from './domain/statuses.ts';
+import { requireRecordedApprovals } from './recorded-approvals.ts';
+
+export interface RecordOutcomeInput {
+  proposalId: string;
+  status: ProposalStatus;
+  reason?: string;
+}
+
+/**
+ * The outcome, to each authority that decided or let its request run out (a withdrawn one was told
+ * already, with the reason), so approvers and the road authority learn how it ended.
+ */
+async function tellAuthorities(
+  record: ProposalRecord,
+  input: RecordOutcomeInput,
+  requests: SignOffRequest[],
+  decisions: DecisionNote[],
+  why: Why,
+): Promise<void> {
+  const directory = authorityDirectory();
+  for (const request of requests) {
+    if (!['APPROVED', 'REJECTED', 'EXPIRED'].includes(request.status)) continue;
+    const entry = directory[request.authority];
+    const to = [entry.primary];
+    if (request.sentStages.includes('DEPUTY') && entry.deputy !== entry.primary) to.push(entry.deputy);
+    await sendEmail(
+      to,
+      authorityOutcomeEmail({
+        authority: request.authority,
+        proposalId: record.proposalId,
+        title: record.title,
+        status: input.status,
+        decisions,
+        ...(input.reason ? { reason: input.reason } : {}),
+        ...(why.funded
+          ? {
+              amounts: {
+                committedEurCents: why.funded.commitments.reduce((sum, c) => sum + c.eurCents, 0),
+                rate: record.rate,
+              },
+            }
+          : {}),
+        ...(why.shortfalls ? { shortfalls: why.shortfalls } : {}),
+      }),
+    );
+  }
+}
+
+/** What explains an outcome in figures: the shortfall of a full envelope, or what was funded. */
+interface Why {
+  shortfalls?: EnvelopeShortfall[];
+  funded?: FundedFigures;
+}
+
+async function explain(record: ProposalRecord, status: ProposalStatus): Promise<Why> {
+  if (status !== 'FUNDED' && status !== 'FUNDS_UNAVAILABLE') return {};
+  const asked = new Map<number, number>();
+  for (const line of record.funding)
+    asked.set(line.fundYear, (asked.get(line.fundYear) ?? 0) + line.amountEurCents);
+  const envelopes = (await getEnvelopes()).filter((e) => asked.has(e.fundYear));
+  const left = (e: { capEurCents: number; committedEurCents: number }) => e.capEurCents - e.committedEurCents;
+  if (status === 'FUNDS_UNAVAILABLE') {
+    // Nothing of this proposal is committed any more (compensation ran first): the room it lacked.
+    const shortfalls = envelopes
+      .filter((e) => left(e) < (asked.get(e.fundYear) ?? 0))
+      .map((e) => ({
+        fundYear: e.fundYear,
+        leftEurCents: left(e),
+        askedEurCents: asked.get(e.fundYear) ?? 0,
+      }));
+    return shortfalls.length > 0 ? { shortfalls } : {};
+  }
+  const [commitments, paid] = await Promise.all([
+    commitmentsOf(record.proposalId),
+    queryDisbursements({ proposalId: record.proposalId }, 100),
+  ]);
+  return {
+    funded: {
+      commitments: commitments
+        .filter((c) => c.status === 'COMMITTED')
+        .sort((a, b) => a.fundYear - b.fundYear)
+        .map((c) => ({ fundYear: c.fundYear, eurCents: c.amountEurCents })),
+      payments: paid.items
+        .sort((a, b) => a.seq - b.seq)
+        .map((r) => ({
+          fundYear: r.fundYear,
+          purpose: r.purpose,
+          eurCents: r.amountEurCents,
+          paymentReference: r.paymentReference,
+          ledgerWitness: `${r.seq}:${r.hash}`,
+        })),
+      envelopes: envelopes.map((e) => ({ fundYear: e.fundYear, leftEurCents: left(e) })),
+    },
+  };
+}
+
+export async function recordProposalOutcome(
+  input: RecordOutcomeInput,
+): Promise<{ proposalId: string; status: ProposalStatus; changed: boolean }> {
+  if (typeof input.proposalId !== 'string' || !isProposalStatus(input.status)) {
+    throw new WorkflowError('Proposal.InvalidInput', `Invalid outcome input: ${JSON.stringify(input)}`);
+  }
+  if (input.status === 'APPROVED') {
+    const proposal = await getProposal(input.proposalId);
+    if (!proposal) throw new WorkflowError('Proposal.NotFound', `No proposal ${input.proposalId}`);
+    await requireRecordedApprovals(proposal);
+  }
+  const { changed, record } = await transitionProposal(
+    input.proposalId,
+    input.status,
+    new Date().toISOString(),
+    input.reason,
+  );
+  if (record.pendingNotice === input.status) {
+    // APPROVED is followed in the same second by FUNDED or FUNDS_UNAVAILABLE, whose email says both.
+    if (input.status !== 'APPROVED') {
+      const requests = await requestsForSubject('PROPOSAL', input.proposalId);
+      const decisions = decisionNotes(requests);
+      const rejection =
+        input.status === 'REJECTED' ? requests.find((r) => r.status === 'REJECTED') : undefined;
+      const unanswered =
+        input.status === 'EXPIRED'
+          ? requests.filter((r) => r.status === 'EXPIRED').map((r) => r.authority)
+          : [];
+      const why = await explain(record, input.status);
+      // Finance reads the FUNDED email too: it names each payment's ledger record.
+      const to = why.funded ? [record.contactEmail, config().FINANCE_EMAIL] : [record.contactEmail];
+      await sendEmail(
+        to,
+        proposalOutcomeEmail({
+          proposalId: record.proposalId,
+          title: record.title,
+          status: input.status,
+          ...(input.reason ? { reason: input.reason } : {}),
+          ...(rejection ? { rejectedBy: rejection.authority } : {}),
+          ...(rejection?.comment ? { comment: rejection.comment } : {}),
+          ...(unanswered.length > 0 ? { unanswered } : {}),
+          ...(why.shortfalls ? { shortfalls: why.shortfalls } : {}),
+          ...(why.funded ? { funded: why.funded } : {}),
+          amounts: {
+            requestedEurCents: record.funding.reduce((sum, line) => sum + line.amountEurCents, 0),
+            rate: record.rate,
+          },
+          ...linkTo(record.proposalId),
+          decisions,
+        }),
+      );
+      if (isFinal(input.status) || input.status === 'FUNDED') {
+        await tellAuthorities(record, input, requests, decisions, why);
+      }
+    }
+    await clearPendingNotice(record.proposalId, input.status);
+  }
+  // Everything granted may be paid already (one year's investment): then its life ends here.
+  const final =
+    input.status === 'FUNDED'
+      ? ((await completeIfSettled(record.proposalId, new Date().toISOString())) ?? record)
+      : record;
+  logger.info('proposal status recorded', { proposalId: record.proposalId, status: final.status, changed });
+  return { proposalId: record.proposalId, status: final.status, changed };
+}
+
+function linkTo(proposalId: string): { link?: string } {
+  const link = proposalPageUrl(proposalId);
+  return link ? { link } : {};
+}
