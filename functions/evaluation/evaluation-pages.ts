@@ -4,7 +4,7 @@
  * report finance reads. Pure functions on the shared shell, `html` tag and copy catalogue (pages.ts).
  */
 
-import { copy } from '../pages/copy/index.ts';
+import * as copy from '../pages/copy/index.ts';
 import { money as intlMoney } from '../pages/format.ts';
 import {
   COMMENT_MAX_LENGTH,
@@ -40,7 +40,7 @@ export interface CostReportPageModel {
 /** The form a cost report link opens: what is asked, the amount field, an optional note, one button. */
 export function renderCostReportPage(model: CostReportPageModel): string {
   const { language } = model;
-  const t = copy(language).costReportForm;
+  const t = copy.costReportForm[language];
   const heading = `${t.heading(model.fundYear)}${language === 'fr' ? ' : ' : ': '}${model.title}`;
   const errors = model.errors ?? [];
   const errorFor = (field: string) => errors.find((error) => error.field === field);
@@ -87,7 +87,7 @@ ${noteError && html`<p class="error-message" id="note-error">${noteError.message
 
 /** What a refused amount or note is called on the form, per language. */
 export function costReportFieldErrors(language: Language) {
-  const t = copy(language).costReportForm;
+  const t = copy.costReportForm[language];
   return {
     amount: t.amountError,
     tooHigh: (capEurCents: number) => t.amountTooHigh(intlMoney(capEurCents, 'EUR', language)),
@@ -113,7 +113,7 @@ export function renderCostReportMessage(
 ): { httpStatus: number; html: string } {
   return {
     httpStatus: COST_REPORT_STATUS[kind],
-    html: renderMessagePage({ language, status: 'error', ...copy(language).costReportMessages[kind] }),
+    html: renderMessagePage({ language, status: 'error', ...copy.costReportMessages[language][kind] }),
   };
 }
 
@@ -126,7 +126,7 @@ export function renderCostReportReceived(input: {
   /** Until when it can be corrected. */
   expiresAt: string;
 }): string {
-  const t = copy(input.language).costReportReceived;
+  const t = copy.costReportReceived[input.language];
   return renderMessagePage({
     language: input.language,
     title: t.title,
@@ -141,7 +141,7 @@ export function renderCostReportReceived(input: {
 
 /** The evaluation report as a body (the report page, and the admin page around it, use it). */
 export function evaluationReportBody(view: EvaluationView, language: Language): Html {
-  const t = copy(language).evaluationReport;
+  const t = copy.evaluationReport[language];
   const label = (status: string) => t.statuses[status] ?? status;
   const when = (iso: string | undefined) => (iso ? formatDateTime(iso, language) : '–');
   const money = (eurCents: number | null, gbpPence: number | null) =>
@@ -223,7 +223,7 @@ ${previous}
 
 /** The evaluation report as a page (finance asks for it with `Accept: text/html`). */
 export function renderEvaluationReportPage(view: EvaluationView, language: Language = 'en'): string {
-  const title = copy(language).evaluationReport.title(view.fundYear);
+  const title = copy.evaluationReport[language].title(view.fundYear);
   return shell(
     language,
     title,

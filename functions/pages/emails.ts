@@ -23,7 +23,7 @@ import {
   languageOf,
   type SignOffStage,
 } from '../sign-off/domain/sign-off.ts';
-import { copy } from './copy/index.ts';
+import * as copy from './copy/index.ts';
 import { money } from './format.ts';
 import { formatDateTime, PURPOSE_LABELS, SERVICE_NAME, type SubjectSummary } from './pages.ts';
 
@@ -246,13 +246,13 @@ function named(title: string, id: string): string {
 /** How a subject line names what is to be decided: "Title (P-1)", or the evaluation in every language. */
 function subjectName(subject: SubjectSummary, languages: Language[]): string {
   if (subject.type === 'PROPOSAL') return named(subject.title, subject.proposalId);
-  const names = languages.map((language) => copy(language).signOffEmail.evaluationName(subject.fundYear));
+  const names = languages.map((language) => copy.signOffEmail[language].evaluationName(subject.fundYear));
   return named(names.join(' / '), subject.evaluationId);
 }
 
 /** "Rappel 1/2 – Transmission au suppléant – Validation demandée" (the parts that apply). */
 function requestKind(input: SignOffRequestInput, language: Language): string {
-  const t = copy(language).signOffEmail;
+  const t = copy.signOffEmail[language];
   const parts: string[] = [];
   if (input.stage === 'REMINDER_1') parts.push(t.reminder(1));
   if (input.stage === 'REMINDER_2') parts.push(t.reminder(2));
@@ -262,7 +262,7 @@ function requestKind(input: SignOffRequestInput, language: Language): string {
 }
 
 function requestBlocks(input: SignOffRequestInput, language: Language): Block[] {
-  const t = copy(language).signOffEmail;
+  const t = copy.signOffEmail[language];
   const name = AUTHORITY_NAMES[input.authority][language];
   const deputy = input.asDeputy || input.stage === 'DEPUTY';
   const blocks: Block[] = [
@@ -305,7 +305,7 @@ function requestBlocks(input: SignOffRequestInput, language: Language): Block[] 
     const decisions = subject.decisions ?? [];
     if (decisions.length > 0) {
       blocks.push(
-        { kind: 'para', text: copy(language).decisions.heading },
+        { kind: 'para', text: copy.decisions[language].heading },
         { kind: 'list', items: decisions.map((d) => describeDecision(d, language)) },
       );
     }
@@ -330,7 +330,7 @@ function requestBlocks(input: SignOffRequestInput, language: Language): Block[] 
             eurGbp(line.nextTrancheEurCents, language),
           );
           // The port authority's note with its cost report travels with the figures.
-          return line.note ? `${figures}. ${copy(language).outcomeDetails.note(line.note)}` : figures;
+          return line.note ? `${figures}. ${copy.outcomeDetails[language].note(line.note)}` : figures;
         }),
       },
     );
@@ -339,7 +339,7 @@ function requestBlocks(input: SignOffRequestInput, language: Language): Block[] 
     { kind: 'para', text: t.open(formatDateTime(input.expiresAt, language)) },
     { kind: 'link', url: input.link },
     { kind: 'para', text: t.personal },
-    { kind: 'para', text: copy(language).service.rateNote },
+    { kind: 'para', text: copy.service[language].rateNote },
   );
   return blocks;
 }
@@ -396,8 +396,8 @@ export interface FundedFigures {
 
 /** Why a proposal ended as it did, in words for each language (never a code or cents). */
 function whyBlocks(input: ProposalOutcomeInput, language: Language): Block[] {
-  const t = copy(language).outcomeEmail;
-  const d = copy(language).outcomeDetails;
+  const t = copy.outcomeEmail[language];
+  const d = copy.outcomeDetails[language];
   const blocks: Block[] = [];
   let explained = false;
   if (input.status === 'REJECTED' && input.rejectedBy) {
@@ -429,7 +429,7 @@ function whyBlocks(input: ProposalOutcomeInput, language: Language): Block[] {
 }
 
 function fundedBlocks(figures: FundedFigures, language: Language): Block[] {
-  const d = copy(language).outcomeDetails;
+  const d = copy.outcomeDetails[language];
   const blocks: Block[] = [];
   const left = new Map(figures.envelopes.map((e) => [e.fundYear, e.leftEurCents]));
   if (figures.commitments.length > 0) {
@@ -473,7 +473,7 @@ function fundedBlocks(figures: FundedFigures, language: Language): Block[] {
 }
 
 function outcomeBlocks(input: ProposalOutcomeInput, language: Language): Block[] {
-  const t = copy(language).outcomeEmail;
+  const t = copy.outcomeEmail[language];
   const outcome = t.outcomes[input.status];
   const name = named(input.title, input.proposalId);
   const c = colon(language);
@@ -484,7 +484,7 @@ function outcomeBlocks(input: ProposalOutcomeInput, language: Language): Block[]
       rows: [
         [t.proposal, input.title],
         [t.reference, input.proposalId],
-        [t.status, copy(language).outcomeDetails.status(outcome.label, input.status)],
+        [t.status, copy.outcomeDetails[language].status(outcome.label, input.status)],
       ],
     },
     { kind: 'para', text: outcome.text },
@@ -494,7 +494,7 @@ function outcomeBlocks(input: ProposalOutcomeInput, language: Language): Block[]
   const others = (input.decisions ?? []).filter((d) => d.authority !== input.rejectedBy);
   if (others.length > 0) {
     blocks.push(
-      { kind: 'para', text: copy(language).decisions.heading },
+      { kind: 'para', text: copy.decisions[language].heading },
       { kind: 'list', items: others.map((d) => describeDecision(d, language)) },
     );
   }
@@ -522,7 +522,7 @@ function outcomeBlocks(input: ProposalOutcomeInput, language: Language): Block[]
 export function proposalOutcomeEmail(input: ProposalOutcomeInput): Email {
   if (input.link) assertHttpLink(input.link);
   const languages = PORT_AUTHORITY_LANGUAGES;
-  const labels = languages.map((language) => copy(language).outcomeEmail.outcomes[input.status].label);
+  const labels = languages.map((language) => copy.outcomeEmail[language].outcomes[input.status].label);
   const name = named(input.title, input.proposalId);
   return compose(
     `[JIF] ${labels.join(' / ')}${colon(languages[0] ?? 'fr')}${name}`,
@@ -535,7 +535,7 @@ export function proposalOutcomeEmail(input: ProposalOutcomeInput): Email {
 // (French first, then English: one email to both, so it is sent exactly once)
 
 function fundsBlocks(input: FundsEmailInput, language: Language): Block[] {
-  const t = copy(language).fundsEmail;
+  const t = copy.fundsEmail[language];
   const name = named(input.title, input.proposalId);
   const committed = input.kind === 'COMMITTED';
   const verb = committed ? t.committedVerb : t.disbursedVerb;
@@ -562,7 +562,7 @@ function fundsBlocks(input: FundsEmailInput, language: Language): Block[] {
   ];
   if (input.link) {
     blocks.push(
-      { kind: 'para', text: copy(language).outcomeEmail.follow },
+      { kind: 'para', text: copy.outcomeEmail[language].follow },
       { kind: 'link', url: input.link },
     );
   }
@@ -576,10 +576,10 @@ export function fundsEmail(input: FundsEmailInput): Email {
   const languages = PORT_AUTHORITY_LANGUAGES;
   const committed = input.kind === 'COMMITTED';
   const verbs = languages.map((language) => {
-    const t = copy(language).fundsEmail;
+    const t = copy.fundsEmail[language];
     return committed ? t.committedVerb : t.disbursedVerb;
   });
-  const t = copy('en').fundsEmail;
+  const t = copy.fundsEmail.en;
   const amount = `${formatEuros(input.eurCents)} (${formatPounds(input.gbpPence)})`;
   return compose(
     `[JIF] ${verbs.join(' / ')} : ${named(input.title, input.proposalId)} – ${t.subjectTail(input.fundYear, amount)}`,
@@ -598,7 +598,7 @@ function linkIn(link: string, language: Language): string {
 }
 
 function costReportBlocks(input: CostReportRequestInput, language: Language): Block[] {
-  const t = copy(language).costReportEmail;
+  const t = copy.costReportEmail[language];
   const when = formatDateTime(input.expiresAt, language);
   const kind = input.reminder
     ? `${t.reminder(input.reminder)} – ${t.heading(input.fundYear)}`
@@ -618,7 +618,7 @@ function costReportBlocks(input: CostReportRequestInput, language: Language): Bl
     { kind: 'para', text: t.open(when) },
     { kind: 'link', url: linkIn(input.link, language) },
     { kind: 'para', text: t.personal },
-    { kind: 'para', text: copy(language).service.rateNote },
+    { kind: 'para', text: copy.service[language].rateNote },
   ];
 }
 
@@ -631,7 +631,7 @@ export function costReportRequestEmail(input: CostReportRequestInput): Email {
   const languages: Language[] = ['fr', 'en'];
   const kinds = languages
     .map((language) => {
-      const t = copy(language).costReportEmail;
+      const t = copy.costReportEmail[language];
       return input.reminder
         ? `${t.reminder(input.reminder)} – ${t.subject(input.fundYear)}`
         : t.subject(input.fundYear);
@@ -647,7 +647,7 @@ export function costReportRequestEmail(input: CostReportRequestInput): Email {
 export function costReportDeadlinePassedEmail(input: CostReportDeadlineInput): Email {
   const languages: Language[] = ['fr', 'en'];
   const sections = languages.map((language) => {
-    const t = copy(language).costReportEmail;
+    const t = copy.costReportEmail[language];
     const blocks: Block[] = [
       {
         kind: 'heading',
@@ -659,7 +659,7 @@ export function costReportDeadlinePassedEmail(input: CostReportDeadlineInput): E
     return { language, blocks };
   });
   const kinds = languages
-    .map((language) => copy(language).costReportEmail.deadlineSubject(input.fundYear))
+    .map((language) => copy.costReportEmail[language].deadlineSubject(input.fundYear))
     .join(' / ');
   return compose(`[JIF] ${kinds} : ${named(input.title, input.proposalId)}`, sections);
 }
@@ -680,7 +680,7 @@ export function signOffWithdrawnEmail(input: SignOffWithdrawnInput): Email {
   const languages: Language[] = languageOf(input.authority) === 'fr' ? ['fr', 'en'] : ['en'];
   const what = subjectName(input.subject, languages);
   const sections = languages.map((language) => {
-    const t = copy(language).withdrawnEmail;
+    const t = copy.withdrawnEmail[language];
     const by = AUTHORITY_NAMES[input.because.authority][language];
     const blocks: Block[] = [
       { kind: 'heading', text: t.heading(what) },
@@ -692,7 +692,7 @@ export function signOffWithdrawnEmail(input: SignOffWithdrawnInput): Email {
     blocks.push({ kind: 'para', text: t.link }, { kind: 'para', text: `${SERVICE_NAME[language]}.` });
     return { language, blocks };
   });
-  const kinds = languages.map((language) => copy(language).withdrawnEmail.subject).join(' / ');
+  const kinds = languages.map((language) => copy.withdrawnEmail[language].subject).join(' / ');
   return compose(`[JIF] ${kinds}${colon(languages[0] ?? 'en')}${what}`, sections);
 }
 
@@ -715,7 +715,7 @@ export function authorityOutcomeEmail(input: AuthorityOutcomeInput): Email {
   const languages: Language[] = languageOf(input.authority) === 'fr' ? ['fr', 'en'] : ['en'];
   const what = named(input.title, input.proposalId);
   const sections = languages.map((language) => {
-    const t = copy(language).authorityOutcomeEmail;
+    const t = copy.authorityOutcomeEmail[language];
     const blocks: Block[] = [
       { kind: 'heading', text: t.heading(what) },
       { kind: 'para', text: t.statuses[input.status] ?? input.status },
@@ -733,7 +733,7 @@ export function authorityOutcomeEmail(input: AuthorityOutcomeInput): Email {
       });
     }
     if (input.shortfalls?.length) {
-      const d = copy(language).outcomeDetails;
+      const d = copy.outcomeDetails[language];
       blocks.push({
         kind: 'list',
         items: input.shortfalls.map((s) =>
@@ -745,6 +745,6 @@ export function authorityOutcomeEmail(input: AuthorityOutcomeInput): Email {
     blocks.push({ kind: 'para', text: `${SERVICE_NAME[language]}.` });
     return { language, blocks };
   });
-  const kinds = languages.map((language) => copy(language).authorityOutcomeEmail.subject).join(' / ');
+  const kinds = languages.map((language) => copy.authorityOutcomeEmail[language].subject).join(' / ');
   return compose(`[JIF] ${kinds}${colon(languages[0] ?? 'en')}${what}`, sections);
 }

@@ -17,7 +17,7 @@ import {
   type Language,
 } from '../sign-off/domain/sign-off.ts';
 import { STYLESHEET_PATH, STYLESHEET_VERSION } from './assets.ts';
-import { COPY, copy } from './copy/index.ts';
+import * as copy from './copy/index.ts';
 import { longDateTime, money } from './format.ts';
 
 /** What a sign-off is about, as the approval page and the request email summarise it. */
@@ -88,11 +88,11 @@ export interface MessagePageInput {
 /** The longest comment the form lets a browser send (the handler should enforce its own limit too). */
 export const COMMENT_MAX_LENGTH = 2000;
 
-export const SERVICE_NAME: Record<Language, string> = { en: COPY.en.service.name, fr: COPY.fr.service.name };
+export const SERVICE_NAME: Record<Language, string> = { en: copy.service.en.name, fr: copy.service.fr.name };
 
 export const PURPOSE_LABELS: Record<FundingPurpose, Record<Language, string>> = {
-  INVESTMENT: { en: COPY.en.purposes.INVESTMENT, fr: COPY.fr.purposes.INVESTMENT },
-  RUNNING_COST: { en: COPY.en.purposes.RUNNING_COST, fr: COPY.fr.purposes.RUNNING_COST },
+  INVESTMENT: { en: copy.purposes.en.INVESTMENT, fr: copy.purposes.fr.INVESTMENT },
+  RUNNING_COST: { en: copy.purposes.en.RUNNING_COST, fr: copy.purposes.fr.RUNNING_COST },
 };
 
 /** `lang` from a query string or form field, if it names a language the pages speak. */
@@ -141,12 +141,12 @@ export function securityHeaders(): Record<string, string> {
 export function languageSwitch(language: Language, query: Record<string, string> = {}): Html {
   const other: Language = language === 'fr' ? 'en' : 'fr';
   const href = `?${new URLSearchParams({ ...query, lang: other }).toString()}`;
-  return html`<nav aria-label="${copy(language).service.languageNav}"><a href="${href}" hreflang="${other}" lang="${other}">${copy(language).service.switchTo}</a></nav>`;
+  return html`<nav aria-label="${copy.service[language].languageNav}"><a href="${href}" hreflang="${other}" lang="${other}">${copy.service[language].switchTo}</a></nav>`;
 }
 
 /** The page around a body: header, stylesheet, language. Every page of the system uses it. */
 export function shell(language: Language, title: string, headerExtra: Fragment, body: Fragment): string {
-  const service = copy(language).service.name;
+  const service = copy.service[language].name;
   return `${html`<!doctype html>
 <html lang="${language}">
 <head>
@@ -184,7 +184,7 @@ function pairCell(eurCents: number | null, label: string, language: Language, mi
 }
 
 function proposalSection(subject: Extract<SubjectSummary, { type: 'PROPOSAL' }>, language: Language): Html {
-  const t = copy(language).approval;
+  const t = copy.approval[language];
   const total = subject.funding.reduce((sum, line) => sum + line.amountEurCents, 0);
   return html`<section aria-labelledby="subject-heading">
 <h2 id="subject-heading">${t.proposal}</h2>
@@ -209,7 +209,7 @@ ${join(
 </tbody>
 <tfoot><tr><th scope="row" colspan="2">${t.total}</th>${moneyCells(total, language)}</tr></tfoot>
 </table></div>
-<p>${copy(language).service.rateNote}</p>
+<p>${copy.service[language].rateNote}</p>
 ${envelopeSection(subject.envelopes ?? [], 'PROPOSAL', language)}
 ${decisionsSection(subject.decisions, language)}
 </section>`;
@@ -225,7 +225,7 @@ function envelopeSection(
   language: Language,
 ): Html | '' {
   if (envelopes.length === 0) return '';
-  const t = copy(language).envelope;
+  const t = copy.envelope[language];
   const change = kind === 'PROPOSAL' ? t.thisProposal : t.returned;
   const over = envelopes.some((e) => e.capEurCents - e.committedEurCents - e.changeEurCents < 0);
   return html`<h3 id="envelope-heading">${t.heading}</h3>
@@ -249,10 +249,10 @@ ${over ? html`<p class="warning"><strong>${t.overWarning}</strong></p>` : ''}`;
 /** What the other authorities decided already (the road authority's conditions, comments), and when. */
 function decisionsSection(decisions: DecisionNote[] | undefined, language: Language): Html | '' {
   if (decisions === undefined) return '';
-  const t = copy(language).decisions;
+  const t = copy.decisions[language];
   if (decisions.length === 0)
     return html`<h3>${t.heading}</h3>
-<p>${copy(language).receipt.noOtherDecision}</p>`;
+<p>${copy.receipt[language].noOtherDecision}</p>`;
   return html`<h3>${t.heading}</h3>
 <ul class="decisions">${decisions.map(
     (d) =>
@@ -264,7 +264,7 @@ function evaluationSection(
   subject: Extract<SubjectSummary, { type: 'EVALUATION' }>,
   language: Language,
 ): Html {
-  const t = copy(language).approval;
+  const t = copy.approval[language];
   const sum = (pick: (line: (typeof subject.lines)[number]) => number) =>
     subject.lines.reduce((total, line) => total + pick(line), 0);
   const notes = subject.lines.filter((line) => line.note?.trim());
@@ -305,10 +305,10 @@ ${join(
   )}</tr></tfoot>
 </table></div>
 ${subject.lines.some((line) => line.actualEurCents === null) ? html`<p>${t.openLines}</p>` : ''}
-<p>${copy(language).service.rateNote}</p>
+<p>${copy.service[language].rateNote}</p>
 ${
   notes.length > 0
-    ? html`<h3>${copy(language).receipt.notesHeading}</h3>
+    ? html`<h3>${copy.receipt[language].notesHeading}</h3>
 <dl class="notes">${notes.map((line) => html`<dt>${line.title} <small>(${line.proposalId})</small></dt><dd class="description">${line.note?.trim()}</dd>`)}</dl>`
     : ''
 }
@@ -319,7 +319,7 @@ ${decisionsSection(subject.decisions, language)}
 
 /** The heading of a sign-off: the road authority agrees (temporary measures), the ministries sign off. */
 export function subjectHeading(subject: SubjectSummary, authority: Authority, language: Language): string {
-  const t = copy(language).approval;
+  const t = copy.approval[language];
   const what = authority === 'ROAD' ? t.agreementTitle : t.signOffTitle;
   return `${what}${language === 'fr' ? ' : ' : ': '}${subject.title}`;
 }
@@ -327,7 +327,7 @@ export function subjectHeading(subject: SubjectSummary, authority: Authority, la
 /** The page a sign-off link's GET shows: the summary, who is asked, and a form that POSTs the decision. */
 export function renderApprovalPage(model: ApprovalPageModel): string {
   const { language, subject, authority } = model;
-  const t = copy(language).approval;
+  const t = copy.approval[language];
   const authorityName = AUTHORITY_NAMES[authority][language];
   const heading = subjectHeading(subject, authority, language);
   const decisions: { value: Decision; label: string }[] = [
@@ -388,8 +388,8 @@ export interface ReceiptModel {
 /** The receipt of a decision: after the POST that made it, and whenever its link is opened again. */
 export function renderReceiptPage(model: ReceiptModel): string {
   const { language } = model;
-  const t = copy(language).receipt;
-  const messages = copy(language).messages;
+  const t = copy.receipt[language];
+  const messages = copy.messages[language];
   const approved = model.decision === 'APPROVED';
   const title = model.reopened
     ? messages.ALREADY_DECIDED.title
@@ -445,8 +445,8 @@ type MessageEntry = {
 };
 const entry = (kind: MessageKind): MessageEntry => ({
   ...MESSAGE_STATUS[kind],
-  en: COPY.en.messages[kind],
-  fr: COPY.fr.messages[kind],
+  en: copy.messages.en[kind],
+  fr: copy.messages.fr[kind],
 });
 
 /** Ready-made texts for the usual answers to a POST, with the HTTP status each goes with. */
@@ -470,6 +470,6 @@ export function renderMessageFor(
   const entry = MESSAGE_STATUS[kind];
   return {
     httpStatus: entry.httpStatus,
-    html: renderMessagePage({ language, status: entry.status, ...copy(language).messages[kind] }),
+    html: renderMessagePage({ language, status: entry.status, ...copy.messages[language][kind] }),
   };
 }

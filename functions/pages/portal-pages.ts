@@ -13,7 +13,7 @@ import type { Session } from '../platform/session.ts';
 import { CATEGORIES, CATEGORY_LABELS, FUNDING_PURPOSES } from '../proposals/domain/categories.ts';
 import type { Language } from '../sign-off/domain/sign-off.ts';
 import { AUTHORITY_NAMES, type Authority } from '../sign-off/domain/sign-off.ts';
-import { copy } from './copy/index.ts';
+import * as copy from './copy/index.ts';
 import { type AslDefinition, type FlowProgress, flowPicture } from './flow-picture.ts';
 import { date, dateTime, money } from './format.ts';
 import { languageSwitch, shell } from './pages.ts';
@@ -25,7 +25,7 @@ export interface PageContext {
   query?: Record<string, string>;
 }
 
-const t = (language: Language) => copy(language).portal;
+const t = (language: Language) => copy.portal[language];
 
 function nav(ctx: PageContext): Html {
   const p = t(ctx.language);
@@ -67,7 +67,7 @@ export function homePage(ctx: PageContext): string {
   return page(
     ctx,
     p.home,
-    html`<h1>${copy(ctx.language).service.name}</h1>
+    html`<h1>${copy.service[ctx.language].name}</h1>
 <p>${p.intro}</p>
 <p>${p.purposesIntro}</p>
 <ul>${p.declaredPurposes.map((item) => html`<li>${item}</li>`)}</ul>
@@ -240,7 +240,7 @@ ${field(
     `funding-${index}-purpose`,
     `purpose${index}`,
     line.purpose,
-    FUNDING_PURPOSES.map((f) => [f, copy(l).purposes[f]]),
+    FUNDING_PURPOSES.map((f) => [f, copy.purposes[l][f]]),
   ),
 )}
 ${field(`funding-${index}-amount`, p.amount, (d, i) => html`<input type="text" inputmode="decimal" id="funding-${index}-amount" name="amount${index}" value="${line.amount}"${attrs(d, i)}>`, index === 0 ? p.amountHint : undefined)}
@@ -300,7 +300,7 @@ export function proposalPage(
   const p = t(ctx.language);
   const l = ctx.language;
   const purpose = (value: string) =>
-    value === 'INVESTMENT' || value === 'RUNNING_COST' ? copy(l).purposes[value] : value;
+    value === 'INVESTMENT' || value === 'RUNNING_COST' ? copy.purposes[l][value] : value;
   const table = (head: string[], rows: Html[]) =>
     rows.length === 0
       ? html`<p>${p.none}</p>`
@@ -503,7 +503,7 @@ ${select(
 ${select(
   'purpose',
   p.purpose,
-  FUNDING_PURPOSES.map((x) => [x, copy(l).purposes[x]]),
+  FUNDING_PURPOSES.map((x) => [x, copy.purposes[l][x]]),
 )}
 ${input('proposalId', p.proposalId, 'text')}
 ${input('from', p.from, 'date')}
@@ -522,7 +522,7 @@ ${
     : html`<table class="stack" id="disbursements"><thead><tr><th scope="col">${p.date}</th><th scope="col">${p.proposal}</th><th scope="col">${p.fundYear}</th><th scope="col">${p.purpose}</th><th scope="col" class="num">${p.amount}</th><th scope="col">${p.paymentReference}</th></tr></thead><tbody>
 ${model.disbursements.map(
   (d) =>
-    html`<tr><td data-label="${p.date}">${dateTime(d.recordedAt, l)}</td><td data-label="${p.proposal}">${d.title ?? ''} <small>${d.proposalId}</small></td><td data-label="${p.fundYear}">${d.fundYear}</td><td data-label="${p.purpose}">${d.purpose === 'INVESTMENT' || d.purpose === 'RUNNING_COST' ? copy(l).purposes[d.purpose] : d.purpose}</td><td data-label="${p.amount}" class="num">${eurGbp(d.amountEurCents, d.amountGbpPence, l)}</td><td data-label="${p.paymentReference}">${d.paymentReference ?? ''}</td></tr>`,
+    html`<tr><td data-label="${p.date}">${dateTime(d.recordedAt, l)}</td><td data-label="${p.proposal}">${d.title ?? ''} <small>${d.proposalId}</small></td><td data-label="${p.fundYear}">${d.fundYear}</td><td data-label="${p.purpose}">${d.purpose === 'INVESTMENT' || d.purpose === 'RUNNING_COST' ? copy.purposes[l][d.purpose] : d.purpose}</td><td data-label="${p.amount}" class="num">${eurGbp(d.amountEurCents, d.amountGbpPence, l)}</td><td data-label="${p.paymentReference}">${d.paymentReference ?? ''}</td></tr>`,
 )}
 </tbody>${totalEur !== undefined ? html`<tfoot><tr><th scope="row" colspan="4">${p.selectionTotals}</th><td class="num" data-label="${p.total}">${eurGbp(totalEur, totalGbp ?? toGbp(totalEur), l)}</td><td></td></tr></tfoot>` : ''}</table>`
 }

@@ -1,6 +1,6 @@
 /** Reading a sign-off link: which request, which token, which stage that token was sent with. */
 
-import { copy } from '../pages/copy/index.ts';
+import * as copy from '../pages/copy/index.ts';
 import {
   type MessageKind,
   parseLanguage,
@@ -83,7 +83,7 @@ export async function receipt(
 }
 
 function withdrawnPage(cause: WithdrawalCause | undefined, language: Language): string {
-  const t = copy(language).withdrawn;
+  const t = copy.withdrawn[language];
   const name = cause ? AUTHORITY_NAMES[cause.authority][language] : '';
   const text = !cause ? t.other : cause.outcome === 'REJECTED' ? t.rejected(name) : t.expired(name);
   return renderMessagePage({ language, status: 'error', title: t.title, message: text });

@@ -3,7 +3,7 @@
  * conditions, each ministry's approval or rejection and its comment. One wording for emails and pages.
  */
 
-import { copy } from '../pages/copy/index.ts';
+import * as copy from '../pages/copy/index.ts';
 import type { SignOffRequest } from './data/sign-offs.ts';
 import { AUTHORITY_NAMES, type Authority, type Language } from './domain/sign-off.ts';
 
@@ -32,7 +32,7 @@ export function decisionNotes(requests: SignOffRequest[], except?: Authority): D
 
 /** "Road authority (DIR Nord): agreed, with these conditions: night work only". */
 export function describeDecision(note: DecisionNote, language: Language): string {
-  const t = copy(language).decisions;
+  const t = copy.decisions[language];
   const road = note.authority === 'ROAD';
   const verb = note.decision === 'APPROVED' ? t.approved(road) : t.rejected(road);
   const said = note.comment

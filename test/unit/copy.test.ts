@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { COPY } from '../../functions/pages/copy/index.ts';
+import * as en from '../../functions/pages/copy/en.ts';
+import * as fr from '../../functions/pages/copy/fr.ts';
+import * as copy from '../../functions/pages/copy/index.ts';
 import { type Fragment, html, join, trusted } from '../../functions/platform/html.ts';
+
+/** Each language's whole catalogue: its sections, one export each. */
+const COPY = { en, fr };
 
 /** Every leaf of a catalogue, by path: strings, and functions (with their number of parameters). */
 function leaves(value: unknown, path = ''): Map<string, string> {
@@ -30,6 +35,13 @@ describe('the copy catalogue', () => {
     expect({ missingInFr, missingInEn }).toEqual({ missingInFr: [], missingInEn: [] });
     for (const [key, kind] of en) expect(`${key}: ${fr.get(key)}`).toBe(`${key}: ${kind}`);
     expect(en.size).toBeGreaterThan(100);
+  });
+
+  it('offers every section of both languages, section by section, as pages and emails import it', () => {
+    const bySection = Object.fromEntries(
+      Object.entries(en).map(([name, section]) => [name, { en: section, fr: Reflect.get(fr, name) }]),
+    );
+    expect({ ...copy }).toEqual(bySection);
   });
 
   it('has no empty entry, and French differs from English where a sentence is translated', () => {

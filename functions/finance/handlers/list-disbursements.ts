@@ -16,7 +16,7 @@ import {
 } from '../../funding/data/ledger.ts';
 import { FUND_YEARS } from '../../funding/domain/fund.ts';
 import type { LedgerRecord } from '../../funding/domain/ledger.ts';
-import { COPY } from '../../pages/copy/index.ts';
+import * as copy from '../../pages/copy/index.ts';
 import { badRequest } from '../../platform/errors.ts';
 import { apiHandler, decodeCursor, encodeCursor, header, json } from '../../platform/http.ts';
 import {
@@ -175,7 +175,7 @@ function csvRows(items: LedgerRecord[], style: CsvStyle): unknown[][] {
       r.category,
       CATEGORY_LABELS[r.category]?.[style.language] ?? r.category,
       r.purpose,
-      COPY[style.language].purposes[r.purpose] ?? r.purpose,
+      copy.purposes[style.language][r.purpose] ?? r.purpose,
       r.proposalId,
       r.title,
       decimal((r.amountEurCents / 100).toFixed(2), style),

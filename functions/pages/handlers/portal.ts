@@ -25,7 +25,7 @@ import {
 } from '../../platform/session.ts';
 import { sfn } from '../../platform/sfn.ts';
 import type { Language } from '../../sign-off/domain/sign-off.ts';
-import { copy } from '../copy/index.ts';
+import * as copy from '../copy/index.ts';
 import { type AslDefinition, enteredStates } from '../flow-picture.ts';
 import { securityHeaders } from '../pages.ts';
 import {
@@ -106,7 +106,7 @@ function needs(
     const { session } = ctx;
     if (!session) return redirect(`/signin?next=${encodeURIComponent(event.rawPath)}&lang=${ctx.language}`);
     if (!session.roles.some((role) => roles.includes(role))) {
-      const p = copy(ctx.language).portal;
+      const p = copy.portal[ctx.language];
       return page(403, messagePage(ctx, p.needRole, p.needRole));
     }
     return fn(event, { ...ctx, session });
@@ -115,7 +115,7 @@ function needs(
 
 /** An API answer the page cannot use: sign in again (401), not yours (403), not found (404), or say why. */
 function apiFailure(ctx: PageContext, event: HttpEvent, response: Response, body: ApiErrorBody): HttpResult {
-  const p = copy(ctx.language).portal;
+  const p = copy.portal[ctx.language];
   if (response.status === 401)
     return redirect(`/signin?next=${encodeURIComponent(event.rawPath)}&lang=${ctx.language}`);
   if (response.status === 403) return page(403, messagePage(ctx, p.needRole, p.needRole));
@@ -156,7 +156,7 @@ const signIn: Handler = async (event, ctx, auth) => {
 };
 
 const callback: Handler = async (event, ctx, auth) => {
-  const p = copy(ctx.language).portal;
+  const p = copy.portal[ctx.language];
   const refused = () => page(400, messagePage(ctx, p.signIn, p.formExpired), [clearCookie(LOGIN_COOKIE)]);
   const query = event.queryStringParameters ?? {};
   let login: { state?: string; verifier?: string; next?: string } = {};
@@ -200,7 +200,7 @@ const signOut: Handler = async (event, ctx, auth) => {
   const form = await formFields(event, MAX_FORM_BYTES);
   const session = ctx.session;
   if (session && !isSameOriginForm(event, session, form?.get('csrf') ?? null)) {
-    const p = copy(ctx.language).portal;
+    const p = copy.portal[ctx.language];
     return page(403, messagePage(ctx, p.signOut, p.formExpired));
   }
   const cookies = [clearCookie(SESSION_COOKIE)];
@@ -279,7 +279,7 @@ function fieldIdFor(path: string, lineIndex: number[]): string {
 }
 
 const submitProposal = needs(['port-authority'], async (event, ctx) => {
-  const p = copy(ctx.language).portal;
+  const p = copy.portal[ctx.language];
   const form = await formFields(event, MAX_FORM_BYTES);
   if (!form || !isSameOriginForm(event, ctx.session, form.get('csrf')))
     return page(403, messagePage(ctx, p.newProposal, p.formExpired));
@@ -451,7 +451,7 @@ function fundYearOf(event: HttpEvent): number | undefined {
 
 const showEvaluation = needs(['finance', 'admin'], async (event, ctx) => {
   const fundYear = fundYearOf(event);
-  const p = copy(ctx.language).portal;
+  const p = copy.portal[ctx.language];
   if (!fundYear) return page(404, messagePage(ctx, p.notFound, p.notFoundText));
   const response = await api(ctx.session, 'GET', `/evaluations/${fundYear}`);
   const body = (await response.json()) as EvaluationView & ApiErrorBody;
@@ -471,7 +471,7 @@ const showEvaluation = needs(['finance', 'admin'], async (event, ctx) => {
 
 const startEvaluation = needs(['admin'], async (event, ctx) => {
   const fundYear = fundYearOf(event);
-  const p = copy(ctx.language).portal;
+  const p = copy.portal[ctx.language];
   const form = await formFields(event, MAX_FORM_BYTES);
   if (!fundYear) return page(404, messagePage(ctx, p.notFound, p.notFoundText));
   if (!form || !isSameOriginForm(event, ctx.session, form.get('csrf')))
@@ -516,7 +516,7 @@ export const handler = publicHandler(async (event) => {
   const ctx: PageContext = { language, query, ...(session ? { session } : {}) };
   const route = routes[event.routeKey];
   if (!route) {
-    const p = copy(language).portal;
+    const p = copy.portal[language];
     return page(404, messagePage(ctx, p.notFound, p.notFoundText));
   }
   return route(event, ctx, auth);
