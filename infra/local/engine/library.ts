@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { Json, MachineDefinition } from './definition.ts';
+import { TaskError } from './errors.ts';
 
 /** A workflow built for the library, ready to run any number of times. */
 export type Machine = StateMachine;
@@ -110,6 +111,18 @@ export function runMachine(
     events: execution.eventLogs as unknown as AsyncIterable<LibraryEvent>,
     result: execution.result,
   };
+}
+
+/**
+ * What a task stopped with its branch or iteration (a sibling failed, the execution stopped or the
+ * engine shut down) ends with: the library neither retries nor catches it, and that run's event log
+ * is already closed, so nothing is recorded; settling clears the library's task and run timers.
+ */
+export function abandonedTask(): Error {
+  return Object.assign(new TaskError('States.Runtime', 'task stopped with its branch or execution'), {
+    isRetryable: false,
+    isCatchable: false,
+  });
 }
 
 /** The execution's own `TimeoutSeconds` elapsed (the library's ExecutionTimeoutError). */

@@ -16,6 +16,7 @@ import { TaskError } from './errors.ts';
 import type { Histories } from './history.ts';
 import type { Integrations } from './integrations.ts';
 import {
+  abandonedTask,
   buildMachine,
   currentScope,
   errorParts,
@@ -192,17 +193,17 @@ export class Runs {
       throw new TaskError('States.Runtime', 'execution is no longer running');
     }
     // A branch or iteration stopped because a sibling failed: as in AWS, it does nothing more and
-    // records nothing more (the promise is left unsettled; nothing holds it, so it is collected).
-    if (scope?.aborted) return new Promise<never>(() => {});
+    // records nothing more.
+    if (scope?.aborted) throw abandonedTask();
     const taskRun: TaskRun = { stopped: false };
     const stop = () => this.stopTask(run, taskRun);
     scope?.addEventListener('abort', stop, { once: true });
     try {
       return await this.runTaskInScope(record, run, task, input, taskRun);
     } catch (error) {
-      // At shutdown, settle: the library's task and execution timers stay armed (and keep the
-      // process alive) until the task does; a detached run records nothing more either way.
-      if (taskRun.stopped && !run.detached) return new Promise<never>(() => {});
+      // A stopped task settles (an unsettled one kept the library's task and run timers armed until
+      // its TimeoutSeconds, days for a sign-off), with an error nothing retries, catches or records.
+      if (taskRun.stopped) throw abandonedTask();
       throw error;
     } finally {
       scope?.removeEventListener('abort', stop);
@@ -243,7 +244,7 @@ export class Runs {
     });
     try {
       const output = await this.withTimeout(record, run, task, input, taskRun);
-      if (taskRun.stopped) return new Promise<never>(() => {});
+      if (taskRun.stopped) throw abandonedTask();
       this.appendFor(run, record, 'TaskSucceeded', {
         taskSucceededEventDetails: { resourceType, resource: task.resource, output: JSON.stringify(output) },
       });
