@@ -100,13 +100,19 @@ function entryOf(name: FunctionName): string {
 /** The SDK clients a function's description says it needs; anything else in its bundle is dead weight. */
 function clientsNeeded(name: FunctionName): Set<string> {
   const spec = functionSpec(name);
-  const needed = new Set<string>(['client-dynamodb', 'lib-dynamodb']);
+  const needed = new Set<string>();
+  if (Object.keys(spec.tables).length > 0) {
+    needed.add('client-dynamodb');
+    needed.add('lib-dynamodb');
+  }
   if (spec.sendsEmail) needed.add('client-sesv2');
+  // The portal reads an approval's execution history to draw its flow: Step Functions, no table.
   if (
     spec.startsWorkflows?.length ||
     spec.completesTasks ||
     spec.readsExecutionsOf?.length ||
-    spec.redrivesExecutionsOf?.length
+    spec.redrivesExecutionsOf?.length ||
+    spec.readsWorkflowHistory?.length
   )
     needed.add('client-sfn');
   // The ledger's seal: a KMS HMAC key in AWS (a key file locally, but the bundle carries the client).
