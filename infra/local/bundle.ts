@@ -20,6 +20,7 @@ import {
 import { basename, join, resolve } from 'node:path';
 import * as esbuild from 'esbuild';
 import { BUNDLED_FILES, ESM_REQUIRE_BANNER, EXTERNAL_MODULES } from '../aws/bundling.ts';
+import { cacheDir } from './cache.ts';
 
 /** esbuild's options as NodejsFunction sets them (infra/aws/function.ts); part of the cache key. */
 const OPTIONS = {
@@ -53,7 +54,7 @@ export interface Bundles {
 
 /** Where bundles (and V8's compile cache of them) are kept between runs. */
 export function bundleCacheDir(root: string): string {
-  return join(root, 'node_modules', '.cache', 'jif-functions');
+  return cacheDir('jif-functions', root);
 }
 
 /** Build directories not current for this long are removed (a running cloud may still load from one). */

@@ -36,6 +36,7 @@ import {
   workflowSpec,
 } from '../system.ts';
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, localIssuer, localSignIn } from './auth.ts';
+import { bundleFunctions } from './bundle.ts';
 import { readCdkBundles, withDeployedLimits } from './cdk-bundles.ts';
 import { stepFunctionsApi } from './engine/api.ts';
 import { loadWorkflow } from './engine/definition.ts';
@@ -106,6 +107,10 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const log = options.log ?? (() => {});
   const fundStartDate = options.fundStartDate ?? fundStartOf(dataDir);
   const servers: Server[] = [];
+  // The handlers bundle in esbuild's own process while the services start and the flows are
+  // validated here (seconds on a fresh clone); the functions below get this same build.
+  const bundling = deployed ? undefined : bundleFunctions(REPO_ROOT, entriesOf(runSpecs));
+  bundling?.catch(() => {}); // awaited, and its error thrown, by functions.prepare() below
 
   // DynamoDB
   const dynamoServer = dynalite({
@@ -270,17 +275,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
         }
       : {}),
   });
-  // Every handler bundled before anything runs (cached by content: a warm start only checks).
-  const bundles = await functions.prepare();
-  log(
-    deployed
-      ? `functions from the bundles of ${options.bundles}`
-      : `functions ${bundles.built ? 'bundled' : 'bundles up to date'} in ${Math.round(bundles.ms)} ms`,
-  );
-  // A callback task's timeout runs from the invocation on, and time scaling shrinks it but not a
-  // cold start (compute): the functions such tasks invoke start warm, two environments each (the
-  // bound, as UK and FR sign-offs ask at once), so a scaled stage is spent waiting, as in AWS.
-  if (timeScale !== 1) await functions.warm(functionsInTimedTasks(), 2);
   const workflows: RegisteredWorkflow[] = workflowNames.map((name) => ({
     arn: stateMachineArn(name),
     loaded: loadWorkflow(name, workflowSpec(name).definition, substitutionsFor(name), timeScale),
@@ -302,6 +296,17 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     timeScale,
     log,
   });
+  // Every handler bundled before anything runs (cached by content: a warm start only checks).
+  const bundles = await functions.prepare();
+  log(
+    deployed
+      ? `functions from the bundles of ${options.bundles}`
+      : `functions ${bundles.built ? 'bundled' : 'bundles up to date'} in ${Math.round(bundles.ms)} ms`,
+  );
+  // A callback task's timeout runs from the invocation on, and time scaling shrinks it but not a
+  // cold start (compute): the functions such tasks invoke start warm, two environments each (the
+  // bound, as UK and FR sign-offs ask at once), so a scaled stage is spent waiting, as in AWS.
+  if (timeScale !== 1) await functions.warm(functionsInTimedTasks(), 2);
   sfnHandler = stepFunctionsApi(engine);
 
   const issuer = await localIssuer(dataDir, LOCAL_ISSUER);
@@ -498,6 +503,11 @@ async function createTables(client: DynamoDBClient): Promise<void> {
     input.AttributeDefinitions = [...attributes].map((name) => ({ AttributeName: name, AttributeType: 'S' }));
     await client.send(new CreateTableCommand(input));
   }
+}
+
+/** Function name to entry source, as LocalFunctions bundles them. */
+function entriesOf(specs: Readonly<Record<string, FunctionSpec>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(specs).map(([name, spec]) => [name, spec.entry]));
 }
 
 /** Fund year 1 starts, by default, the day the local data directory was created. */

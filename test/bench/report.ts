@@ -3,7 +3,7 @@
  * a Markdown table and written with its raw numbers as JSON to `bench-results/` (git-ignored).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 export interface Row {
@@ -21,6 +21,8 @@ export interface Row {
 export class Report {
   readonly rows: Row[] = [];
   readonly startedAt = new Date();
+  /** The machine is shared: wall times depend on what else runs (1-minute load average). */
+  readonly loadAtStart = loadavg()[0] ?? 0;
 
   readonly mode: 'quick' | 'full';
 
@@ -49,6 +51,10 @@ export class Report {
     return `${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`;
   }
 
+  load(): string {
+    return `load average ${this.loadAtStart.toFixed(1)} at the start, ${(loadavg()[0] ?? 0).toFixed(1)} at the end`;
+  }
+
   markdown(): string {
     const headers = ['section', 'measure', 'value', 'target', 'met'];
     const table = this.rows.map((r) => [
@@ -61,7 +67,7 @@ export class Report {
     const widths = headers.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]?.length ?? 0)));
     const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
     return [
-      `JIF bench (${this.mode}), ${this.startedAt.toISOString()}, ${this.machine()}`,
+      `JIF bench (${this.mode}), ${this.startedAt.toISOString()}, ${this.machine()}, ${this.load()}`,
       '',
       line(headers),
       `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
@@ -73,7 +79,13 @@ export class Report {
   write(dir: string): string {
     mkdirSync(dir, { recursive: true });
     const body = JSON.stringify(
-      { mode: this.mode, startedAt: this.startedAt.toISOString(), machine: this.machine(), rows: this.rows },
+      {
+        mode: this.mode,
+        startedAt: this.startedAt.toISOString(),
+        machine: this.machine(),
+        load: this.load(),
+        rows: this.rows,
+      },
       null,
       2,
     );

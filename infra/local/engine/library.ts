@@ -14,9 +14,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
+import { cacheDir } from '../cache.ts';
 import type { Json, MachineDefinition } from './definition.ts';
 import { TaskError } from './errors.ts';
 
@@ -29,10 +29,7 @@ export type Machine = StateMachine;
  * four flows. A definition is remembered by the hash of its text and of both libraries' versions, so
  * an edited flow or an upgraded validator is validated again.
  */
-const VALIDATED_DIR = resolve(
-  dirname(fileURLToPath(import.meta.url)),
-  '../../../node_modules/.cache/jif-asl',
-);
+const VALIDATED_DIR = cacheDir('jif-asl');
 const VALIDATOR_VERSIONS = (() => {
   const require = createRequire(import.meta.url);
   const versionOf = (name: string) => {
