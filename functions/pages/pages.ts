@@ -7,6 +7,7 @@
 
 import { eurCentsToGbpPence } from '../funding/domain/money.ts';
 import { type Fragment, type Html, html, join, trusted } from '../platform/html.ts';
+import { securityHeaderValues } from '../platform/security-headers.ts';
 import { CATEGORY_LABELS, type Category, type FundingPurpose } from '../proposals/domain/categories.ts';
 import type { FundingLine } from '../proposals/domain/proposal.ts';
 import { type DecisionNote, describeDecision } from '../sign-off/decisions.ts';
@@ -115,26 +116,17 @@ export function formatEurAndGbp(eurCents: number, language: Language): string {
   return `${money(eurCents, 'EUR', language)} (${money(eurCentsToGbpPence(eurCents), 'GBP', language)})`;
 }
 
-/** Headers every page is sent with. No script anywhere; styles only from the served stylesheet. */
+/**
+ * What a page's answer says of itself; the security headers (CSP: no script anywhere, styles only from
+ * the served stylesheet) are added to every answer by the HTTP edge (`pageSecurityHeaders`).
+ */
+export function pageHeaders(): Record<string, string> {
+  return { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' };
+}
+
+/** Every header a page is sent with, for a page served outside the HTTP edge (the local outbox). */
 export function securityHeaders(): Record<string, string> {
-  return {
-    'Content-Type': 'text/html; charset=utf-8',
-    'Content-Security-Policy': [
-      "default-src 'none'",
-      "style-src 'self'",
-      "img-src 'self'",
-      "form-action 'self'",
-      "frame-ancestors 'none'",
-      "base-uri 'none'",
-    ].join('; '),
-    'Referrer-Policy': 'no-referrer',
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
-    'Cache-Control': 'no-store',
-    'Strict-Transport-Security': 'max-age=63072000; includeSubDomains',
-    'Cross-Origin-Opener-Policy': 'same-origin',
-    'Permissions-Policy': 'camera=(), microphone=(), geolocation=()',
-  };
+  return { ...pageHeaders(), ...securityHeaderValues() };
 }
 
 /** The link to the other language, keeping the page's own query (e.g. a link's token). */

@@ -3,11 +3,11 @@
 import * as copy from '../pages/copy/index.ts';
 import {
   type MessageKind,
+  pageHeaders,
   parseLanguage,
   renderMessageFor,
   renderMessagePage,
   renderReceiptPage,
-  securityHeaders,
 } from '../pages/pages.ts';
 import type { HttpEvent, HttpResult } from '../platform/http.ts';
 import { logger } from '../platform/logger.ts';
@@ -90,7 +90,7 @@ function withdrawnPage(cause: WithdrawalCause | undefined, language: Language): 
 }
 
 export function html(statusCode: number, body: string): HttpResult {
-  return { statusCode, headers: securityHeaders(), body };
+  return { statusCode, headers: pageHeaders(), body };
 }
 
 export function message(kind: MessageKind, language: 'en' | 'fr'): HttpResult {

@@ -6,7 +6,7 @@
  */
 
 import { notFound } from '../../platform/errors.ts';
-import { apiHandler, header, json } from '../../platform/http.ts';
+import { apiHandler, json, type NegotiatedContext, negotiateMediaType } from '../../platform/http.ts';
 import { html } from '../../sign-off/approval-links.ts';
 import { requestsForSubject } from '../../sign-off/data/sign-offs.ts';
 import { reportsForEvaluation } from '../data/cost-reports.ts';
@@ -15,33 +15,29 @@ import { evaluationSubjectId, isEvaluatedYear } from '../domain/evaluation.ts';
 import { renderEvaluationReportPage } from '../evaluation-pages.ts';
 import { evaluationView } from '../evaluation-view.ts';
 
-export const handler = apiHandler(async (event) => {
-  const raw = event.pathParameters?.fundYear ?? '';
-  // A path that names no evaluation is a resource that does not exist, as for any other id.
-  const fundYear = /^\d$/.test(raw) ? Number(raw) : Number.NaN;
-  const evaluation = isEvaluatedYear(fundYear) ? await getEvaluation(fundYear) : undefined;
-  if (!evaluation) {
-    throw notFound(
-      isEvaluatedYear(fundYear)
-        ? `The evaluation of fund year ${fundYear} has not been started`
-        : `No evaluation ${raw.slice(0, 20)}: fund years 1 and 2 are evaluated`,
-    );
-  }
-  const [reports, requests] = await Promise.all([
-    reportsForEvaluation(fundYear, roundOf(evaluation)),
-    requestsForSubject('EVALUATION', evaluationSubjectId(fundYear, roundOf(evaluation))),
-  ]);
-  const view = evaluationView(evaluation, reports, requests);
-  if (wantsHtml(header(event, 'accept'))) {
-    return html(200, renderEvaluationReportPage(view));
-  }
-  return json(200, view);
-});
-
-/** HTML only when asked for before JSON (a browser's Accept); JSON otherwise, and for `*\/*`. */
-function wantsHtml(accept: string | undefined): boolean {
-  if (!accept) return false;
-  const html = accept.search(/\btext\/html\b/i);
-  const jsonAt = accept.search(/\bapplication\/json\b/i);
-  return html >= 0 && (jsonAt < 0 || html < jsonAt);
-}
+export const handler = apiHandler<NegotiatedContext>(
+  async (event, _caller, context) => {
+    const raw = event.pathParameters?.fundYear ?? '';
+    // A path that names no evaluation is a resource that does not exist, as for any other id.
+    const fundYear = /^\d$/.test(raw) ? Number(raw) : Number.NaN;
+    const evaluation = isEvaluatedYear(fundYear) ? await getEvaluation(fundYear) : undefined;
+    if (!evaluation) {
+      throw notFound(
+        isEvaluatedYear(fundYear)
+          ? `The evaluation of fund year ${fundYear} has not been started`
+          : `No evaluation ${raw.slice(0, 20)}: fund years 1 and 2 are evaluated`,
+      );
+    }
+    const [reports, requests] = await Promise.all([
+      reportsForEvaluation(fundYear, roundOf(evaluation)),
+      requestsForSubject('EVALUATION', evaluationSubjectId(fundYear, roundOf(evaluation))),
+    ]);
+    const view = evaluationView(evaluation, reports, requests);
+    // HTML only when asked for before JSON (a browser's Accept); JSON otherwise, and for `*/*`.
+    if (context.preferredMediaType === 'text/html') {
+      return html(200, renderEvaluationReportPage(view));
+    }
+    return json(200, view);
+  },
+  negotiateMediaType(['application/json', 'text/html']),
+);

@@ -13,14 +13,8 @@
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { fundYearBounds, fundYearHasOpened } from '../../funding/domain/fund.ts';
 import { config, fundStart } from '../../platform/config.ts';
-import {
-  badRequest,
-  conflict,
-  HttpError,
-  payloadTooLarge,
-  unsupportedMediaType,
-} from '../../platform/errors.ts';
-import { apiHandler, bodyBytes, type HttpEvent, header, json, jsonBody } from '../../platform/http.ts';
+import { badRequest, conflict, HttpError } from '../../platform/errors.ts';
+import { json, jsonApiHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
 import { sfn } from '../../platform/sfn.ts';
 import { evaluationStartSchema, fieldErrors } from '../../proposals/domain/proposal.ts';
@@ -44,14 +38,8 @@ import {
 
 const MAX_BODY_BYTES = 4096;
 
-function parseBody(event: HttpEvent): { fundYear: number; reason?: string } {
-  const contentType = header(event, 'content-type') ?? '';
-  if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-    throw unsupportedMediaType('Send {"fundYear": n} as JSON with Content-Type: application/json');
-  }
-  const bytes = bodyBytes(event);
-  if (bytes.length > MAX_BODY_BYTES) throw payloadTooLarge(`The body may be at most ${MAX_BODY_BYTES} bytes`);
-  const parsed = evaluationStartSchema.safeParse(jsonBody(event));
+function parseBody(body: unknown): { fundYear: number; reason?: string } {
+  const parsed = evaluationStartSchema.safeParse(body);
   if (!parsed.success) throw badRequest('The evaluation request is not valid', fieldErrors(parsed.error));
   return parsed.data;
 }
@@ -99,68 +87,74 @@ function checkWindow(fundYear: EvaluatedYear, reason: string | undefined, now: D
   return { reason, opensAt: opensAt.toISOString() };
 }
 
-export const handler = apiHandler(async (event) => {
-  const { fundYear, reason } = parseBody(event);
-  if (!isEvaluatedYear(fundYear)) {
-    throw badRequest(`Fund year ${fundYear} cannot be evaluated`, [
-      {
-        path: 'fundYear',
-        message: `must be ${EVALUATED_YEARS.join(' or ')}: an evaluation decides the next year's running-cost tranche, and fund year ${fundYear} is the fund's last`,
-      },
-    ]);
-  }
-  const now = new Date();
-  const existing = await getEvaluation(fundYear);
-  let record: EvaluationRecord;
-  if (!existing) {
-    const earlyStart = checkWindow(fundYear, reason, now);
-    // The record is claimed for the named execution first, so that the daily schedule, finding it,
-    // never evaluates the same year in another execution (and the answer can say where it stands).
-    const claimed = await claimEvaluation(
-      fundYear,
-      evaluationExecutionName(fundYear),
-      now.toISOString(),
-      earlyStart,
-    );
-    if (!claimed.owned) return answer(claimed.record); // the daily schedule started it; it is running
-    record = claimed.record;
-  } else if (isRedoableEvaluationStatus(existing.status)) {
-    const earlyStart = checkWindow(fundYear, reason, now);
-    const next = evaluationExecutionName(fundYear, roundOf(existing) + 1);
-    const started = await startNextRound(existing, next, now.toISOString(), earlyStart);
-    // Another request started that round a moment ago: answer with it (it starts the execution).
-    if (!started) return answer((await getEvaluation(fundYear)) ?? existing);
-    record = started;
-  } else if (existing.status === 'APPROVED' || existing.status === 'NO_PROJECTS') {
-    throw conflict(`The evaluation of fund year ${fundYear} has already finished: ${existing.status}`);
-  } else {
-    record = existing; // a round is running
-  }
-  // Only a round this endpoint named is (re)started here; one the schedule runs is answered as it is.
-  if (record.startedBy !== evaluationExecutionName(fundYear, roundOf(record))) return answer(record);
-  try {
-    await sfn.send(
-      new StartExecutionCommand({
-        stateMachineArn: requireArn(),
-        name: record.startedBy,
-        input: JSON.stringify({ fundYear }),
-      }),
-    );
-  } catch (error) {
-    // A start with the same name and input while running is the same execution; this error means it
-    // ended without recording an outcome (a failure an operator has to look at), so it is not rerun.
-    if (error instanceof ExecutionAlreadyExists) {
-      throw conflict(
-        `The evaluation of fund year ${fundYear} has already run (execution ${record.startedBy})`,
-      );
+export const handler = jsonApiHandler(
+  {
+    maxBytes: MAX_BODY_BYTES,
+    unsupportedMessage: 'Send {"fundYear": n} as JSON with Content-Type: application/json',
+  },
+  async (event) => {
+    const { fundYear, reason } = parseBody(event.body);
+    if (!isEvaluatedYear(fundYear)) {
+      throw badRequest(`Fund year ${fundYear} cannot be evaluated`, [
+        {
+          path: 'fundYear',
+          message: `must be ${EVALUATED_YEARS.join(' or ')}: an evaluation decides the next year's running-cost tranche, and fund year ${fundYear} is the fund's last`,
+        },
+      ]);
     }
-    throw new HttpError(503, 'The evaluation workflow could not be started; please retry', [], {
-      cause: error,
-    });
-  }
-  logger.info('evaluation started', { fundYear, round: roundOf(record), execution: record.startedBy });
-  return answer(record);
-});
+    const now = new Date();
+    const existing = await getEvaluation(fundYear);
+    let record: EvaluationRecord;
+    if (!existing) {
+      const earlyStart = checkWindow(fundYear, reason, now);
+      // The record is claimed for the named execution first, so that the daily schedule, finding it,
+      // never evaluates the same year in another execution (and the answer can say where it stands).
+      const claimed = await claimEvaluation(
+        fundYear,
+        evaluationExecutionName(fundYear),
+        now.toISOString(),
+        earlyStart,
+      );
+      if (!claimed.owned) return answer(claimed.record); // the daily schedule started it; it is running
+      record = claimed.record;
+    } else if (isRedoableEvaluationStatus(existing.status)) {
+      const earlyStart = checkWindow(fundYear, reason, now);
+      const next = evaluationExecutionName(fundYear, roundOf(existing) + 1);
+      const started = await startNextRound(existing, next, now.toISOString(), earlyStart);
+      // Another request started that round a moment ago: answer with it (it starts the execution).
+      if (!started) return answer((await getEvaluation(fundYear)) ?? existing);
+      record = started;
+    } else if (existing.status === 'APPROVED' || existing.status === 'NO_PROJECTS') {
+      throw conflict(`The evaluation of fund year ${fundYear} has already finished: ${existing.status}`);
+    } else {
+      record = existing; // a round is running
+    }
+    // Only a round this endpoint named is (re)started here; one the schedule runs is answered as it is.
+    if (record.startedBy !== evaluationExecutionName(fundYear, roundOf(record))) return answer(record);
+    try {
+      await sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: requireArn(),
+          name: record.startedBy,
+          input: JSON.stringify({ fundYear }),
+        }),
+      );
+    } catch (error) {
+      // A start with the same name and input while running is the same execution; this error means it
+      // ended without recording an outcome (a failure an operator has to look at), so it is not rerun.
+      if (error instanceof ExecutionAlreadyExists) {
+        throw conflict(
+          `The evaluation of fund year ${fundYear} has already run (execution ${record.startedBy})`,
+        );
+      }
+      throw new HttpError(503, 'The evaluation workflow could not be started; please retry', [], {
+        cause: error,
+      });
+    }
+    logger.info('evaluation started', { fundYear, round: roundOf(record), execution: record.startedBy });
+    return answer(record);
+  },
+);
 
 function requireArn(): string {
   const arn = config().EVALUATION_STATE_MACHINE_ARN;

@@ -10,7 +10,8 @@
 
 import { parseTypedEuros } from '../../funding/domain/money.ts';
 import { COMMENT_MAX_LENGTH } from '../../pages/pages.ts';
-import { bodyBytes, formFields, publicHandler } from '../../platform/http.ts';
+import { type FormContext, formBody } from '../../platform/forms.ts';
+import { bodyBytes, publicHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
 import { html } from '../../sign-off/approval-links.ts';
 import { costReportLanguage, costReportMessage } from '../cost-report-links.ts';
@@ -25,9 +26,9 @@ import {
 
 const MAX_FORM_BYTES = 16 * 1024;
 
-export const handler = publicHandler(async (event) => {
+export const handler = publicHandler<FormContext>(async (event, context) => {
   const bytes = bodyBytes(event);
-  const form = await formFields(event, MAX_FORM_BYTES);
+  const form = context.form;
   const language = costReportLanguage(event, form?.get('lang'));
   if (!form) return costReportMessage(bytes.length > MAX_FORM_BYTES ? 'TOO_LARGE' : 'UNSUPPORTED', language);
   const token = form.get('token') ?? undefined;
@@ -92,4 +93,4 @@ export const handler = publicHandler(async (event) => {
       expiresAt: submitted.expiresAt,
     }),
   );
-});
+}, formBody(MAX_FORM_BYTES));

@@ -18,7 +18,14 @@ import { FUND_YEARS } from '../../funding/domain/fund.ts';
 import type { LedgerRecord } from '../../funding/domain/ledger.ts';
 import * as copy from '../../pages/copy/index.ts';
 import { badRequest } from '../../platform/errors.ts';
-import { apiHandler, decodeCursor, encodeCursor, header, json } from '../../platform/http.ts';
+import {
+  apiHandler,
+  decodeCursor,
+  encodeCursor,
+  json,
+  type NegotiatedContext,
+  negotiateMediaType,
+} from '../../platform/http.ts';
 import {
   CATEGORIES,
   CATEGORY_LABELS,
@@ -221,35 +228,38 @@ async function csvExport(
   return { body: chunks.join(''), rows };
 }
 
-export const handler = apiHandler(async (event) => {
-  const query = event.queryStringParameters ?? {};
-  const { filter, limit, csv, style } = parseFilter(query);
-  const wantsCsv = csv ?? /\btext\/csv\b/i.test(header(event, 'accept') ?? '');
-  const startKey = decodeCursor(query.cursor, planQuery(filter).cursorKeys);
-  if (startKey && !cursorFitsFilter(startKey, filter)) {
-    throw badRequest('Invalid cursor', [{ path: 'cursor', message: 'belongs to another query' }]);
-  }
-  const totals = await selectionTotals(filter);
-  if (wantsCsv) {
-    // A CSV export without an explicit limit is the whole selection (up to CSV_MAX_ROWS per file).
-    const maxRows = query.limit === undefined ? CSV_MAX_ROWS : limit;
-    const file = await csvExport(filter, maxRows, style, startKey);
-    const nextCursor = encodeCursor(file.nextKey);
-    const day = new Date().toISOString().slice(0, 10);
-    return {
-      statusCode: 200,
-      headers: {
-        'Content-Type': 'text/csv; charset=utf-8',
-        'Content-Disposition': `attachment; filename="jif-disbursements-${day}.csv"`,
-        'Cache-Control': 'no-store',
-        'X-Total-Count': String(totals.count),
-        'X-Total-Eur-Cents': String(totals.amountEurCents),
-        'X-Total-Gbp-Pence': String(totals.amountGbpPence),
-        ...(nextCursor ? { 'X-Next-Cursor': nextCursor } : {}),
-      },
-      body: file.body,
-    };
-  }
-  const page = await queryDisbursements(filter, limit, startKey);
-  return json(200, { items: page.items, totals, nextCursor: encodeCursor(page.lastKey) });
-});
+export const handler = apiHandler<NegotiatedContext>(
+  async (event, _caller, context) => {
+    const query = event.queryStringParameters ?? {};
+    const { filter, limit, csv, style } = parseFilter(query);
+    const wantsCsv = csv ?? context.preferredMediaType === 'text/csv';
+    const startKey = decodeCursor(query.cursor, planQuery(filter).cursorKeys);
+    if (startKey && !cursorFitsFilter(startKey, filter)) {
+      throw badRequest('Invalid cursor', [{ path: 'cursor', message: 'belongs to another query' }]);
+    }
+    const totals = await selectionTotals(filter);
+    if (wantsCsv) {
+      // A CSV export without an explicit limit is the whole selection (up to CSV_MAX_ROWS per file).
+      const maxRows = query.limit === undefined ? CSV_MAX_ROWS : limit;
+      const file = await csvExport(filter, maxRows, style, startKey);
+      const nextCursor = encodeCursor(file.nextKey);
+      const day = new Date().toISOString().slice(0, 10);
+      return {
+        statusCode: 200,
+        headers: {
+          'Content-Type': 'text/csv; charset=utf-8',
+          'Content-Disposition': `attachment; filename="jif-disbursements-${day}.csv"`,
+          'Cache-Control': 'no-store',
+          'X-Total-Count': String(totals.count),
+          'X-Total-Eur-Cents': String(totals.amountEurCents),
+          'X-Total-Gbp-Pence': String(totals.amountGbpPence),
+          ...(nextCursor ? { 'X-Next-Cursor': nextCursor } : {}),
+        },
+        body: file.body,
+      };
+    }
+    const page = await queryDisbursements(filter, limit, startKey);
+    return json(200, { items: page.items, totals, nextCursor: encodeCursor(page.lastKey) });
+  },
+  negotiateMediaType(['application/json', 'text/csv']),
+);

@@ -6,7 +6,7 @@ import { html } from '../../platform/html.ts';
 import { type HttpResult, publicHandler } from '../../platform/http.ts';
 import { handedRoutes } from '../../platform/routes.ts';
 import { openApiDocument } from '../openapi.ts';
-import { securityHeaders, shell } from '../pages.ts';
+import { pageHeaders, shell } from '../pages.ts';
 
 type Node = Record<string, unknown>;
 const asNode = (value: unknown): Node => (value && typeof value === 'object' ? (value as Node) : {});
@@ -63,5 +63,5 @@ export const handler = publicHandler(async (event): Promise<HttpResult> => {
       body: JSON.stringify(document, null, 2),
     };
   }
-  return { statusCode: 200, headers: securityHeaders(), body: docsPage(document) };
+  return { statusCode: 200, headers: pageHeaders(), body: docsPage(document) };
 });

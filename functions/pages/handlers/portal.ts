@@ -10,7 +10,8 @@ import { approval } from '../../../workflows/approval.ts';
 import type { EvaluationView } from '../../evaluation/evaluation-view.ts';
 import { parseTypedEuros } from '../../funding/domain/money.ts';
 import { authSettings, config, requirePublicBaseUrl } from '../../platform/config.ts';
-import { formFields, type HttpEvent, type HttpResult, header, publicHandler } from '../../platform/http.ts';
+import { type FormContext, type FormFields, formBody } from '../../platform/forms.ts';
+import { type HttpEvent, type HttpResult, header, publicHandler } from '../../platform/http.ts';
 import type { Role } from '../../platform/roles.ts';
 import {
   type AuthSettings,
@@ -27,7 +28,7 @@ import { sfn } from '../../platform/sfn.ts';
 import type { Language } from '../../sign-off/domain/sign-off.ts';
 import * as copy from '../copy/index.ts';
 import { type AslDefinition, enteredStates } from '../flow-picture.ts';
-import { securityHeaders } from '../pages.ts';
+import { pageHeaders } from '../pages.ts';
 import {
   devSignInPage,
   evaluationPage,
@@ -50,7 +51,7 @@ const MAX_FORM_BYTES = 64 * 1024;
 const definition: AslDefinition = approval;
 
 function page(statusCode: number, body: string, cookies?: string[]): HttpResult {
-  return { statusCode, headers: securityHeaders(), body, ...(cookies ? { cookies } : {}) };
+  return { statusCode, headers: pageHeaders(), body, ...(cookies ? { cookies } : {}) };
 }
 function redirect(location: string, cookies?: string[]): HttpResult {
   return {
@@ -96,11 +97,13 @@ interface ApiErrorBody {
   errors?: { path?: string; message?: string }[];
 }
 
-type Handler = (event: HttpEvent, ctx: PageContext, auth: AuthSettings) => Promise<HttpResult>;
+/** A page's context, with the form a POST carried (read by the edge's form parser, see forms.ts). */
+type PortalContext = PageContext & { form?: FormFields };
+type Handler = (event: HttpEvent, ctx: PortalContext, auth: AuthSettings) => Promise<HttpResult>;
 
 function needs(
   roles: readonly Role[],
-  fn: (event: HttpEvent, ctx: PageContext & { session: Session }) => Promise<HttpResult>,
+  fn: (event: HttpEvent, ctx: PortalContext & { session: Session }) => Promise<HttpResult>,
 ): Handler {
   return async (event, ctx) => {
     const { session } = ctx;
@@ -197,7 +200,7 @@ const callback: Handler = async (event, ctx, auth) => {
 };
 
 const signOut: Handler = async (event, ctx, auth) => {
-  const form = await formFields(event, MAX_FORM_BYTES);
+  const form = ctx.form;
   const session = ctx.session;
   if (session && !isSameOriginForm(event, session, form?.get('csrf') ?? null)) {
     const p = copy.portal[ctx.language];
@@ -280,7 +283,7 @@ function fieldIdFor(path: string, lineIndex: number[]): string {
 
 const submitProposal = needs(['port-authority'], async (event, ctx) => {
   const p = copy.portal[ctx.language];
-  const form = await formFields(event, MAX_FORM_BYTES);
+  const form = ctx.form;
   if (!form || !isSameOriginForm(event, ctx.session, form.get('csrf')))
     return page(403, messagePage(ctx, p.newProposal, p.formExpired));
   const values: ProposalFormValues = {
@@ -472,7 +475,7 @@ const showEvaluation = needs(['finance', 'admin'], async (event, ctx) => {
 const startEvaluation = needs(['admin'], async (event, ctx) => {
   const fundYear = fundYearOf(event);
   const p = copy.portal[ctx.language];
-  const form = await formFields(event, MAX_FORM_BYTES);
+  const form = ctx.form;
   if (!fundYear) return page(404, messagePage(ctx, p.notFound, p.notFoundText));
   if (!form || !isSameOriginForm(event, ctx.session, form.get('csrf')))
     return page(403, messagePage(ctx, p.start, p.formExpired));
@@ -506,18 +509,23 @@ const routes: Record<string, Handler> = {
 
 export const PORTAL_ROUTES = Object.keys(routes);
 
-export const handler = publicHandler(async (event) => {
+export const handler = publicHandler<FormContext>(async (event, context) => {
   const auth = authSettings();
   const language = languageOf(event);
   const session = await sessionOf(event, auth);
   const query: Record<string, string> = {};
   for (const [key, value] of Object.entries(event.queryStringParameters ?? {}))
     if (key !== 'lang' && value !== undefined) query[key] = value;
-  const ctx: PageContext = { language, query, ...(session ? { session } : {}) };
+  const ctx: PortalContext = {
+    language,
+    query,
+    ...(session ? { session } : {}),
+    ...(context.form ? { form: context.form } : {}),
+  };
   const route = routes[event.routeKey];
   if (!route) {
     const p = copy.portal[language];
     return page(404, messagePage(ctx, p.notFound, p.notFoundText));
   }
   return route(event, ctx, auth);
-});
+}, formBody(MAX_FORM_BYTES));

@@ -15,15 +15,8 @@ import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-s
 import { type Envelope, getEnvelopes } from '../../funding/data/envelopes.ts';
 import { config, fundStart } from '../../platform/config.ts';
 import { dynamodb } from '../../platform/dynamodb.ts';
-import {
-  badRequest,
-  conflict,
-  HttpError,
-  payloadTooLarge,
-  unprocessable,
-  unsupportedMediaType,
-} from '../../platform/errors.ts';
-import { apiHandler, bodyBytes, header, json, jsonBody } from '../../platform/http.ts';
+import { badRequest, conflict, HttpError, unprocessable } from '../../platform/errors.ts';
+import { header, json, jsonApiHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
 import { sfn } from '../../platform/sfn.ts';
 import { deleteProposalIfStatus, insertProposal } from '../data/proposals.ts';
@@ -176,53 +169,49 @@ function submitOnce() {
   return { run: idempotentSubmit, config: idempotencyConfig as IdempotencyConfig };
 }
 
-export const handler = apiHandler(async (event, caller, context) => {
-  const contentType = header(event, 'content-type') ?? '';
-  if (!/^application\/json\s*(;|$)/i.test(contentType)) {
-    throw unsupportedMediaType('Send the proposal as JSON with Content-Type: application/json');
-  }
-  const bytes = bodyBytes(event);
-  if (bytes.length > MAX_PROPOSAL_BYTES) {
-    throw payloadTooLarge(
-      `A proposal may be at most ${MAX_PROPOSAL_BYTES} bytes; this one is ${bytes.length}`,
-    );
-  }
-  const body = jsonBody(event);
-  const parsed = parseProposal(body);
-  const ended = calendarErrors(body, fundStart(), new Date());
-  if (!parsed.ok || ended.length > 0) {
-    throw badRequest('The proposal is not valid', [...(parsed.ok ? [] : parsed.errors), ...ended]);
-  }
-
-  const key = header(event, 'idempotency-key')?.trim();
-  if (key !== undefined && (key.length === 0 || key.length > MAX_KEY_LENGTH)) {
-    throw badRequest('Invalid Idempotency-Key', [
-      { path: 'Idempotency-Key', message: `must be 1 to ${MAX_KEY_LENGTH} characters` },
-    ]);
-  }
-  const submission: Submission = { idempotencyKey: '', ownerSub: caller.sub, input: parsed.value };
-  let result: Submitted;
-  if (key) {
-    submission.idempotencyKey = `${caller.sub}\n${key}`;
-    const once = submitOnce();
-    once.config.registerLambdaContext(context);
-    try {
-      result = await runOnce(once.run, submission);
-    } catch (error) {
-      if (error instanceof IdempotencyValidationError) {
-        throw unprocessable('This Idempotency-Key was already used with a different proposal', [
-          { path: 'Idempotency-Key', message: 'reused with a different body' },
-        ]);
-      }
-      if (error instanceof IdempotencyAlreadyInProgressError) {
-        throw conflict('A request with this Idempotency-Key is still being processed; retry shortly');
-      }
-      throw (error as Error & { cause?: unknown }).cause instanceof HttpError
-        ? (error as { cause: Error }).cause
-        : error;
+export const handler = jsonApiHandler(
+  {
+    maxBytes: MAX_PROPOSAL_BYTES,
+    unsupportedMessage: 'Send the proposal as JSON with Content-Type: application/json',
+  },
+  async (event, caller, context) => {
+    const body = event.body;
+    const parsed = parseProposal(body);
+    const ended = calendarErrors(body, fundStart(), new Date());
+    if (!parsed.ok || ended.length > 0) {
+      throw badRequest('The proposal is not valid', [...(parsed.ok ? [] : parsed.errors), ...ended]);
     }
-  } else {
-    result = await submit(submission);
-  }
-  return json(201, result, { Location: `/proposals/${result.proposalId}` });
-});
+
+    const key = header(event, 'idempotency-key')?.trim();
+    if (key !== undefined && (key.length === 0 || key.length > MAX_KEY_LENGTH)) {
+      throw badRequest('Invalid Idempotency-Key', [
+        { path: 'Idempotency-Key', message: `must be 1 to ${MAX_KEY_LENGTH} characters` },
+      ]);
+    }
+    const submission: Submission = { idempotencyKey: '', ownerSub: caller.sub, input: parsed.value };
+    let result: Submitted;
+    if (key) {
+      submission.idempotencyKey = `${caller.sub}\n${key}`;
+      const once = submitOnce();
+      once.config.registerLambdaContext(context);
+      try {
+        result = await runOnce(once.run, submission);
+      } catch (error) {
+        if (error instanceof IdempotencyValidationError) {
+          throw unprocessable('This Idempotency-Key was already used with a different proposal', [
+            { path: 'Idempotency-Key', message: 'reused with a different body' },
+          ]);
+        }
+        if (error instanceof IdempotencyAlreadyInProgressError) {
+          throw conflict('A request with this Idempotency-Key is still being processed; retry shortly');
+        }
+        throw (error as Error & { cause?: unknown }).cause instanceof HttpError
+          ? (error as { cause: Error }).cause
+          : error;
+      }
+    } else {
+      result = await submit(submission);
+    }
+    return json(201, result, { Location: `/proposals/${result.proposalId}` });
+  },
+);

@@ -5,7 +5,8 @@
  */
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { COMMENT_MAX_LENGTH } from '../../pages/pages.ts';
-import { bodyBytes, formFields, publicHandler } from '../../platform/http.ts';
+import { type FormContext, formBody } from '../../platform/forms.ts';
+import { bodyBytes, publicHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
 import { sfn } from '../../platform/sfn.ts';
 import { closedAnswer, message, pageLanguage, receipt, requestForLink } from '../approval-links.ts';
@@ -14,9 +15,9 @@ import { isDecision, SIGN_OFF_ERRORS, statusForDecision } from '../domain/sign-o
 
 const MAX_FORM_BYTES = 16 * 1024;
 
-export const handler = publicHandler(async (event) => {
+export const handler = publicHandler<FormContext>(async (event, context) => {
   const bytes = bodyBytes(event);
-  const form = await formFields(event, MAX_FORM_BYTES);
+  const form = context.form;
   const found = await requestForLink(event.pathParameters?.approvalId, form?.get('token') ?? undefined);
   const language = pageLanguage(event, form?.get('lang'), found?.request);
   if (!form) return message(bytes.length > MAX_FORM_BYTES ? 'TOO_LARGE' : 'UNSUPPORTED', language);
@@ -87,4 +88,4 @@ export const handler = publicHandler(async (event) => {
     (await receipt(decided, language, false)) ??
     message(decision === 'approve' ? 'APPROVED' : 'REJECTED', language)
   );
-});
+}, formBody(MAX_FORM_BYTES));

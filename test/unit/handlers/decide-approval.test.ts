@@ -229,6 +229,30 @@ describe('POST /approvals/{approvalId}: a decision', () => {
     expect(firstUpdate && firstSuccess && firstUpdate.calledBefore(firstSuccess)).toBe(true);
   });
 
+  it('takes the same form as multipart (curl -F), base64-encoded by the gateway, a file part ignored', async () => {
+    documents.on(GetCommand).resolves({ Item: item(signOffRequest()) });
+    documents.on(UpdateCommand).resolves({ Attributes: decided('APPROVED', 'By curl') });
+    sfn.on(SendTaskSuccessCommand).resolves({});
+    const form = new FormData();
+    form.set('token', LINK_TOKEN);
+    form.set('decision', 'approve');
+    form.set('comment', 'By curl');
+    form.set('attachment', new Blob(['not read']), 'note.txt');
+    const request = new Request('http://form.invalid/', { method: 'POST', body: form });
+    const bytes = Buffer.from(await request.arrayBuffer());
+    const result = (await handler(
+      httpEvent('post-approval.json', (event) => {
+        event.headers = { 'Content-Type': request.headers.get('content-type') ?? '' };
+        event.body = bytes.toString('base64');
+        event.isBase64Encoded = true;
+      }),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2 & { body: string };
+    expect(result.statusCode).toBe(200);
+    expect(documents.commandCalls(UpdateCommand)).toHaveLength(1);
+    expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
+  });
+
   it("reject: SendTaskFailure with the error 'SignOff.Rejected'", async () => {
     documents.on(GetCommand).resolves({ Item: item(signOffRequest()) });
     documents.on(UpdateCommand).resolves({ Attributes: decided('REJECTED', 'Outside the declaration') });

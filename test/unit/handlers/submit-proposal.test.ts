@@ -123,6 +123,33 @@ describe('POST /proposals: the request is refused before anything is stored', ()
     noCommandsSent();
   });
 
+  it("400 naming a __proto__ key (middy's prototype guard), not a 500", async () => {
+    const body = JSON.stringify(proposalBody()).replace(/^\{/, '{"__proto__": {"admin": true}, ');
+    const result = await submit(withBody(body));
+    expect(result.statusCode).toBe(400);
+    expect(bodyOf(result).errors).toEqual([{ path: '__proto__', message: 'is not allowed' }]);
+    noCommandsSent();
+  });
+
+  it('answers every refusal as JSON {message, errors}, not cached, with the security headers', async () => {
+    const result = await submit(withBody('[]'));
+    expect(result.statusCode).toBe(400);
+    expect(result.headers).toMatchObject({
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+    });
+    expect(Object.keys(bodyOf(result)).sort()).toEqual(['errors', 'message']);
+  });
+
+  it('a 500 for an unexpected failure says nothing of it', async () => {
+    documents.on(QueryCommand).rejects(new Error('secret detail'));
+    const result = await submit(withBody(proposalBody()));
+    expect(result.statusCode).toBeGreaterThanOrEqual(500);
+    expect(result.body).not.toContain('secret detail');
+    expect(Object.keys(bodyOf(result)).sort()).toEqual(['errors', 'message']);
+  });
+
   it('400 listing every offending field, and nothing sent to DynamoDB or Step Functions', async () => {
     const body = proposalBody();
     body.funding[0].fundYear = 4;
