@@ -43,6 +43,10 @@ let failDoubleTimes = 0;
 let failCalls = 0;
 let fragileBroken = false;
 const doubledInputs: number[] = [];
+const checkedInputs: number[] = [];
+/** Items whose check fails (Check.Failed), once `beforeFailing` has resolved. */
+const failingChecks = new Set<number>();
+let beforeFailing: () => Promise<unknown> = async () => {};
 const functions: Record<string, (payload: Record<string, unknown>) => Promise<unknown>> = {
   // Fails as the local function runner does: `throw` names the error, for the first `times` calls.
   fail: async (payload) => {
@@ -79,6 +83,17 @@ const functions: Record<string, (payload: Record<string, unknown>) => Promise<un
     }
     return { doubled: (payload.n as number) * 2 };
   },
+  check: async (payload) => {
+    const n = payload.n as number;
+    checkedInputs.push(n);
+    if (failingChecks.has(n)) {
+      await beforeFailing();
+      const error = new Error(`item ${n} is wrong`);
+      error.name = 'Check.Failed';
+      throw error;
+    }
+    return { n, doubled: (payload.double as { doubled: number }).doubled, checked: true };
+  },
 };
 
 function buildEngine(store = new ExecutionStore()) {
@@ -90,6 +105,7 @@ function buildEngine(store = new ExecutionStore()) {
     WaitingChildArn: ARN('map-callbacks'),
     FailFunctionArn: FN('fail'),
     FragileFunctionArn: FN('fragile'),
+    CheckFunctionArn: FN('check'),
   };
   const names = [
     'conditional-put',
@@ -102,6 +118,10 @@ function buildEngine(store = new ExecutionStore()) {
     'parallel-stop',
     'lambda-errors',
     'redrive',
+    'map-redrive',
+    'parallel-redrive',
+    'restart-timers',
+    'execution-timeout',
   ];
   return new LocalStepFunctions({
     workflows: names.map((name) => ({
@@ -162,6 +182,9 @@ afterEach(() => {
   failCalls = 0;
   fragileBroken = false;
   doubledInputs.length = 0;
+  checkedInputs.length = 0;
+  failingChecks.clear();
+  beforeFailing = async () => {};
 });
 
 describe('service integrations', () => {
@@ -496,6 +519,113 @@ describe('RedriveExecution', () => {
   });
 });
 
+describe('RedriveExecution of a Map or a Parallel re-runs only what did not succeed, as in AWS', () => {
+  const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+  const iterationsSucceeded = (engine: LocalStepFunctions, executionArn: string) =>
+    engine.getExecutionHistory(executionArn).filter((e) => e.type === 'MapIterationSucceeded').length;
+
+  it('Map: the succeeded iterations are not run again and the result equals a clean run', async () => {
+    const engine = buildEngine();
+    const items = [1, 2, 3, 4, 5].map((n) => ({ n }));
+    const executionArn = `${ARN('map-redrive').replace(':stateMachine:', ':execution:')}:map-rd`;
+    // Item 3's check fails once the four other iterations have succeeded.
+    failingChecks.add(3);
+    beforeFailing = () => waitFor(() => (iterationsSucceeded(engine, executionArn) === 4 ? true : undefined));
+    const first = await run(engine, 'map-redrive', { items }, 'map-rd');
+    expect(first).toMatchObject({ status: 'FAILED', error: 'Check.Failed' });
+    expect(sorted(doubledInputs)).toEqual([1, 2, 3, 4, 5]);
+
+    failingChecks.clear();
+    engine.redriveExecution(executionArn);
+    const done = await engine.waitForExecution(executionArn);
+    expect(done.status).toBe('SUCCEEDED');
+    // Only item 3's iteration ran again: every task of the others was invoked once in all.
+    expect(sorted(doubledInputs)).toEqual([1, 2, 3, 3, 4, 5]);
+    expect(sorted(checkedInputs)).toEqual([1, 2, 3, 3, 4, 5]);
+    const afterRedrive = done.history.slice(done.history.findIndex((e) => e.type === 'ExecutionRedriven'));
+    expect(
+      afterRedrive
+        .filter((e) => e.type === 'MapIterationStarted')
+        .map((e) => (e.mapIterationEventDetails as { index: number }).index),
+    ).toEqual([2]);
+    expect(engine.describeExecution(executionArn)).toMatchObject({
+      redriveCount: 1,
+      redriveStatus: 'NOT_REDRIVABLE',
+    });
+
+    const clean = await run(engine, 'map-redrive', { items });
+    expect(clean.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output ?? '')).toEqual(JSON.parse(clean.output ?? ''));
+  });
+
+  it('Parallel: a succeeded branch and the succeeded iterations of a Map in a failed branch are reused', async () => {
+    const engine = buildEngine();
+    const input = { items: [1, 2, 3].map((n) => ({ n })), lone: 100 };
+    const executionArn = `${ARN('parallel-redrive').replace(':stateMachine:', ':execution:')}:par-rd`;
+    failingChecks.add(2);
+    beforeFailing = () =>
+      waitFor(() =>
+        iterationsSucceeded(engine, executionArn) === 2 &&
+        // Items 1 and 3 (two tasks each), item 2's doubling and the lone branch.
+        engine.getExecutionHistory(executionArn).filter((e) => e.type === 'TaskSucceeded').length === 6
+          ? true
+          : undefined,
+      );
+    const first = await run(engine, 'parallel-redrive', input, 'par-rd');
+    expect(first).toMatchObject({ status: 'FAILED', error: 'Check.Failed' });
+    expect(sorted(doubledInputs)).toEqual([1, 2, 3, 100]);
+
+    failingChecks.clear();
+    engine.redriveExecution(executionArn);
+    const done = await engine.waitForExecution(executionArn);
+    expect(done.status).toBe('SUCCEEDED');
+    // The lone branch and items 1 and 3 are not run again; item 2's iteration is.
+    expect(sorted(doubledInputs)).toEqual([1, 2, 2, 3, 100]);
+    expect(sorted(checkedInputs)).toEqual([1, 2, 2, 3]);
+
+    const clean = await run(engine, 'parallel-redrive', input);
+    expect(JSON.parse(done.output ?? '')).toEqual(JSON.parse(clean.output ?? ''));
+  });
+
+  it('a Map re-entered after a restart asks again only the iterations still waiting', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jif-engine-'));
+    try {
+      const first = buildEngine(new ExecutionStore(dir));
+      const { executionArn } = first.startExecution({
+        stateMachineArn: ARN('map-callbacks'),
+        input: JSON.stringify({ questions: ['r1', 'r2', 'r3'] }),
+      });
+      await waitFor(() => (asked.length === 3 ? true : undefined));
+      const tokenOf = (question: string) => asked.findLast((q) => q.question === question)?.token ?? '';
+      first.sendTaskSuccess(tokenOf('r2'), '"answer 2"');
+      await waitFor(() =>
+        first.getExecutionHistory(executionArn).some((e) => e.type === 'MapIterationSucceeded')
+          ? true
+          : undefined,
+      );
+      first.detachAll();
+
+      const second = buildEngine(new ExecutionStore(dir));
+      expect(second.resumeRunning()).toEqual([executionArn]);
+      await waitFor(() => (asked.length === 5 ? true : undefined));
+      // r2 was answered before the restart: not asked again.
+      expect(
+        asked
+          .slice(3)
+          .map((q) => q.question)
+          .sort(),
+      ).toEqual(['r1', 'r3']);
+      second.sendTaskSuccess(tokenOf('r1'), '"answer 1"');
+      second.sendTaskSuccess(tokenOf('r3'), '"answer 3"');
+      const done = await second.waitForExecution(executionArn);
+      expect(done.status).toBe('SUCCEEDED');
+      expect(JSON.parse(done.output ?? '')).toEqual(['answer 1', 'answer 2', 'answer 3']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('definitions the engine cannot honour', () => {
   it('refuses a JSONata definition at load, naming the field', () => {
     expect(() => loadWorkflowFile('jsonata', join(FIXTURES, 'jsonata.asl.json'), {})).toThrow(
@@ -648,6 +778,114 @@ describe('restarts', () => {
       const done = await second.waitForExecution(executionArn);
       expect(done.status).toBe('SUCCEEDED');
       expect(types(done.history)).toContain('ExecutionResumed');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a Wait and a callback task end at their original deadlines across restarts, not a full time later', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jif-engine-'));
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const at = (
+      history: { type: string; timestamp: string }[],
+      type: string,
+      which: 'first' | 'last' = 'first',
+    ) => {
+      const event =
+        which === 'first' ? history.find((e) => e.type === type) : history.findLast((e) => e.type === type);
+      return Date.parse(event?.timestamp ?? '');
+    };
+    // Both the Wait and the task's TimeoutSeconds are 1000 s, scaled to 1 s.
+    const fullMs = 1000 * 1000 * TIME_SCALE;
+    try {
+      const first = buildEngine(new ExecutionStore(dir));
+      const { executionArn } = first.startExecution({
+        stateMachineArn: ARN('restart-timers'),
+        input: '{"question":"deadlines"}',
+      });
+      await waitFor(() => (first.getExecutionHistory(executionArn).length >= 2 ? true : undefined));
+      await sleep(300);
+      first.detachAll();
+      await sleep(300);
+
+      // Restarted mid-Wait: the Wait ends when it would have without the restart.
+      const second = buildEngine(new ExecutionStore(dir));
+      expect(second.resumeRunning()).toEqual([executionArn]);
+      await waitFor(() => (asked.length === 1 ? true : undefined));
+      let history = second.getExecutionHistory(executionArn);
+      const waitEntered = at(history, 'WaitStateEntered');
+      const waitExited = at(history, 'WaitStateExited');
+      expect(waitExited - waitEntered).toBeGreaterThanOrEqual(fullMs - 2);
+      expect(waitExited).toBeLessThan(at(history, 'ExecutionResumed') + fullMs);
+
+      // Restarted while the callback task waits: its timeout counts from when the task started.
+      await sleep(300);
+      second.detachAll();
+      await sleep(300);
+      const third = buildEngine(new ExecutionStore(dir));
+      expect(third.resumeRunning()).toEqual([executionArn]);
+      const done = await third.waitForExecution(executionArn);
+      expect(JSON.parse(done.output ?? '')).toEqual({ outcome: 'TIMED_OUT' });
+      history = done.history;
+      const taskStarted = at(history, 'TaskStarted');
+      const timedOut = at(history, 'TaskTimedOut');
+      expect(timedOut - taskStarted).toBeGreaterThanOrEqual(fullMs - 2);
+      expect(timedOut).toBeLessThan(at(history, 'ExecutionResumed', 'last') + fullMs);
+      // The task ran again after the restart (a new token), but its deadline stayed.
+      expect(asked).toHaveLength(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('times a callback task out at once when its deadline passed while the engine was down', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jif-engine-'));
+    try {
+      const first = buildEngine(new ExecutionStore(dir));
+      const { executionArn } = first.startExecution({
+        stateMachineArn: ARN('callback'),
+        input: '{"question":"too late"}',
+      });
+      await waitFor(() => asked[0]);
+      first.detachAll();
+      // TimeoutSeconds 100, scaled to 100 ms: past while nothing runs.
+      await new Promise((resolve) => setTimeout(resolve, 250));
+
+      const second = buildEngine(new ExecutionStore(dir));
+      second.resumeRunning();
+      const done = await second.waitForExecution(executionArn);
+      expect(JSON.parse(done.output ?? '')).toEqual({ outcome: 'TIMED_OUT', error: 'States.Timeout' });
+      // Nobody is asked again for an answer that can no longer be given.
+      expect(asked).toHaveLength(1);
+      const resumed = types(done.history).indexOf('ExecutionResumed');
+      expect(types(done.history).slice(resumed)).toContain('TaskTimedOut');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("counts the execution's own TimeoutSeconds from its start across a restart", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jif-engine-'));
+    try {
+      const first = buildEngine(new ExecutionStore(dir));
+      const { executionArn, startDate } = first.startExecution({
+        stateMachineArn: ARN('execution-timeout'),
+        input: '{"question":"bounded"}',
+      });
+      await waitFor(() => asked[0]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      first.detachAll();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      const second = buildEngine(new ExecutionStore(dir));
+      second.resumeRunning();
+      const done = await second.waitForExecution(executionArn);
+      expect(done.status).toBe('TIMED_OUT');
+      // TimeoutSeconds 1 (not scaled): from the start, not from the restart.
+      const timedOut = Date.parse(done.stopDate ?? '');
+      const resumed = Date.parse(done.history.find((e) => e.type === 'ExecutionResumed')?.timestamp ?? '');
+      expect(timedOut - Date.parse(startDate)).toBeGreaterThanOrEqual(1000 - 2);
+      expect(timedOut).toBeLessThan(resumed + 1000);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

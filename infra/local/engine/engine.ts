@@ -147,7 +147,11 @@ export class LocalStepFunctions {
     return { executionArn, startDate: record.startDate };
   }
 
-  /** Re-enters every execution a previous process left running, at its last top-level state. */
+  /**
+   * Re-enters every execution a previous process left running, at its last top-level state: its
+   * Map and Parallel iterations that succeeded are not run again, and its deadlines (a Wait, a
+   * task's timeout and heartbeat, the execution's TimeoutSeconds) stay where they were.
+   */
   resumeRunning(): string[] {
     const resumed: string[] = [];
     for (const record of this.options.store.list((r) => r.status === 'RUNNING')) {
@@ -223,10 +227,10 @@ export class LocalStepFunctions {
 
   /**
    * RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution starts again at the top-level state
-   * that did not complete, with the input that state had; the states before it are not re-run.
-   * Approximation: a Map or Parallel state re-runs as a whole (AWS re-runs only its unsuccessful
-   * iterations and branches); a nested execution it finds already made is that task's child:
-   * SUCCEEDED, its output is reused; unsuccessful, it is redriven too.
+   * that did not complete, with the input that state had; the states before it are not re-run. A
+   * Map or Parallel state there re-runs only its iterations and branches that did not succeed (the
+   * others' results are reused, as in AWS); a nested execution a re-run task finds already made is
+   * that task's child: SUCCEEDED, its output is reused; unsuccessful, it is redriven too.
    */
   redriveExecution(executionArn: string): { redriveDate: string } {
     const record = this.requireExecution(executionArn);

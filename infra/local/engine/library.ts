@@ -8,7 +8,10 @@
  * nested `run`:
  * - each nested run gets an abort signal (chained to its parent's), which the engine reads through
  *   `currentScope()` inside a task handler, to abandon a callback or stop a nested execution;
- * - once an iteration of a Map has failed, no further iteration of that Map starts.
+ * - once an iteration of a Map has failed, no further iteration of that Map starts;
+ * - each iteration and branch has a path (`Map[2]`, `Both[1]/Inner#1[0]`): a task's timers are kept
+ *   under it, and an iteration or branch whose result the engine remembers (a redrive, a restart)
+ *   is not run again: its result is given back as it was.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
@@ -65,7 +68,43 @@ export function validateDefinition(definition: MachineDefinition): void {
  * 100 ms), and a copy of it with another StartAt has unreachable states.
  */
 export function buildMachine(definition: MachineDefinition): Machine {
+  registerOwners(definition);
   return new StateMachine(definition as never, { validationOptions: { noValidate: true } });
+}
+
+/**
+ * The Map or Parallel state each item processor and branch definition belongs to. The library
+ * builds a nested machine over that very object (it keeps definitions by reference), so a nested
+ * run tells which state, and which branch, it runs for.
+ */
+const owners = new WeakMap<object, { state: string; branch?: number }>();
+
+function registerOwners(definition: { States: Record<string, Record<string, unknown>> }): void {
+  for (const [state, body] of Object.entries(definition.States)) {
+    const processor = (body.ItemProcessor ?? body.Iterator) as typeof definition | undefined;
+    if (body.Type === 'Map' && processor && !owners.has(processor)) {
+      owners.set(processor, { state });
+      registerOwners(processor);
+    }
+    if (body.Type === 'Parallel' && Array.isArray(body.Branches)) {
+      (body.Branches as (typeof definition)[]).forEach((branch, index) => {
+        if (owners.has(branch)) return;
+        owners.set(branch, { state, branch: index });
+        registerOwners(branch);
+      });
+    }
+  }
+}
+
+/**
+ * What the engine remembers of the iterations and branches of one execution: results of those that
+ * succeeded (reused instead of run again), keyed by their path.
+ */
+export interface IterationMemo {
+  /** A Map or Parallel state starts its iterations or branches at the top level (synchronously). */
+  enter(state: string): void;
+  result(path: string): { output: unknown } | undefined;
+  succeeded(path: string, output: unknown): void;
 }
 
 /** The library's event log entries (its type is not exported). */
@@ -91,18 +130,40 @@ export interface MachineRun {
   result: Promise<unknown>;
 }
 
-/** Runs a machine with the engine's task handlers; an abort ends it without an error. */
+/**
+ * Runs a machine with the engine's task handlers; an abort ends it without an error. `firstWait`
+ * shortens the first top-level run of that Wait state to what is left of it (after a restart).
+ */
 export function runMachine(
   machine: Machine,
   input: unknown,
   handlers: Record<string, TaskHandler>,
   context: ExecutionContext,
+  memo: IterationMemo,
+  firstWait?: { state: string; remainingMs: number },
 ): MachineRun {
-  const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers: handlers as never },
-    noThrowOnAbort: true,
-    context: context as never,
-  });
+  const waitTimeOverrides: Record<string, number> = {};
+  if (firstWait) {
+    let used = false;
+    // The library reads this when the state starts waiting; a nested Wait of the same name, or a
+    // later visit of this one, waits its full time.
+    Object.defineProperty(waitTimeOverrides, firstWait.state, {
+      enumerable: true,
+      get() {
+        if (used || scope.getStore()?.path !== '') return undefined;
+        used = true;
+        return Math.max(0, firstWait.remainingMs);
+      },
+    });
+  }
+  const top: Scope = { signal: undefined, path: '', memo, entries: new Map() };
+  const execution = scope.run(top, () =>
+    machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: handlers as never, waitTimeOverrides },
+      noThrowOnAbort: true,
+      context: context as never,
+    }),
+  );
   return {
     abort: () => execution.abort(),
     events: execution.eventLogs as unknown as AsyncIterable<LibraryEvent>,
@@ -138,16 +199,73 @@ export function errorParts(error: unknown): { name: string; cause: string } {
 }
 
 type Execution = { abort(): void; eventLogs: AsyncGenerator<unknown>; result: Promise<unknown> };
-type Run = (this: object, input: unknown, options?: { _rootAbortSignal?: AbortSignal }) => Execution;
+type Run = (
+  this: { definition: object },
+  input: unknown,
+  options?: { _rootAbortSignal?: AbortSignal },
+) => Execution;
 
-const scope = new AsyncLocalStorage<AbortSignal>();
+/** Where a task runs: its iteration or branch (none at the top level) and the execution's memo. */
+interface Scope {
+  signal: AbortSignal | undefined;
+  /** '' at the top level; else the path of the iteration or branch. */
+  path: string;
+  memo: IterationMemo;
+  /** Per Map or Parallel state, how many times it was entered in this scope (a loop enters again). */
+  entries: Map<string, number>;
+}
+
+const scope = new AsyncLocalStorage<Scope>();
 /** Iterator machines (the library builds one per run of a Map state) with a failed iteration. */
 const failed = new WeakSet<object>();
+/** Per iterator machine: which entry of its Map state it serves, and the next item's index. */
+const iterators = new WeakMap<object, { entry: number; next: number }>();
 let installed = false;
 
 /** The abort signal of the iteration or branch the calling task runs in (none at the top level). */
 export function currentScope(): AbortSignal | undefined {
-  return scope.getStore();
+  return scope.getStore()?.signal;
+}
+
+/** The path of the iteration or branch the calling task runs in ('' at the top level). */
+export function currentPath(): string {
+  return scope.getStore()?.path ?? '';
+}
+
+const nothing = (result: unknown): Execution => ({
+  abort() {},
+  eventLogs: (async function* () {})(),
+  result: Promise.resolve(result),
+});
+
+/** The path of a nested run, counting entries of its state in the enclosing scope. */
+function pathOf(machine: object, definition: object, parent: Scope): string | undefined {
+  const owner = owners.get(definition);
+  if (!owner) return undefined;
+  const enter = () => {
+    const entry = (parent.entries.get(owner.state) ?? 0) + 1;
+    parent.entries.set(owner.state, entry);
+    if (parent.path === '') parent.memo.enter(owner.state);
+    return entry;
+  };
+  let entry: number;
+  let index: number;
+  if (owner.branch === undefined) {
+    let iterator = iterators.get(machine);
+    if (!iterator) {
+      iterator = { entry: enter(), next: 0 };
+      iterators.set(machine, iterator);
+    }
+    entry = iterator.entry;
+    index = iterator.next;
+    iterator.next += 1;
+  } else {
+    // The library starts a Parallel state's branches in order: the first one is a new entry.
+    entry = owner.branch === 0 ? enter() : (parent.entries.get(owner.state) ?? 1);
+    index = owner.branch;
+  }
+  // At the top level the memo belongs to one entry of the state (a redrive or restart re-enters it).
+  return parent.path === '' ? `${owner.state}[${index}]` : `${parent.path}/${owner.state}#${entry}[${index}]`;
 }
 
 export function installScopes(): void {
@@ -155,18 +273,28 @@ export function installScopes(): void {
   installed = true;
   const prototype = StateMachine.prototype as unknown as { run: Run };
   const run = prototype.run;
-  prototype.run = function scopedRun(this: object, input, options) {
-    const parent = options?._rootAbortSignal;
+  prototype.run = function scopedRun(this: { definition: object }, input, options) {
+    const parentSignal = options?._rootAbortSignal;
+    const parent = scope.getStore();
     // A top-level run: the engine's own, stopped through the execution registry.
-    if (!parent) return run.call(this, input, options);
-    if (failed.has(this)) {
-      // An iteration queued behind MaxConcurrency after another failed: AWS never starts it.
-      return { abort() {}, eventLogs: (async function* () {})(), result: Promise.resolve(null) };
-    }
+    if (!parentSignal || !parent) return run.call(this, input, options);
+    const path = pathOf(this, this.definition, parent);
+    // An iteration queued behind MaxConcurrency after another failed: AWS never starts it.
+    if (failed.has(this)) return nothing(null);
+    // It succeeded before a redrive or a restart: AWS reuses its result and runs it no more.
+    const done = path === undefined ? undefined : parent.memo.result(path);
+    if (done) return nothing(done.output);
     const controller = new AbortController();
-    const signal = AbortSignal.any([controller.signal, parent]);
-    const execution = scope.run(signal, () => run.call(this, input, options));
-    execution.result.catch(() => failed.add(this));
+    const signal = AbortSignal.any([controller.signal, parentSignal]);
+    const inner: Scope = { signal, path: path ?? parent.path, memo: parent.memo, entries: new Map() };
+    const execution = scope.run(inner, () => run.call(this, input, options));
+    execution.result.then(
+      // An aborted run ends with null (noThrowOnAbort): not a success.
+      (output) => {
+        if (path !== undefined && !signal.aborted) parent.memo.succeeded(path, output);
+      },
+      () => failed.add(this),
+    );
     return {
       ...execution,
       abort() {

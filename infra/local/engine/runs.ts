@@ -18,8 +18,10 @@ import type { Integrations } from './integrations.ts';
 import {
   abandonedTask,
   buildMachine,
+  currentPath,
   currentScope,
   errorParts,
+  type IterationMemo,
   isExecutionTimeout,
   type Machine,
   runMachine,
@@ -48,6 +50,8 @@ interface Run {
   children: Set<string>;
   /** Set once the execution has ended: late task events of this run are not recorded. */
   ended: boolean;
+  /** Tasks (by path) that have started in this run: only a task's first run after a restart keeps its deadlines. */
+  timed: Set<string>;
 }
 
 export interface RunsOptions {
@@ -93,23 +97,40 @@ export class Runs {
     entry: Run['entry'],
   ): void {
     const { history } = this.options;
-    const machine = this.machineStartingAt(workflow, startAt);
-    const run: Run = { abort: () => {}, detached: false, entry, children: new Set(), ended: false };
+    const machine =
+      entry === 'resume'
+        ? this.resumedMachine(record, workflow, startAt)
+        : this.machineStartingAt(workflow, startAt);
+    const run: Run = {
+      abort: () => {},
+      detached: false,
+      entry,
+      children: new Set(),
+      ended: false,
+      timed: new Set(),
+    };
     this.runs.set(record.executionArn, run);
     const handlers: Record<string, TaskHandler> = {};
     for (const task of workflow.loaded.tasks.values()) {
       handlers[task.stateName] = (taskInput) => this.runTask(record, run, task, taskInput);
     }
-    const execution = runMachine(machine, input, handlers, {
-      Execution: {
-        Id: record.executionArn,
-        Name: record.name,
-        Input: JSON.parse(record.input),
-        StartTime: record.startDate,
-        RoleArn: 'arn:aws:iam::000000000000:role/local',
+    const execution = runMachine(
+      machine,
+      input,
+      handlers,
+      {
+        Execution: {
+          Id: record.executionArn,
+          Name: record.name,
+          Input: JSON.parse(record.input),
+          StartTime: record.startDate,
+          RoleArn: 'arn:aws:iam::000000000000:role/local',
+        },
+        StateMachine: { Id: workflow.arn, Name: nameOfArn(workflow.arn) },
       },
-      StateMachine: { Id: workflow.arn, Name: nameOfArn(workflow.arn) },
-    });
+      this.memoFor(record, run, entry === 'start' ? undefined : startAt),
+      entry === 'resume' ? this.waitLeft(record, workflow, startAt) : undefined,
+    );
     run.abort = () => execution.abort();
     const topLevel = new Set(workflow.loaded.topLevelStates);
     const events = (async () => {
@@ -175,6 +196,71 @@ export class Runs {
 
   // ---------------------------------------------------------------------------------------------
 
+  /**
+   * The iterations and branches of the execution's current top-level Map or Parallel state that
+   * succeeded. A redrive or a restart re-entering that state (`reenters`) reuses them; any other
+   * entry of a Map or Parallel state starts with none.
+   */
+  private memoFor(record: ExecutionRecord, run: Run, reenters: string | undefined): IterationMemo {
+    let reuse = reenters;
+    return {
+      enter: (state) => {
+        const keep = reuse === state && record.iterations?.state === state;
+        reuse = undefined;
+        if (keep) return;
+        record.iterations = { state, done: {} };
+        this.options.store.changed(record);
+      },
+      result: (path) => {
+        const done = record.iterations?.done;
+        return done && Object.hasOwn(done, path) ? { output: done[path] } : undefined;
+      },
+      succeeded: (path, output) => {
+        const done = record.iterations?.done;
+        if (!done || run.detached || run.ended) return;
+        // What ran inside it is no longer needed: it will not run again.
+        for (const key of Object.keys(done)) if (key.startsWith(`${path}/`)) delete done[key];
+        done[path] = output;
+        this.options.store.changed(record);
+      },
+    };
+  }
+
+  /**
+   * A restart re-entering a Wait state of `Seconds`: what is left of it, counted from when the state
+   * was entered before (AWS ends it at its original time; past it, at once).
+   */
+  private waitLeft(
+    record: ExecutionRecord,
+    workflow: RegisteredWorkflow,
+    state: string,
+  ): { state: string; remainingMs: number } | undefined {
+    const seconds = workflow.loaded.runnable.States[state]?.Seconds;
+    if (workflow.loaded.runnable.States[state]?.Type !== 'Wait' || typeof seconds !== 'number')
+      return undefined;
+    const entered = record.history.findLast(
+      (event) =>
+        event.type === 'WaitStateEntered' &&
+        (event.stateEnteredEventDetails as { name?: string } | undefined)?.name === state,
+    );
+    if (!entered) return undefined;
+    return { state, remainingMs: Date.parse(entered.timestamp) + seconds * 1000 - Date.now() };
+  }
+
+  /**
+   * After a restart the execution's own TimeoutSeconds counts from its start (or its last redrive),
+   * as the restart is invisible in AWS: a machine bounded by what is left (none left: it times out).
+   */
+  private resumedMachine(record: ExecutionRecord, workflow: RegisteredWorkflow, state: string): Machine {
+    const bound = workflow.loaded.runnable.TimeoutSeconds;
+    if (typeof bound !== 'number') return this.machineStartingAt(workflow, state);
+    const elapsed = (Date.now() - Date.parse(record.redriveDate ?? record.startDate)) / 1000;
+    return buildMachine({
+      ...startingAt(workflow.loaded.runnable, state),
+      TimeoutSeconds: Math.max(0, bound - elapsed),
+    });
+  }
+
   private machineStartingAt(workflow: RegisteredWorkflow, state: string): Machine {
     const key = `${workflow.arn}#${state}`;
     let machine = this.machines.get(key);
@@ -187,6 +273,8 @@ export class Runs {
 
   private async runTask(record: ExecutionRecord, run: Run, task: TaskInfo, input: Json): Promise<Json> {
     const scope = currentScope();
+    const path = currentPath();
+    const timerKey = path ? `${path}/${task.stateName}` : task.stateName;
     // Let the library's StateEntered event (dispatched just before this call) reach the history first.
     await new Promise((resolve) => setImmediate(resolve));
     if (run.detached || record.status !== 'RUNNING') {
@@ -199,7 +287,7 @@ export class Runs {
     const stop = () => this.stopTask(run, taskRun);
     scope?.addEventListener('abort', stop, { once: true });
     try {
-      return await this.runTaskInScope(record, run, task, input, taskRun);
+      return await this.runTaskInScope(record, run, task, input, taskRun, timerKey);
     } catch (error) {
       // A stopped task settles (an unsettled one kept the library's task and run timers armed until
       // its TimeoutSeconds, days for a sign-off), with an error nothing retries, catches or records.
@@ -226,6 +314,7 @@ export class Runs {
     task: TaskInfo,
     input: Json,
     taskRun: TaskRun,
+    timerKey: string,
   ): Promise<Json> {
     const resourceType =
       task.target.kind === 'lambda' ? 'lambda' : task.resource.split(':::')[1]?.split(':')[0];
@@ -243,7 +332,7 @@ export class Runs {
       taskStartedEventDetails: { resourceType, resource: task.resource },
     });
     try {
-      const output = await this.withTimeout(record, run, task, input, taskRun);
+      const output = await this.withTimeout(record, run, task, input, taskRun, timerKey);
       if (taskRun.stopped) throw abandonedTask();
       this.appendFor(run, record, 'TaskSucceeded', {
         taskSucceededEventDetails: { resourceType, resource: task.resource, output: JSON.stringify(output) },
@@ -265,15 +354,46 @@ export class Runs {
     }
   }
 
-  /** Task `TimeoutSeconds` and `HeartbeatSeconds`, scaled, enforced by the engine. */
+  /**
+   * Task `TimeoutSeconds` and `HeartbeatSeconds`, scaled, enforced by the engine. Their deadlines
+   * are kept in the record while the task runs: the task's first run after a restart keeps them (as
+   * in AWS, a restart changes no deadline), and one already past times the task out at once.
+   */
   private withTimeout(
     record: ExecutionRecord,
     run: Run,
     task: TaskInfo,
     input: Json,
     taskRun: TaskRun,
+    timerKey: string,
   ): Promise<unknown> {
     const timers: NodeJS.Timeout[] = [];
+    const now = Date.now();
+    const kept = run.entry === 'resume' && !run.timed.has(timerKey) ? record.timers?.[timerKey] : undefined;
+    run.timed.add(timerKey);
+    const deadlines: { timeoutAt?: number; heartbeatAt?: number } = {};
+    if (task.timeoutSeconds !== undefined)
+      deadlines.timeoutAt = kept?.timeoutAt ?? now + this.scaled(task.timeoutSeconds);
+    if (task.heartbeatSeconds !== undefined)
+      deadlines.heartbeatAt = kept?.heartbeatAt ?? now + this.scaled(task.heartbeatSeconds);
+    const keep = () => {
+      record.timers = { ...record.timers, [timerKey]: { ...deadlines } };
+      this.options.store.changed(record);
+    };
+    if (deadlines.timeoutAt !== undefined || deadlines.heartbeatAt !== undefined) keep();
+    const settled = () => {
+      for (const timer of timers) clearTimeout(timer);
+      // At shutdown the deadlines stay, for the restart; a task that ended has none.
+      if (run.detached || !record.timers?.[timerKey]) return;
+      delete record.timers[timerKey];
+      this.options.store.changed(record);
+    };
+    const timeoutError = () =>
+      new TaskError('States.Timeout', `task did not finish within ${task.timeoutSeconds} s`);
+    const heartbeatError = () => new TaskError('States.HeartbeatTimeout', 'no heartbeat in time');
+    // Past a deadline already (the process was down meanwhile): the task times out without running.
+    if ((deadlines.timeoutAt ?? Infinity) <= now) return Promise.reject(timeoutError()).finally(settled);
+    if ((deadlines.heartbeatAt ?? Infinity) <= now) return Promise.reject(heartbeatError()).finally(settled);
     // The callback this run of the task created (a Map may run the same state many times at once).
     let own: Waiter | undefined;
     const work = this.performTask(record, run, task, input, taskRun, (waiter) => {
@@ -281,31 +401,27 @@ export class Runs {
       taskRun.waiter = waiter;
       if (task.heartbeatSeconds === undefined) return;
       let timer: NodeJS.Timeout | undefined;
-      const arm = () => {
+      const arm = (at: number) => {
         if (timer) clearTimeout(timer);
-        timer = setTimeout(
-          () => waiter.reject(new TaskError('States.HeartbeatTimeout', 'no heartbeat in time')),
-          this.scaled(task.heartbeatSeconds ?? 0),
-        );
+        timer = setTimeout(() => waiter.reject(heartbeatError()), Math.max(0, at - Date.now()));
         timers.push(timer);
       };
-      waiter.heartbeat = arm;
-      arm();
+      waiter.heartbeat = () => {
+        deadlines.heartbeatAt = Date.now() + this.scaled(task.heartbeatSeconds ?? 0);
+        keep();
+        arm(deadlines.heartbeatAt);
+      };
+      arm(deadlines.heartbeatAt ?? now);
     });
     const settle = () => {
-      for (const timer of timers) clearTimeout(timer);
+      settled();
       // A finished or timed-out callback task no longer accepts its token, as in AWS.
       if (own) this.options.callbacks.close(own.token);
     };
-    if (task.timeoutSeconds === undefined) return work.finally(settle);
+    if (deadlines.timeoutAt === undefined) return work.finally(settle);
+    const timeoutAt = deadlines.timeoutAt;
     const timeout = new Promise<never>((_, reject) => {
-      timers.push(
-        setTimeout(
-          () =>
-            reject(new TaskError('States.Timeout', `task did not finish within ${task.timeoutSeconds} s`)),
-          this.scaled(task.timeoutSeconds ?? 0),
-        ),
-      );
+      timers.push(setTimeout(() => reject(timeoutError()), Math.min(MAX_TIMER_MS, timeoutAt - Date.now())));
     });
     return Promise.race([work, timeout]).finally(settle);
   }
@@ -375,7 +491,11 @@ export class Runs {
     if (details.output !== undefined) record.output = details.output;
     if (details.error !== undefined) record.error = details.error;
     if (details.cause !== undefined) record.cause = details.cause;
-    if (status === 'SUCCEEDED') delete record.resumePoint;
+    if (status === 'SUCCEEDED') {
+      delete record.resumePoint;
+      delete record.iterations;
+    }
+    delete record.timers;
     const run = this.runs.get(record.executionArn);
     if (run) run.ended = true;
     this.options.callbacks.endExecution(record.executionArn, status);

@@ -39,6 +39,13 @@ export interface ExecutionRecord {
    * failure) where a redrive starts again.
    */
   resumePoint?: { state: string; input: unknown };
+  /**
+   * The results of the iterations and branches that succeeded in the latest entry of this top-level
+   * Map or Parallel state, by path: a redrive or a restart reuses them instead of running them again.
+   */
+  iterations?: { state: string; done: Record<string, unknown> };
+  /** The deadlines (epoch ms) of the tasks running now, by path: a restart keeps them. */
+  timers?: Record<string, { timeoutAt?: number; heartbeatAt?: number }>;
   /** RedriveExecution: how many times, and when last. */
   redriveCount?: number;
   redriveDate?: string;
