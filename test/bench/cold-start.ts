@@ -3,7 +3,9 @@
  * options are read from there: ESM, node22, minified, source map, SDK bundled, the same banner),
  * its size, the SDK clients it carries, and its module load time in a fresh Node process
  * (`--enable-source-maps`, as the functions run), against a reference handler that only creates a
- * DynamoDB client, bundled the same way and measured in the same run, interleaved.
+ * DynamoDB client, bundled the same way and measured in the same run, interleaved. The load target
+ * is on the import's CPU time (wall time is shown too): on a shared machine wall time measures the
+ * queue for a core as much as the module.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -40,8 +42,8 @@ export async function measureColdStart(report: Report, rounds: number): Promise<
     const bundles = all.filter((b) => b.name !== 'reference');
 
     // Interleaved: reference, handler, reference, handler... so drift on a shared machine hits both.
-    const loads = new Map<string, number[]>();
-    const referenceLoads: number[] = [];
+    const loads = new Map<string, Load[]>();
+    const referenceLoads: Load[] = [];
     for (let round = 0; round < rounds; round += 1) {
       for (const b of bundles) {
         referenceLoads.push(loadTime(reference.file));
@@ -51,19 +53,29 @@ export async function measureColdStart(report: Report, rounds: number): Promise<
       }
     }
     const measured = rounds > 0;
-    const referenceMs = measured ? median(referenceLoads) : NaN;
+    const referenceMs = measured ? median(referenceLoads.map((l) => l.wallMs)) : NaN;
+    const referenceCpuMs = measured ? median(referenceLoads.map((l) => l.cpuMs)) : NaN;
     report.add({
       section: SECTION,
       measure: 'reference: DynamoDB client only',
-      value: `${kib(reference.bytes)}${measured ? `, load ${ms(referenceMs)}` : ''}`,
-      data: { bytes: reference.bytes, loadMs: referenceMs, samples: referenceLoads.length },
+      value: `${kib(reference.bytes)}${measured ? `, load ${ms(referenceMs)}, CPU ${ms(referenceCpuMs)}` : ''}`,
+      data: {
+        bytes: reference.bytes,
+        loadMs: referenceMs,
+        cpuMs: referenceCpuMs,
+        samples: referenceLoads.length,
+      },
     });
 
     let worstRatio = 0;
     let worstDynamoOnly = 0;
     for (const b of bundles) {
-      const loadMs = median(loads.get(b.name) ?? []);
-      const loadRatio = loadMs / referenceMs;
+      const samples = loads.get(b.name) ?? [];
+      const loadMs = median(samples.map((l) => l.wallMs));
+      const cpuMs = median(samples.map((l) => l.cpuMs));
+      // The target is on CPU time: what a Lambda init pays for a synchronous module evaluation on its
+      // own vCPU, whereas wall time on a shared machine is mostly waiting for a core (both shown).
+      const loadRatio = cpuMs / referenceCpuMs;
       const sizeRatio = b.bytes / reference.bytes;
       const needed = clientsNeeded(b.name as FunctionName);
       const dynamoOnly = [...needed].every((c) => c === 'client-dynamodb' || c === 'lib-dynamodb');
@@ -73,16 +85,25 @@ export async function measureColdStart(report: Report, rounds: number): Promise<
       report.add({
         section: SECTION,
         measure: b.name,
-        value: `${kib(b.bytes)} (${sizeRatio.toFixed(2)}x)${measured ? `, load ${ms(loadMs)} (${loadRatio.toFixed(2)}x)` : ''}; ${b.clients.join('+') || 'no SDK'}`,
-        data: { bytes: b.bytes, sizeRatio, loadMs, loadRatio, clients: b.clients, extraClients },
-        target: `${measured ? 'load <= 1.3x, ' : ''}${dynamoOnly ? 'size <= 1.2x, ' : ''}only its clients`,
+        value: `${kib(b.bytes)} (${sizeRatio.toFixed(2)}x)${measured ? `, load ${ms(loadMs)} (${(loadMs / referenceMs).toFixed(2)}x), CPU ${ms(cpuMs)} (${loadRatio.toFixed(2)}x)` : ''}; ${b.clients.join('+') || 'no SDK'}`,
+        data: {
+          bytes: b.bytes,
+          sizeRatio,
+          loadMs,
+          wallRatio: loadMs / referenceMs,
+          cpuMs,
+          loadRatio,
+          clients: b.clients,
+          extraClients,
+        },
+        target: `${measured ? 'load CPU <= 1.3x, ' : ''}${dynamoOnly ? 'size <= 1.2x, ' : ''}only its clients`,
         met:
           (!measured || loadRatio <= 1.3) && (!dynamoOnly || sizeRatio <= 1.2) && extraClients.length === 0,
       });
     }
     report.add({
       section: SECTION,
-      measure: 'worst load ratio; worst DynamoDB-only size ratio',
+      measure: 'worst load CPU ratio; worst DynamoDB-only size ratio',
       value: `${measured ? `${worstRatio.toFixed(2)}x` : 'not measured (quick)'}; ${worstDynamoOnly.toFixed(2)}x`,
       data: { worstLoadRatio: measured ? worstRatio : null, worstDynamoOnlySizeRatio: worstDynamoOnly },
       target: '<= 1.3x; <= 1.2x',
@@ -156,10 +177,15 @@ function clientsIn(outputInputs: Record<string, unknown>): string[] {
   return CLIENTS.filter((c) => inputs.some((path) => path.includes(`node_modules/@aws-sdk/${c}/`)));
 }
 
-/** Module evaluation time of one bundle in a fresh process, as a Lambda init would pay it. */
-function loadTime(file: string): number {
+interface Load {
+  wallMs: number;
+  cpuMs: number;
+}
+
+/** Module evaluation of one bundle in a fresh process, as a Lambda init would pay it: wall and CPU time. */
+function loadTime(file: string): Load {
   const script =
-    'const t = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - t));';
+    'const c = process.cpuUsage(); const t = performance.now(); await import(process.argv[1]); const w = performance.now() - t; const u = process.cpuUsage(c); process.stdout.write(JSON.stringify([w, (u.user + u.system) / 1000]));';
   const out = execFileSync(
     process.execPath,
     ['--enable-source-maps', '--input-type=module', '-e', script, pathToFileURL(file).href],
@@ -174,7 +200,9 @@ function loadTime(file: string): number {
       },
     },
   );
-  return Number(out);
+  const parsed: unknown = JSON.parse(out);
+  const [wallMs, cpuMs] = Array.isArray(parsed) ? parsed.map(Number) : [];
+  return { wallMs: wallMs ?? NaN, cpuMs: cpuMs ?? NaN };
 }
 
 function median(values: number[]): number {
