@@ -8,7 +8,10 @@ import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud
 import { approveAll, settle } from '../support/flows.ts';
 
 let cloud: TestCloud;
-/** Proposals whose "approved" outcome fails, as a permanent fault would, until mended. */
+/**
+ * Proposals whose payment step (which pays, then records FUNDED and sends its email) fails, as SES
+ * refusing the email for good would, until mended: the money is committed by then.
+ */
 const broken = new Set<string>();
 
 beforeAll(async () => {
@@ -17,8 +20,8 @@ beforeAll(async () => {
   vi.spyOn(cloud.functions, 'invoke').mockImplementation(async (name, payload) => {
     const input = (payload ?? {}) as Record<string, unknown>;
     if (
-      name.endsWith('recordProposalOutcome') &&
-      input.status === 'APPROVED' &&
+      name.endsWith('disburseFunds') &&
+      input.recordFunded === true &&
       broken.has(String(input.proposalId))
     ) {
       const error = new Error('Email address is not verified.');
@@ -55,6 +58,7 @@ describe('a failed approval workflow, seen and redriven', () => {
       },
       { timeout: 60_000, interval: 100 },
     );
+    expect(failed.status).toBe('APPROVED');
     expect(failed.workflow).toEqual({
       status: 'FAILED',
       error: { error: 'MessageRejected', cause: expect.stringContaining('Email address is not verified.') },
@@ -78,6 +82,8 @@ describe('a failed approval workflow, seen and redriven', () => {
       commitments: unknown[];
       disbursements: unknown[];
     };
+    // Committed before the failure, once; paid by the redriven step, once.
+    expect(funded.commitments).toHaveLength(2);
     expect(funded.disbursements).toHaveLength(1);
     await vi.waitFor(async () => expect((await view(proposalId)).workflow).toEqual({ status: 'SUCCEEDED' }), {
       timeout: 30_000,
