@@ -122,6 +122,7 @@ function buildEngine(store = new ExecutionStore()) {
     'parallel-redrive',
     'restart-timers',
     'execution-timeout',
+    'map-steps',
   ];
   return new LocalStepFunctions({
     workflows: names.map((name) => ({
@@ -515,6 +516,9 @@ describe('RedriveExecution', () => {
     engine.stopExecution(executionArn);
     engine.redriveExecution(executionArn);
     expect(engine.describeExecution(executionArn)).toMatchObject({ status: 'RUNNING', redriveCount: 1 });
+    // The stopped run, settling after the redrive, does not end the redriven one.
+    await waitFor(() => (asked.length === 2 ? true : undefined));
+    expect(engine.describeExecution(executionArn).status).toBe('RUNNING');
     engine.stopExecution(executionArn);
   });
 });
@@ -539,8 +543,9 @@ describe('RedriveExecution of a Map or a Parallel re-runs only what did not succ
     engine.redriveExecution(executionArn);
     const done = await engine.waitForExecution(executionArn);
     expect(done.status).toBe('SUCCEEDED');
-    // Only item 3's iteration ran again: every task of the others was invoked once in all.
-    expect(sorted(doubledInputs)).toEqual([1, 2, 3, 3, 4, 5]);
+    // Only item 3's iteration ran again, from the state that failed (its Double had succeeded):
+    // every other task was invoked once in all.
+    expect(sorted(doubledInputs)).toEqual([1, 2, 3, 4, 5]);
     expect(sorted(checkedInputs)).toEqual([1, 2, 3, 3, 4, 5]);
     const afterRedrive = done.history.slice(done.history.findIndex((e) => e.type === 'ExecutionRedriven'));
     expect(
@@ -579,12 +584,42 @@ describe('RedriveExecution of a Map or a Parallel re-runs only what did not succ
     engine.redriveExecution(executionArn);
     const done = await engine.waitForExecution(executionArn);
     expect(done.status).toBe('SUCCEEDED');
-    // The lone branch and items 1 and 3 are not run again; item 2's iteration is.
-    expect(sorted(doubledInputs)).toEqual([1, 2, 2, 3, 100]);
+    // The lone branch and items 1 and 3 are not run again; item 2's iteration is, from its Check.
+    expect(sorted(doubledInputs)).toEqual([1, 2, 3, 100]);
     expect(sorted(checkedInputs)).toEqual([1, 2, 2, 3]);
 
     const clean = await run(engine, 'parallel-redrive', input);
     expect(JSON.parse(done.output ?? '')).toEqual(JSON.parse(clean.output ?? ''));
+  });
+
+  it('an iteration re-run after a restart goes on from the state it had reached', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jif-engine-'));
+    try {
+      const first = buildEngine(new ExecutionStore(dir));
+      const { executionArn } = first.startExecution({
+        stateMachineArn: ARN('map-steps'),
+        input: JSON.stringify({ items: [{ n: 1 }, { n: 2 }] }),
+      });
+      await waitFor(() => (asked.length === 2 ? true : undefined));
+      first.detachAll();
+
+      const second = buildEngine(new ExecutionStore(dir));
+      second.resumeRunning();
+      await waitFor(() => (asked.length === 4 ? true : undefined));
+      // Each item was doubled once: the iterations went on at AskAboutIt, with its input.
+      expect(sorted(doubledInputs)).toEqual([1, 2]);
+      expect(
+        asked
+          .slice(2)
+          .map((q) => q.question)
+          .sort(),
+      ).toEqual(['about 2', 'about 4']);
+      for (const { token } of asked.slice(2)) second.sendTaskSuccess(token, '"yes"');
+      const done = await second.waitForExecution(executionArn);
+      expect(JSON.parse(done.output ?? '')).toEqual(['yes', 'yes']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a Map re-entered after a restart asks again only the iterations still waiting', async () => {

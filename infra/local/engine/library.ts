@@ -97,14 +97,17 @@ function registerOwners(definition: { States: Record<string, Record<string, unkn
 }
 
 /**
- * What the engine remembers of the iterations and branches of one execution: results of those that
- * succeeded (reused instead of run again), keyed by their path.
+ * What the engine remembers of the iterations and branches of one execution, keyed by their path:
+ * the results of those that succeeded (reused instead of run again), and the state each other one
+ * last entered, with its input (where it goes on when it runs again).
  */
 export interface IterationMemo {
   /** A Map or Parallel state starts its iterations or branches at the top level (synchronously). */
   enter(state: string): void;
   result(path: string): { output: unknown } | undefined;
   succeeded(path: string, output: unknown): void;
+  entered(path: string, state: string, input: unknown): void;
+  position(path: string): { state: string; input: unknown } | undefined;
 }
 
 /** The library's event log entries (its type is not exported). */
@@ -287,7 +290,32 @@ export function installScopes(): void {
     const controller = new AbortController();
     const signal = AbortSignal.any([controller.signal, parentSignal]);
     const inner: Scope = { signal, path: path ?? parent.path, memo: parent.memo, entries: new Map() };
-    const execution = scope.run(inner, () => run.call(this, input, options));
+    // Run again (a redrive, a restart), it goes on from the state it had reached, with that input.
+    const states = (this.definition as { States?: Record<string, unknown> }).States ?? {};
+    const at = path === undefined ? undefined : parent.memo.position(path);
+    const machine =
+      at && Object.hasOwn(states, at.state)
+        ? Object.assign(Object.create(Object.getPrototypeOf(this) as object) as typeof this, this, {
+            definition: { ...this.definition, StartAt: at.state },
+          })
+        : this;
+    const execution = scope.run(inner, () => run.call(machine, at ? at.input : input, options));
+    if (path !== undefined) {
+      // Where it is: its own states' entries (names are unique in a state machine; a nested Map's
+      // events carry their iteration's index).
+      const events = execution.eventLogs;
+      execution.eventLogs = (async function* () {
+        for await (const event of events as AsyncIterable<LibraryEvent>) {
+          if (
+            event.type === 'StateEntered' &&
+            event.index === undefined &&
+            Object.hasOwn(states, event.state.name)
+          )
+            parent.memo.entered(path, event.state.name, event.state.input);
+          yield event;
+        }
+      })();
+    }
     execution.result.then(
       // An aborted run ends with null (noThrowOnAbort): not a success.
       (output) => {

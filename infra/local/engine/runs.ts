@@ -139,10 +139,12 @@ export class Runs {
         history.recordLibraryEvent(record, event, topLevel);
       }
     })();
+    // `run.ended`: a stopped run settles later, perhaps after a redrive made the execution RUNNING
+    // again; it must not end the redriven run's execution.
     execution.result
       .then(async (output) => {
         await events;
-        if (run.detached || record.status !== 'RUNNING') return;
+        if (run.detached || run.ended || record.status !== 'RUNNING') return;
         this.finish(record, 'SUCCEEDED', { output: JSON.stringify(output ?? null) });
         history.append(record, 'ExecutionSucceeded', {
           executionSucceededEventDetails: { output: record.output },
@@ -150,7 +152,7 @@ export class Runs {
       })
       .catch(async (error: unknown) => {
         await events.catch(() => {});
-        if (run.detached || record.status !== 'RUNNING') return;
+        if (run.detached || run.ended || record.status !== 'RUNNING') return;
         const { name, cause } = errorParts(error);
         const timedOut = isExecutionTimeout(error);
         this.finish(record, timedOut ? 'TIMED_OUT' : 'FAILED', { error: name, cause });
@@ -198,8 +200,8 @@ export class Runs {
 
   /**
    * The iterations and branches of the execution's current top-level Map or Parallel state that
-   * succeeded. A redrive or a restart re-entering that state (`reenters`) reuses them; any other
-   * entry of a Map or Parallel state starts with none.
+   * succeeded, and where the others were. A redrive or a restart re-entering that state (`reenters`)
+   * reuses the results and goes on from there; any other entry of a Map or Parallel starts afresh.
    */
   private memoFor(record: ExecutionRecord, run: Run, reenters: string | undefined): IterationMemo {
     let reuse = reenters;
@@ -221,8 +223,17 @@ export class Runs {
         // What ran inside it is no longer needed: it will not run again.
         for (const key of Object.keys(done)) if (key.startsWith(`${path}/`)) delete done[key];
         done[path] = output;
+        const at = record.iterations?.at ?? {};
+        for (const key of Object.keys(at)) if (key === path || key.startsWith(`${path}/`)) delete at[key];
         this.options.store.changed(record);
       },
+      entered: (path, state, input) => {
+        const iterations = record.iterations;
+        if (!iterations || run.detached || run.ended) return;
+        iterations.at = { ...iterations.at, [path]: { state, input } };
+        this.options.store.changed(record);
+      },
+      position: (path) => record.iterations?.at?.[path],
     };
   }
 

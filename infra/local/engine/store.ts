@@ -40,10 +40,15 @@ export interface ExecutionRecord {
    */
   resumePoint?: { state: string; input: unknown };
   /**
-   * The results of the iterations and branches that succeeded in the latest entry of this top-level
-   * Map or Parallel state, by path: a redrive or a restart reuses them instead of running them again.
+   * The latest entry of this top-level Map or Parallel state, by path of iteration or branch: the
+   * results of those that succeeded (a redrive or a restart reuses them instead of running them
+   * again) and the state each other one last entered, with its input (where it goes on from).
    */
-  iterations?: { state: string; done: Record<string, unknown> };
+  iterations?: {
+    state: string;
+    done: Record<string, unknown>;
+    at?: Record<string, { state: string; input: unknown }>;
+  };
   /** The deadlines (epoch ms) of the tasks running now, by path: a restart keeps them. */
   timers?: Record<string, { timeoutAt?: number; heartbeatAt?: number }>;
   /** RedriveExecution: how many times, and when last. */
