@@ -39,7 +39,7 @@ export type ItemKey = { pk: string; sk: string };
 export const INDEX_PK = { owner: 'OWNER#', proposals: 'PROPOSALS', status: 'STATUS#' } as const;
 
 /** Sort key prefixes that items are queried by (`begins_with`). */
-export const SK_PREFIX = { signOff: 'SIGNOFF#' } as const;
+export const SK_PREFIX = { signOff: 'SIGNOFF#', costReport: 'REPORT#' } as const;
 
 export const proposalKey = (proposalId: string) => ({ pk: `PROPOSAL#${proposalId}`, sk: 'PROPOSAL' });
 export const subjectPk = (subjectType: string, subjectId: string) => `${subjectType}#${subjectId}`;
@@ -60,7 +60,7 @@ export const evaluationPk = (fundYear: number, round = 1) =>
 export const evaluationKey = (fundYear: number) => ({ pk: evaluationPk(fundYear), sk: 'EVALUATION' });
 export const costReportPointerKey = (fundYear: number, round: number, proposalId: string) => ({
   pk: evaluationPk(fundYear, round),
-  sk: `REPORT#${proposalId}`,
+  sk: `${SK_PREFIX.costReport}${proposalId}`,
 });
 export const costReportKey = (reportId: string) => ({
   pk: `${KEY_PREFIX.costReport}${reportId}`,

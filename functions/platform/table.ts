@@ -129,6 +129,23 @@ export async function updateIf<R>(
   }
 }
 
+/** The record a write read back after losing its condition: only an item never made is missing. */
+export function present<R>(c: Codec<R>, result: { record: R | undefined }, id: string): R {
+  if (result.record === undefined) throw notFound(c.type, id);
+  return result.record;
+}
+
+/** An update of an item that must be there (`{type}.NotFound` naming `id` when it is not). */
+export async function updateExisting<R>(
+  c: Codec<R>,
+  key: ItemKey,
+  update: Omit<Update, 'ConditionExpression'>,
+  id: string,
+): Promise<void> {
+  if (!(await updateOnce(key, { ...update, ConditionExpression: 'attribute_exists(pk)' })))
+    throw notFound(c.type, id);
+}
+
 /** One conditional update whose only news is whether it happened (first caller wins, no read back). */
 export function updateOnce(key: ItemKey, update: Update): Promise<boolean> {
   return conditionally(new UpdateCommand({ TableName: fundTable(), Key: key, ...update }));

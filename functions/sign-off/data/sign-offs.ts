@@ -10,11 +10,12 @@ import {
   codec,
   getItem,
   getMany,
-  notFound,
   optionalString,
+  present,
   putIfNew,
   queryAll,
   stringSet,
+  updateExisting,
   updateIf,
   updateOnce,
 } from '../../platform/table.ts';
@@ -121,28 +122,17 @@ export async function ensureRequest(
 }
 
 /** Adds a link token for a stage. Every token handed out stays valid until the request closes. */
-export async function addLinkToken(
-  approvalId: string,
-  stage: SignOffStage,
-  tokenHash: string,
-): Promise<void> {
-  if (
-    !(await updateOnce(approvalKey(approvalId), {
+export function addLinkToken(approvalId: string, stage: SignOffStage, tokenHash: string): Promise<void> {
+  return updateExisting(
+    signOffRequest,
+    approvalKey(approvalId),
+    {
       UpdateExpression: 'SET tokens.#hash = :stage',
-      ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeNames: { '#hash': tokenHash },
       ExpressionAttributeValues: { ':stage': stage },
-    }))
-  )
-    throw notFoundRequest(approvalId);
-}
-
-const notFoundRequest = (approvalId: string) => notFound(signOffRequest.type, approvalId);
-
-/** The record of a write that lost its condition: it must exist, since only a request's own writes run. */
-function present(result: { record: SignOffRequest | undefined }, approvalId: string): SignOffRequest {
-  if (!result.record) throw notFoundRequest(approvalId);
-  return result.record;
+    },
+    approvalId,
+  );
 }
 
 /**
@@ -160,7 +150,7 @@ export async function bindTaskToken(
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: { ':token': taskToken, ':stage': stage, ':pending': 'PENDING' },
   });
-  return { bound: result.updated, request: present(result, approvalId) };
+  return { bound: result.updated, request: present(signOffRequest, result, approvalId) };
 }
 
 /** Records that a stage's email went out; `true` only for the first caller. */
@@ -197,7 +187,7 @@ export async function decideRequest(
       ':pending': 'PENDING',
     },
   });
-  const request = present(result, approvalId);
+  const request = present(signOffRequest, result, approvalId);
   if (result.updated) return { outcome: 'DECIDED', request };
   const expired =
     request.status === 'EXPIRED' || (request.status === 'PENDING' && request.expiresAt <= now.toISOString());
@@ -222,7 +212,7 @@ export async function closeRequest(
       ...(because ? { ':because': because } : {}),
     },
   });
-  return { closed: result.updated, request: present(result, approvalId) };
+  return { closed: result.updated, request: present(signOffRequest, result, approvalId) };
 }
 
 /** Records that the withdrawn authority was told; `true` only for the first caller. */
