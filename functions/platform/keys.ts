@@ -11,6 +11,7 @@
  *   commitments closed pk PROPOSAL#<id>       sk CLOSED#COMMITMENTS       (set by a release; later commits step back)
  *   disbursement claim pk PROPOSAL#<id>       sk DISBURSEMENT#FY<n>#<purpose>
  *                     gsi1 LEDGER#UNCHAINED / <claimedAt>#<id>   (sparse: removed once chained)
+ *                     gsi2 LEDGER#CLAIMS / <12-digit seq>        (once chained: what verification reads)
  *   envelope          pk ENVELOPE             sk FY#<n>    (committed total, proposals set, releasedLines set)
  *   ledger record     pk LEDGER               sk SEQ#<12 digits>
  *                     gsi1 DISB#FY#<n> / <at>#<seq>, gsi2 DISB#CAT#<category> / <at>#<seq>,
@@ -35,13 +36,35 @@ export const fundTable = (): string => {
 /** An item's primary key. */
 export type ItemKey = { pk: string; sk: string };
 
-/** Index partition key prefixes (a proposal's gsi1pk `OWNER#<sub>`, gsi2pk `PROPOSALS`, gsi3pk `STATUS#<status>`). */
-export const INDEX_PK = { owner: 'OWNER#', proposals: 'PROPOSALS', status: 'STATUS#' } as const;
+/** Index partition keys and their prefixes, by index: see the table above. */
+export const INDEX_PK = {
+  /** gsi1 of a proposal `OWNER#<sub>`, gsi2 `PROPOSALS`, gsi3 `STATUS#<status>`. */
+  owner: 'OWNER#',
+  proposals: 'PROPOSALS',
+  status: 'STATUS#',
+  /** gsi1 of a commitment whose investment is committed and unpaid. */
+  dueInvestment: 'DUE#INVESTMENT',
+  /** gsi1 of a disbursement claim not yet in the ledger; gsi2 of one that is. */
+  unchainedClaims: 'LEDGER#UNCHAINED',
+  chainedClaims: 'LEDGER#CLAIMS',
+  /** A ledger record's gsi1 (fund year), gsi2 (category), gsi3 (proposal). */
+  disbursementsOfYear: 'DISB#FY#',
+  disbursementsOfCategory: 'DISB#CAT#',
+  disbursementsOfProposal: 'DISB#P#',
+} as const;
 
 /** Sort key prefixes that items are queried by (`begins_with`). */
-export const SK_PREFIX = { signOff: 'SIGNOFF#', costReport: 'REPORT#' } as const;
+export const SK_PREFIX = {
+  signOff: 'SIGNOFF#',
+  costReport: 'REPORT#',
+  commitment: 'COMMITMENT#',
+  ledgerRecord: 'SEQ#',
+} as const;
 
-export const proposalKey = (proposalId: string) => ({ pk: `PROPOSAL#${proposalId}`, sk: 'PROPOSAL' });
+export const proposalKey = (proposalId: string): ItemKey => ({
+  pk: `PROPOSAL#${proposalId}`,
+  sk: 'PROPOSAL',
+});
 export const subjectPk = (subjectType: string, subjectId: string) => `${subjectType}#${subjectId}`;
 export const signOffPointerKey = (subjectType: string, subjectId: string, authority: string): ItemKey => ({
   pk: subjectPk(subjectType, subjectId),
@@ -73,3 +96,30 @@ export const INDEX_KEYS = {
   gsi2: ['pk', 'sk', 'gsi2pk', 'gsi2sk'],
   gsi3: ['pk', 'sk', 'gsi3pk', 'gsi3sk'],
 } as const;
+
+export const ENVELOPE_PK = 'ENVELOPE';
+export const envelopeKey = (fundYear: number): ItemKey => ({ pk: ENVELOPE_PK, sk: `FY#${fundYear}` });
+export const commitmentKey = (proposalId: string, fundYear: number): ItemKey => ({
+  pk: proposalKey(proposalId).pk,
+  sk: `${SK_PREFIX.commitment}FY${fundYear}`,
+});
+/** A commitment's place in the due index: by fund year, so "due by year n" is one key range. */
+export const dueInvestmentSk = (proposalId: string, fundYear: number) => `FY${fundYear}#${proposalId}`;
+// Not under the COMMITMENT# prefix, so listing a proposal's commitments never returns it.
+export const commitmentsClosedKey = (proposalId: string): ItemKey => ({
+  pk: proposalKey(proposalId).pk,
+  sk: 'CLOSED#COMMITMENTS',
+});
+
+export const disbursementClaimKey = (proposalId: string, fundYear: number, purpose: string): ItemKey => ({
+  pk: proposalKey(proposalId).pk,
+  sk: `DISBURSEMENT#FY${fundYear}#${purpose}`,
+});
+export const LEDGER_PK = 'LEDGER';
+export const ledgerHeadKey: ItemKey = { pk: LEDGER_PK, sk: 'HEAD' };
+/** A sequence number as keys sort it (12 digits). */
+export const seqKey = (seq: number) => String(seq).padStart(12, '0');
+export const ledgerRecordKey = (seq: number): ItemKey => ({
+  pk: LEDGER_PK,
+  sk: `${SK_PREFIX.ledgerRecord}${seqKey(seq)}`,
+});

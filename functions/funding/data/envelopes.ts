@@ -21,19 +21,49 @@
  * its year's envelope: one conditional update of the envelope, marked in the envelope's own
  * `releasedLines` set so a re-run gives nothing back twice, then noted on the commitment.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documents } from '../../platform/dynamodb.ts';
+import * as v from 'valibot';
 import { WorkflowError } from '../../platform/errors.ts';
-import { fundTable, proposalKey } from '../../platform/keys.ts';
+import {
+  commitmentKey,
+  commitmentsClosedKey,
+  dueInvestmentSk,
+  ENVELOPE_PK,
+  envelopeKey,
+  INDEX_PK,
+  proposalKey,
+  SK_PREFIX,
+} from '../../platform/keys.ts';
+import {
+  codec,
+  getItem,
+  putIfNew,
+  queryAll,
+  stringSet,
+  updateExisting,
+  updateIf,
+  updateOnce,
+} from '../../platform/table.ts';
 import { ENVELOPE_CAP_EUR_CENTS, FUND_YEARS, type FundYear } from '../domain/fund.ts';
 import { formatEuros } from '../domain/money.ts';
 
-export const envelopeKey = (fundYear: number) => ({ pk: 'ENVELOPE', sk: `FY#${fundYear}` });
-const commitmentKey = (proposalId: string, fundYear: number) => ({
-  pk: proposalKey(proposalId).pk,
-  sk: `COMMITMENT#FY${fundYear}`,
-});
+/** A fund year's envelope as stored: made by its first commit (an `ADD`), so every field is there. */
+const envelope = codec(
+  'Envelope',
+  v.object({
+    fundYear: v.number(),
+    capEurCents: v.number(),
+    committedEurCents: v.number(),
+    /** The proposals whose commitment it holds (a string set: a commit takes each once). */
+    proposals: stringSet(v.string()),
+    /** `<proposalId>#RUNNING_COST` lines whose running cost beyond the tranche was given back. */
+    releasedLines: stringSet(v.string()),
+  }),
+  ({ proposals, releasedLines, ...rest }) => ({
+    ...rest,
+    ...(proposals.length > 0 ? { proposals: new Set(proposals) } : {}),
+    ...(releasedLines.length > 0 ? { releasedLines: new Set(releasedLines) } : {}),
+  }),
+);
 
 export interface Envelope {
   fundYear: FundYear;
@@ -41,126 +71,85 @@ export interface Envelope {
   committedEurCents: number;
 }
 
-export interface Commitment {
-  proposalId: string;
-  fundYear: number;
-  amountEurCents: number;
-  status: 'PENDING' | 'COMMITTED' | 'RELEASED';
-  committedAt?: string;
-  releasedAt?: string;
-  /** Running cost given back to the envelope after an approved evaluation (beyond the tranche). */
-  runningCostReleasedEurCents?: number;
-  runningCostReleasedAt?: string;
-  /** Set while the year's investment is committed and unpaid (the due index's partition). */
-  gsi1pk?: string;
-}
+const commitment = codec(
+  'Commitment',
+  v.pipe(
+    v.object({
+      proposalId: v.string(),
+      fundYear: v.number(),
+      amountEurCents: v.number(),
+      status: v.picklist(['PENDING', 'COMMITTED', 'RELEASED']),
+      committedAt: v.optional(v.string()),
+      releasedAt: v.optional(v.string()),
+      /** Why a claim was dropped before it was committed. */
+      note: v.optional(v.string()),
+      /** Running cost given back to the envelope after an approved evaluation (beyond the tranche). */
+      runningCostReleasedEurCents: v.optional(v.number()),
+      runningCostReleasedAt: v.optional(v.string()),
+      gsi1pk: v.optional(v.string()),
+    }),
+    // In the due index while the year's investment is committed and unpaid.
+    v.transform(({ gsi1pk, ...rest }) => ({ ...rest, investmentDue: gsi1pk === INDEX_PK.dueInvestment })),
+  ),
+  // Stored PENDING, outside the due index: the write that commits it puts it there.
+  ({ investmentDue: _, ...rest }) => rest,
+);
+export type Commitment = ReturnType<typeof commitment.decode>;
+/** Decodes a commitment read from a proposal's partition. */
+export const decodeCommitment = commitment.decode;
 
-/** The due index: commitments whose investment is still to be paid, by fund year. */
-const DUE_INVESTMENT = 'DUE#INVESTMENT';
-const dueSortKey = (proposalId: string, fundYear: number) => `FY${fundYear}#${proposalId}`;
+/** The marker a release leaves on a proposal: a commit that claims a year after it steps back. */
+const commitmentsClosed = codec('CommitmentsClosed', v.object({ closedAt: v.string() }));
 
 export async function getEnvelopes(): Promise<Envelope[]> {
-  const { Items = [] } = await documents.send(
-    new QueryCommand({
-      TableName: fundTable(),
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': 'ENVELOPE' },
-      ConsistentRead: true,
-    }),
-  );
+  const stored = await queryAll(envelope.decode, {
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': ENVELOPE_PK },
+    ConsistentRead: true,
+  });
   return FUND_YEARS.map((fundYear) => {
-    const item = Items.find((i) => i.sk === envelopeKey(fundYear).sk);
+    const found = stored.find((e) => e.fundYear === fundYear);
     return {
       fundYear,
-      capEurCents: Number(item?.capEurCents ?? ENVELOPE_CAP_EUR_CENTS),
-      committedEurCents: Number(item?.committedEurCents ?? 0),
+      capEurCents: found?.capEurCents ?? ENVELOPE_CAP_EUR_CENTS,
+      committedEurCents: found?.committedEurCents ?? 0,
     };
   });
 }
 
-async function getCommitment(proposalId: string, fundYear: number): Promise<Commitment | undefined> {
-  const { Item } = await documents.send(
-    new GetCommand({
-      TableName: fundTable(),
-      Key: commitmentKey(proposalId, fundYear),
-      ConsistentRead: true,
-    }),
-  );
-  return Item as Commitment | undefined;
-}
-
-export async function commitmentsOf(proposalId: string): Promise<Commitment[]> {
-  const { Items = [] } = await documents.send(
-    new QueryCommand({
-      TableName: fundTable(),
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': proposalKey(proposalId).pk, ':prefix': 'COMMITMENT#' },
-      ConsistentRead: true,
-    }),
-  );
-  return Items as Commitment[];
-}
-
-// Not under the COMMITMENT# prefix, so listing a proposal's commitments never returns it.
-const closedKey = (proposalId: string) => ({ pk: proposalKey(proposalId).pk, sk: 'CLOSED#COMMITMENTS' });
-
-async function commitmentsClosed(proposalId: string): Promise<boolean> {
-  const { Item } = await documents.send(
-    new GetCommand({ TableName: fundTable(), Key: closedKey(proposalId), ConsistentRead: true }),
-  );
-  return Item !== undefined;
+export function commitmentsOf(proposalId: string): Promise<Commitment[]> {
+  return queryAll(commitment.decode, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': proposalKey(proposalId).pk, ':prefix': SK_PREFIX.commitment },
+    ConsistentRead: true,
+  });
 }
 
 /** Gives a proposal's amount back to an envelope, if the envelope holds it (idempotent). */
-async function giveBack(proposalId: string, fundYear: number, amountEurCents: number): Promise<boolean> {
-  try {
-    await documents.send(
-      new UpdateCommand({
-        TableName: fundTable(),
-        Key: envelopeKey(fundYear),
-        UpdateExpression: 'SET committedEurCents = committedEurCents - :amount DELETE proposals :proposals',
-        ConditionExpression: 'contains(proposals, :proposal)',
-        ExpressionAttributeValues: {
-          ':amount': amountEurCents,
-          ':proposals': new Set([proposalId]),
-          ':proposal': proposalId,
-        },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+function giveBack(proposalId: string, fundYear: number, amountEurCents: number): Promise<boolean> {
+  return updateOnce(envelopeKey(fundYear), {
+    UpdateExpression: 'SET committedEurCents = committedEurCents - :amount DELETE proposals :proposals',
+    ConditionExpression: 'contains(proposals, :proposal)',
+    ExpressionAttributeValues: {
+      ':amount': amountEurCents,
+      ':proposals': new Set([proposalId]),
+      ':proposal': proposalId,
+    },
+  });
 }
 
 /** Marks a commitment RELEASED unless it already is; returns whether this call did it. */
-async function markReleased(
-  proposalId: string,
-  fundYear: number,
-  now: string,
-  note?: string,
-): Promise<boolean> {
-  try {
-    await documents.send(
-      new UpdateCommand({
-        TableName: fundTable(),
-        Key: commitmentKey(proposalId, fundYear),
-        UpdateExpression: `SET #status = :released, releasedAt = if_not_exists(releasedAt, :now)${note ? ', note = :note' : ''} REMOVE gsi1pk, gsi1sk`,
-        ConditionExpression: 'attribute_exists(pk) AND #status <> :released',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':released': 'RELEASED',
-          ':now': now,
-          ...(note ? { ':note': note } : {}),
-        },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+function markReleased(proposalId: string, fundYear: number, now: string, note?: string): Promise<boolean> {
+  return updateOnce(commitmentKey(proposalId, fundYear), {
+    UpdateExpression: `SET #status = :released, releasedAt = if_not_exists(releasedAt, :now)${note ? ', note = :note' : ''} REMOVE gsi1pk, gsi1sk`,
+    ConditionExpression: 'attribute_exists(pk) AND #status <> :released',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':released': 'RELEASED',
+      ':now': now,
+      ...(note ? { ':note': note } : {}),
+    },
+  });
 }
 
 /**
@@ -183,27 +172,18 @@ export async function commitFundYear(
       'Funds.CommitmentReleased',
       `${proposalId}: its commitments were released; FY${fundYear} is not committed`,
     );
-  try {
-    await documents.send(
-      new PutCommand({
-        TableName: fundTable(),
-        Item: {
-          ...commitmentKey(proposalId, fundYear),
-          type: 'Commitment',
-          proposalId,
-          fundYear,
-          amountEurCents,
-          status: 'PENDING',
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const existing = await getCommitment(proposalId, fundYear);
-    if (existing?.status === 'COMMITTED') return false;
-    if (existing?.status === 'RELEASED') throw released();
-    if (existing && existing.amountEurCents !== amountEurCents) {
+  const claim = await putIfNew(commitment, commitmentKey(proposalId, fundYear), {
+    proposalId,
+    fundYear,
+    amountEurCents,
+    status: 'PENDING',
+    investmentDue: false,
+  });
+  if (!claim.created) {
+    const existing = claim.record;
+    if (existing.status === 'COMMITTED') return false;
+    if (existing.status === 'RELEASED') throw released();
+    if (existing.amountEurCents !== amountEurCents) {
       throw new WorkflowError(
         'Funds.AmountMismatch',
         `${proposalId} FY${fundYear} is pending with another amount`,
@@ -212,66 +192,49 @@ export async function commitFundYear(
   }
   // Checked after the claim exists: a release that closed the proposal before this point will not
   // have seen the claim, so the claim must step back by itself.
-  if (await commitmentsClosed(proposalId)) {
+  if (await getItem(commitmentsClosed, commitmentsClosedKey(proposalId))) {
     await markReleased(proposalId, fundYear, now, 'released before it was committed');
     throw released();
   }
-  try {
-    await documents.send(
-      new UpdateCommand({
-        TableName: fundTable(),
-        Key: envelopeKey(fundYear),
-        UpdateExpression:
-          'SET committedEurCents = if_not_exists(committedEurCents, :zero) + :amount, capEurCents = if_not_exists(capEurCents, :cap), fundYear = :year ADD proposals :proposals',
-        ConditionExpression:
-          '(attribute_not_exists(proposals) OR NOT contains(proposals, :proposal)) AND (attribute_not_exists(committedEurCents) OR committedEurCents <= :limit)',
-        ExpressionAttributeValues: {
-          ':zero': 0,
-          ':amount': amountEurCents,
-          ':cap': ENVELOPE_CAP_EUR_CENTS,
-          ':limit': ENVELOPE_CAP_EUR_CENTS - amountEurCents,
-          ':year': fundYear,
-          ':proposals': new Set([proposalId]),
-          ':proposal': proposalId,
-        },
-      }),
+  const taken = await updateIf(envelope, envelopeKey(fundYear), {
+    UpdateExpression:
+      'SET committedEurCents = if_not_exists(committedEurCents, :zero) + :amount, capEurCents = if_not_exists(capEurCents, :cap), fundYear = :year ADD proposals :proposals',
+    ConditionExpression:
+      '(attribute_not_exists(proposals) OR NOT contains(proposals, :proposal)) AND (attribute_not_exists(committedEurCents) OR committedEurCents <= :limit)',
+    ExpressionAttributeValues: {
+      ':zero': 0,
+      ':amount': amountEurCents,
+      ':cap': ENVELOPE_CAP_EUR_CENTS,
+      ':limit': ENVELOPE_CAP_EUR_CENTS - amountEurCents,
+      ':year': fundYear,
+      ':proposals': new Set([proposalId]),
+      ':proposal': proposalId,
+    },
+  });
+  // Refused, and not because an earlier run took the amount already: the envelope is full.
+  if (!taken.updated && !taken.record?.proposals.includes(proposalId)) {
+    // Nothing was taken from the envelope: drop the claim so a release has nothing to undo here.
+    await markReleased(proposalId, fundYear, now, 'envelope full: nothing was committed');
+    const remaining = ENVELOPE_CAP_EUR_CENTS - (taken.record?.committedEurCents ?? 0);
+    throw new WorkflowError(
+      'Funds.EnvelopeFull',
+      `Fund year ${fundYear} has ${formatEuros(remaining)} left; ${proposalId} needs ${formatEuros(amountEurCents)}`,
     );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const { Item } = await documents.send(
-      new GetCommand({ TableName: fundTable(), Key: envelopeKey(fundYear), ConsistentRead: true }),
-    );
-    const members = (Item?.proposals as Set<string> | undefined) ?? new Set<string>();
-    if (!members.has(proposalId)) {
-      // Nothing was taken from the envelope: drop the claim so a release has nothing to undo here.
-      await markReleased(proposalId, fundYear, now, 'envelope full: nothing was committed');
-      const remaining = ENVELOPE_CAP_EUR_CENTS - Number(Item?.committedEurCents ?? 0);
-      throw new WorkflowError(
-        'Funds.EnvelopeFull',
-        `Fund year ${fundYear} has ${formatEuros(remaining)} left; ${proposalId} needs ${formatEuros(amountEurCents)}`,
-      );
-    }
   }
-  try {
-    await documents.send(
-      new UpdateCommand({
-        TableName: fundTable(),
-        Key: commitmentKey(proposalId, fundYear),
-        UpdateExpression: `SET #status = :committed, committedAt = if_not_exists(committedAt, :now)${options.investmentDue ? ', gsi1pk = :due, gsi1sk = :dueKey' : ''}`,
-        ConditionExpression: '#status IN (:pending, :committed)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':committed': 'COMMITTED',
-          ':pending': 'PENDING',
-          ':now': now,
-          ...(options.investmentDue
-            ? { ':due': DUE_INVESTMENT, ':dueKey': dueSortKey(proposalId, fundYear) }
-            : {}),
-        },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  const committed = await updateOnce(commitmentKey(proposalId, fundYear), {
+    UpdateExpression: `SET #status = :committed, committedAt = if_not_exists(committedAt, :now)${options.investmentDue ? ', gsi1pk = :due, gsi1sk = :dueKey' : ''}`,
+    ConditionExpression: '#status IN (:pending, :committed)',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: {
+      ':committed': 'COMMITTED',
+      ':pending': 'PENDING',
+      ':now': now,
+      ...(options.investmentDue
+        ? { ':due': INDEX_PK.dueInvestment, ':dueKey': dueInvestmentSk(proposalId, fundYear) }
+        : {}),
+    },
+  });
+  if (!committed) {
     // A release marked it while the envelope was being updated: give the amount back ourselves.
     await giveBack(proposalId, fundYear, amountEurCents);
     throw released();
@@ -285,12 +248,7 @@ export async function commitFundYear(
  */
 export async function releaseCommitments(proposalId: string, now: string): Promise<number[]> {
   // Close first: a commit that claims a year after this point steps back by itself.
-  await documents.send(
-    new PutCommand({
-      TableName: fundTable(),
-      Item: { ...closedKey(proposalId), type: 'CommitmentsClosed', closedAt: now },
-    }),
-  );
+  await putIfNew(commitmentsClosed, commitmentsClosedKey(proposalId), { closedAt: now });
   const released: number[] = [];
   for (const commitment of await commitmentsOf(proposalId)) {
     await markReleased(proposalId, commitment.fundYear, now);
@@ -301,14 +259,12 @@ export async function releaseCommitments(proposalId: string, now: string): Promi
 }
 
 /** A commitment's investment is paid: it leaves the due index (idempotent). */
-export async function clearInvestmentDue(proposalId: string, fundYear: number): Promise<void> {
-  await documents.send(
-    new UpdateCommand({
-      TableName: fundTable(),
-      Key: commitmentKey(proposalId, fundYear),
-      UpdateExpression: 'REMOVE gsi1pk, gsi1sk',
-      ConditionExpression: 'attribute_exists(pk)',
-    }),
+export function clearInvestmentDue(proposalId: string, fundYear: number): Promise<void> {
+  return updateExisting(
+    commitment,
+    commitmentKey(proposalId, fundYear),
+    { UpdateExpression: 'REMOVE gsi1pk, gsi1sk' },
+    `${proposalId} FY${fundYear}`,
   );
 }
 
@@ -322,26 +278,12 @@ export interface DueInvestment {
  * query on the due index, whose cost follows what is due, not how many proposals are funded.
  */
 export async function dueInvestments(throughFundYear: number): Promise<DueInvestment[]> {
-  const due: DueInvestment[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documents.send(
-      new QueryCommand({
-        TableName: fundTable(),
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :due AND gsi1sk < :after',
-        ExpressionAttributeValues: { ':due': DUE_INVESTMENT, ':after': `FY${throughFundYear + 1}` },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      if (typeof item.proposalId === 'string' && typeof item.fundYear === 'number') {
-        due.push({ proposalId: item.proposalId, fundYear: item.fundYear });
-      }
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return due;
+  const due = await queryAll(commitment.decode, {
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :due AND gsi1sk < :after',
+    ExpressionAttributeValues: { ':due': INDEX_PK.dueInvestment, ':after': `FY${throughFundYear + 1}` },
+  });
+  return due.map(({ proposalId, fundYear }) => ({ proposalId, fundYear }));
 }
 
 /**
@@ -360,16 +302,16 @@ export async function releaseRunningCostBeyondTranche(
   if (!Number.isSafeInteger(eurCents) || eurCents < 0) {
     throw new WorkflowError('Funds.InvalidAmount', `Invalid amount ${eurCents}`);
   }
-  const commitment = await getCommitment(proposalId, fundYear);
-  if (commitment?.status !== 'COMMITTED') {
+  const current = await getItem(commitment, commitmentKey(proposalId, fundYear));
+  if (current?.status !== 'COMMITTED') {
     throw new WorkflowError(
       'Funds.NotCommitted',
-      `FY${fundYear} of ${proposalId} is ${commitment?.status ?? 'not committed'}: nothing to release`,
+      `FY${fundYear} of ${proposalId} is ${current?.status ?? 'not committed'}: nothing to release`,
     );
   }
   if (eurCents === 0) return 0;
-  if (commitment.runningCostReleasedEurCents !== undefined) {
-    if (commitment.runningCostReleasedEurCents !== eurCents) {
+  if (current.runningCostReleasedEurCents !== undefined) {
+    if (current.runningCostReleasedEurCents !== eurCents) {
       throw new WorkflowError(
         'Funds.AmountMismatch',
         `FY${fundYear} running cost of ${proposalId} was released with another amount`,
@@ -377,51 +319,37 @@ export async function releaseRunningCostBeyondTranche(
     }
     return 0;
   }
-  if (eurCents > commitment.amountEurCents) {
+  if (eurCents > current.amountEurCents) {
     throw new WorkflowError(
       'Funds.InvalidAmount',
-      `${eurCents} is more than the ${commitment.amountEurCents} committed for FY${fundYear} of ${proposalId}`,
+      `${eurCents} is more than the ${current.amountEurCents} committed for FY${fundYear} of ${proposalId}`,
     );
   }
   const line = `${proposalId}#RUNNING_COST`;
-  let gaveBack = eurCents;
-  try {
-    await documents.send(
-      new UpdateCommand({
-        TableName: fundTable(),
-        Key: envelopeKey(fundYear),
-        UpdateExpression: 'SET committedEurCents = committedEurCents - :amount ADD releasedLines :line',
-        ConditionExpression:
-          'contains(proposals, :proposal) AND (attribute_not_exists(releasedLines) OR NOT contains(releasedLines, :lineId))',
-        ExpressionAttributeValues: {
-          ':amount': eurCents,
-          ':line': new Set([line]),
-          ':lineId': line,
-          ':proposal': proposalId,
-        },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const { Item } = await documents.send(
-      new GetCommand({ TableName: fundTable(), Key: envelopeKey(fundYear), ConsistentRead: true }),
-    );
-    const released = (Item?.releasedLines as Set<string> | undefined) ?? new Set<string>();
-    if (!released.has(line)) {
-      throw new WorkflowError('Funds.NotCommitted', `FY${fundYear}'s envelope does not hold ${proposalId}`);
-    }
-    // A previous run gave it back and stopped before noting it on the commitment: note it now.
-    gaveBack = 0;
+  const given = await updateIf(envelope, envelopeKey(fundYear), {
+    UpdateExpression: 'SET committedEurCents = committedEurCents - :amount ADD releasedLines :line',
+    ConditionExpression:
+      'contains(proposals, :proposal) AND (attribute_not_exists(releasedLines) OR NOT contains(releasedLines, :lineId))',
+    ExpressionAttributeValues: {
+      ':amount': eurCents,
+      ':line': new Set([line]),
+      ':lineId': line,
+      ':proposal': proposalId,
+    },
+  });
+  if (!given.updated && !given.record?.releasedLines.includes(line)) {
+    throw new WorkflowError('Funds.NotCommitted', `FY${fundYear}'s envelope does not hold ${proposalId}`);
   }
-  await documents.send(
-    new UpdateCommand({
-      TableName: fundTable(),
-      Key: commitmentKey(proposalId, fundYear),
+  // Not updated: a previous run gave it back and stopped before noting it on the commitment; note it now.
+  await updateExisting(
+    commitment,
+    commitmentKey(proposalId, fundYear),
+    {
       UpdateExpression:
         'SET runningCostReleasedEurCents = if_not_exists(runningCostReleasedEurCents, :amount), runningCostReleasedAt = if_not_exists(runningCostReleasedAt, :now)',
-      ConditionExpression: 'attribute_exists(pk)',
       ExpressionAttributeValues: { ':amount': eurCents, ':now': now },
-    }),
+    },
+    `${proposalId} FY${fundYear}`,
   );
-  return gaveBack;
+  return given.updated ? eurCents : 0;
 }

@@ -54,7 +54,7 @@ export const handler = taskHandler(async (input: DisburseFundsInput) => {
       announce: input.recordFunded !== true && proposal.status !== 'APPROVED',
     });
     // Paid (now or by an earlier run): nothing of this year is due any more.
-    if (commitment.gsi1pk !== undefined) await clearInvestmentDue(proposal.proposalId, line.fundYear);
+    if (commitment.investmentDue) await clearInvestmentDue(proposal.proposalId, line.fundYear);
     paid.push({
       fundYear: line.fundYear,
       paymentReference: record.paymentReference,
