@@ -9,6 +9,7 @@ import {
   BatchGetCommand,
   GetCommand,
   PutCommand,
+  type PutCommandInput,
   QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
@@ -95,15 +96,31 @@ export async function putIfNew<R>(
   record: R,
   indexes: Item = {},
 ): Promise<{ created: boolean; record: R }> {
-  const written = await conditionally(
+  if (await putIf(c, key, record, { ConditionExpression: 'attribute_not_exists(pk)' }, indexes))
+    return { created: true, record };
+  return { created: false, record: await mustGet(c, key, key.pk) };
+}
+
+type Condition = Pick<
+  PutCommandInput,
+  'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+>;
+
+/** Stores `record` under `key` if `condition` holds; `false` when it did not (nothing read back). */
+export function putIf<R>(
+  c: Codec<R>,
+  key: ItemKey,
+  record: R,
+  condition: Condition,
+  indexes: Item = {},
+): Promise<boolean> {
+  return conditionally(
     new PutCommand({
       TableName: fundTable(),
       Item: { ...key, type: c.type, ...indexes, ...c.encode(record) },
-      ConditionExpression: 'attribute_not_exists(pk)',
+      ...condition,
     }),
   );
-  if (written) return { created: true, record };
-  return { created: false, record: await mustGet(c, key, key.pk) };
 }
 
 type Update = Omit<UpdateCommandInput, 'TableName' | 'Key' | 'ReturnValues'>;
@@ -151,6 +168,9 @@ export function updateOnce(key: ItemKey, update: Update): Promise<boolean> {
   return conditionally(new UpdateCommand({ TableName: fundTable(), Key: key, ...update }));
 }
 
+/** An item's primary key, from an item or a keys-only projection. */
+export const keyOf = (item: Item): ItemKey => v.parse(v.object({ pk: v.string(), sk: v.string() }), item);
+
 /** Sends a conditional write; `false` when its condition failed, any other error thrown. */
 async function conditionally(command: PutCommand | UpdateCommand): Promise<boolean> {
   try {
@@ -176,26 +196,65 @@ export async function queryPage<R>(
   return { items: (page.Items ?? []).map(decode), lastKey: page.LastEvaluatedKey };
 }
 
+/** A query's items page after page, decoded, from `startKey` on. */
+export async function* queryPages<R>(
+  decode: (item: Item) => R,
+  query: Query,
+  startKey?: Item,
+): AsyncGenerator<R[]> {
+  let key = startKey;
+  do {
+    const page = await queryPage(decode, query, key);
+    yield page.items;
+    key = page.lastKey;
+  } while (key);
+}
+
 /** Every item a query finds, page after page (for partitions known to stay small). */
 export async function queryAll<R>(decode: (item: Item) => R, query: Query): Promise<R[]> {
   const items: R[] = [];
-  let startKey: Item | undefined;
-  do {
-    const page = await queryPage(decode, query, startKey);
-    items.push(...page.items);
-    startKey = page.lastKey;
-  } while (startKey);
+  for await (const page of queryPages(decode, query)) items.push(...page);
   return items;
 }
 
+/**
+ * Up to `limit` items of a (filtered) query from `startKey`, reading on while pages come back short.
+ * `lastKey` only when more items follow: DynamoDB hands back a key whenever a page is full, even at
+ * the very end, so it looks ahead before offering a cursor.
+ */
+export async function queryUpTo<R>(
+  decode: (item: Item) => R,
+  query: Omit<Query, 'Limit'>,
+  limit: number,
+  startKey?: Item,
+): Promise<{ items: R[]; lastKey?: Item }> {
+  const items: R[] = [];
+  let key = startKey;
+  do {
+    const page = await queryPage(decode, { ...query, Limit: limit - items.length }, key);
+    items.push(...page.items);
+    key = page.lastKey;
+  } while (key && items.length < limit);
+  for (let probe = key; probe; ) {
+    const ahead = await queryPage(decode, { ...query, Limit: 25 }, probe);
+    if (ahead.items.length > 0) return { items, lastKey: key };
+    probe = ahead.lastKey;
+  }
+  return { items };
+}
+
 /** The items at `keys` (any number), decoded, in no particular order; missing ones left out. */
-export async function getMany<R>(c: Codec<R>, keys: ItemKey[]): Promise<R[]> {
+export async function getMany<R>(c: Codec<R>, keys: ItemKey[], projection?: string): Promise<R[]> {
   const records: R[] = [];
   for (let start = 0; start < keys.length; start += 100) {
     let batch: Item[] = keys.slice(start, start + 100);
     while (batch.length > 0) {
       const { Responses, UnprocessedKeys } = await documents.send(
-        new BatchGetCommand({ RequestItems: { [fundTable()]: { Keys: batch, ConsistentRead: true } } }),
+        new BatchGetCommand({
+          RequestItems: {
+            [fundTable()]: { Keys: batch, ConsistentRead: true, ProjectionExpression: projection },
+          },
+        }),
       );
       records.push(...(Responses?.[fundTable()] ?? []).map((item) => c.decode(item)));
       batch = UnprocessedKeys?.[fundTable()]?.Keys ?? [];

@@ -6,7 +6,7 @@
 
 import { amount } from '../funding/domain/money.ts';
 import type { SignOffRequest } from '../sign-off/data/sign-offs.ts';
-import type { ProposalRecord } from './data/proposals.ts';
+import type { ProposalPartition, ProposalRecord } from './data/proposals.ts';
 
 export interface TimelineEntry {
   at: string;
@@ -17,7 +17,7 @@ export interface TimelineEntry {
 export function proposalView(
   proposal: ProposalRecord,
   requests: SignOffRequest[],
-  partition: Record<string, unknown>[],
+  { commitments: stored, claims }: Pick<ProposalPartition, 'commitments' | 'claims'>,
 ) {
   const timeline: TimelineEntry[] = [];
   proposal.statusHistory.forEach((change, index) => {
@@ -32,7 +32,7 @@ export function proposalView(
     .map((request) => {
       for (const [stage, at] of Object.entries(request.stageTimes ?? {})) {
         timeline.push({
-          at: at as string,
+          at,
           event:
             stage === 'REQUEST'
               ? 'SIGN_OFF_REQUESTED'
@@ -73,73 +73,64 @@ export function proposalView(
         ...(request.comment ? { comment: request.comment } : {}),
       };
     });
-  const commitments = partition
-    .filter((item) => item.type === 'Commitment')
-    .map((item) => {
-      const eurCents = Number(item.amountEurCents);
-      if (typeof item.committedAt === 'string') {
-        timeline.push({
-          at: item.committedAt,
-          event: 'FUNDS_COMMITTED',
-          detail: { fundYear: item.fundYear, eurCents },
-        });
-      }
-      if (typeof item.releasedAt === 'string') {
-        timeline.push({
-          at: item.releasedAt,
-          event: 'COMMITMENT_RELEASED',
-          detail: { fundYear: item.fundYear, eurCents },
-        });
-      }
-      // After an approved evaluation: the running cost beyond the tranche went back to the envelope.
-      const returned = item.runningCostReleasedEurCents;
-      if (typeof returned === 'number' && typeof item.runningCostReleasedAt === 'string') {
-        timeline.push({
-          at: item.runningCostReleasedAt,
-          event: 'COMMITMENT_RELEASED',
-          detail: { fundYear: item.fundYear, purpose: 'RUNNING_COST', eurCents: returned },
-        });
-      }
-      return {
-        fundYear: item.fundYear,
-        status: item.status,
-        amountEurCents: eurCents,
-        amountGbpPence: amount(eurCents).gbpPence,
-        committedAt: item.committedAt,
-        ...(item.releasedAt ? { releasedAt: item.releasedAt } : {}),
-        ...(typeof returned === 'number'
-          ? {
-              runningCostReleasedEurCents: returned,
-              runningCostReleasedGbpPence: amount(returned).gbpPence,
-              runningCostReleasedAt: item.runningCostReleasedAt,
-            }
-          : {}),
-      };
-    });
-  const disbursements = partition
-    .filter((item) => item.type === 'DisbursementClaim' && item.ledgerSeq !== undefined)
-    .map((item) => {
+  const commitments = stored.map((commitment) => {
+    const { fundYear, committedAt, releasedAt, runningCostReleasedAt } = commitment;
+    const eurCents = commitment.amountEurCents;
+    if (committedAt)
+      timeline.push({ at: committedAt, event: 'FUNDS_COMMITTED', detail: { fundYear, eurCents } });
+    if (releasedAt)
+      timeline.push({ at: releasedAt, event: 'COMMITMENT_RELEASED', detail: { fundYear, eurCents } });
+    // After an approved evaluation: the running cost beyond the tranche went back to the envelope.
+    const returned = commitment.runningCostReleasedEurCents;
+    if (returned !== undefined && runningCostReleasedAt) {
       timeline.push({
-        at: String(item.disbursedAt),
-        event: 'FUNDS_DISBURSED',
-        detail: {
-          fundYear: item.fundYear,
-          purpose: item.purpose,
-          eurCents: item.amountEurCents,
-          paymentReference: item.paymentReference,
-        },
+        at: runningCostReleasedAt,
+        event: 'COMMITMENT_RELEASED',
+        detail: { fundYear, purpose: 'RUNNING_COST', eurCents: returned },
       });
-      return {
-        disbursementId: item.disbursementId,
-        fundYear: item.fundYear,
-        purpose: item.purpose,
-        amountEurCents: item.amountEurCents,
-        amountGbpPence: item.amountGbpPence,
-        paymentReference: item.paymentReference,
-        disbursedAt: item.disbursedAt,
-        ledgerSeq: item.ledgerSeq,
-      };
+    }
+    return {
+      fundYear,
+      status: commitment.status,
+      amountEurCents: eurCents,
+      amountGbpPence: amount(eurCents).gbpPence,
+      committedAt,
+      ...(releasedAt ? { releasedAt } : {}),
+      ...(returned !== undefined
+        ? {
+            runningCostReleasedEurCents: returned,
+            runningCostReleasedGbpPence: amount(returned).gbpPence,
+            runningCostReleasedAt,
+          }
+        : {}),
+    };
+  });
+  const disbursements = claims.flatMap((claim) => {
+    if (claim.ledgerSeq === undefined) return [];
+    const disbursedAt = claim.disbursedAt ?? claim.claimedAt;
+    timeline.push({
+      at: disbursedAt,
+      event: 'FUNDS_DISBURSED',
+      detail: {
+        fundYear: claim.fundYear,
+        purpose: claim.purpose,
+        eurCents: claim.amountEurCents,
+        paymentReference: claim.paymentReference,
+      },
     });
+    return [
+      {
+        disbursementId: claim.disbursementId,
+        fundYear: claim.fundYear,
+        purpose: claim.purpose,
+        amountEurCents: claim.amountEurCents,
+        amountGbpPence: claim.amountGbpPence,
+        paymentReference: claim.paymentReference,
+        disbursedAt,
+        ledgerSeq: claim.ledgerSeq,
+      },
+    ];
+  });
   timeline.sort((a, b) => a.at.localeCompare(b.at));
   const { ownerSub: _owner, pendingNotice: _notice, statusHistory: _history, ...visible } = proposal;
   return {

@@ -11,6 +11,7 @@ import { flowDurationMs, fundStart } from '../../platform/config.ts';
 import { WorkflowError } from '../../platform/errors.ts';
 import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
+import type { Item } from '../../platform/table.ts';
 import { listProposals } from '../../proposals/data/proposals.ts';
 import {
   claimEvaluation,
@@ -49,7 +50,7 @@ export type PrepareEvaluationResult =
 /** Projects of the evaluation of year N: FUNDED proposals with running costs committed for N+1. */
 async function projectsOf(fundYear: EvaluatedYear): Promise<string[]> {
   const proposalIds: string[] = [];
-  let startKey: Record<string, string> | undefined;
+  let startKey: Item | undefined;
   do {
     const page = await listProposals({ status: 'FUNDED', limit: 100, ...(startKey ? { startKey } : {}) });
     for (const proposal of page.items) {
@@ -58,7 +59,7 @@ async function projectsOf(fundYear: EvaluatedYear): Promise<string[]> {
       );
       if (runsNextYear) proposalIds.push(proposal.proposalId);
     }
-    startKey = page.lastKey as Record<string, string> | undefined;
+    startKey = page.lastKey;
   } while (startKey);
   return proposalIds.sort();
 }

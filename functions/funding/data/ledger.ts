@@ -14,26 +14,81 @@
  * head names its last batch, whose claims are marked again (idempotent).
  */
 import { randomUUID } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { documents } from '../../platform/dynamodb.ts';
+import * as v from 'valibot';
 import { WorkflowError } from '../../platform/errors.ts';
-import { fundTable, proposalKey } from '../../platform/keys.ts';
-import type { Category, FundingPurpose } from '../../proposals/domain/categories.ts';
+import {
+  disbursementClaimKey,
+  INDEX_PK,
+  type ItemKey,
+  LEDGER_PK,
+  ledgerHeadKey,
+  ledgerRecordKey,
+  SK_PREFIX,
+  seqKey,
+} from '../../platform/keys.ts';
+import {
+  codec,
+  getItem,
+  getMany,
+  type Item,
+  keyOf,
+  putIf,
+  putIfNew,
+  queryPage,
+  queryPages,
+  queryUpTo,
+  updateExisting,
+  updateOnce,
+} from '../../platform/table.ts';
+import {
+  CATEGORIES,
+  type Category,
+  FUNDING_PURPOSES,
+  type FundingPurpose,
+} from '../../proposals/domain/categories.ts';
 import { GENESIS_HASH, hashEntry, type LedgerRecord, paymentReference, sealEntry } from '../domain/ledger.ts';
 import { amount, type ExchangeRate } from '../domain/money.ts';
 import { ledgerKey, sealMessage } from '../ledger-key.ts';
+import { category, type DisbursementClaim, disbursementClaim, purpose, rate } from './claims.ts';
 
-const HEAD_KEY = { pk: 'LEDGER', sk: 'HEAD' };
-const recordKey = (seq: number) => ({ pk: 'LEDGER', sk: `SEQ#${String(seq).padStart(12, '0')}` });
-const claimKey = (proposalId: string, fundYear: number, purpose: FundingPurpose) => ({
-  pk: proposalKey(proposalId).pk,
-  sk: `DISBURSEMENT#FY${fundYear}#${purpose}`,
-});
-/** The sparse index partition of claims not yet in the ledger, in claim order. */
-const UNCHAINED = 'LEDGER#UNCHAINED';
-/** The index partition of chained claims, by record sequence. */
-const CHAINED_CLAIMS = 'LEDGER#CLAIMS';
+const ledgerRecord = codec(
+  'LedgerRecord',
+  v.object({
+    seq: v.number(),
+    disbursementId: v.string(),
+    proposalId: v.string(),
+    title: v.string(),
+    category,
+    purpose,
+    fundYear: v.number(),
+    amountEurCents: v.number(),
+    amountGbpPence: v.number(),
+    rate,
+    paymentReference: v.string(),
+    recordedAt: v.string(),
+    prevHash: v.string(),
+    hash: v.string(),
+    mac: v.optional(v.string()),
+  }),
+);
+
+/** The three indexes a ledger record is found by: fund year, category, proposal; in time order. */
+function indexesFor(record: LedgerRecord) {
+  const sortKey = `${record.recordedAt}#${seqKey(record.seq)}`;
+  return {
+    gsi1pk: `${INDEX_PK.disbursementsOfYear}${record.fundYear}`,
+    gsi1sk: sortKey,
+    gsi2pk: `${INDEX_PK.disbursementsOfCategory}${record.category}`,
+    gsi2sk: sortKey,
+    gsi3pk: `${INDEX_PK.disbursementsOfProposal}${record.proposalId}`,
+    gsi3sk: sortKey,
+  };
+}
+
+/** The item a ledger record is stored as: its key, its three index keys, the record. */
+export function ledgerRecordItem(record: LedgerRecord): Item {
+  return { ...ledgerRecordKey(record.seq), type: ledgerRecord.type, ...indexesFor(record), ...record };
+}
 
 export interface DisbursementRequest {
   proposalId: string;
@@ -45,39 +100,6 @@ export interface DisbursementRequest {
   rate: ExchangeRate;
 }
 
-/** The item a ledger record is stored as: its key, its three index keys, the record. */
-export function ledgerRecordItem(record: LedgerRecord): Record<string, unknown> {
-  return { ...recordKey(record.seq), type: 'LedgerRecord', ...indexesFor(record), ...record };
-}
-
-function indexesFor(record: LedgerRecord) {
-  const sortKey = `${record.recordedAt}#${String(record.seq).padStart(12, '0')}`;
-  return {
-    gsi1pk: `DISB#FY#${record.fundYear}`,
-    gsi1sk: sortKey,
-    gsi2pk: `DISB#CAT#${record.category}`,
-    gsi2sk: sortKey,
-    gsi3pk: `DISB#P#${record.proposalId}`,
-    gsi3sk: sortKey,
-  };
-}
-
-export function toLedgerRecord(item: Record<string, unknown>): LedgerRecord {
-  const {
-    pk: _a,
-    sk: _b,
-    type: _t,
-    gsi1pk: _c,
-    gsi1sk: _d,
-    gsi2pk: _e,
-    gsi2sk: _f,
-    gsi3pk: _g,
-    gsi3sk: _h,
-    ...rest
-  } = item;
-  return rest as unknown as LedgerRecord;
-}
-
 /** Money and count of the records in one (fund year, category, purpose) cell. */
 export interface LedgerTotals {
   count: number;
@@ -85,78 +107,16 @@ export interface LedgerTotals {
   amountGbpPence: number;
 }
 
-/**
- * The head: the last record, how many payments each fund year has (its references' numbers) and
- * the totals of every (fund year, category, purpose) cell, all moved by one conditional update per
- * append, so a total counts each record exactly once and is read in one item whatever the table's size.
- */
-export interface LedgerHead {
-  seq: number;
-  hash: string;
-  paymentsByFundYear: Record<number, number>;
-  /** How many head moves (batches) made the chain: far fewer than records under load. */
-  batches: number;
-  cells: (LedgerTotals & { fundYear: number; category: Category; purpose: FundingPurpose })[];
-}
-
-const fundYearCount = (fundYear: number) => `fy${fundYear}Payments`;
-const CELL = /^(count|eur|gbp)\|(\d+)\|([A-Z_]+)\|([A-Z_]+)$/;
-const cellAttribute = (
-  measure: 'count' | 'eur' | 'gbp',
-  record: Pick<LedgerRecord, 'fundYear' | 'category' | 'purpose'>,
-) => `${measure}|${record.fundYear}|${record.category}|${record.purpose}`;
-
-export async function getHead(): Promise<LedgerHead> {
-  const { Item } = await documents.send(
-    new GetCommand({ TableName: fundTable(), Key: HEAD_KEY, ConsistentRead: true }),
-  );
-  const paymentsByFundYear: Record<number, number> = {};
-  const cells = new Map<string, LedgerHead['cells'][number]>();
-  for (const [name, value] of Object.entries(Item ?? {})) {
-    const year = /^fy(\d+)Payments$/.exec(name)?.[1];
-    if (year) paymentsByFundYear[Number(year)] = Number(value);
-    const cell = CELL.exec(name);
-    if (!cell) continue;
-    const [, measure, fundYear, category, purpose] = cell;
-    const key = `${fundYear}|${category}|${purpose}`;
-    const totals = cells.get(key) ?? {
-      fundYear: Number(fundYear),
-      category: category as Category,
-      purpose: purpose as FundingPurpose,
-      count: 0,
-      amountEurCents: 0,
-      amountGbpPence: 0,
-    };
-    if (measure === 'count') totals.count = Number(value);
-    else if (measure === 'eur') totals.amountEurCents = Number(value);
-    else totals.amountGbpPence = Number(value);
-    cells.set(key, totals);
-  }
-  return {
-    seq: Number(Item?.seq ?? 0),
-    hash: String(Item?.hash ?? GENESIS_HASH),
-    paymentsByFundYear,
-    batches: Number(Item?.batches ?? 0),
-    cells: [...cells.values()],
-  };
-}
-
-async function getRecord(seq: number): Promise<LedgerRecord | undefined> {
-  const { Item } = await documents.send(
-    new GetCommand({ TableName: fundTable(), Key: recordKey(seq), ConsistentRead: true }),
-  );
-  return Item ? toLedgerRecord(Item) : undefined;
-}
-
 /** A claim's mark once its record is in the ledger (what the head's last batch names, too). */
-interface ChainedMark {
-  proposalId: string;
-  fundYear: number;
-  purpose: FundingPurpose;
-  seq: number;
-  paymentReference: string;
-  recordedAt: string;
-}
+const chainedMark = v.object({
+  proposalId: v.string(),
+  fundYear: v.number(),
+  purpose,
+  seq: v.number(),
+  paymentReference: v.string(),
+  recordedAt: v.string(),
+});
+type ChainedMark = v.InferOutput<typeof chainedMark>;
 
 const markOf = (record: LedgerRecord): ChainedMark => ({
   proposalId: record.proposalId,
@@ -166,6 +126,87 @@ const markOf = (record: LedgerRecord): ChainedMark => ({
   paymentReference: record.paymentReference,
   recordedAt: record.recordedAt,
 });
+
+/**
+ * The head: the last record, how many payments each fund year has (its references' numbers) and
+ * the totals of every (fund year, category, purpose) cell, all moved by one conditional update per
+ * append, so a total counts each record exactly once and is read in one item whatever the table's size.
+ */
+export type LedgerHead = {
+  seq: number;
+  hash: string;
+  paymentsByFundYear: Record<number, number>;
+  /** How many head moves (batches) made the chain: far fewer than records under load. */
+  batches: number;
+  cells: (LedgerTotals & { fundYear: number; category: Category; purpose: FundingPurpose })[];
+  /** The batch whose claims are still to be marked (a crash between the head's move and the marks). */
+  lastBatch: ChainedMark[];
+};
+
+const fundYearCount = (fundYear: number) => `fy${fundYear}Payments`;
+const FUND_YEAR_COUNT = /^fy(\d+)Payments$/;
+const CELL = new RegExp(
+  `^(count|eur|gbp)\\|(\\d+)\\|(${CATEGORIES.join('|')})\\|(${FUNDING_PURPOSES.join('|')})$`,
+);
+const cellAttribute = (
+  measure: 'count' | 'eur' | 'gbp',
+  record: Pick<LedgerRecord, 'fundYear' | 'category' | 'purpose'>,
+) => `${measure}|${record.fundYear}|${record.category}|${record.purpose}`;
+
+/**
+ * The head item: made by the first lease (so every field may be missing), its counters kept as one
+ * numeric attribute each (`fy<n>Payments`, `<measure>|<year>|<category>|<purpose>`) for `ADD`.
+ */
+const ledgerHead = codec(
+  'LedgerHead',
+  v.pipe(
+    v.looseObject({
+      seq: v.optional(v.number(), 0),
+      hash: v.optional(v.string(), GENESIS_HASH),
+      batches: v.optional(v.number(), 0),
+      lastBatch: v.optional(v.array(chainedMark), () => []),
+    }),
+    v.transform(({ seq, hash, batches, lastBatch, ...counters }): LedgerHead => {
+      const paymentsByFundYear: Record<number, number> = {};
+      const cells = new Map<string, LedgerHead['cells'][number]>();
+      for (const [name, value] of Object.entries(counters)) {
+        if (typeof value !== 'number') continue;
+        const year = FUND_YEAR_COUNT.exec(name)?.[1];
+        if (year) paymentsByFundYear[Number(year)] = value;
+        const [, measure, fundYear, cellCategory, cellPurpose] = CELL.exec(name) ?? [];
+        const known = {
+          category: CATEGORIES.find((c) => c === cellCategory),
+          purpose: FUNDING_PURPOSES.find((p) => p === cellPurpose),
+        };
+        if (!known.category || !known.purpose) continue;
+        const key = `${fundYear}|${known.category}|${known.purpose}`;
+        const totals = cells.get(key) ?? {
+          fundYear: Number(fundYear),
+          category: known.category,
+          purpose: known.purpose,
+          count: 0,
+          amountEurCents: 0,
+          amountGbpPence: 0,
+        };
+        if (measure === 'count') totals.count = value;
+        else if (measure === 'eur') totals.amountEurCents = value;
+        else totals.amountGbpPence = value;
+        cells.set(key, totals);
+      }
+      return { seq, hash, batches, lastBatch, paymentsByFundYear, cells: [...cells.values()] };
+    }),
+  ),
+);
+
+const EMPTY_HEAD = ledgerHead.decode({});
+
+export async function getHead(): Promise<LedgerHead> {
+  return (await getItem(ledgerHead, ledgerHeadKey)) ?? EMPTY_HEAD;
+}
+
+function getRecord(seq: number): Promise<LedgerRecord | undefined> {
+  return getItem(ledgerRecord, ledgerRecordKey(seq));
+}
 
 /**
  * Moves the head from `from` over `records` (n+1..n+k): its sequence and hash, each fund year's
@@ -196,60 +237,42 @@ async function advanceHead(from: number, records: LedgerRecord[]): Promise<boole
     return `#a${i} :a${i}`;
   });
   if (from !== 0) values[':from'] = from;
-  try {
-    await documents.send(
-      new UpdateCommand({
-        TableName: fundTable(),
-        Key: HEAD_KEY,
-        UpdateExpression: `SET seq = :seq, #hash = :hash, lastBatch = :batch ADD ${addClauses.join(', ')}`,
-        ConditionExpression: from === 0 ? 'attribute_not_exists(seq)' : 'seq = :from',
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+  return updateOnce(ledgerHeadKey, {
+    UpdateExpression: `SET seq = :seq, #hash = :hash, lastBatch = :batch ADD ${addClauses.join(', ')}`,
+    ConditionExpression: from === 0 ? 'attribute_not_exists(seq)' : 'seq = :from',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  });
 }
 
 /** Marks each claim of a batch with its record (idempotent), then clears the head's note of it. */
 async function markBatch(headSeq: number, batch: ChainedMark[]): Promise<void> {
   await Promise.all(
     batch.map((mark) =>
-      documents.send(
-        new UpdateCommand({
-          TableName: fundTable(),
-          Key: claimKey(mark.proposalId, mark.fundYear, mark.purpose),
+      updateExisting(
+        disbursementClaim,
+        disbursementClaimKey(mark.proposalId, mark.fundYear, mark.purpose),
+        {
           UpdateExpression:
             'SET ledgerSeq = :seq, paymentReference = :ref, disbursedAt = :at, gsi2pk = :claims, gsi2sk = :seqKey REMOVE gsi1pk, gsi1sk',
-          ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeValues: {
             ':seq': mark.seq,
             ':ref': mark.paymentReference,
             ':at': mark.recordedAt,
             // Chained claims in sequence order: what verification checks the ledger against.
-            ':claims': CHAINED_CLAIMS,
-            ':seqKey': String(mark.seq).padStart(12, '0'),
+            ':claims': INDEX_PK.chainedClaims,
+            ':seqKey': seqKey(mark.seq),
           },
-        }),
+        },
+        `${mark.proposalId}/FY${mark.fundYear}/${mark.purpose}`,
       ),
     ),
   );
-  try {
-    await documents.send(
-      new UpdateCommand({
-        TableName: fundTable(),
-        Key: HEAD_KEY,
-        UpdateExpression: 'REMOVE lastBatch',
-        ConditionExpression: 'seq = :seq',
-        ExpressionAttributeValues: { ':seq': headSeq },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+  await updateOnce(ledgerHeadKey, {
+    UpdateExpression: 'REMOVE lastBatch',
+    ConditionExpression: 'seq = :seq',
+    ExpressionAttributeValues: { ':seq': headSeq },
+  });
 }
 
 /** How long an appender owns the head; it starts no batch after APPEND_WINDOW_MS of it. */
@@ -257,86 +280,55 @@ const LEASE_MS = 15_000;
 const APPEND_WINDOW_MS = 5_000;
 const BATCH_SIZE = 100;
 
-async function takeLease(owner: string): Promise<boolean> {
-  try {
-    await documents.send(
-      new UpdateCommand({
-        TableName: fundTable(),
-        Key: HEAD_KEY,
-        UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
-        ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now',
-        ExpressionAttributeValues: { ':owner': owner, ':until': Date.now() + LEASE_MS, ':now': Date.now() },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+function takeLease(owner: string): Promise<boolean> {
+  return updateOnce(ledgerHeadKey, {
+    UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
+    ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now',
+    ExpressionAttributeValues: { ':owner': owner, ':until': Date.now() + LEASE_MS, ':now': Date.now() },
+  });
 }
 
 async function releaseLease(owner: string): Promise<void> {
-  try {
-    await documents.send(
-      new UpdateCommand({
-        TableName: fundTable(),
-        Key: HEAD_KEY,
-        UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
-        ConditionExpression: 'leaseOwner = :owner',
-        ExpressionAttributeValues: { ':owner': owner },
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
+  await updateOnce(ledgerHeadKey, {
+    UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
+    ConditionExpression: 'leaseOwner = :owner',
+    ExpressionAttributeValues: { ':owner': owner },
+  });
 }
 
 /** Finishes what a crashed appender left: its batch's marks, then records beyond the head. */
 async function repair(): Promise<void> {
-  const { Item } = await documents.send(
-    new GetCommand({ TableName: fundTable(), Key: HEAD_KEY, ConsistentRead: true }),
-  );
-  const seq = Number(Item?.seq ?? 0);
-  if (Array.isArray(Item?.lastBatch)) await markBatch(seq, Item.lastBatch as ChainedMark[]);
+  const head = await getHead();
+  if (head.lastBatch.length > 0) await markBatch(head.seq, head.lastBatch);
   // Only records that chain from the head (a stray beyond a gap is not part of the ledger).
   const orphans: LedgerRecord[] = [];
-  let previousHash = String(Item?.hash ?? GENESIS_HASH);
-  for (let next = await getRecord(seq + 1); next; next = await getRecord(next.seq + 1)) {
+  let previousHash = head.hash;
+  for (let next = await getRecord(head.seq + 1); next; next = await getRecord(next.seq + 1)) {
     if (next.prevHash !== previousHash || hashEntry(next) !== next.hash) break;
     orphans.push(next);
     previousHash = next.hash;
   }
-  if (orphans.length > 0 && (await advanceHead(seq, orphans)))
-    await markBatch(orphans.at(-1)?.seq ?? seq, orphans.map(markOf));
+  if (orphans.length > 0 && (await advanceHead(head.seq, orphans)))
+    await markBatch(orphans.at(-1)?.seq ?? head.seq, orphans.map(markOf));
 }
 
 /** Claims not yet chained, in claim order, read again consistently (an index may lag behind). */
-async function unchainedClaims(own?: { pk: string; sk: string }): Promise<Record<string, unknown>[]> {
-  const { Items = [] } = await documents.send(
-    new QueryCommand({
-      TableName: fundTable(),
-      IndexName: 'gsi1',
-      KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': UNCHAINED },
-      ProjectionExpression: 'pk, sk',
-      Limit: BATCH_SIZE - 1, // room for the caller's own claim: a BatchGet takes at most 100 keys
-    }),
-  );
-  const keys = Items.map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
+async function unchainedClaims(own?: ItemKey): Promise<DisbursementClaim[]> {
+  const { items: keys } = await queryPage(keyOf, {
+    IndexName: 'gsi1',
+    KeyConditionExpression: 'gsi1pk = :pk',
+    ExpressionAttributeValues: { ':pk': INDEX_PK.unchainedClaims },
+    ProjectionExpression: 'pk, sk',
+    Limit: BATCH_SIZE - 1, // room for the caller's own claim: a BatchGet takes at most 100 keys
+  });
   if (own && !keys.some((k) => k.pk === own.pk && k.sk === own.sk)) keys.push(own);
-  if (keys.length === 0) return [];
-  const claims: Record<string, unknown>[] = [];
-  let pending: { pk: string; sk: string }[] = keys;
-  while (pending.length > 0) {
-    const { Responses, UnprocessedKeys } = await documents.send(
-      new BatchGetCommand({ RequestItems: { [fundTable()]: { Keys: pending, ConsistentRead: true } } }),
-    );
-    claims.push(...(Responses?.[fundTable()] ?? []));
-    pending = (UnprocessedKeys?.[fundTable()]?.Keys ?? []) as { pk: string; sk: string }[];
-  }
+  const claims = await getMany(disbursementClaim, keys);
+  // In claim order: as the unchained index sorts them (`<claimedAt>#<disbursementId>`).
   return claims
-    .filter((claim) => claim.ledgerSeq === undefined && claim.gsi1pk === UNCHAINED)
-    .sort((a, b) => String(a.gsi1sk).localeCompare(String(b.gsi1sk)));
+    .filter((claim) => claim.ledgerSeq === undefined)
+    .sort(
+      (a, b) => a.claimedAt.localeCompare(b.claimedAt) || a.disbursementId.localeCompare(b.disbursementId),
+    );
 }
 
 /**
@@ -347,32 +339,23 @@ async function unchainedClaims(own?: { pk: string; sk: string }): Promise<Record
  * appender is at work, and the batch stops there.
  */
 async function writeRecords(headHash: string, records: LedgerRecord[]): Promise<LedgerRecord[]> {
-  const put = (record: LedgerRecord, stray?: string) =>
-    documents.send(
-      new PutCommand({
-        TableName: fundTable(),
-        Item: ledgerRecordItem(record),
-        ConditionExpression: stray ? '#hash = :stray' : 'attribute_not_exists(pk)',
-        ...(stray
-          ? { ExpressionAttributeNames: { '#hash': 'hash' }, ExpressionAttributeValues: { ':stray': stray } }
-          : {}),
-      }),
-    );
-  const results = await Promise.allSettled(records.map((record) => put(record)));
+  const put = (record: LedgerRecord, condition: Parameters<typeof putIf>[3]) =>
+    putIf(ledgerRecord, ledgerRecordKey(record.seq), record, condition, indexesFor(record));
+  const results = await Promise.all(
+    records.map((record) => put(record, { ConditionExpression: 'attribute_not_exists(pk)' })),
+  );
   const written: LedgerRecord[] = [];
   let previousHash = headHash;
   for (const [i, record] of records.entries()) {
-    const result = results[i];
-    if (result?.status === 'rejected') {
-      if (!(result.reason instanceof ConditionalCheckFailedException)) throw result.reason;
+    if (!results[i]) {
       const seated = await getRecord(record.seq);
       if (!seated || seated.prevHash === previousHash) break;
-      try {
-        await put(record, seated.hash);
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) break;
-        throw error;
-      }
+      const takenOver = await put(record, {
+        ConditionExpression: '#hash = :stray',
+        ExpressionAttributeNames: { '#hash': 'hash' },
+        ExpressionAttributeValues: { ':stray': seated.hash },
+      });
+      if (!takenOver) break;
     }
     written.push(record);
     previousHash = record.hash;
@@ -385,7 +368,7 @@ async function writeRecords(headHash: string, records: LedgerRecord[]): Promise<
  * one move of the head, then the claims' marks. Conditional puts keep the chain from forking even if
  * a lease ran out under a slow appender.
  */
-async function chainClaims(own?: { pk: string; sk: string }): Promise<void> {
+async function chainClaims(own?: ItemKey): Promise<void> {
   const started = Date.now();
   await repair();
   while (Date.now() - started < APPEND_WINDOW_MS) {
@@ -396,21 +379,21 @@ async function chainClaims(own?: { pk: string; sk: string }): Promise<void> {
     const records: LedgerRecord[] = [];
     let previous = { seq: head.seq, hash: head.hash };
     for (const claim of claims) {
-      const fundYear = Number(claim.fundYear);
+      const { fundYear } = claim;
       counts[fundYear] = (counts[fundYear] ?? 0) + 1;
       const record = sealEntry({
         seq: previous.seq + 1,
-        disbursementId: String(claim.disbursementId),
-        proposalId: String(claim.proposalId),
-        title: String(claim.title),
-        category: claim.category as Category,
-        purpose: claim.purpose as FundingPurpose,
+        disbursementId: claim.disbursementId,
+        proposalId: claim.proposalId,
+        title: claim.title,
+        category: claim.category,
+        purpose: claim.purpose,
         fundYear,
-        amountEurCents: Number(claim.amountEurCents),
-        amountGbpPence: Number(claim.amountGbpPence),
-        rate: claim.rate as ExchangeRate,
+        amountEurCents: claim.amountEurCents,
+        amountGbpPence: claim.amountGbpPence,
+        rate: claim.rate,
         paymentReference: paymentReference(fundYear, counts[fundYear] ?? 1),
-        recordedAt: String(claim.claimedAt),
+        recordedAt: claim.claimedAt,
         prevHash: previous.hash,
       });
       records.push(record);
@@ -435,22 +418,12 @@ async function chainClaims(own?: { pk: string; sk: string }): Promise<void> {
  * Whether this call is the first to see the payment in the ledger (one conditional write on the
  * claim): that call tells finance, however many runs (retries, races) paid the same line.
  */
-async function announce(key: { pk: string; sk: string }, now: string): Promise<boolean> {
-  try {
-    await documents.send(
-      new UpdateCommand({
-        TableName: fundTable(),
-        Key: key,
-        UpdateExpression: 'SET announcedAt = :now',
-        ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(announcedAt)',
-        ExpressionAttributeValues: { ':now': now },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
+function announce(key: ItemKey, now: string): Promise<boolean> {
+  return updateOnce(key, {
+    UpdateExpression: 'SET announcedAt = :now',
+    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(announcedAt)',
+    ExpressionAttributeValues: { ':now': now },
+  });
 }
 
 /** How long a payer waits for its claim to be chained before the flow retries. */
@@ -468,41 +441,29 @@ export async function disburseOnce(
   now: string,
 ): Promise<{ record: LedgerRecord; created: boolean }> {
   const disbursementId = `${request.proposalId}/FY${request.fundYear}/${request.purpose}`;
-  const key = claimKey(request.proposalId, request.fundYear, request.purpose);
+  const key = disbursementClaimKey(request.proposalId, request.fundYear, request.purpose);
   const figures = amount(request.amountEurCents, request.rate);
-  try {
-    await documents.send(
-      new PutCommand({
-        TableName: fundTable(),
-        Item: {
-          ...key,
-          type: 'DisbursementClaim',
-          disbursementId,
-          proposalId: request.proposalId,
-          title: request.title,
-          category: request.category,
-          purpose: request.purpose,
-          fundYear: request.fundYear,
-          amountEurCents: figures.eurCents,
-          amountGbpPence: figures.gbpPence,
-          rate: request.rate,
-          claimedAt: now,
-          gsi1pk: UNCHAINED,
-          gsi1sk: `${now}#${disbursementId}`,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-  } catch (error) {
-    if (!(error instanceof ConditionalCheckFailedException)) throw error;
-  }
-  const { Item } = await documents.send(
-    new GetCommand({ TableName: fundTable(), Key: key, ConsistentRead: true }),
+  const { record: claim } = await putIfNew(
+    disbursementClaim,
+    key,
+    {
+      disbursementId,
+      proposalId: request.proposalId,
+      title: request.title,
+      category: request.category,
+      purpose: request.purpose,
+      fundYear: request.fundYear,
+      amountEurCents: figures.eurCents,
+      amountGbpPence: figures.gbpPence,
+      rate: request.rate,
+      claimedAt: now,
+    },
+    { gsi1pk: INDEX_PK.unchainedClaims, gsi1sk: `${now}#${disbursementId}` },
   );
-  if (Item && Number(Item.amountEurCents) !== figures.eurCents) {
+  if (claim.amountEurCents !== figures.eurCents) {
     throw new WorkflowError('Ledger.AmountMismatch', `${disbursementId} was claimed with another amount`);
   }
-  const seq = Item?.ledgerSeq !== undefined ? Number(Item.ledgerSeq) : await chained(key, disbursementId);
+  const seq = claim.ledgerSeq ?? (await chained(key, disbursementId));
   const record = await getRecord(seq);
   if (!record)
     throw new WorkflowError(
@@ -513,12 +474,18 @@ export async function disburseOnce(
 }
 
 interface Waiter {
-  key: { pk: string; sk: string };
+  key: ItemKey;
   disbursementId: string;
   deadline: number;
   resolve(seq: number): void;
   reject(error: Error): void;
 }
+
+/** What a waiting payer reads of its claim: whether (and where) it is chained yet. */
+const claimMark = codec(
+  'DisbursementClaimMark',
+  v.object({ pk: v.string(), sk: v.string(), ledgerSeq: v.optional(v.number()) }),
+);
 
 /**
  * The payers of this process waiting for their claims to be chained share one loop: it takes the
@@ -529,7 +496,7 @@ interface Waiter {
 const waiters = new Set<Waiter>();
 let pumping = false;
 
-function chained(key: { pk: string; sk: string }, disbursementId: string): Promise<number> {
+function chained(key: ItemKey, disbursementId: string): Promise<number> {
   return new Promise((resolve, reject) => {
     waiters.add({ key, disbursementId, deadline: Date.now() + WAIT_FOR_CHAIN_MS, resolve, reject });
     if (!pumping) {
@@ -558,23 +525,13 @@ async function runPump(): Promise<void> {
         const id = `${waiter.key.pk}|${waiter.key.sk}`;
         byKey.set(id, [...(byKey.get(id) ?? []), waiter]);
       }
-      const ids = [...byKey.keys()];
-      for (let i = 0; i < ids.length; i += 100) {
-        const keys = ids.slice(i, i + 100).map((id) => byKey.get(id)?.[0]?.key ?? { pk: '', sk: '' });
-        const { Responses } = await documents.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [fundTable()]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'pk, sk, ledgerSeq' },
-            },
-          }),
-        );
-        for (const item of Responses?.[fundTable()] ?? []) {
-          if (item.ledgerSeq === undefined) continue;
-          for (const waiter of byKey.get(`${item.pk}|${item.sk}`) ?? []) {
-            waiters.delete(waiter);
-            waiter.resolve(Number(item.ledgerSeq));
-            settled += 1;
-          }
+      const keys = [...byKey.values()].flatMap((sharing) => (sharing[0] ? [sharing[0].key] : []));
+      for (const mark of await getMany(claimMark, keys, 'pk, sk, ledgerSeq')) {
+        if (mark.ledgerSeq === undefined) continue;
+        for (const waiter of byKey.get(`${mark.pk}|${mark.sk}`) ?? []) {
+          waiters.delete(waiter);
+          waiter.resolve(mark.ledgerSeq);
+          settled += 1;
         }
       }
       for (const waiter of [...waiters]) {
@@ -604,20 +561,12 @@ async function runPump(): Promise<void> {
 
 /** Every record in sequence order, page by page (for verification). */
 export async function* allRecords(): AsyncGenerator<LedgerRecord> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documents.send(
-      new QueryCommand({
-        TableName: fundTable(),
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': 'LEDGER', ':prefix': 'SEQ#' },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) yield toLedgerRecord(item);
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for await (const page of queryPages(ledgerRecord.decode, {
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+    ExpressionAttributeValues: { ':pk': LEDGER_PK, ':prefix': SK_PREFIX.ledgerRecord },
+    ConsistentRead: true,
+  }))
+    yield* page;
 }
 
 export interface DisbursementFilter {
@@ -639,13 +588,13 @@ export function planQuery(filter: DisbursementFilter) {
   let keyCondition: string;
   if (filter.proposalId) {
     index = 'gsi3';
-    values[':pk'] = `DISB#P#${filter.proposalId}`;
+    values[':pk'] = `${INDEX_PK.disbursementsOfProposal}${filter.proposalId}`;
   } else if (filter.fundYear !== undefined) {
     index = 'gsi1';
-    values[':pk'] = `DISB#FY#${filter.fundYear}`;
+    values[':pk'] = `${INDEX_PK.disbursementsOfYear}${filter.fundYear}`;
   } else if (filter.category) {
     index = 'gsi2';
-    values[':pk'] = `DISB#CAT#${filter.category}`;
+    values[':pk'] = `${INDEX_PK.disbursementsOfCategory}${filter.category}`;
   }
   if (index) {
     keyCondition = `${index}pk = :pk`;
@@ -656,8 +605,8 @@ export function planQuery(filter: DisbursementFilter) {
     }
   } else {
     keyCondition = 'pk = :pk AND begins_with(sk, :prefix)';
-    values[':pk'] = 'LEDGER';
-    values[':prefix'] = 'SEQ#';
+    values[':pk'] = LEDGER_PK;
+    values[':prefix'] = SK_PREFIX.ledgerRecord;
     if (filter.from) {
       filters.push('recordedAt >= :from');
       values[':from'] = filter.from;
@@ -696,7 +645,7 @@ export function planQuery(filter: DisbursementFilter) {
  */
 export function cursorFitsFilter(startKey: Record<string, string>, filter: DisbursementFilter): boolean {
   const plan = planQuery(filter);
-  if (startKey.pk !== 'LEDGER' || !startKey.sk?.startsWith('SEQ#')) return false;
+  if (startKey.pk !== LEDGER_PK || !startKey.sk?.startsWith(SK_PREFIX.ledgerRecord)) return false;
   if (!plan.index) return true;
   if (startKey[`${plan.index}pk`] !== plan.values[':pk']) return false;
   if (plan.values[':from'] === undefined) return true;
@@ -704,49 +653,30 @@ export function cursorFitsFilter(startKey: Record<string, string>, filter: Disbu
   return sortKey >= String(plan.values[':from']) && sortKey <= String(plan.values[':to']);
 }
 
-/** One page of the query a filter plans. */
-function readPage(
-  plan: ReturnType<typeof planQuery>,
-  limit: number,
-  from: Record<string, unknown> | undefined,
-): Promise<{ Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> }> {
-  return documents.send(
-    new QueryCommand({
-      TableName: fundTable(),
-      IndexName: plan.index,
-      KeyConditionExpression: plan.keyCondition,
-      FilterExpression: plan.filterExpression,
-      ExpressionAttributeNames: Object.keys(plan.names).length > 0 ? plan.names : undefined,
-      ExpressionAttributeValues: plan.values,
-      Limit: limit,
-      ExclusiveStartKey: from,
-    }),
-  );
+/** The query a filter plans, as the table's readers take it. */
+function queryOf(plan: ReturnType<typeof planQuery>) {
+  return {
+    IndexName: plan.index,
+    KeyConditionExpression: plan.keyCondition,
+    FilterExpression: plan.filterExpression,
+    ExpressionAttributeNames: Object.keys(plan.names).length > 0 ? plan.names : undefined,
+    ExpressionAttributeValues: plan.values,
+  };
 }
 
-export async function queryDisbursements(
+export function queryDisbursements(
   filter: DisbursementFilter,
   limit: number,
-  startKey?: Record<string, string>,
-): Promise<{ items: LedgerRecord[]; lastKey?: Record<string, unknown> }> {
-  const plan = planQuery(filter);
-  const items: LedgerRecord[] = [];
-  let key: Record<string, unknown> | undefined = startKey;
-  do {
-    const page = await readPage(plan, limit - items.length, key);
-    items.push(...(page.Items ?? []).map(toLedgerRecord));
-    key = page.LastEvaluatedKey;
-  } while (key && items.length < limit);
-  // DynamoDB hands back a key whenever a page is full, even at the very end: look ahead so that a
-  // cursor is given only when there is more to read.
-  let probe = key;
-  while (probe) {
-    const ahead = await readPage(plan, 25, probe);
-    if ((ahead.Items ?? []).length > 0) break;
-    probe = ahead.LastEvaluatedKey;
-  }
-  return key && probe ? { items, lastKey: key } : { items };
+  startKey?: Item,
+): Promise<{ items: LedgerRecord[]; lastKey?: Item }> {
+  return queryUpTo(ledgerRecord.decode, queryOf(planQuery(filter)), limit, startKey);
 }
+
+/** What a time-range walk reads of each record. */
+const recordAmounts = codec(
+  'LedgerRecordAmounts',
+  v.object({ amountEurCents: v.number(), amountGbpPence: v.number() }),
+);
 
 /**
  * The totals of a whole selection, every page of it. Without a proposal or a time range they are the
@@ -768,27 +698,13 @@ export async function selectionTotals(filter: DisbursementFilter): Promise<Ledge
     }
     return totals;
   }
-  const plan = planQuery(filter);
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documents.send(
-      new QueryCommand({
-        TableName: fundTable(),
-        IndexName: plan.index,
-        KeyConditionExpression: plan.keyCondition,
-        FilterExpression: plan.filterExpression,
-        ProjectionExpression: 'amountEurCents, amountGbpPence',
-        ExpressionAttributeValues: plan.values,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
+  const query = { ...queryOf(planQuery(filter)), ProjectionExpression: 'amountEurCents, amountGbpPence' };
+  for await (const page of queryPages(recordAmounts.decode, query))
+    for (const record of page) {
       totals.count += 1;
-      totals.amountEurCents += Number(item.amountEurCents);
-      totals.amountGbpPence += Number(item.amountGbpPence);
+      totals.amountEurCents += record.amountEurCents;
+      totals.amountGbpPence += record.amountGbpPence;
     }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
   return totals;
 }
 
@@ -798,20 +714,15 @@ export async function selectionTotals(filter: DisbursementFilter): Promise<Ledge
  */
 export async function* disbursementPages(
   filter: DisbursementFilter,
-  startKey?: Record<string, string>,
-): AsyncGenerator<{ record: LedgerRecord; key: Record<string, unknown> }[]> {
+  startKey?: Item,
+): AsyncGenerator<{ record: LedgerRecord; key: Item }[]> {
   const plan = planQuery(filter);
-  let from: Record<string, unknown> | undefined = startKey;
-  do {
-    const page = await readPage(plan, 500, from);
-    const items = page.Items ?? [];
-    if (items.length > 0)
-      yield items.map((item) => ({
-        record: toLedgerRecord(item),
-        key: Object.fromEntries(plan.cursorKeys.map((name) => [name, item[name]])),
-      }));
-    from = page.LastEvaluatedKey;
-  } while (from);
+  const cursorOf = (record: LedgerRecord): Item => {
+    const keys: Item = { ...ledgerRecordKey(record.seq), ...indexesFor(record) };
+    return Object.fromEntries(plan.cursorKeys.map((name) => [name, keys[name]]));
+  };
+  for await (const page of queryPages(ledgerRecord.decode, { ...queryOf(plan), Limit: 500 }, startKey))
+    if (page.length > 0) yield page.map((record) => ({ record, key: cursorOf(record) }));
 }
 
 /** What each fund year has disbursed, from the head's maintained cells (one read). */
@@ -822,33 +733,23 @@ export async function disbursedByFundYear(): Promise<Map<number, number>> {
   return disbursed;
 }
 
-/** A chained claim as verification reads it. */
-export interface ChainedClaim {
-  seq: number;
-  disbursementId: string;
-  amountEurCents: number;
-}
+/** A chained claim as verification reads it (a projection of the claim). */
+const chainedClaim = codec(
+  'ChainedClaim',
+  v.pipe(
+    v.object({ ledgerSeq: v.number(), disbursementId: v.string(), amountEurCents: v.number() }),
+    v.transform(({ ledgerSeq, ...rest }) => ({ seq: ledgerSeq, ...rest })),
+  ),
+);
+export type ChainedClaim = ReturnType<typeof chainedClaim.decode>;
 
 /** Every chained claim in record-sequence order, page by page (one index partition). */
 export async function* chainedClaims(): AsyncGenerator<ChainedClaim> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documents.send(
-      new QueryCommand({
-        TableName: fundTable(),
-        IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :pk',
-        ExpressionAttributeValues: { ':pk': CHAINED_CLAIMS },
-        ProjectionExpression: 'ledgerSeq, disbursementId, amountEurCents',
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? [])
-      yield {
-        seq: Number(item.ledgerSeq),
-        disbursementId: String(item.disbursementId),
-        amountEurCents: Number(item.amountEurCents),
-      };
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
+  for await (const page of queryPages(chainedClaim.decode, {
+    IndexName: 'gsi2',
+    KeyConditionExpression: 'gsi2pk = :pk',
+    ExpressionAttributeValues: { ':pk': INDEX_PK.chainedClaims },
+    ProjectionExpression: 'ledgerSeq, disbursementId, amountEurCents',
+  }))
+    yield* page;
 }

@@ -2,11 +2,12 @@
  * Money in integer minor units only. The currency of record is EUR; every figure is also given
  * in GBP at the fund's reference rate (GBP 0.80 per EUR, from the 2014 declaration: EUR 5m = GBP 4m).
  */
-export interface ExchangeRate {
+// A type, not an interface: a record's codec keeps any attribute a stored rate has (see data/ledger.ts).
+export type ExchangeRate = {
   /** GBP per EUR, as an exact decimal string, e.g. "0.80". */
   gbpPerEur: string;
   source: string;
-}
+};
 
 export const REFERENCE_RATE: ExchangeRate = {
   gbpPerEur: '0.80',

@@ -1,14 +1,25 @@
 /** Proposals in DynamoDB: single-item conditional writes only (the local database has no transactions). */
-import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
+import { type DisbursementClaim, disbursementClaim } from '../../funding/data/claims.ts';
+import { type Commitment, decodeCommitment } from '../../funding/data/envelopes.ts';
 import { MAX_FUNDING_LINES } from '../../funding/domain/fund.ts';
 import { REFERENCE_RATE } from '../../funding/domain/money.ts';
 import { isSettled, type YearAccount } from '../../funding/domain/settlement.ts';
 import { documents } from '../../platform/dynamodb.ts';
 import { WorkflowError } from '../../platform/errors.ts';
 import { fundTable, INDEX_KEYS, INDEX_PK, proposalKey } from '../../platform/keys.ts';
-import { codec, getItem, putIfNew, queryPage, updateIf, updateOnce } from '../../platform/table.ts';
-import { CATEGORIES, type Category, FUNDING_PURPOSES, type FundingPurpose } from '../domain/categories.ts';
+import {
+  codec,
+  getItem,
+  type Item,
+  putIfNew,
+  queryAll,
+  queryUpTo,
+  updateIf,
+  updateOnce,
+} from '../../platform/table.ts';
+import { CATEGORIES, type Category, FUNDING_PURPOSES } from '../domain/categories.ts';
 import type { ProposalInput } from '../domain/proposal.ts';
 import { canTransition, hasReached, PROPOSAL_STATUSES, type ProposalStatus } from '../domain/statuses.ts';
 
@@ -145,7 +156,7 @@ export async function clearPendingNotice(proposalId: string, status: ProposalSta
 
 export interface ProposalPage {
   items: ProposalRecord[];
-  lastKey: Record<string, unknown> | undefined;
+  lastKey?: Item;
 }
 
 /** Newest first, by the index that serves the question: never a Scan. */
@@ -155,7 +166,7 @@ export async function listProposals(options: {
   category?: Category;
   fundYear?: number;
   limit: number;
-  startKey?: Record<string, string>;
+  startKey?: Item;
 }): Promise<ProposalPage> {
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
@@ -189,36 +200,19 @@ export async function listProposals(options: {
     index = 'gsi2';
     values[':pk'] = INDEX_PK.proposals;
   }
-  const items: ProposalRecord[] = [];
-  let startKey: Record<string, unknown> | undefined = options.startKey;
-  const read = (limit: number, from: Record<string, unknown> | undefined) =>
-    queryPage(
-      proposal.decode,
-      {
-        IndexName: index,
-        KeyConditionExpression: `${index}pk = :pk`,
-        FilterExpression: filters.length > 0 ? filters.join(' AND ') : undefined,
-        ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
-        ExpressionAttributeValues: values,
-        ScanIndexForward: false,
-        Limit: limit,
-      },
-      from,
-    );
-  // A filtered page may come back short; read on until the page is full or the index ends.
-  do {
-    const page = await read(options.limit - items.length, startKey);
-    items.push(...page.items);
-    startKey = page.lastKey;
-  } while (startKey && items.length < options.limit);
-  // DynamoDB returns a key whenever a page is full, even at the end: look ahead before offering a cursor.
-  let probe = startKey;
-  while (probe) {
-    const ahead = await read(25, probe);
-    if (ahead.items.length > 0) break;
-    probe = ahead.lastKey;
-  }
-  return { items, lastKey: probe ? startKey : undefined };
+  return queryUpTo(
+    proposal.decode,
+    {
+      IndexName: index,
+      KeyConditionExpression: `${index}pk = :pk`,
+      FilterExpression: filters.length > 0 ? filters.join(' AND ') : undefined,
+      ExpressionAttributeNames: Object.keys(names).length > 0 ? names : undefined,
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+    },
+    options.limit,
+    options.startKey,
+  );
 }
 
 export function cursorKeysFor(options: { ownerSub?: string; status?: ProposalStatus }): readonly string[] {
@@ -236,52 +230,45 @@ export function cursorFitsQuery(
   return startKey.gsi2pk === INDEX_PK.proposals;
 }
 
-/** Every item of a proposal's partition (the proposal, its commitments and disbursement claims). */
-export async function proposalPartition(proposalId: string): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await documents.send(
-      new QueryCommand({
-        TableName: fundTable(),
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': proposalKey(proposalId).pk },
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return items;
+/** A proposal's partition, decoded: the proposal, its commitments and its disbursement claims. */
+export interface ProposalPartition {
+  proposal: ProposalRecord | undefined;
+  commitments: Commitment[];
+  claims: DisbursementClaim[];
 }
 
-const isPurpose = (value: unknown): value is FundingPurpose =>
-  typeof value === 'string' && (FUNDING_PURPOSES as readonly string[]).includes(value);
+/** Every item of a proposal's partition (its sign-off pointers and commitments' marker left out). */
+export async function proposalPartition(proposalId: string): Promise<ProposalPartition> {
+  const partition: ProposalPartition = { proposal: undefined, commitments: [], claims: [] };
+  const read = (item: Item) => {
+    if (item.type === proposal.type) partition.proposal = proposal.decode(item);
+    else if (item.type === 'Commitment') partition.commitments.push(decodeCommitment(item));
+    else if (item.type === 'DisbursementClaim') partition.claims.push(disbursementClaim.decode(item));
+  };
+  await queryAll(read, {
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': proposalKey(proposalId).pk },
+    ConsistentRead: true,
+  });
+  return partition;
+}
 
 /** Each fund year's commitment with what was paid (chained claims) and given back, from the partition. */
-export function yearAccounts(partition: readonly Record<string, unknown>[]): YearAccount[] {
-  return partition
-    .filter((item) => item.type === 'Commitment')
-    .map((commitment) => {
-      const fundYear = Number(commitment.fundYear);
-      const paidEurCents: YearAccount['paidEurCents'] = {};
-      for (const claim of partition) {
-        if (claim.type !== 'DisbursementClaim' || claim.ledgerSeq === undefined) continue;
-        if (Number(claim.fundYear) !== fundYear || !isPurpose(claim.purpose)) continue;
-        paidEurCents[claim.purpose] = (paidEurCents[claim.purpose] ?? 0) + Number(claim.amountEurCents);
-      }
-      const released = commitment.runningCostReleasedEurCents;
-      return {
-        fundYear,
-        status:
-          commitment.status === 'RELEASED' || commitment.status === 'PENDING'
-            ? commitment.status
-            : 'COMMITTED',
-        paidEurCents,
-        releasedEurCents: typeof released === 'number' ? { RUNNING_COST: released } : {},
-      };
-    });
+export function yearAccounts({ commitments, claims }: ProposalPartition): YearAccount[] {
+  return commitments.map((commitment) => {
+    const paidEurCents: YearAccount['paidEurCents'] = {};
+    for (const claim of claims) {
+      if (claim.ledgerSeq === undefined || claim.fundYear !== commitment.fundYear) continue;
+      paidEurCents[claim.purpose] = (paidEurCents[claim.purpose] ?? 0) + claim.amountEurCents;
+    }
+    const released = commitment.runningCostReleasedEurCents;
+    return {
+      fundYear: commitment.fundYear,
+      status: commitment.status,
+      paidEurCents,
+      releasedEurCents: released !== undefined ? { RUNNING_COST: released } : {},
+    };
+  });
 }
 
 /**
@@ -294,9 +281,8 @@ export async function completeIfSettled(
   now: string,
 ): Promise<ProposalRecord | undefined> {
   const partition = await proposalPartition(proposalId);
-  const item = partition.find((i) => i.type === 'Proposal');
-  if (!item) return undefined;
-  const current = proposal.decode(item);
+  const current = partition.proposal;
+  if (!current) return undefined;
   if (current.status !== 'FUNDED' || !isSettled(current.funding, yearAccounts(partition))) return current;
   const { record } = await transitionProposal(
     proposalId,
