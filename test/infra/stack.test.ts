@@ -290,6 +290,8 @@ describe('the AWS stack built from infra/system.ts', () => {
         ...routesOf(name, spec),
       };
       expect(Object.keys(local).sort()).toEqual([...expected].filter((key) => conditional.has(key)).sort());
+      // The very routes it is handed in AWS, no more (the docs function: all of them in both).
+      expect(local.ROUTES).toBe(env.ROUTES);
       // Every setting of functions/platform/config.ts that does not depend on the function is set.
       for (const key of CONFIG_KEYS) if (!conditional.has(key)) expected.add(key);
       expect(Object.keys(env).sort()).toEqual([...expected].sort());

@@ -1,13 +1,13 @@
 /**
  * Workflow task, after UK and FR both approved an evaluation of fund year N: pays each project's
  * running-cost tranche for fund year N+1 (the evaluation's line, never above what was committed) into
- * the ledger, adds it to the N+1 envelope's disbursed total, and tells finance and the port authority.
- * Each tranche is paid once (data/ledger.ts `disburseOnce`, keyed by proposal, year and purpose), so
- * re-running this task pays nothing twice. What was committed for the project's running cost beyond
- * its tranche (all of it when no report came) goes back to year N+1's envelope, once
- * (data/envelopes.ts `releaseRunningCostBeyondTranche`); a project with nothing left to pay or release
- * is COMPLETED. A rejected or expired evaluation never reaches this step: its commitments stay for
- * the next round.
+ * the ledger, whose head keeps each fund year's disbursed total, and tells finance and the port
+ * authority. Each tranche is paid once (funding/data/ledger.ts `disburseOnce`, keyed by proposal, year
+ * and purpose), so re-running this task pays nothing twice. What was committed for the project's
+ * running cost beyond its tranche (all of it when no report came) goes back to year N+1's envelope,
+ * once (funding/data/envelopes.ts `releaseRunningCostBeyondTranche`); a project with nothing left to
+ * pay or release is COMPLETED. A rejected or expired evaluation never reaches this step: its
+ * commitments stay for the next round.
  */
 import { commitmentsOf, releaseRunningCostBeyondTranche } from '../../funding/data/envelopes.ts';
 import { payFundingLine } from '../../funding/payments.ts';

@@ -1,7 +1,7 @@
 /**
  * GET /disbursements (finance): filters fundYear, category, purpose, proposalId, from, to (ISO dates),
  * limit, cursor; served by an index, never a Scan. JSON `{items, totals, nextCursor}` where totals
- * cover the whole selection (data/ledger.ts `selectionTotals`), or CSV with `?format=csv` /
+ * cover the whole selection (funding/data/ledger.ts `selectionTotals`), or CSV with `?format=csv` /
  * `Accept: text/csv` (csv-stringify, page by page; cells a spreadsheet would run as a formula are
  * neutralised; `sep=;` or `lang=fr` for a semicolon and decimal commas).
  */
