@@ -163,6 +163,16 @@ export async function updateExisting<R>(
     throw notFound(c.type, id);
 }
 
+/** Sets `attribute` of an existing item to `value` unless it is set: `true` only for the first caller. */
+export function setOnce(key: ItemKey, attribute: string, value: unknown): Promise<boolean> {
+  return updateOnce(key, {
+    UpdateExpression: 'SET #attribute = :value',
+    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#attribute)',
+    ExpressionAttributeNames: { '#attribute': attribute },
+    ExpressionAttributeValues: { ':value': value },
+  });
+}
+
 /** One conditional update whose only news is whether it happened (first caller wins, no read back). */
 export function updateOnce(key: ItemKey, update: Update): Promise<boolean> {
   return conditionally(new UpdateCommand({ TableName: fundTable(), Key: key, ...update }));

@@ -19,6 +19,7 @@ import {
   present,
   putIfNew,
   queryAll,
+  setOnce,
   stringSet,
   updateExisting,
   updateIf,
@@ -134,11 +135,7 @@ export function addReportToken(reportId: string, tokenHash: string): Promise<voi
 
 /** Records that the link went out; `true` only for the first caller. */
 export function markReportEmailed(reportId: string, now: string): Promise<boolean> {
-  return updateOnce(costReportKey(reportId), {
-    UpdateExpression: 'SET emailedAt = :now',
-    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(emailedAt)',
-    ExpressionAttributeValues: { ':now': now },
-  });
+  return setOnce(costReportKey(reportId), 'emailedAt', now);
 }
 
 /** The report a link names, if its token is one that was sent for it. Anything else looks the same. */

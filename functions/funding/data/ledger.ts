@@ -37,6 +37,7 @@ import {
   queryPage,
   queryPages,
   queryUpTo,
+  setOnce,
   updateExisting,
   updateOnce,
 } from '../../platform/table.ts';
@@ -46,24 +47,23 @@ import {
   FUNDING_PURPOSES,
   type FundingPurpose,
 } from '../../proposals/domain/categories.ts';
-import { GENESIS_HASH, hashEntry, type LedgerRecord, paymentReference, sealEntry } from '../domain/ledger.ts';
-import { amount, type ExchangeRate } from '../domain/money.ts';
+import {
+  GENESIS_HASH,
+  hashEntry,
+  type LedgerEntry,
+  type LedgerRecord,
+  paymentReference,
+  sealEntry,
+} from '../domain/ledger.ts';
+import { amount } from '../domain/money.ts';
 import { ledgerKey, sealMessage } from '../ledger-key.ts';
-import { category, type DisbursementClaim, disbursementClaim, purpose, rate } from './claims.ts';
+import { type DisbursementClaim, disbursementClaim, paymentEntries, purpose } from './claims.ts';
 
 const ledgerRecord = codec(
   'LedgerRecord',
   v.object({
     seq: v.number(),
-    disbursementId: v.string(),
-    proposalId: v.string(),
-    title: v.string(),
-    category,
-    purpose,
-    fundYear: v.number(),
-    amountEurCents: v.number(),
-    amountGbpPence: v.number(),
-    rate,
+    ...paymentEntries,
     paymentReference: v.string(),
     recordedAt: v.string(),
     prevHash: v.string(),
@@ -90,15 +90,11 @@ export function ledgerRecordItem(record: LedgerRecord): Item {
   return { ...ledgerRecordKey(record.seq), type: ledgerRecord.type, ...indexesFor(record), ...record };
 }
 
-export interface DisbursementRequest {
-  proposalId: string;
-  title: string;
-  category: Category;
-  purpose: FundingPurpose;
-  fundYear: number;
-  amountEurCents: number;
-  rate: ExchangeRate;
-}
+/** One funding line to pay: what its record will say, before the ledger numbers and converts it. */
+export type DisbursementRequest = Pick<
+  LedgerEntry,
+  'proposalId' | 'title' | 'category' | 'purpose' | 'fundYear' | 'amountEurCents' | 'rate'
+>;
 
 /** Money and count of the records in one (fund year, category, purpose) cell. */
 export interface LedgerTotals {
@@ -419,11 +415,7 @@ async function chainClaims(own?: ItemKey): Promise<void> {
  * claim): that call tells finance, however many runs (retries, races) paid the same line.
  */
 function announce(key: ItemKey, now: string): Promise<boolean> {
-  return updateOnce(key, {
-    UpdateExpression: 'SET announcedAt = :now',
-    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(announcedAt)',
-    ExpressionAttributeValues: { ':now': now },
-  });
+  return setOnce(key, 'announcedAt', now);
 }
 
 /** How long a payer waits for its claim to be chained before the flow retries. */

@@ -14,6 +14,7 @@ import {
   present,
   putIfNew,
   queryAll,
+  setOnce,
   stringSet,
   updateExisting,
   updateIf,
@@ -217,11 +218,7 @@ export async function closeRequest(
 
 /** Records that the withdrawn authority was told; `true` only for the first caller. */
 export function markWithdrawalNoticeSent(approvalId: string, now: string): Promise<boolean> {
-  return updateOnce(approvalKey(approvalId), {
-    UpdateExpression: 'SET withdrawalNoticeAt = :now',
-    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(withdrawalNoticeAt)',
-    ExpressionAttributeValues: { ':now': now },
-  });
+  return setOnce(approvalKey(approvalId), 'withdrawalNoticeAt', now);
 }
 
 /** Every request made for a subject, by its pointers. */
