@@ -32,6 +32,28 @@ export const EMAIL_ACTIONS = ['ses:SendEmail', 'ses:SendRawEmail'] as const;
 export interface Statement<R = string> {
   actions: readonly string[];
   resources: readonly R[];
+  /** IAM conditions as a policy writes them: operator, then condition key, then values. */
+  conditions?: Conditions;
+}
+export type Conditions = Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+
+/**
+ * What a request carries that conditions test (the local front reads it from the call, as AWS does).
+ * `dynamodb:LeadingKeys`: the partition key values of the items a DynamoDB call names.
+ */
+export type RequestContext = Readonly<Partial<Record<ConditionKey, readonly string[]>>>;
+
+/** The condition keys the local cloud can evaluate; a policy naming another is refused at start. */
+const CONDITION_KEYS = ['dynamodb:LeadingKeys'] as const;
+type ConditionKey = (typeof CONDITION_KEYS)[number];
+const isConditionKey = (key: string): key is ConditionKey => CONDITION_KEYS.some((known) => known === key);
+
+/**
+ * A table write limited to the items whose partition key matches one of the patterns (IAM
+ * `StringLike`): every key the request names must match (`ForAllValues`). Both builders use it.
+ */
+export function leadingKeysCondition(patterns: readonly string[]): Conditions {
+  return { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...patterns] } };
 }
 
 /** How a builder names the resources a policy refers to. */
@@ -63,8 +85,13 @@ export function functionPolicy<R>(spec: FunctionSpec, arns: ResourceArns<R>): St
   for (const [table, access] of Object.entries(spec.tables) as [TableName, string][]) {
     const indexes = system.tables[table].indexes.map((index) => arns.index(table, index.name));
     statements.push({ actions: TABLE_READ_ACTIONS, resources: [arns.table(table), ...indexes] });
+    const only = spec.writesOnly?.[table];
     if (access === 'readWrite')
-      statements.push({ actions: TABLE_WRITE_ACTIONS, resources: [arns.table(table)] });
+      statements.push({
+        actions: TABLE_WRITE_ACTIONS,
+        resources: [arns.table(table)],
+        ...(only ? { conditions: leadingKeysCondition(only) } : {}),
+      });
   }
   if (spec.sendsEmail)
     statements.push({ actions: EMAIL_ACTIONS, resources: [arns.emailIdentity, arns.configurationSet] });
@@ -125,17 +152,72 @@ export function placeholdersOf(asl: string): string[] {
   return [...new Set([...asl.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((match) => match[1] ?? ''))];
 }
 
-/** Whether a policy allows an action on a resource (`*` in a statement matches any run of characters). */
-export function allows(statements: readonly Statement[], action: string, resource: string): boolean {
+/**
+ * Whether a policy allows an action on a resource (`*` in a statement matches any run of characters)
+ * in a request's context: a statement with conditions allows only when every one of them holds.
+ */
+export function allows(
+  statements: readonly Statement[],
+  action: string,
+  resource: string,
+  context: RequestContext = {},
+): boolean {
   return statements.some(
     (statement) =>
       statement.actions.some((pattern) => matches(pattern, action)) &&
-      statement.resources.some((pattern) => matches(pattern, resource)),
+      statement.resources.some((pattern) => matches(pattern, resource)) &&
+      conditionsHold(statement.conditions, context),
   );
+}
+
+/** The set operators and string operators the local cloud evaluates, as IAM defines them. */
+const SET_OPERATORS = ['ForAllValues', 'ForAnyValue'] as const;
+const STRING_OPERATORS = ['StringLike', 'StringEquals'] as const;
+
+/**
+ * Throws for a condition the local cloud cannot evaluate (an operator or key it does not know):
+ * it refuses to run a policy rather than allow or refuse what AWS would decide otherwise.
+ */
+export function assertEvaluable(statements: readonly Statement[], who: string): void {
+  for (const statement of statements)
+    for (const [operator, keys] of Object.entries(statement.conditions ?? {})) {
+      const [set, test] = operator.split(':');
+      if (!SET_OPERATORS.some((known) => known === set) || !STRING_OPERATORS.some((known) => known === test))
+        throw new Error(`${who}: the local cloud cannot evaluate the condition operator ${operator}`);
+      for (const key of Object.keys(keys))
+        if (!isConditionKey(key))
+          throw new Error(`${who}: the local cloud cannot evaluate the condition key ${key}`);
+    }
+}
+
+/**
+ * IAM's multivalued conditions: `ForAllValues` holds when every value of the request matches one of
+ * the policy's (so also when the request carries none: AWS's documented pitfall, kept as is);
+ * `ForAnyValue` when at least one does.
+ */
+function conditionsHold(conditions: Conditions | undefined, context: RequestContext): boolean {
+  return Object.entries(conditions ?? {}).every(([operator, keys]) => {
+    const [set, test] = operator.split(':');
+    const one = (value: string, pattern: string) =>
+      test === 'StringLike' ? likeMatches(pattern, value) : value === pattern;
+    return Object.entries(keys).every(([key, patterns]) => {
+      const values = isConditionKey(key) ? (context[key] ?? []) : [];
+      const matching = (value: string) => patterns.some((pattern) => one(value, pattern));
+      return set === 'ForAllValues' ? values.every(matching) : values.some(matching);
+    });
+  });
 }
 
 function matches(pattern: string, value: string): boolean {
   if (!pattern.includes('*')) return pattern === value;
   const escaped = pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
   return new RegExp(`^${escaped.join('.*')}$`).test(value);
+}
+
+/** IAM `StringLike`: `*` any run of characters, `?` any one character, case-sensitive. */
+function likeMatches(pattern: string, value: string): boolean {
+  const source = [...pattern]
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${source}$`, 's').test(value);
 }

@@ -2,22 +2,8 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { leadingKeysCondition, TABLE_READ_ACTIONS, TABLE_WRITE_ACTIONS } from '../permissions.ts';
 import type { TableAccess, TableSpec } from '../system.ts';
-
-const READ_ACTIONS = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-  'dynamodb:GetItem',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-];
-const WRITE_ACTIONS = [
-  'dynamodb:BatchWriteItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-];
 
 export interface SystemTableProps {
   /** The table's name in the system description (`Fund`, ...). */
@@ -68,17 +54,19 @@ export class SystemTable extends Construct {
   grantAccess(grantee: iam.IGrantable, access: TableAccess, writesOnly?: readonly string[]): void {
     const indexArns = this.spec.indexes.map((index) => `${this.table.tableArn}/index/${index.name}`);
     grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: READ_ACTIONS, resources: [this.table.tableArn, ...indexArns] }),
+      new iam.PolicyStatement({
+        actions: [...TABLE_READ_ACTIONS],
+        resources: [this.table.tableArn, ...indexArns],
+      }),
     );
     if (access === 'readWrite') {
       grantee.grantPrincipal.addToPrincipalPolicy(
         new iam.PolicyStatement({
-          actions: WRITE_ACTIONS,
+          actions: [...TABLE_WRITE_ACTIONS],
           resources: [this.table.tableArn],
           // Only items whose partition key matches: every key a write touches must (ForAllValues).
-          ...(writesOnly
-            ? { conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...writesOnly] } } }
-            : {}),
+          // The very condition infra/permissions.ts derives, which the local cloud evaluates.
+          ...(writesOnly ? { conditions: leadingKeysCondition(writesOnly) } : {}),
         }),
       );
     }

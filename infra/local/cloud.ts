@@ -142,11 +142,16 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   // Every caller reaches the services through a front that enforces the callers' permissions
   // (each function's role, the state machines' role), as IAM does before a call reaches a service.
   const principals = localPrincipals(options.environment?.EMAIL_FROM, options.functions);
+  const partitionKeys = new Map(tableNames.map((t) => [tableName(t), tableSpec(t).partitionKey]));
+  // The engine is made below; a task token is only presented once it has issued one.
+  let tokenIssuer: (token: string) => string | undefined = () => undefined;
   const front = async (service: FrontService, port: number) => {
     const server = startFront({
       service,
       upstream: `http://127.0.0.1:${port}`,
       principalOf: (keyId) => principals.get(keyId),
+      partitionKeyOf: (table) => partitionKeys.get(table),
+      taskTokenIssuer: (token) => tokenIssuer(token),
     });
     servers.push(server);
     return `http://127.0.0.1:${await listen(server, 0)}`;
@@ -308,6 +313,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   // bound, as UK and FR sign-offs ask at once), so a scaled stage is spent waiting, as in AWS.
   if (timeScale !== 1) await functions.warm(functionsInTimedTasks(), 2);
   sfnHandler = stepFunctionsApi(engine);
+  tokenIssuer = (token) => engine.taskTokenIssuer(token);
 
   const issuer = await localIssuer(dataDir, LOCAL_ISSUER);
   const tokens = await issuer.tokens();

@@ -7,7 +7,7 @@
  * any other key id (an operator's AWS CLI, the tests' own clients) pass unchecked.
  */
 import { createServer, Agent as HttpAgent, type IncomingMessage, request, type Server } from 'node:http';
-import { allows, type Statement } from '../permissions.ts';
+import { allows, type RequestContext, type Statement } from '../permissions.ts';
 import { ACCOUNT_ID, REGION } from './names.ts';
 
 export type FrontService = 'dynamodb' | 'ses' | 'states';
@@ -24,6 +24,13 @@ export interface FrontOptions {
   upstream: string;
   /** The principal behind an access key id, or undefined for an unchecked caller. */
   principalOf(accessKeyId: string): Principal | undefined;
+  /** DynamoDB: a table's partition key attribute, whose values are `dynamodb:LeadingKeys`. */
+  partitionKeyOf?(table: string): string | undefined;
+  /**
+   * Step Functions: the ARN of the state machine whose task issued a task token still waiting
+   * (SendTask* is authorized against it), or undefined for a token no task holds.
+   */
+  taskTokenIssuer?(taskToken: string): string | undefined;
 }
 
 /** What a request asks: IAM actions on resources (a batch may touch several). */
@@ -33,7 +40,7 @@ interface Request {
   headers: IncomingMessage['headers'];
   body: Buffer;
 }
-type Access = { action: string; resource: string }[];
+type Access = { action: string; resource: string; context?: RequestContext }[];
 
 interface Answer {
   status: number;
@@ -69,19 +76,25 @@ export function startFront(options: FrontOptions): Server {
         res.end(answer.body);
         return;
       }
-      const upstream = request(
-        `${options.upstream}${parsed.path}`,
-        { method: parsed.method, headers: req.headers, agent },
-        (response) => {
-          res.writeHead(response.statusCode ?? 502, response.headers);
-          response.pipe(res);
-        },
-      );
-      upstream.on('error', (error) => {
-        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-        res.end(String(error));
-      });
-      upstream.end(body);
+      const forward = (retried: boolean) => {
+        const upstream = request(
+          `${options.upstream}${parsed.path}`,
+          { method: parsed.method, headers: req.headers, agent },
+          (response) => {
+            res.writeHead(response.statusCode ?? 502, response.headers);
+            response.pipe(res);
+          },
+        );
+        upstream.on('error', (error: NodeJS.ErrnoException) => {
+          // A kept-alive socket the service closed while idle: the request never reached it (Node's
+          // documented case for `reusedSocket`), so it is sent once more on a fresh socket.
+          if (!retried && upstream.reusedSocket && error.code === 'ECONNRESET') return forward(true);
+          if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+          res.end(String(error));
+        });
+        upstream.end(body);
+      };
+      forward(false);
     });
   });
 }
@@ -90,14 +103,10 @@ function check(options: FrontOptions, req: Request): Answer | undefined {
   const keyId = accessKeyIdOf(req.headers.authorization);
   const principal = keyId ? options.principalOf(keyId) : undefined;
   if (!principal) return undefined;
-  const access = accessOf(options.service, req);
+  const access = accessOf(options, req);
   if (!access) return undefined;
-  for (const { action, resource } of access) {
-    const allowed =
-      resource === ANY
-        ? principal.policy.some((statement) => statement.actions.includes(action))
-        : allows(principal.policy, action, resource);
-    if (!allowed) {
+  for (const { action, resource, context } of access) {
+    if (!allows(principal.policy, action, resource, context)) {
       const message = deniedMessage(principal, action, resource);
       return errorAnswer(
         options.service,
@@ -152,58 +161,111 @@ function errorAnswer(
   };
 }
 
-/** A resource the front cannot name: the action alone is checked. */
-const ANY = '(any)';
-
 const TABLE_ARN = (table: string) => `arn:aws:dynamodb:${REGION}:${ACCOUNT_ID}:table/${table}`;
 
+const TRANSACT_ACTIONS: Record<string, string> = {
+  Put: 'PutItem',
+  Update: 'UpdateItem',
+  Delete: 'DeleteItem',
+  ConditionCheck: 'ConditionCheckItem',
+  Get: 'GetItem',
+};
+
+const record = (value: unknown): Record<string, unknown> =>
+  value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
 /** The IAM actions and resources of a request, or undefined for what is not an API call (the outbox). */
-function accessOf(service: FrontService, req: Request): Access | undefined {
-  if (service === 'ses') return sesAccess(req);
+function accessOf(options: FrontOptions, req: Request): Access | undefined {
+  if (options.service === 'ses') return sesAccess(req);
   const target = String(req.headers['x-amz-target'] ?? '');
   const operation = target.split('.')[1];
   if (!operation) return undefined;
   let body: Record<string, unknown>;
   try {
-    body = JSON.parse(req.body.toString('utf8') || '{}') as Record<string, unknown>;
+    body = record(JSON.parse(req.body.toString('utf8') || '{}'));
   } catch {
     return undefined; // the service itself answers a malformed body
   }
   const str = (key: string) => (typeof body[key] === 'string' ? body[key] : undefined);
-  if (service === 'states') {
-    // A task token's state machine is not known here: SendTask* is checked on the action only.
-    const resource =
-      str('stateMachineArn') ?? str('executionArn') ?? (operation.startsWith('SendTask') ? ANY : '*');
-    return [{ action: `states:${operation}`, resource }];
+  if (options.service === 'states') {
+    if (operation.startsWith('SendTask')) {
+      // Authorized against the state machine whose task issued the token. A token no task holds
+      // names no resource: the service answers it (TaskDoesNotExist), as AWS answers a stale token.
+      const issuer = options.taskTokenIssuer?.(str('taskToken') ?? '');
+      return issuer ? [{ action: `states:${operation}`, resource: issuer }] : undefined;
+    }
+    return [
+      { action: `states:${operation}`, resource: str('stateMachineArn') ?? str('executionArn') ?? '*' },
+    ];
   }
+  // dynamodb:LeadingKeys: the partition key values of the items the call names.
+  const leading = (table: string, keys: unknown[]): RequestContext => {
+    const attribute = options.partitionKeyOf?.(table);
+    if (!attribute) return {};
+    return { 'dynamodb:LeadingKeys': keys.map((key) => keyValue(record(key), attribute)) };
+  };
   const action = `dynamodb:${operation}`;
   if (operation === 'BatchGetItem' || operation === 'BatchWriteItem') {
-    const tables = Object.keys((body.RequestItems ?? {}) as Record<string, unknown>);
-    return tables.map((table) => ({ action, resource: TABLE_ARN(table) }));
+    return Object.entries(record(body.RequestItems)).map(([table, request]) => {
+      const keys =
+        operation === 'BatchWriteItem'
+          ? list(request).map((write) => {
+              const { PutRequest, DeleteRequest } = record(write);
+              return PutRequest ? record(PutRequest).Item : record(DeleteRequest).Key;
+            })
+          : list(record(request).Keys);
+      return { action, resource: TABLE_ARN(table), context: leading(table, keys) };
+    });
   }
   if (operation === 'TransactWriteItems' || operation === 'TransactGetItems') {
-    const items = (Array.isArray(body.TransactItems) ? body.TransactItems : []) as Record<
-      string,
-      { TableName?: string }
-    >[];
-    const names: Record<string, string> = {
-      Put: 'PutItem',
-      Update: 'UpdateItem',
-      Delete: 'DeleteItem',
-      ConditionCheck: 'ConditionCheckItem',
-      Get: 'GetItem',
-    };
-    return items.flatMap((item) =>
-      Object.entries(item).map(([kind, value]) => ({
-        action: `dynamodb:${names[kind] ?? kind}`,
-        resource: TABLE_ARN(value.TableName ?? ''),
-      })),
+    return list(body.TransactItems).flatMap((item) =>
+      Object.entries(record(item)).map(([kind, value]) => {
+        const { TableName, Item, Key } = record(value);
+        const table = typeof TableName === 'string' ? TableName : '';
+        return {
+          action: `dynamodb:${TRANSACT_ACTIONS[kind] ?? kind}`,
+          resource: TABLE_ARN(table),
+          context: leading(table, [Item ?? Key]),
+        };
+      }),
     );
   }
   const table = str('TableName');
   if (!table) return [{ action, resource: '*' }];
   const index = str('IndexName');
-  return [{ action, resource: index ? `${TABLE_ARN(table)}/index/${index}` : TABLE_ARN(table) }];
+  const resource = index ? `${TABLE_ARN(table)}/index/${index}` : TABLE_ARN(table);
+  if (body.Item !== undefined || body.Key !== undefined)
+    return [{ action, resource, context: leading(table, [body.Item ?? body.Key]) }];
+  if (operation === 'Query' && !index) {
+    const value = queriedPartition(body, options.partitionKeyOf?.(table));
+    return [{ action, resource, context: value === undefined ? {} : { 'dynamodb:LeadingKeys': [value] } }];
+  }
+  // A Scan, or a Query on an index, names no partition key of the table: no leading keys.
+  return [{ action, resource }];
+}
+
+/** A key's partition value as IAM sees it (string or number; a missing one matches no pattern). */
+function keyValue(key: Record<string, unknown>, attribute: string): string {
+  const value = record(key[attribute]);
+  const scalar = value.S ?? value.N;
+  return typeof scalar === 'string' ? scalar : '';
+}
+
+/** The partition key value a Query's key condition names (`pk = :v`, or `#n = :v`). */
+function queriedPartition(body: Record<string, unknown>, attribute: string | undefined): string | undefined {
+  if (!attribute) return undefined;
+  const expression = typeof body.KeyConditionExpression === 'string' ? body.KeyConditionExpression : '';
+  const names = record(body.ExpressionAttributeNames);
+  const values = record(body.ExpressionAttributeValues);
+  for (const match of expression.matchAll(/([#\w]+)\s*=\s*(:\w+)/g)) {
+    const [, name = '', placeholder = ''] = match;
+    if ((name.startsWith('#') ? names[name] : name) === attribute)
+      return keyValue({ [attribute]: values[placeholder] }, attribute);
+  }
+  const legacy = record(record(body.KeyConditions)[attribute]);
+  const first = list(legacy.AttributeValueList)[0];
+  return legacy.ComparisonOperator === 'EQ' ? keyValue({ [attribute]: first }, attribute) : undefined;
 }
 
 function sesAccess(req: Request): Access | undefined {

@@ -5,6 +5,7 @@
  */
 import {
   allows,
+  assertEvaluable,
   functionPolicy,
   placeholdersOf,
   type ResourceArns,
@@ -58,10 +59,9 @@ export function localPrincipals(
   const principals = new Map<string, Principal>();
   const role = (name: string) => `arn:aws:sts::${ACCOUNT_ID}:assumed-role/${name}-role/${name}`;
   for (const [name, spec] of Object.entries(functions)) {
-    principals.set(functionAccessKeyId(name), {
-      arn: role(resourceName(name)),
-      policy: functionPolicy(spec, arns),
-    });
+    const policy = functionPolicy(spec, arns);
+    assertEvaluable(policy, `function ${name}`);
+    principals.set(functionAccessKeyId(name), { arn: role(resourceName(name)), policy });
   }
   const statesPolicy: Statement[] = workflowNames.flatMap((name) => {
     const spec = workflowSpec(name);

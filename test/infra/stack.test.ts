@@ -326,11 +326,19 @@ describe('the AWS stack built from infra/system.ts', () => {
       ),
       any: '*',
     });
-    const grants = (statements: { actions: readonly string[]; resources: readonly unknown[] }[]) =>
+    // Each action on each resource, with the statement's conditions (the local cloud evaluates them).
+    const grants = (
+      statements: { actions: readonly string[]; resources: readonly unknown[]; conditions?: unknown }[],
+    ) =>
       [
         ...new Set(
           statements.flatMap((st) =>
-            st.actions.flatMap((action) => st.resources.map((r) => `${action} ${JSON.stringify(r)}`)),
+            st.actions.flatMap((action) =>
+              st.resources.map(
+                (r) =>
+                  `${action} ${JSON.stringify(r)}${st.conditions ? ` if ${JSON.stringify(st.conditions)}` : ''}`,
+              ),
+            ),
           ),
         ),
       ].sort();
@@ -339,8 +347,23 @@ describe('the AWS stack built from infra/system.ts', () => {
         statements.map((st) => ({
           actions: asArray(st.Action).filter((action) => only.test(action)),
           resources: asArray(st.Resource),
+          ...(st.Condition ? { conditions: st.Condition } : {}),
         })),
       );
+
+    it('compares conditions too: the link functions write under dynamodb:LeadingKeys in both', () => {
+      const conditioned = (name: string) =>
+        granted(statementsOf(name), /^dynamodb:PutItem$/).filter((grant) => grant.includes(' if '));
+      expect(conditioned('decideApproval')).toEqual([
+        expect.stringContaining('if {"ForAllValues:StringLike":{"dynamodb:LeadingKeys":["APPROVAL#*"]}}'),
+      ]);
+      expect(
+        grants(functionPolicy(functionSpec('decideApproval'), arns())).filter((g) =>
+          g.startsWith('dynamodb:PutItem '),
+        ),
+      ).toEqual(conditioned('decideApproval'));
+      expect(conditioned('commitFunds')).toEqual([]);
+    });
 
     it.each(functionNames)(
       '%s is granted exactly what infra/permissions.ts derives (what runs locally)',

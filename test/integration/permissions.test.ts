@@ -2,15 +2,25 @@
  * Least privilege, locally: each function calls DynamoDB, SES and Step Functions with credentials
  * of its own, and the local cloud refuses what its role in AWS would not allow, with AWS's error.
  */
-import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { functionAccessKeyId } from '../../infra/local/iam.ts';
+import { KEY_PREFIX } from '../../functions/platform/keys.ts';
+import { functionAccessKeyId, localPrincipals } from '../../infra/local/iam.ts';
+import { stateMachineArn } from '../../infra/local/names.ts';
 import { system } from '../../infra/system.ts';
 import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
 import { finished } from '../support/executions.ts';
-import { approveAll } from '../support/flows.ts';
+import { approveAll, waitUntil } from '../support/flows.ts';
 
 const as = (fn: string) => ({
   region: 'eu-west-3',
@@ -85,6 +95,126 @@ describe('least privilege in the local cloud', () => {
       ),
     });
   });
+
+  it('lets the link functions write only their own items (dynamodb:LeadingKeys, ForAllValues:StringLike)', async () => {
+    const db = new DynamoDBClient({ ...as('decideApproval'), endpoint: cloud.endpoints.dynamodb });
+    const put = (pk: string) =>
+      db.send(new PutItemCommand({ TableName: TABLE, Item: { pk: { S: pk }, sk: { S: 'probe' } } }));
+    await expect(put('PROPOSAL#forged')).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 400 },
+      message:
+        'User: arn:aws:sts::000000000000:assumed-role/jif-decideApproval-role/jif-decideApproval is not authorized to perform: dynamodb:PutItem on resource: arn:aws:dynamodb:eu-west-3:000000000000:table/jif-Fund because no identity-based policy allows the dynamodb:PutItem action',
+    });
+    // StringLike is case-sensitive and anchored: a prefix elsewhere in the key is not enough.
+    await expect(put(`x${KEY_PREFIX.approval}1`)).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(put(`${KEY_PREFIX.approval}probe`)).resolves.toBeDefined();
+    await expect(
+      db.send(
+        new DeleteItemCommand({ TableName: TABLE, Key: { pk: { S: 'ENVELOPE#1' }, sk: { S: 'ENVELOPE' } } }),
+      ),
+    ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    // ForAllValues: a batch is refused whole when one of its items lies outside; nothing is written.
+    const batch = (second: string) =>
+      db.send(
+        new BatchWriteItemCommand({
+          RequestItems: {
+            [TABLE]: [
+              { PutRequest: { Item: { pk: { S: `${KEY_PREFIX.approval}batch` }, sk: { S: 'probe' } } } },
+              { DeleteRequest: { Key: { pk: { S: second }, sk: { S: 'probe' } } } },
+            ],
+          },
+        }),
+      );
+    await expect(batch('LEDGER#1')).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    const operator = new DynamoDBClient({ region: 'eu-west-3', endpoint: cloud.endpoints.dynamodb });
+    const written = await operator.send(
+      new GetItemCommand({
+        TableName: TABLE,
+        Key: { pk: { S: `${KEY_PREFIX.approval}batch` }, sk: { S: 'probe' } },
+      }),
+    );
+    expect(written.Item).toBeUndefined();
+    await expect(batch(`${KEY_PREFIX.approval}other`)).resolves.toBeDefined();
+    // Reads are not conditioned: the link pages read what they show.
+    await expect(
+      db.send(
+        new QueryCommand({
+          TableName: TABLE,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': 'pk' },
+          ExpressionAttributeValues: { ':pk': { S: 'PROPOSAL#any' } },
+        }),
+      ),
+    ).resolves.toBeDefined();
+
+    const reports = new DynamoDBClient({ ...as('submitCostReport'), endpoint: cloud.endpoints.dynamodb });
+    const update = (pk: string) =>
+      reports.send(
+        new UpdateItemCommand({
+          TableName: TABLE,
+          Key: { pk: { S: pk }, sk: { S: 'probe' } },
+          UpdateExpression: 'SET probe = :p',
+          ExpressionAttributeValues: { ':p': { S: 'x' } },
+        }),
+      );
+    await expect(update(`${KEY_PREFIX.approval}probe`)).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: expect.stringContaining(
+        'jif-submitCostReport is not authorized to perform: dynamodb:UpdateItem',
+      ),
+    });
+    await expect(update(`${KEY_PREFIX.costReport}probe`)).resolves.toBeDefined();
+  });
+
+  it('authorizes SendTask* on the state machine whose task issued the token', async () => {
+    await cloud.submit(sampleProposal({ title: 'Token scope' }));
+    const signOffs = `${cloud.stateMachineArn('signOff').replace(':stateMachine:', ':execution:')}:`;
+    const waiting = await waitUntil(
+      () => cloud.engine.pendingTaskTokens().find((task) => task.executionArn.startsWith(signOffs)),
+      'a sign-off request waiting',
+    );
+    expect(cloud.engine.taskTokenIssuer(waiting.token)).toBe(cloud.stateMachineArn('signOff'));
+    // submitCostReport completes no task: the denial names the issuing state machine.
+    const sfn = new SFNClient({ ...as('submitCostReport'), endpoint: cloud.endpoints.stepfunctions });
+    await expect(
+      sfn.send(new SendTaskSuccessCommand({ taskToken: waiting.token, output: '{}' })),
+    ).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 400 },
+      message: expect.stringContaining(
+        `jif-submitCostReport is not authorized to perform: states:SendTaskSuccess on resource: ${cloud.stateMachineArn('signOff')}`,
+      ),
+    });
+    expect(cloud.engine.pendingTaskTokens().some((task) => task.token === waiting.token)).toBe(true);
+    // A token no task holds names no resource: the service answers, as AWS does for a stale token.
+    const decide = new SFNClient({ ...as('decideApproval'), endpoint: cloud.endpoints.stepfunctions });
+    await expect(
+      decide.send(new SendTaskSuccessCommand({ taskToken: 'no-such-token', output: '{}' })),
+    ).rejects.toMatchObject({ name: 'TaskDoesNotExist' });
+    // A role whose SendTask* names another state machine is refused that token (a local policy check).
+    const elsewhere = localPrincipals(undefined, {
+      ...system.functions,
+      decideApproval: {
+        ...system.functions.decideApproval,
+        completesTasks: { workflow: 'evaluation', outcomes: ['success', 'failure'] },
+      },
+    });
+    expect(
+      elsewhere.denial(
+        functionAccessKeyId('decideApproval'),
+        'states:SendTaskSuccess',
+        stateMachineArn('signOff'),
+      ),
+    ).toContain('is not authorized to perform: states:SendTaskSuccess');
+    expect(
+      localPrincipals(undefined).denial(
+        functionAccessKeyId('decideApproval'),
+        'states:SendTaskSuccess',
+        stateMachineArn('signOff'),
+      ),
+    ).toBeUndefined();
+  }, 60_000);
 
   it('takes a proposal to FUNDED within the granted permissions', async () => {
     const { proposalId } = await cloud.submit(sampleProposal({ title: 'Granted mail' }));

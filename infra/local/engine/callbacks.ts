@@ -69,6 +69,11 @@ export class Callbacks {
     this.require(token).heartbeat();
   }
 
+  /** The execution whose task holds a token still waiting, or undefined. */
+  executionOf(token: string): string | undefined {
+    return this.waiters.get(token)?.executionArn;
+  }
+
   pending(executionArn?: string): { token: string; executionArn: string; stateName: string }[] {
     return [...this.waiters.values()]
       .filter((w) => !executionArn || w.executionArn === executionArn)

@@ -264,6 +264,15 @@ export class LocalStepFunctions {
     this.callbacks.heartbeat(taskToken);
   }
 
+  /**
+   * The ARN of the state machine whose callback task issued a token still waiting, or undefined:
+   * IAM authorizes SendTask* against it.
+   */
+  taskTokenIssuer(taskToken: string): string | undefined {
+    const execution = this.callbacks.executionOf(taskToken);
+    return execution ? this.options.store.get(execution)?.stateMachineArn : undefined;
+  }
+
   /** Resolves when the execution is no longer running (tests, nested `.sync` tasks). */
   async waitForExecution(executionArn: string): Promise<ExecutionRecord> {
     const record = this.requireExecution(executionArn);
