@@ -184,7 +184,8 @@ export const keyOf = (item: Item): ItemKey => v.parse(v.object({ pk: v.string(),
 /** Sends a conditional write; `false` when its condition failed, any other error thrown. */
 async function conditionally(command: PutCommand | UpdateCommand): Promise<boolean> {
   try {
-    await documents.send(command as UpdateCommand);
+    if (command instanceof PutCommand) await documents.send(command);
+    else await documents.send(command);
     return true;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return false;

@@ -8,7 +8,7 @@
 
 import { publicHandler } from '../../platform/http.ts';
 import { html } from '../../sign-off/approval-links.ts';
-import { costReportLanguage, costReportMessage } from '../cost-report-links.ts';
+import { costReportLanguage, costReportMessage, reportForm } from '../cost-report-links.ts';
 import { isReportClosed, reportForLink } from '../data/cost-reports.ts';
 import { renderCostReportPage } from '../evaluation-pages.ts';
 
@@ -23,14 +23,7 @@ export const handler = publicHandler(async (event) => {
   return html(
     200,
     renderCostReportPage({
-      reportId: report.reportId,
-      token: query.token ?? '',
-      language,
-      fundYear: report.fundYear,
-      proposalId: report.proposalId,
-      title: report.title,
-      fundedEurCents: report.fundedEurCents,
-      expiresAt: report.expiresAt,
+      ...reportForm(report, query.token, language),
       ...(report.status === 'SUBMITTED' && report.actualEurCents !== undefined && report.submittedAt
         ? {
             current: {

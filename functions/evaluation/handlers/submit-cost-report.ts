@@ -14,7 +14,7 @@ import { type FormContext, formBody } from '../../platform/forms.ts';
 import { bodyBytes, publicHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
 import { html } from '../../sign-off/approval-links.ts';
-import { costReportLanguage, costReportMessage } from '../cost-report-links.ts';
+import { costReportLanguage, costReportMessage, reportForm } from '../cost-report-links.ts';
 import { isReportClosed, reportForLink, submitReport } from '../data/cost-reports.ts';
 import { COST_REPORT_MAX_EUR_CENTS, costNeedsConfirmation } from '../domain/evaluation.ts';
 import {
@@ -60,14 +60,7 @@ export const handler = publicHandler<FormContext>(async (event, context) => {
     return html(
       confirm && errors.length === 1 ? 422 : 400,
       renderCostReportPage({
-        reportId: report.reportId,
-        token: token ?? '',
-        language,
-        fundYear: report.fundYear,
-        proposalId: report.proposalId,
-        title: report.title,
-        fundedEurCents: report.fundedEurCents,
-        expiresAt: report.expiresAt,
+        ...reportForm(report, token, language),
         values: { actualCostEur: amountText.slice(0, 40), note: note.slice(0, COMMENT_MAX_LENGTH) },
         errors,
         ...(confirm ? { confirm } : {}),
