@@ -123,6 +123,7 @@ function buildEngine(store = new ExecutionStore()) {
     'restart-timers',
     'execution-timeout',
     'map-steps',
+    'map-wait',
   ];
   return new LocalStepFunctions({
     workflows: names.map((name) => ({
@@ -894,6 +895,39 @@ describe('restarts', () => {
       expect(asked).toHaveLength(1);
       const resumed = types(done.history).indexOf('ExecutionResumed');
       expect(types(done.history).slice(resumed)).toContain('TaskTimedOut');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a Wait inside a Map iteration ends at its original time across a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jif-engine-'));
+    // Seconds 1000, scaled to 1 s.
+    const fullMs = 1000 * 1000 * TIME_SCALE;
+    try {
+      const first = buildEngine(new ExecutionStore(dir));
+      const { executionArn } = first.startExecution({
+        stateMachineArn: ARN('map-wait'),
+        input: JSON.stringify({ items: [{ n: 7 }] }),
+      });
+      await waitFor(() =>
+        first.getExecutionHistory(executionArn).some((e) => e.type === 'WaitStateEntered') ? true : undefined,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      first.detachAll();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      const second = buildEngine(new ExecutionStore(dir));
+      second.resumeRunning();
+      const done = await second.waitForExecution(executionArn);
+      expect(JSON.parse(done.output ?? '')).toEqual([{ doubled: 14 }]);
+      const time = (type: string, which: 'first' | 'last') => {
+        const events = done.history.filter((e) => e.type === type);
+        return Date.parse((which === 'first' ? events[0] : events.at(-1))?.timestamp ?? '');
+      };
+      const exited = time('WaitStateExited', 'last');
+      expect(exited - time('WaitStateEntered', 'first')).toBeGreaterThanOrEqual(fullMs - 2);
+      expect(exited).toBeLessThan(time('ExecutionResumed', 'first') + fullMs);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -58,6 +58,8 @@ export interface LoadedWorkflow {
   tasks: Map<string, TaskInfo>;
   /** Names of the top-level states (a restart re-enters one of these). */
   topLevelStates: string[];
+  /** Each Wait state of `Seconds` (at any depth), with its scaled seconds. */
+  waitSeconds: Map<string, number>;
 }
 
 /** The engine enforces task timeouts itself; this keeps the library's own (60 s default) out of the way. */
@@ -135,7 +137,22 @@ export function prepareWorkflow(name: string, text: string, timeScale = 1): Load
     delete runnable.TimeoutSeconds;
   }
   checkStates(name, definition.States, tasks, timeScale, runnable.States);
-  return { name, definition, runnable, tasks, topLevelStates: Object.keys(definition.States) };
+  const waitSeconds = new Map<string, number>();
+  collectWaits(runnable.States, waitSeconds);
+  return { name, definition, runnable, tasks, topLevelStates: Object.keys(definition.States), waitSeconds };
+}
+
+function collectWaits(states: Record<string, StateDefinition>, into: Map<string, number>): void {
+  for (const [name, state] of Object.entries(states)) {
+    if (state.Type === 'Wait' && typeof state.Seconds === 'number') into.set(name, state.Seconds);
+    // Validated ASL: Branches and an item processor are state machines.
+    const nested: MachineDefinition[] = [];
+    if (state.Type === 'Parallel' && Array.isArray(state.Branches))
+      nested.push(...(state.Branches as unknown as MachineDefinition[]));
+    const processor = state.ItemProcessor ?? state.Iterator;
+    if (state.Type === 'Map' && processor) nested.push(processor as unknown as MachineDefinition);
+    for (const machine of nested) collectWaits(machine.States, into);
+  }
 }
 
 function checkStates(

@@ -134,8 +134,9 @@ export interface MachineRun {
 }
 
 /**
- * Runs a machine with the engine's task handlers; an abort ends it without an error. `firstWait`
- * shortens the first top-level run of that Wait state to what is left of it (after a restart).
+ * Runs a machine with the engine's task handlers; an abort ends it without an error. `waitLeft` is
+ * asked as each Wait state starts waiting, with its iteration or branch's path: the milliseconds
+ * left of it (after a restart), or undefined for its full time.
  */
 export function runMachine(
   machine: Machine,
@@ -143,22 +144,13 @@ export function runMachine(
   handlers: Record<string, TaskHandler>,
   context: ExecutionContext,
   memo: IterationMemo,
-  firstWait?: { state: string; remainingMs: number },
+  waitLeft: (path: string, state: string) => number | undefined,
 ): MachineRun {
-  const waitTimeOverrides: Record<string, number> = {};
-  if (firstWait) {
-    let used = false;
-    // The library reads this when the state starts waiting; a nested Wait of the same name, or a
-    // later visit of this one, waits its full time.
-    Object.defineProperty(waitTimeOverrides, firstWait.state, {
-      enumerable: true,
-      get() {
-        if (used || scope.getStore()?.path !== '') return undefined;
-        used = true;
-        return Math.max(0, firstWait.remainingMs);
-      },
-    });
-  }
+  // The library reads `waitTimeOverrides[state]` (only) as a Wait state starts waiting.
+  const waitTimeOverrides = new Proxy(
+    {},
+    { get: (_target, state) => (typeof state === 'string' ? waitLeft(currentPath(), state) : undefined) },
+  );
   const top: Scope = { signal: undefined, path: '', memo, entries: new Map() };
   const execution = scope.run(top, () =>
     machine.run(input as never, {

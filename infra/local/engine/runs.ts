@@ -129,7 +129,7 @@ export class Runs {
         StateMachine: { Id: workflow.arn, Name: nameOfArn(workflow.arn) },
       },
       this.memoFor(record, run, entry === 'start' ? undefined : startAt),
-      entry === 'resume' ? this.waitLeft(record, workflow, startAt) : undefined,
+      (path, state) => (entry === 'resume' ? this.waitLeft(record, run, workflow, path, state) : undefined),
     );
     run.abort = () => execution.abort();
     const topLevel = new Set(workflow.loaded.topLevelStates);
@@ -230,7 +230,7 @@ export class Runs {
       entered: (path, state, input) => {
         const iterations = record.iterations;
         if (!iterations || run.detached || run.ended) return;
-        iterations.at = { ...iterations.at, [path]: { state, input } };
+        iterations.at = { ...iterations.at, [path]: { state, input, since: Date.now() } };
         this.options.store.changed(record);
       },
       position: (path) => record.iterations?.at?.[path],
@@ -238,24 +238,37 @@ export class Runs {
   }
 
   /**
-   * A restart re-entering a Wait state of `Seconds`: what is left of it, counted from when the state
-   * was entered before (AWS ends it at its original time; past it, at once).
+   * A restart re-entering a Wait state of `Seconds`, at the top level or where an iteration or branch
+   * had reached: what is left of it, counted from when it was entered before (AWS ends it at its
+   * original time; past it, at once). Any later Wait of the run waits its full time.
    */
   private waitLeft(
     record: ExecutionRecord,
+    run: Run,
     workflow: RegisteredWorkflow,
+    path: string,
     state: string,
-  ): { state: string; remainingMs: number } | undefined {
-    const seconds = workflow.loaded.runnable.States[state]?.Seconds;
-    if (workflow.loaded.runnable.States[state]?.Type !== 'Wait' || typeof seconds !== 'number')
-      return undefined;
-    const entered = record.history.findLast(
-      (event) =>
-        event.type === 'WaitStateEntered' &&
-        (event.stateEnteredEventDetails as { name?: string } | undefined)?.name === state,
-    );
-    if (!entered) return undefined;
-    return { state, remainingMs: Date.parse(entered.timestamp) + seconds * 1000 - Date.now() };
+  ): number | undefined {
+    const key = `wait:${path}/${state}`;
+    if (run.timed.has(key)) return undefined;
+    run.timed.add(key);
+    const seconds = workflow.loaded.waitSeconds.get(state);
+    if (seconds === undefined) return undefined;
+    let enteredAt: number | undefined;
+    if (path === '') {
+      // The first state a resumed run enters: its entry before the restart is the history's last.
+      const entered = record.history.findLast(
+        (event) =>
+          event.type === 'WaitStateEntered' &&
+          (event.stateEnteredEventDetails as { name?: string } | undefined)?.name === state,
+      );
+      if (record.resumePoint?.state === state && entered) enteredAt = Date.parse(entered.timestamp);
+    } else {
+      const at = record.iterations?.at?.[path];
+      if (at?.state === state) enteredAt = at.since;
+    }
+    if (enteredAt === undefined) return undefined;
+    return Math.max(0, enteredAt + seconds * 1000 - Date.now());
   }
 
   /**

@@ -47,7 +47,8 @@ export interface ExecutionRecord {
   iterations?: {
     state: string;
     done: Record<string, unknown>;
-    at?: Record<string, { state: string; input: unknown }>;
+    /** `since`: when it entered that state (epoch ms), where a Wait's time counts from. */
+    at?: Record<string, { state: string; input: unknown; since?: number }>;
   };
   /** The deadlines (epoch ms) of the tasks running now, by path: a restart keeps them. */
   timers?: Record<string, { timeoutAt?: number; heartbeatAt?: number }>;
