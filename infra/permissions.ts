@@ -1,6 +1,6 @@
 /**
  * What each function's role, and the state machines' roles, may do: derived from infra/system.ts
- * alone. infra/aws grants these (test/infra/permissions.test.ts checks the synthesized policies
+ * alone. infra/aws grants these (test/infra/stack.test.ts checks the synthesized policies
  * equal them) and the local cloud enforces them (infra/local/iam.ts), so a missing grant fails
  * locally with the AccessDeniedException AWS would answer.
  */
