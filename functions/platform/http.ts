@@ -288,13 +288,6 @@ export function publicHandler<TContext extends Context = Context>(
     .handler(fn);
 }
 
-/** A workflow task handler: logs with context; errors keep their names for Retry and Catch. */
-export function taskHandler<In, Out>(fn: (input: In, context: Context) => Promise<Out>) {
-  return middy<In, Out>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .handler(async (input, context) => fn(input, context));
-}
-
 /** Cursor pagination: DynamoDB's LastEvaluatedKey, opaque to the caller. */
 export function encodeCursor(key: Record<string, unknown> | undefined): string | null {
   return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;

@@ -12,6 +12,7 @@
  * Projects are the FUNDED proposals with a RUNNING_COST line in year N+1. Only years 1 and 2 are
  * evaluated: year 3 is the fund's last, so there is no year 4 whose tranche its evaluation could decide.
  */
+import * as v from 'valibot';
 import { ENVELOPE_CAP_EUR_CENTS, type FundYear, fundYearBounds } from '../../funding/domain/fund.ts';
 
 export const EVALUATED_YEARS = [1, 2] as const;
@@ -20,6 +21,12 @@ export type EvaluatedYear = (typeof EVALUATED_YEARS)[number];
 export function isEvaluatedYear(value: unknown): value is EvaluatedYear {
   return value === 1 || value === 2;
 }
+
+/** A task's evaluation round as the evaluation flow hands it over: `{fundYear, round}`. */
+export const evaluationRoundInput = {
+  fundYear: v.picklist(EVALUATED_YEARS, 'must be a fund year that is evaluated (1 or 2)'),
+  round: v.pipe(v.number(), v.integer(), v.minValue(1)),
+};
 
 /** An evaluation opens this long before its fund year ends (the schedule starts it then). */
 export const EVALUATION_OPENS_BEFORE_YEAR_END_DAYS = 30;

@@ -4,14 +4,18 @@
  * deadline passed (once): that project has no tranche from this round and is left for a new round.
  */
 
+import * as v from 'valibot';
 import { costReportDeadlinePassedEmail } from '../../pages/emails.ts';
-import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
 import { sendEmail } from '../../platform/mail.ts';
+import { taskHandler, taskInput } from '../../platform/task.ts';
 import { closeReport, markNoticeSent, reportOutcome, reportsForEvaluation } from '../data/cost-reports.ts';
 import { recordForRoundTask, roundOf } from '../data/evaluations.ts';
+import { evaluationRoundInput } from '../domain/evaluation.ts';
 
-export const handler = taskHandler(async (input: { fundYear: number; round: number }) => {
+const CloseCostReportsInput = taskInput(v.object(evaluationRoundInput), 'Evaluation.InvalidInput');
+
+export const handler = taskHandler(async (input) => {
   const record = await recordForRoundTask(input);
   const outcomes: ReturnType<typeof reportOutcome>[] = [];
   for (const found of await reportsForEvaluation(record.fundYear, roundOf(record))) {
@@ -32,4 +36,4 @@ export const handler = taskHandler(async (input: { fundYear: number; round: numb
   }
   logger.info('cost reports closed', { fundYear: record.fundYear, round: roundOf(record), outcomes });
   return { reports: outcomes };
-});
+}, CloseCostReportsInput);

@@ -7,11 +7,12 @@
  * round's cost-report deadline on the record, so a re-run asks the very same projects by the same date.
  */
 
+import * as v from 'valibot';
 import { flowDurationMs, fundStart } from '../../platform/config.ts';
 import { WorkflowError } from '../../platform/errors.ts';
-import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
 import type { Item } from '../../platform/table.ts';
+import { id, taskHandler, taskInput } from '../../platform/task.ts';
 import { listProposals } from '../../proposals/data/proposals.ts';
 import {
   claimEvaluation,
@@ -27,13 +28,6 @@ import {
   isEvaluatedYear,
   yearEndingSoon,
 } from '../domain/evaluation.ts';
-
-export interface PrepareEvaluationInput {
-  /** The execution's input: `{fundYear}` or `{scheduled: true}`. */
-  request: { fundYear?: unknown; scheduled?: unknown };
-  /** `$$.Execution.Name`: the execution that will own the evaluation. */
-  executionName: string;
-}
 
 export type PrepareEvaluationResult =
   | { action: 'NOTHING_DUE' | 'ALREADY_CLAIMED'; fundYear: number | null; projects: [] }
@@ -64,54 +58,61 @@ async function projectsOf(fundYear: EvaluatedYear): Promise<string[]> {
   return proposalIds.sort();
 }
 
-export const handler = taskHandler(
-  async (input: PrepareEvaluationInput): Promise<PrepareEvaluationResult> => {
-    const request = input.request ?? {};
-    if (typeof input.executionName !== 'string' || input.executionName.length === 0) {
-      throw new WorkflowError('Evaluation.InvalidInput', 'executionName is required');
-    }
-    let fundYear: EvaluatedYear;
-    if (request.fundYear !== undefined) {
-      if (!isEvaluatedYear(request.fundYear)) {
-        throw new WorkflowError(
-          'Evaluation.InvalidInput',
-          `Fund year ${JSON.stringify(request.fundYear)} cannot be evaluated (only 1 and 2 have a next year)`,
-        );
-      }
-      fundYear = request.fundYear;
-    } else if (request.scheduled === true) {
-      const due = yearEndingSoon(fundStart(), new Date());
-      if (due === undefined || (await getEvaluation(due))) {
-        logger.info('no evaluation due', { due });
-        return { action: 'NOTHING_DUE', fundYear: due ?? null, projects: [] };
-      }
-      fundYear = due;
-    } else {
-      throw new WorkflowError('Evaluation.InvalidInput', 'Give {"fundYear": n} or {"scheduled": true}');
-    }
-
-    const { owned, record } = await claimEvaluation(fundYear, input.executionName, new Date().toISOString());
-    if (!owned) {
-      logger.info('evaluation already claimed by another execution', { fundYear, by: record.startedBy });
-      return { action: 'ALREADY_CLAIMED', fundYear, projects: [] };
-    }
-    const round = roundOf(record);
-    const settled = settledProjects(record);
-    const dueBy = new Date(Date.now() + flowDurationMs(COST_REPORT_WINDOW_SECONDS)).toISOString();
-    const { projects, reportsDueBy } = await fixProjects(
-      fundYear,
-      (await projectsOf(fundYear)).filter((proposalId) => !settled.has(proposalId)),
-      dueBy,
-    );
-    logger.info('evaluation prepared', { fundYear, round, projects: projects.length });
-    return {
-      action: 'EVALUATE',
-      fundYear,
-      round,
-      subjectId: evaluationSubjectId(fundYear, round),
-      evaluationId: record.evaluationId,
-      reportsDueBy,
-      projects: projects.map((proposalId) => ({ proposalId })),
-    };
-  },
+/** The execution's input (`{fundYear}` or `{scheduled: true}`, judged below) and `$$.Execution.Name`. */
+const PrepareEvaluationInput = taskInput(
+  v.object({
+    request: v.optional(
+      v.object({ fundYear: v.optional(v.unknown()), scheduled: v.optional(v.unknown()) }),
+      {},
+    ),
+    executionName: id(),
+  }),
+  'Evaluation.InvalidInput',
 );
+
+export const handler = taskHandler(async (input) => {
+  const request = input.request;
+  let fundYear: EvaluatedYear;
+  if (request.fundYear !== undefined) {
+    if (!isEvaluatedYear(request.fundYear)) {
+      throw new WorkflowError(
+        'Evaluation.InvalidInput',
+        `Fund year ${JSON.stringify(request.fundYear)} cannot be evaluated (only 1 and 2 have a next year)`,
+      );
+    }
+    fundYear = request.fundYear;
+  } else if (request.scheduled === true) {
+    const due = yearEndingSoon(fundStart(), new Date());
+    if (due === undefined || (await getEvaluation(due))) {
+      logger.info('no evaluation due', { due });
+      return { action: 'NOTHING_DUE', fundYear: due ?? null, projects: [] };
+    }
+    fundYear = due;
+  } else {
+    throw new WorkflowError('Evaluation.InvalidInput', 'Give {"fundYear": n} or {"scheduled": true}');
+  }
+
+  const { owned, record } = await claimEvaluation(fundYear, input.executionName, new Date().toISOString());
+  if (!owned) {
+    logger.info('evaluation already claimed by another execution', { fundYear, by: record.startedBy });
+    return { action: 'ALREADY_CLAIMED', fundYear, projects: [] };
+  }
+  const round = roundOf(record);
+  const settled = settledProjects(record);
+  const dueBy = new Date(Date.now() + flowDurationMs(COST_REPORT_WINDOW_SECONDS)).toISOString();
+  const { projects, reportsDueBy } = await fixProjects(
+    fundYear,
+    (await projectsOf(fundYear)).filter((proposalId) => !settled.has(proposalId)),
+    dueBy,
+  );
+  logger.info('evaluation prepared', { fundYear, round, projects: projects.length });
+  return {
+    action: 'EVALUATE',
+    fundYear,
+    round,
+    subjectId: evaluationSubjectId(fundYear, round),
+    evaluationId: record.evaluationId,
+    reportsDueBy,
+    projects: projects.map((proposalId) => ({ proposalId })),
+  };
+}, PrepareEvaluationInput);

@@ -4,25 +4,21 @@
  * EXPIRED (nothing released). Re-running it for an outcome already recorded changes nothing.
  */
 
-import { WorkflowError } from '../../platform/errors.ts';
-import { taskHandler } from '../../platform/http.ts';
+import * as v from 'valibot';
 import { logger } from '../../platform/logger.ts';
+import { taskHandler, taskInput } from '../../platform/task.ts';
 import { moveEvaluation, recordForRoundTask } from '../data/evaluations.ts';
+import { evaluationRoundInput } from '../domain/evaluation.ts';
 
 const OUTCOMES = ['APPROVED', 'REJECTED', 'EXPIRED'] as const;
 
-export interface RecordEvaluationOutcomeInput {
-  fundYear: number;
-  round: number;
-  status: (typeof OUTCOMES)[number];
-  reason?: string;
-}
+const RecordEvaluationOutcomeInput = taskInput(
+  v.object({ ...evaluationRoundInput, status: v.picklist(OUTCOMES), reason: v.optional(v.string()) }),
+  'Evaluation.InvalidInput',
+);
 
-export const handler = taskHandler(async (input: RecordEvaluationOutcomeInput) => {
+export const handler = taskHandler(async (input) => {
   const current = await recordForRoundTask(input);
-  if (!OUTCOMES.includes(input.status)) {
-    throw new WorkflowError('Evaluation.InvalidInput', `Invalid outcome input: ${JSON.stringify(input)}`);
-  }
   const unreported = (current.lines ?? []).filter((line) => line.reportStatus !== 'SUBMITTED').length;
   const status = input.status === 'APPROVED' && unreported > 0 ? 'PARTLY_APPROVED' : input.status;
   const { changed, record } = await moveEvaluation(
@@ -38,4 +34,4 @@ export const handler = taskHandler(async (input: RecordEvaluationOutcomeInput) =
   );
   logger.info('evaluation outcome recorded', { fundYear: input.fundYear, status: record.status, changed });
   return { fundYear: record.fundYear, status: record.status, changed };
-});
+}, RecordEvaluationOutcomeInput);

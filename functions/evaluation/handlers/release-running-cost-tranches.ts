@@ -9,17 +9,20 @@
  * pay or release is COMPLETED. A rejected or expired evaluation never reaches this step: its
  * commitments stay for the next round.
  */
+import * as v from 'valibot';
 import { commitmentsOf, releaseRunningCostBeyondTranche } from '../../funding/data/envelopes.ts';
 import { payFundingLine } from '../../funding/payments.ts';
 import { WorkflowError } from '../../platform/errors.ts';
-import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
+import { taskHandler, taskInput } from '../../platform/task.ts';
 import { completeIfSettled, getProposal } from '../../proposals/data/proposals.ts';
 import { requestsForSubject } from '../../sign-off/data/sign-offs.ts';
 import { type ReleasedTranche, recordForRoundTask, recordTranches, roundOf } from '../data/evaluations.ts';
-import { evaluationSubjectId } from '../domain/evaluation.ts';
+import { evaluationRoundInput, evaluationSubjectId } from '../domain/evaluation.ts';
 
-export const handler = taskHandler(async (input: { fundYear: number; round: number }) => {
+const ReleaseTranchesInput = taskInput(v.object(evaluationRoundInput), 'Evaluation.InvalidInput');
+
+export const handler = taskHandler(async (input) => {
   const evaluation = await recordForRoundTask(input);
   const fundYear = evaluation.fundYear;
   const requests = await requestsForSubject('EVALUATION', evaluationSubjectId(fundYear, roundOf(evaluation)));
@@ -99,4 +102,4 @@ export const handler = taskHandler(async (input: { fundYear: number; round: numb
     released: paid,
     returnedToEnvelope: returned,
   };
-});
+}, ReleaseTranchesInput);

@@ -4,18 +4,21 @@
  * with a fresh link and the deadline. Each reminder goes out once per report, whatever re-runs.
  */
 
-import { WorkflowError } from '../../platform/errors.ts';
-import { taskHandler } from '../../platform/http.ts';
+import * as v from 'valibot';
 import { logger } from '../../platform/logger.ts';
+import { positiveInteger, taskHandler, taskInput } from '../../platform/task.ts';
 import { emailCostReportLink } from '../cost-report-mail.ts';
 import { markReminderSent, reportsForEvaluation } from '../data/cost-reports.ts';
 import { recordForRoundTask, roundOf } from '../data/evaluations.ts';
+import { evaluationRoundInput } from '../domain/evaluation.ts';
 
-export const handler = taskHandler(async (input: { fundYear: number; round: number; reminder: number }) => {
+const RemindCostReportsInput = taskInput(
+  v.object({ ...evaluationRoundInput, reminder: positiveInteger() }),
+  'Evaluation.InvalidInput',
+);
+
+export const handler = taskHandler(async (input) => {
   const record = await recordForRoundTask(input);
-  if (!Number.isInteger(input.reminder) || input.reminder < 1) {
-    throw new WorkflowError('Evaluation.InvalidInput', `Invalid reminder: ${JSON.stringify(input)}`);
-  }
   const reminded: string[] = [];
   for (const report of await reportsForEvaluation(record.fundYear, roundOf(record))) {
     if (report.status !== 'PENDING' || report.closedAt) continue;
@@ -30,4 +33,4 @@ export const handler = taskHandler(async (input: { fundYear: number; round: numb
     reminded,
   });
   return { reminded };
-});
+}, RemindCostReportsInput);

@@ -6,29 +6,23 @@
  * email goes out once.
  */
 
+import * as v from 'valibot';
 import { WorkflowError } from '../../platform/errors.ts';
-import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
+import { id, taskHandler, taskInput } from '../../platform/task.ts';
 import { getProposal } from '../../proposals/data/proposals.ts';
 import { emailCostReportLink } from '../cost-report-mail.ts';
 import { ensureCostReport, markReportEmailed } from '../data/cost-reports.ts';
 import { recordForRoundTask, roundOf } from '../data/evaluations.ts';
+import { evaluationRoundInput } from '../domain/evaluation.ts';
 
-export interface RequestCostReportInput {
-  fundYear: number;
-  round: number;
-  proposalId: string;
-  reportsDueBy: string;
-}
+const RequestCostReportInput = taskInput(
+  v.object({ ...evaluationRoundInput, proposalId: id(), reportsDueBy: v.string() }),
+  'Evaluation.InvalidInput',
+);
 
-export const handler = taskHandler(async (input: RequestCostReportInput) => {
+export const handler = taskHandler(async (input) => {
   const record = await recordForRoundTask(input);
-  if (typeof input.proposalId !== 'string' || typeof input.reportsDueBy !== 'string') {
-    throw new WorkflowError(
-      'Evaluation.InvalidInput',
-      `Invalid cost report task input: ${JSON.stringify(input)}`,
-    );
-  }
   const proposal = await getProposal(input.proposalId);
   if (!proposal) throw new WorkflowError('Proposal.NotFound', `No proposal ${input.proposalId}`);
   const fundedEurCents = proposal.funding
@@ -54,4 +48,4 @@ export const handler = taskHandler(async (input: RequestCostReportInput) => {
   await markReportEmailed(report.reportId, new Date().toISOString());
   logger.info('cost report link emailed', { reportId: report.reportId, proposalId: report.proposalId });
   return { reportId: report.reportId, emailed: true };
-});
+}, RequestCostReportInput);

@@ -7,14 +7,17 @@
  * Safe to re-run: the lines are written once, with the status change, and a re-run returns them.
  */
 
+import * as v from 'valibot';
 import { WorkflowError } from '../../platform/errors.ts';
-import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
+import { taskHandler, taskInput } from '../../platform/task.ts';
 import { reportsForEvaluation } from '../data/cost-reports.ts';
 import { type EvaluationLine, moveEvaluation, recordForRoundTask, roundOf } from '../data/evaluations.ts';
-import { nextTranche } from '../domain/evaluation.ts';
+import { evaluationRoundInput, nextTranche } from '../domain/evaluation.ts';
 
-export const handler = taskHandler(async (input: { fundYear: number; round: number }) => {
+const SummariseEvaluationInput = taskInput(v.object(evaluationRoundInput), 'Evaluation.InvalidInput');
+
+export const handler = taskHandler(async (input) => {
   const evaluation = await recordForRoundTask(input);
   const reports = new Map(
     (await reportsForEvaluation(evaluation.fundYear, roundOf(evaluation))).map((r) => [r.proposalId, r]),
@@ -22,7 +25,7 @@ export const handler = taskHandler(async (input: { fundYear: number; round: numb
   const lines: EvaluationLine[] = [];
   for (const proposalId of evaluation.projects ?? []) {
     const report = reports.get(proposalId);
-    if (!report || !report.closedAt) {
+    if (!report?.closedAt) {
       throw new WorkflowError(
         'Evaluation.ReportsOutstanding',
         `The cost report of ${proposalId} for fund year ${input.fundYear} is not closed yet`,
@@ -51,4 +54,4 @@ export const handler = taskHandler(async (input: { fundYear: number; round: numb
   );
   logger.info('evaluation summarised', { fundYear: input.fundYear, status: record.status, changed });
   return { fundYear: record.fundYear, status: record.status, lines: record.lines ?? [] };
-});
+}, SummariseEvaluationInput);

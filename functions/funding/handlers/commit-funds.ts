@@ -9,29 +9,26 @@
  * A later year's investment enters the due index that the daily release queries.
  */
 
+import * as v from 'valibot';
 import { fundStart } from '../../platform/config.ts';
 import { WorkflowError } from '../../platform/errors.ts';
-import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
+import { id, taskHandler, taskInput } from '../../platform/task.ts';
 import { getProposal, transitionProposal } from '../../proposals/data/proposals.ts';
 import { requireRecordedApprovals } from '../../proposals/recorded-approvals.ts';
 import { commitFundYear } from '../data/envelopes.ts';
-import { fundYearHasOpened, isFundYear } from '../domain/fund.ts';
+import { FUND_YEARS, fundYearHasOpened } from '../domain/fund.ts';
 
-export interface CommitFundsInput {
-  proposalId: string;
-  fundYear: number;
-  amountEurCents: number;
-}
+const CommitFundsInput = taskInput(
+  v.object({
+    proposalId: id(),
+    fundYear: v.picklist(FUND_YEARS),
+    amountEurCents: v.pipe(v.number(), v.safeInteger()),
+  }),
+  'Funds.InvalidInput',
+);
 
-export const handler = taskHandler(async (input: CommitFundsInput) => {
-  if (
-    typeof input.proposalId !== 'string' ||
-    !isFundYear(input.fundYear) ||
-    !Number.isSafeInteger(input.amountEurCents)
-  ) {
-    throw new WorkflowError('Funds.InvalidInput', `Invalid commit input: ${JSON.stringify(input)}`);
-  }
+export const handler = taskHandler(async (input) => {
   const proposal = await getProposal(input.proposalId);
   if (!proposal) throw new WorkflowError('Proposal.NotFound', `No proposal ${input.proposalId}`);
   if (proposal.status === 'AWAITING_SIGN_OFF') {
@@ -80,4 +77,4 @@ export const handler = taskHandler(async (input: CommitFundsInput) => {
     committed: true,
     alreadyCommitted: !committed,
   };
-});
+}, CommitFundsInput);

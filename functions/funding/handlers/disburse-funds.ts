@@ -7,10 +7,11 @@
  * same invocation: FUNDED means committed and the open year's investment in the ledger.
  */
 
+import * as v from 'valibot';
 import { fundStart } from '../../platform/config.ts';
 import { WorkflowError } from '../../platform/errors.ts';
-import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
+import { id, taskHandler, taskInput } from '../../platform/task.ts';
 import { completeIfSettled, getProposal } from '../../proposals/data/proposals.ts';
 import type { ProposalStatus } from '../../proposals/domain/statuses.ts';
 import { recordProposalOutcome } from '../../proposals/outcomes.ts';
@@ -18,15 +19,18 @@ import { clearInvestmentDue, commitmentsOf } from '../data/envelopes.ts';
 import { fundYearHasOpened, isFundYear } from '../domain/fund.ts';
 import { payFundingLine } from '../payments.ts';
 
-export interface DisburseFundsInput {
-  proposalId: string;
-  /** The approval flow's payment: record FUNDED (and COMPLETED when nothing is left) once paid. */
-  recordFunded?: boolean;
-}
+const DisburseFundsInput = taskInput(
+  v.object({
+    proposalId: id(),
+    /** The approval flow's payment: record FUNDED (and COMPLETED when nothing is left) once paid. */
+    recordFunded: v.optional(v.boolean()),
+  }),
+  'Funds.InvalidInput',
+);
 
-export const handler = taskHandler(async (input: DisburseFundsInput) => {
-  const proposal = typeof input.proposalId === 'string' ? await getProposal(input.proposalId) : undefined;
-  if (!proposal) throw new WorkflowError('Proposal.NotFound', `No proposal ${String(input.proposalId)}`);
+export const handler = taskHandler(async (input) => {
+  const proposal = await getProposal(input.proposalId);
+  if (!proposal) throw new WorkflowError('Proposal.NotFound', `No proposal ${input.proposalId}`);
   // APPROVED: the approval flow pays before it shows FUNDED; every line paid must be committed (below).
   if (proposal.status !== 'APPROVED' && proposal.status !== 'FUNDED' && proposal.status !== 'COMPLETED') {
     throw new WorkflowError(
@@ -71,4 +75,4 @@ export const handler = taskHandler(async (input: DisburseFundsInput) => {
   }
   logger.info('due funds disbursed', { proposalId: proposal.proposalId, paid, status });
   return { proposalId: proposal.proposalId, disbursed: paid, status };
-});
+}, DisburseFundsInput);

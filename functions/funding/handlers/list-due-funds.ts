@@ -4,13 +4,17 @@
  * funding/data/envelopes.ts). A funded proposal with nothing due is not read at all, so the run's
  * cost follows what is due, never how many proposals are funded.
  */
+import * as v from 'valibot';
 import { fundStart } from '../../platform/config.ts';
-import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
+import { taskHandler, taskInput } from '../../platform/task.ts';
 import { dueInvestments } from '../data/envelopes.ts';
 import { FUND_YEARS, fundYearHasOpened } from '../domain/fund.ts';
 
-export const handler = taskHandler(async () => {
+/** The daily run's input is not read: what is due follows from the date and the due index. */
+const ListDueFundsInput = taskInput(v.unknown(), 'Funds.InvalidInput');
+
+export const handler = taskHandler(async (_input) => {
   const now = new Date();
   const opened = FUND_YEARS.filter((year) => fundYearHasOpened(fundStart(), year, now));
   const latest = opened.at(-1);
@@ -18,4 +22,4 @@ export const handler = taskHandler(async () => {
   const proposalIds = [...new Set(due.map((d) => d.proposalId))].sort();
   logger.info('due investments', { throughFundYear: latest ?? null, lines: due.length });
   return { proposals: proposalIds.map((proposalId) => ({ proposalId })) };
-});
+}, ListDueFundsInput);

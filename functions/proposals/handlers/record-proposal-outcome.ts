@@ -3,7 +3,14 @@
  * ../outcomes.ts). Idempotent: re-running it for a status already reached changes nothing.
  */
 
-import { taskHandler } from '../../platform/http.ts';
-import { type RecordOutcomeInput, recordProposalOutcome } from '../outcomes.ts';
+import * as v from 'valibot';
+import { id, taskHandler, taskInput } from '../../platform/task.ts';
+import { PROPOSAL_STATUSES } from '../domain/statuses.ts';
+import { recordProposalOutcome } from '../outcomes.ts';
 
-export const handler = taskHandler(async (input: RecordOutcomeInput) => recordProposalOutcome(input));
+const RecordOutcomeInput = taskInput(
+  v.object({ proposalId: id(), status: v.picklist(PROPOSAL_STATUSES), reason: v.optional(v.string()) }),
+  'Proposal.InvalidInput',
+);
+
+export const handler = taskHandler(async (input) => recordProposalOutcome(input), RecordOutcomeInput);

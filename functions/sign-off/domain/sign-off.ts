@@ -19,7 +19,8 @@ export type SignOffStatus = (typeof SIGN_OFF_STATUSES)[number];
 export type Decision = 'approve' | 'reject';
 export type Language = 'en' | 'fr';
 
-export type SubjectType = 'PROPOSAL' | 'EVALUATION';
+export const SUBJECT_TYPES = ['PROPOSAL', 'EVALUATION'] as const;
+export type SubjectType = (typeof SUBJECT_TYPES)[number];
 
 export interface AuthorityDirectory {
   UK: { primary: string; deputy: string };

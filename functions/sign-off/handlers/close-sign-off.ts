@@ -6,14 +6,15 @@
  *   expired); every still-pending request is withdrawn (its link then answers 409, saying why), the
  *   task waiting on it is ended with SignOff.Withdrawn, and whoever was sent its link is told why.
  */
+
 import { SendTaskFailureCommand } from '@aws-sdk/client-sfn';
+import * as v from 'valibot';
 import { signOffWithdrawnEmail } from '../../pages/emails.ts';
 import { authorityDirectory } from '../../platform/config.ts';
-import { WorkflowError } from '../../platform/errors.ts';
-import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
 import { sendEmail } from '../../platform/mail.ts';
 import { sfn } from '../../platform/sfn.ts';
+import { id, taskHandler, taskInput } from '../../platform/task.ts';
 import {
   closeRequest,
   markWithdrawalNoticeSent,
@@ -21,15 +22,8 @@ import {
   type SignOffRequest,
   type WithdrawalCause,
 } from '../data/sign-offs.ts';
-import { AUTHORITIES, type Authority, SIGN_OFF_ERRORS, type SubjectType } from '../domain/sign-off.ts';
+import { AUTHORITIES, type Authority, SIGN_OFF_ERRORS, SUBJECT_TYPES } from '../domain/sign-off.ts';
 import { subjectSummary } from '../subjects.ts';
-
-export interface CloseSignOffInput {
-  subjectType: SubjectType;
-  subjectId: string;
-  outcome: 'EXPIRED' | 'WITHDRAWN';
-  authority?: Authority;
-}
 
 /** What ended the subject: a rejection first (it is a decision), else an expiry. */
 function causeOf(requests: SignOffRequest[]): WithdrawalCause | undefined {
@@ -63,13 +57,17 @@ async function tellWithdrawn(request: SignOffRequest, all: SignOffRequest[]): Pr
   await markWithdrawalNoticeSent(request.approvalId, new Date().toISOString());
 }
 
-export const handler = taskHandler(async (input: CloseSignOffInput) => {
-  if (input.outcome !== 'EXPIRED' && input.outcome !== 'WITHDRAWN') {
-    throw new WorkflowError('SignOff.InvalidInput', `Unknown outcome ${String(input.outcome)}`);
-  }
-  if (input.authority !== undefined && !AUTHORITIES.includes(input.authority)) {
-    throw new WorkflowError('SignOff.InvalidInput', `Unknown authority ${String(input.authority)}`);
-  }
+const CloseSignOffInput = taskInput(
+  v.object({
+    subjectType: v.picklist(SUBJECT_TYPES),
+    subjectId: id(),
+    outcome: v.picklist(['EXPIRED', 'WITHDRAWN']),
+    authority: v.optional(v.picklist(AUTHORITIES)),
+  }),
+  'SignOff.InvalidInput',
+);
+
+export const handler = taskHandler(async (input) => {
   const now = new Date().toISOString();
   const all = await requestsForSubject(input.subjectType, input.subjectId);
   const requests = all.filter(
@@ -106,4 +104,4 @@ export const handler = taskHandler(async (input: CloseSignOffInput) => {
     // For one authority: what the flow should carry on with.
     decision: single ? single.status : input.outcome,
   };
-});
+}, CloseSignOffInput);

@@ -4,14 +4,16 @@
  * a reminder, or the deputy). Safe to re-run: the request is found by its business key, a stage's
  * email goes out once, and a request decided while no task waited completes the new task at once.
  */
+
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
+import * as v from 'valibot';
 import { signOffRequestEmail } from '../../pages/emails.ts';
 import { authorityDirectory, flowDurationMs, requirePublicBaseUrl } from '../../platform/config.ts';
 import { WorkflowError } from '../../platform/errors.ts';
-import { taskHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
 import { sendEmail } from '../../platform/mail.ts';
 import { sfn } from '../../platform/sfn.ts';
+import { id, taskHandler, taskInput } from '../../platform/task.ts';
 import {
   addLinkToken,
   bindTaskToken,
@@ -23,39 +25,13 @@ import {
 } from '../data/sign-offs.ts';
 import {
   AUTHORITIES,
-  type Authority,
   recipientFor,
   SIGN_OFF_ERRORS,
   SIGN_OFF_STAGES,
   SIGN_OFF_WINDOW_SECONDS,
-  type SignOffStage,
-  type SubjectType,
+  SUBJECT_TYPES,
 } from '../domain/sign-off.ts';
 import { subjectSummary } from '../subjects.ts';
-
-export interface RequestSignOffInput {
-  subjectType: SubjectType;
-  subjectId: string;
-  authority: Authority;
-  stage: SignOffStage;
-  taskToken: string;
-}
-
-function checkInput(input: RequestSignOffInput): void {
-  const valid =
-    (input.subjectType === 'PROPOSAL' || input.subjectType === 'EVALUATION') &&
-    typeof input.subjectId === 'string' &&
-    input.subjectId.length > 0 &&
-    AUTHORITIES.includes(input.authority) &&
-    SIGN_OFF_STAGES.includes(input.stage) &&
-    typeof input.taskToken === 'string' &&
-    input.taskToken.length > 0;
-  if (!valid)
-    throw new WorkflowError(
-      'SignOff.InvalidInput',
-      `Invalid sign-off task input: ${JSON.stringify({ ...input, taskToken: '…' })}`,
-    );
-}
 
 /** Completes a task for a request that was decided or closed while no task was waiting. */
 async function completeFromRecord(request: SignOffRequest, taskToken: string): Promise<void> {
@@ -78,8 +54,19 @@ async function completeFromRecord(request: SignOffRequest, taskToken: string): P
   await sfn.send(new SendTaskFailureCommand({ taskToken, error, cause: JSON.stringify(outcome) }));
 }
 
-export const handler = taskHandler(async (input: RequestSignOffInput) => {
-  checkInput(input);
+const RequestSignOffInput = taskInput(
+  v.object({
+    subjectType: v.picklist(SUBJECT_TYPES),
+    subjectId: id(),
+    authority: v.picklist(AUTHORITIES),
+    stage: v.picklist(SIGN_OFF_STAGES),
+    taskToken: id(),
+  }),
+  'SignOff.InvalidInput',
+);
+export type RequestSignOffInput = v.InferOutput<typeof RequestSignOffInput.schema>;
+
+export const handler = taskHandler(async (input) => {
   const now = new Date();
   const request = await ensureRequest(
     input.subjectType,
@@ -131,4 +118,4 @@ export const handler = taskHandler(async (input: RequestSignOffInput) => {
     stage: input.stage,
   });
   return { approvalId: request.approvalId, stage: input.stage, emailed: true };
-});
+}, RequestSignOffInput);
