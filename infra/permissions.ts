@@ -75,6 +75,8 @@ export interface ResourceArns<R = string> {
   configurationSet: R;
   /** The KMS key that seals ledger records. */
   ledgerKey: R;
+  /** The EventBridge rule Step Functions manages to learn that a `.sync` nested execution ended. */
+  syncEventsRule: R;
   /** Every resource (`*`): for actions that support no resource-level permissions. */
   any: R;
 }
@@ -142,9 +144,24 @@ export function workflowPolicy<R>(
       );
     }
   }
-  for (const child of spec.nested ?? [])
-    statements.push({ actions: ['states:StartExecution'], resources: [arns.stateMachine(child)] });
+  for (const child of spec.nested ?? []) statements.push(...nestedExecutionPolicy(child, arns));
   return statements;
+}
+
+/** The events rule a `.sync` nested execution needs (its name is fixed by Step Functions). */
+export const SYNC_EVENTS_RULE = 'StepFunctionsGetEventsForStepFunctionsExecutionRule';
+export const SYNC_EVENTS_ACTIONS = ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'] as const;
+
+/**
+ * What a `states:startExecution.sync` task needs to run `child`: start it, follow and stop its
+ * executions, and the managed events rule that reports their end.
+ */
+function nestedExecutionPolicy<R>(child: string, arns: ResourceArns<R>): Statement<R>[] {
+  return [
+    { actions: ['states:StartExecution'], resources: [arns.stateMachine(child)] },
+    { actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [arns.executions(child)] },
+    { actions: SYNC_EVENTS_ACTIONS, resources: [arns.syncEventsRule] },
+  ];
 }
 
 /** The `${Name}` placeholders an ASL text uses (a substitution it does not use is not granted). */

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
+import { SYNC_EVENTS_ACTIONS, SYNC_EVENTS_RULE } from '../permissions.ts';
 import type { WorkflowSpec } from '../system.ts';
 import type { SystemFunction } from './function.ts';
 import { acknowledge, nagResourceName } from './nag.ts';
@@ -190,14 +191,8 @@ export class SystemWorkflow extends Construct {
     );
     this.stateMachine.addToRolePolicy(
       new iam.PolicyStatement({
-        actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
-        resources: [
-          stack.formatArn({
-            service: 'events',
-            resource: 'rule',
-            resourceName: 'StepFunctionsGetEventsForStepFunctionsExecutionRule',
-          }),
-        ],
+        actions: [...SYNC_EVENTS_ACTIONS],
+        resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: SYNC_EVENTS_RULE })],
       }),
     );
     acknowledge(

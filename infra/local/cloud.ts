@@ -31,6 +31,7 @@ import {
   tableNames,
   tableSpec,
   type WorkflowName,
+  type WorkflowSpec,
   workflowArnEnv,
   workflowNames,
   workflowSpec,
@@ -46,7 +47,7 @@ import { FaultSpecError, Faults, guardServer, invokeWithFaults } from './faults.
 import { type FrontService, startFront } from './front.ts';
 import { LocalFunctions, lambdaError } from './functions.ts';
 import { apiGateway, type LocalRoute, sendJson } from './gateway.ts';
-import { CONFIGURATION_SET, functionAccessKeyId, localPrincipals, STATES_ACCESS_KEY_ID } from './iam.ts';
+import { CONFIGURATION_SET, functionAccessKeyId, localPrincipals, stateMachineAccessKeyId } from './iam.ts';
 import { functionArn, REGION, resourceName, stateMachineArn, tableName } from './names.ts';
 import { Outbox } from './outbox.ts';
 
@@ -66,6 +67,11 @@ export interface LocalCloudOptions {
    * show what AWS would refuse.
    */
   functions?: Readonly<Record<string, FunctionSpec>>;
+  /**
+   * What the state machines' roles are derived from (default: infra/system.ts's workflows), e.g.
+   * one whose nesting grant is removed. Their definitions are always infra/system.ts's.
+   */
+  workflows?: Readonly<Record<string, WorkflowSpec>>;
   /** Extra environment for the handlers (e.g. other approver addresses in tests). */
   environment?: Record<string, string>;
   /** Faults on demand at start (default: `JIF_FAULTS`); see infra/local/faults.ts. */
@@ -141,7 +147,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   // Every caller reaches the services through a front that enforces the callers' permissions
   // (each function's role, the state machines' role), as IAM does before a call reaches a service.
-  const principals = localPrincipals(options.environment?.EMAIL_FROM, options.functions);
+  const principals = localPrincipals(options.environment?.EMAIL_FROM, options.functions, options.workflows);
   const partitionKeys = new Map(tableNames.map((t) => [tableName(t), tableSpec(t).partitionKey]));
   // The engine is made below; a task token is only presented once it has issued one.
   let tokenIssuer: (token: string) => string | undefined = () => undefined;
@@ -201,8 +207,6 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
 
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
   const dynamodb = new DynamoDBClient({ region: REGION, endpoint: dynamodbUrl, credentials });
-  // The engine's own service integrations run with the state machines' role.
-  const engineCredentials = { accessKeyId: STATES_ACCESS_KEY_ID, secretAccessKey: 'local' };
   await createTables(dynamodb);
 
   // Faults apply once the tables exist: the system's own calls meet them, its set-up does not.
@@ -285,18 +289,36 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     loaded: loadWorkflow(name, workflowSpec(name).definition, substitutionsFor(name), timeScale),
   }));
   const store = new ExecutionStore(join(dataDir, 'executions'));
+  // Each state machine calls with its own role's credentials, as in AWS: its Lambda invocations,
+  // nested starts and SDK integrations are checked against what the stack grants that one machine.
+  const roles = new Map(
+    workflowNames.map((name) => {
+      const keyId = stateMachineAccessKeyId(name);
+      const credentials = { accessKeyId: keyId, secretAccessKey: 'local' };
+      const clients = {
+        dynamodb: new DynamoDBClient({ region: REGION, endpoint: dynamodbUrl, credentials }),
+        sesv2: new SESv2Client({ region: REGION, endpoint: sesUrl, credentials }),
+      };
+      return [stateMachineArn(name), { keyId, clients }] as const;
+    }),
+  );
+  const roleOf = (machine: string) => {
+    const role = roles.get(machine);
+    if (!role) throw new Error(`no state machine ${machine}`);
+    return role;
+  };
   const engine = new LocalStepFunctions({
     workflows,
-    invokeFunction: (name, payload) => {
+    invokeFunction: (name, payload, caller) => {
       // The engine names functions as the ASL does (physical names, or ARNs reduced to them).
       const logical = name.startsWith(resourceName('')) ? name.slice(resourceName('').length) : name;
-      const denied = principals.denial(STATES_ACCESS_KEY_ID, 'lambda:InvokeFunction', functionArn(logical));
+      const denied = principals.denial(roleOf(caller).keyId, 'lambda:InvokeFunction', functionArn(logical));
       return denied
         ? Promise.reject(lambdaError('Lambda.AWSLambdaException', denied))
         : invoke(name, payload);
     },
-    dynamodb: new DynamoDBClient({ region: REGION, endpoint: dynamodbUrl, credentials: engineCredentials }),
-    sesv2: new SESv2Client({ region: REGION, endpoint: sesUrl, credentials: engineCredentials }),
+    clientsFor: (machine) => roleOf(machine).clients,
+    denial: (machine, action, resource) => principals.denial(roleOf(machine).keyId, action, resource),
     store,
     timeScale,
     log,

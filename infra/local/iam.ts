@@ -1,6 +1,6 @@
 /**
- * The local cloud's IAM: each function's environments carry credentials naming the function, the
- * engine's clients credentials naming the state machines' role, and each is allowed what
+ * The local cloud's IAM: each function's environments carry credentials naming the function, each
+ * state machine's calls credentials naming its own role, and each is allowed what
  * infra/permissions.ts derives from infra/system.ts, the same statements AWS grants.
  */
 import {
@@ -9,10 +9,10 @@ import {
   functionPolicy,
   placeholdersOf,
   type ResourceArns,
-  type Statement,
+  SYNC_EVENTS_RULE,
   workflowPolicy,
 } from '../permissions.ts';
-import { type FunctionSpec, system, workflowNames, workflowSpec } from '../system.ts';
+import { type FunctionSpec, system, type WorkflowSpec } from '../system.ts';
 import { deniedMessage, type Principal } from './front.ts';
 import { ACCOUNT_ID, functionArn, REGION, resourceName, stateMachineArn, tableName } from './names.ts';
 
@@ -20,8 +20,10 @@ import { ACCOUNT_ID, functionArn, REGION, resourceName, stateMachineArn, tableNa
 export function functionAccessKeyId(name: string): string {
   return `LOCAL-${resourceName(name)}`;
 }
-/** The access key id of the engine's own service calls (every state machine's integrations). */
-export const STATES_ACCESS_KEY_ID = 'LOCAL-jif-states';
+/** The access key id of a state machine's role: its Lambda invocations and service integrations. */
+export function stateMachineAccessKeyId(workflow: string): string {
+  return `LOCAL-${resourceName(workflow)}-states`;
+}
 
 const DEFAULT_EMAIL_FROM = 'jif@fund.example';
 /** The configuration set functions that send mail are given (as the CDK stack gives its own). */
@@ -47,6 +49,7 @@ export function localArns(emailFrom: string | undefined): ResourceArns {
     configurationSet: `arn:aws:ses:${REGION}:${ACCOUNT_ID}:configuration-set/${CONFIGURATION_SET}`,
     // No local KMS: the key file is given only to the functions whose role has the key (LEDGER_KEY_FILE).
     ledgerKey: `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/jif-ledger`,
+    syncEventsRule: `arn:aws:events:${REGION}:${ACCOUNT_ID}:rule/${SYNC_EVENTS_RULE}`,
     any: '*',
   };
 }
@@ -54,6 +57,7 @@ export function localArns(emailFrom: string | undefined): ResourceArns {
 export function localPrincipals(
   emailFrom: string | undefined,
   functions: Readonly<Record<string, FunctionSpec>> = system.functions,
+  workflows: Readonly<Record<string, WorkflowSpec>> = system.workflows,
 ): LocalPrincipals {
   const arns = localArns(emailFrom);
   const principals = new Map<string, Principal>();
@@ -63,11 +67,13 @@ export function localPrincipals(
     assertEvaluable(policy, `function ${name}`);
     principals.set(functionAccessKeyId(name), { arn: role(resourceName(name)), policy });
   }
-  const statesPolicy: Statement[] = workflowNames.flatMap((name) => {
-    const spec = workflowSpec(name);
-    return workflowPolicy(spec, placeholdersOf(JSON.stringify(spec.definition)), arns);
-  });
-  principals.set(STATES_ACCESS_KEY_ID, { arn: role(`${system.name}-states`), policy: statesPolicy });
+  // Each state machine has a role of its own, as the stack gives it: what its definition invokes,
+  // the tables it uses and the workflows it nests.
+  for (const [name, spec] of Object.entries(workflows)) {
+    const policy = workflowPolicy(spec, placeholdersOf(JSON.stringify(spec.definition)), arns);
+    assertEvaluable(policy, `workflow ${name}`);
+    principals.set(stateMachineAccessKeyId(name), { arn: role(`${resourceName(name)}-states`), policy });
+  }
   return {
     get: (keyId) => principals.get(keyId),
     denial(keyId, action, resource) {

@@ -15,8 +15,8 @@ import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_PREFIX } from '../../functions/platform/keys.ts';
-import { functionAccessKeyId, localPrincipals } from '../../infra/local/iam.ts';
-import { stateMachineArn } from '../../infra/local/names.ts';
+import { functionAccessKeyId, localPrincipals, stateMachineAccessKeyId } from '../../infra/local/iam.ts';
+import { functionArn, stateMachineArn } from '../../infra/local/names.ts';
 import { system } from '../../infra/system.ts';
 import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
 import { finished } from '../support/executions.ts';
@@ -239,5 +239,64 @@ describe('a missing grant', () => {
     expect(JSON.stringify(execution.history)).toContain(
       'jif-requestSignOff is not authorized to perform: ses:SendEmail',
     );
+  }, 120_000);
+});
+
+describe('a state machine missing a grant (each state machine has a role of its own)', () => {
+  // The approval flow as if infra/system.ts forgot that it nests the sign-off flow: the stack would
+  // not let its role start it, although the evaluation flow's role, which nests it too, may.
+  const workflows = { ...system.workflows, approval: { ...system.workflows.approval, nested: [] } };
+  let cloud: TestCloud;
+  beforeAll(async () => {
+    cloud = await startTestCloud({ workflows });
+  }, 60_000);
+  afterAll(() => cloud?.close());
+
+  it('checks each machine against its own role only', () => {
+    const principals = localPrincipals(undefined, system.functions, workflows);
+    const approval = stateMachineAccessKeyId('approval');
+    const evaluation = stateMachineAccessKeyId('evaluation');
+    expect(principals.denial(approval, 'states:StartExecution', stateMachineArn('signOff'))).toBe(
+      `User: arn:aws:sts::000000000000:assumed-role/jif-approval-states-role/jif-approval-states is not authorized to perform: states:StartExecution on resource: ${stateMachineArn('signOff')} because no identity-based policy allows the states:StartExecution action`,
+    );
+    expect(
+      principals.denial(evaluation, 'states:StartExecution', stateMachineArn('signOff')),
+    ).toBeUndefined();
+    // What one machine invokes is not the other's to invoke.
+    expect(
+      principals.denial(evaluation, 'lambda:InvokeFunction', functionArn('prepareEvaluation')),
+    ).toBeUndefined();
+    expect(principals.denial(approval, 'lambda:InvokeFunction', functionArn('prepareEvaluation'))).toContain(
+      'not authorized to perform: lambda:InvokeFunction',
+    );
+    expect(principals.denial(approval, 'lambda:InvokeFunction', functionArn('commitFunds'))).toBeUndefined();
+    // `.sync` needs the child's executions and the managed events rule as well.
+    const intact = localPrincipals(undefined);
+    const signOffs = `${stateMachineArn('signOff').replace(':stateMachine:', ':execution:')}:x`;
+    expect(intact.denial(approval, 'states:DescribeExecution', signOffs)).toBeUndefined();
+    expect(intact.denial(approval, 'states:StopExecution', signOffs)).toBeUndefined();
+    expect(
+      intact.denial(
+        approval,
+        'events:PutRule',
+        'arn:aws:events:eu-west-3:000000000000:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule',
+      ),
+    ).toBeUndefined();
+    expect(principals.denial(approval, 'states:DescribeExecution', signOffs)).toBeDefined();
+  });
+
+  it('fails that machine: its nested start is a task failure with the denial, and no sign-off starts', async () => {
+    const { proposalId } = await cloud.submit(sampleProposal({ title: 'Missing nested grant' }));
+    const execution = await finished(cloud, 'approval', proposalId, 60_000);
+    expect(execution.status).toBe('FAILED');
+    const failures = execution.history.filter((event) => event.type === 'TaskFailed');
+    expect(failures.length).toBeGreaterThan(0);
+    expect(JSON.stringify(failures)).toContain('StepFunctions.AWSStepFunctionsException');
+    expect(JSON.stringify(failures)).toContain(
+      `jif-approval-states is not authorized to perform: states:StartExecution on resource: ${cloud.stateMachineArn('signOff')}`,
+    );
+    expect(cloud.engine.listExecutions({ stateMachineArn: cloud.stateMachineArn('signOff') })).toEqual([]);
+    const asked = (await cloud.emails()).filter((email) => email.text.includes(proposalId));
+    expect(asked.filter((email) => /approvals\//.test(email.text))).toEqual([]);
   }, 120_000);
 });

@@ -125,6 +125,7 @@ function buildEngine(store = new ExecutionStore()) {
     'map-steps',
     'map-wait',
   ];
+  const clients = { dynamodb: dynamo.client, sesv2: new SESv2Client({ region: 'eu-west-3' }) };
   return new LocalStepFunctions({
     workflows: names.map((name) => ({
       arn: ARN(name),
@@ -135,8 +136,7 @@ function buildEngine(store = new ExecutionStore()) {
       if (!fn) throw new Error(`no function ${name}`);
       return fn(payload as Record<string, unknown>);
     },
-    dynamodb: dynamo.client,
-    sesv2: new SESv2Client({ region: 'eu-west-3' }),
+    clientsFor: () => clients,
     store,
     timeScale: TIME_SCALE,
   });

@@ -10,22 +10,25 @@
  * - `store.ts`: executions kept on disk, so a restart resumes the running ones.
  */
 import { randomUUID } from 'node:crypto';
-import type * as DynamoDB from '@aws-sdk/client-dynamodb';
-import type * as SESv2 from '@aws-sdk/client-sesv2';
 import { Callbacks } from './callbacks.ts';
 import { StepFunctionsApiError } from './errors.ts';
 import { Histories, withoutData } from './history.ts';
-import { Integrations } from './integrations.ts';
+import { Integrations, type ServiceClients } from './integrations.ts';
 import { installScopes, validateDefinition } from './library.ts';
 import { nameOfArn, type RegisteredWorkflow, Runs } from './runs.ts';
 import type { ExecutionRecord, ExecutionStatus, ExecutionStore } from './store.ts';
 
 export interface EngineOptions {
   workflows: RegisteredWorkflow[];
-  /** Runs a function in-process, as Lambda would; throws errors named as the handler named them. */
-  invokeFunction(functionName: string, payload: unknown): Promise<unknown>;
-  dynamodb: DynamoDB.DynamoDBClient;
-  sesv2: SESv2.SESv2Client;
+  /**
+   * Runs a function, as Lambda would, for the state machine `caller` (its role is what AWS
+   * authorizes the invocation against); throws errors named as the handler named them.
+   */
+  invokeFunction(functionName: string, payload: unknown, caller: string): Promise<unknown>;
+  /** The SDK clients of a state machine's own role, for its DynamoDB and SES v2 integrations. */
+  clientsFor(stateMachineArn: string): ServiceClients;
+  /** AWS's AccessDenied message when a state machine's role may not make a call the engine makes itself. */
+  denial?(stateMachineArn: string, action: string, resource: string): string | undefined;
   store: ExecutionStore;
   /** Multiplies every Wait, task timeout, heartbeat and retry interval (JIF_TIME_SCALE). */
   timeScale?: number;
@@ -49,8 +52,8 @@ export class LocalStepFunctions {
     this.history = new Histories(options.store);
     const integrations = new Integrations({
       invokeFunction: options.invokeFunction,
-      dynamodb: options.dynamodb,
-      sesv2: options.sesv2,
+      clientsFor: options.clientsFor,
+      ...(options.denial ? { denial: options.denial } : {}),
       nested: {
         start: (request) => this.startExecution(request),
         get: (executionArn) => options.store.get(executionArn),

@@ -6,6 +6,7 @@
  */
 import * as DynamoDB from '@aws-sdk/client-dynamodb';
 import * as SESv2 from '@aws-sdk/client-sesv2';
+import { SYNC_EVENTS_ACTIONS, SYNC_EVENTS_RULE } from '../../permissions.ts';
 import type { IntegrationPattern, Json, TaskInfo } from './definition.ts';
 import { type StepFunctionsApiError, TaskError } from './errors.ts';
 import type { ExecutionRecord } from './store.ts';
@@ -27,17 +28,30 @@ export interface NestedExecutions {
 
 /** The run a task belongs to. */
 export interface TaskCaller {
+  /** The state machine of the execution: its role is what AWS authorizes the task's calls against. */
+  stateMachineArn: string;
   /** How the run began: after a restart or a redrive, a nested start it finds already made is its own child. */
   entry: 'start' | 'resume' | 'redrive';
   /** Called with each nested execution the task starts (stopped with it, as AWS does). */
   adopt(childExecutionArn: string): void;
 }
 
-export interface IntegrationOptions {
-  /** Runs a function in-process, as Lambda would; throws errors named as the handler named them. */
-  invokeFunction(functionName: string, payload: unknown): Promise<unknown>;
+/** A state machine role's SDK clients, for its DynamoDB and SES integrations. */
+export interface ServiceClients {
   dynamodb: DynamoDB.DynamoDBClient;
   sesv2: SESv2.SESv2Client;
+}
+
+export interface IntegrationOptions {
+  /**
+   * Runs a function, as Lambda would, for the state machine `caller` (whose role AWS authorizes
+   * the invocation against); throws errors named as the handler named them.
+   */
+  invokeFunction(functionName: string, payload: unknown, caller: string): Promise<unknown>;
+  /** The SDK clients of a state machine's own role, for its DynamoDB and SES v2 integrations. */
+  clientsFor(caller: string): ServiceClients;
+  /** AWS's AccessDenied message when the state machine's role may not do this, else undefined. */
+  denial?(caller: string, action: string, resource: string): string | undefined;
   nested: NestedExecutions;
 }
 
@@ -53,12 +67,13 @@ export class Integrations {
     const params = (input ?? {}) as Record<string, unknown>;
     switch (target.kind) {
       case 'lambda': {
-        if (!target.functionFromParameters) return this.invoke(target.functionName ?? '', input);
+        if (!target.functionFromParameters)
+          return this.invoke(caller.stateMachineArn, target.functionName ?? '', input);
         const functionName = params.FunctionName;
         if (typeof functionName !== 'string') {
           throw new TaskError('States.Runtime', `${task.stateName}: Parameters.FunctionName is required`);
         }
-        const payload = await this.invoke(functionName, params.Payload ?? null);
+        const payload = await this.invoke(caller.stateMachineArn, functionName, params.Payload ?? null);
         return {
           ExecutedVersion: '$LATEST',
           Payload: payload,
@@ -67,9 +82,10 @@ export class Integrations {
         };
       }
       case 'dynamodb-optimized':
-        return this.sdkCall('dynamodb', target.action, params, 'DynamoDB');
+        return this.sdkCall(caller.stateMachineArn, 'dynamodb', target.action, params, 'DynamoDB');
       case 'aws-sdk':
         return this.sdkCall(
+          caller.stateMachineArn,
           target.service,
           target.action,
           params,
@@ -80,12 +96,12 @@ export class Integrations {
     }
   }
 
-  private async invoke(functionName: string, payload: unknown): Promise<unknown> {
+  private async invoke(caller: string, functionName: string, payload: unknown): Promise<unknown> {
     const name = functionName.includes(':function:')
       ? (functionName.split(':function:')[1]?.split(':')[0] ?? functionName)
       : functionName;
     try {
-      return await this.options.invokeFunction(name, payload);
+      return await this.options.invokeFunction(name, payload, caller);
     } catch (error) {
       // As Lambda reports a handler error to Step Functions: its name as the error, a JSON cause.
       // An error of the Lambda service itself (Lambda.ServiceException, Lambda.TooManyRequestsException,
@@ -101,6 +117,7 @@ export class Integrations {
   }
 
   private async sdkCall(
+    caller: string,
     service: 'dynamodb' | 'sesv2',
     action: string,
     params: Record<string, unknown>,
@@ -110,7 +127,9 @@ export class Integrations {
     const module = (service === 'dynamodb' ? DynamoDB : SESv2) as unknown as Record<string, unknown>;
     const Command = module[commandName] as (new (input: unknown) => unknown) | undefined;
     if (!Command) throw new TaskError('States.Runtime', `${service}:${action} is not an API action`);
-    const client = (service === 'dynamodb' ? this.options.dynamodb : this.options.sesv2) as {
+    // With the state machine's own credentials: the local front checks them as IAM checks its role.
+    const clients = this.options.clientsFor(caller);
+    const client = (service === 'dynamodb' ? clients.dynamodb : clients.sesv2) as {
       send(command: unknown): Promise<Record<string, unknown>>;
     };
     try {
@@ -132,6 +151,7 @@ export class Integrations {
     const inputValue = params.Input ?? {};
     const input = typeof inputValue === 'string' ? inputValue : JSON.stringify(inputValue);
     const name = typeof params.Name === 'string' ? params.Name : undefined;
+    this.authorizeNested(caller.stateMachineArn, stateMachineArn, pattern);
     let started: { executionArn: string; startDate: string };
     try {
       started = nested.start({ stateMachineArn, name, input });
@@ -160,5 +180,31 @@ export class Integrations {
       };
     }
     throw new TaskError('States.TaskFailed', JSON.stringify(described));
+  }
+
+  /**
+   * The parent's role must allow starting the child and, for `.sync`, following and stopping its
+   * executions and the managed events rule (what the stack grants for nesting). A denial fails the
+   * task as the optimized integration reports a service error, before anything is started.
+   */
+  private authorizeNested(caller: string, child: string, pattern: IntegrationPattern): void {
+    const denial = this.options.denial;
+    if (!denial) return;
+    const [, partition, , region, account] = child.split(':');
+    const needs: [string, string][] = [['states:StartExecution', child]];
+    if (pattern !== 'request-response') {
+      const executions = `${child.replace(':stateMachine:', ':execution:')}:*`;
+      needs.push(['states:DescribeExecution', executions], ['states:StopExecution', executions]);
+      const rule = `arn:${partition}:events:${region}:${account}:rule/${SYNC_EVENTS_RULE}`;
+      for (const action of SYNC_EVENTS_ACTIONS) needs.push([action, rule]);
+    }
+    for (const [action, resource] of needs) {
+      const denied = denial(caller, action, resource);
+      if (denied)
+        throw new TaskError(
+          'StepFunctions.AWSStepFunctionsException',
+          `${denied} (Service: AWSStepFunctions; Status Code: 400; Error Code: AccessDeniedException)`,
+        );
+    }
   }
 }

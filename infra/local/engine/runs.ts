@@ -467,6 +467,7 @@ export class Runs {
       onWaiter(callback.waiter);
     }
     const caller = {
+      stateMachineArn: record.stateMachineArn,
       entry: run.entry,
       adopt: (child: string) => {
         run.children.add(child);
