@@ -2,7 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ENVELOPE_CAP_EUR_CENTS, FUND_YEARS } from '../../functions/funding/domain/fund.ts';
 import { CATEGORIES, FUNDING_PURPOSES } from '../../functions/proposals/domain/categories.ts';
-import { type FieldError, parseProposal } from '../../functions/proposals/domain/proposal.ts';
+import {
+  commitmentSchedule,
+  type FieldError,
+  parseProposal,
+  proposalIdFor,
+} from '../../functions/proposals/domain/proposal.ts';
 
 /** The example body from the contract (CONTRACT.md section 4). */
 const contractExample = {
@@ -336,5 +341,27 @@ describe('parseProposal properties', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('what intake derives from a proposal', () => {
+  it('commits one entry per fund year, investment and running cost together, in year order', () => {
+    expect(
+      commitmentSchedule([
+        { fundYear: 3, purpose: 'RUNNING_COST', amountEurCents: 5 },
+        { fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 100 },
+        { fundYear: 3, purpose: 'INVESTMENT', amountEurCents: 7 },
+      ]),
+    ).toEqual([
+      { fundYear: 1, amountEurCents: 100 },
+      { fundYear: 3, amountEurCents: 12 },
+    ]);
+  });
+
+  it('names a proposal by its idempotency key: the same key the same UUID, another key another', () => {
+    const id = proposalIdFor('owner\nkey-1');
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-a[0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(proposalIdFor('owner\nkey-1')).toBe(id);
+    expect(proposalIdFor('owner\nkey-2')).not.toBe(id);
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as z from 'zod';
 import {
   ENVELOPE_CAP_EUR_CENTS,
@@ -187,3 +188,19 @@ export const evaluationStartSchema = z.strictObject({
     .refine(isMultiLineText, MULTI_LINE_MESSAGE)
     .optional(),
 });
+
+/** What the approval flow commits, one entry per fund year (investment and running costs together). */
+export function commitmentSchedule(funding: FundingLine[]): { fundYear: number; amountEurCents: number }[] {
+  const perYear = new Map<number, number>();
+  for (const line of funding)
+    perYear.set(line.fundYear, (perYear.get(line.fundYear) ?? 0) + line.amountEurCents);
+  return [...perYear.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([fundYear, amountEurCents]) => ({ fundYear, amountEurCents }));
+}
+
+/** A UUID derived from the caller and the key: the same retry always names the same proposal. */
+export function proposalIdFor(idempotencyKey: string): string {
+  const hex = createHash('sha256').update(idempotencyKey).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}

@@ -3,7 +3,7 @@
  * An `Idempotency-Key` makes retries safe: Powertools idempotency returns the first answer, and the
  * proposal id and execution name derive from the key, so even a retry after a crash creates nothing new.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
@@ -23,11 +23,13 @@ import { deleteProposalIfStatus, insertProposal } from '../data/proposals.ts';
 import { needsRoadAuthorityAgreement } from '../domain/categories.ts';
 import {
   calendarErrors,
+  commitmentSchedule,
   type FieldError,
   type FundingLine,
   MAX_PROPOSAL_BYTES,
   type ProposalInput,
   parseProposal,
+  proposalIdFor,
   type RemainingRoom,
   roomWarnings,
 } from '../domain/proposal.ts';
@@ -108,22 +110,6 @@ function sameProposal(record: ProposalInput, input: ProposalInput): boolean {
       p.funding.map((l) => [l.fundYear, l.purpose, l.amountEurCents]),
     ]);
   return pick(record) === pick(input);
-}
-
-/** What the approval flow commits, one entry per fund year (investment and running costs together). */
-function commitmentSchedule(funding: FundingLine[]): { fundYear: number; amountEurCents: number }[] {
-  const perYear = new Map<number, number>();
-  for (const line of funding)
-    perYear.set(line.fundYear, (perYear.get(line.fundYear) ?? 0) + line.amountEurCents);
-  return [...perYear.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([fundYear, amountEurCents]) => ({ fundYear, amountEurCents }));
-}
-
-/** A UUID derived from the caller and the key: the same retry always names the same proposal. */
-function proposalIdFor(idempotencyKey: string): string {
-  const hex = createHash('sha256').update(idempotencyKey).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 function requireArn(): string {
