@@ -126,7 +126,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     updateTableMs: 0,
   });
   const dynamoPort = await listen(dynamoServer, 0);
-  servers.push(dynamoServer);
+  const dynamoWork = inFlight(dynamoServer);
 
   // SES
   const sesPort = await freePort();
@@ -412,6 +412,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       await functions.stop();
       outbox.stop();
       await Promise.all(servers.map((server) => close(server)));
+      // dynalite last, once the requests it is still serving have ended (bounded): closing its
+      // database under a running query or scan (one whose caller has gone, e.g. a handler stopped
+      // mid-read) throws an uncaught error from its iterator and ends the process.
+      await dynamoWork.idle(20_000);
+      await close(dynamoServer);
       dynamodb.destroy();
     },
   };
@@ -553,6 +558,27 @@ type SesServer = (config: { host: string; port: number }) => Promise<Server>;
 function sesServer(): SesServer {
   const candidate = (sesModule as unknown as { default: SesServer | { default: SesServer } }).default;
   return typeof candidate === 'function' ? candidate : candidate.default;
+}
+
+/** Counts the requests a server is still answering (until it calls `res.end`, whether or not its caller is still there). */
+function inFlight(server: Server): { idle(timeoutMs: number): Promise<void> } {
+  let open = 0;
+  server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+    open += 1;
+    const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+    let ended = false;
+    res.end = ((...args: unknown[]) => {
+      if (!ended) open -= 1;
+      ended = true;
+      return end(...args);
+    }) as ServerResponse['end'];
+  });
+  return {
+    async idle(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (open > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    },
+  };
 }
 
 function listen(server: Server, port: number): Promise<number> {

@@ -45,6 +45,8 @@ async function main() {
       });
     }
     process.stderr.write(` ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    // The figures so far, on disk: a run that dies later keeps them.
+    report.write(resolve(REPO_ROOT, 'bench-results'));
   };
   await section('start-up', () => measureStartup(report, quick ? 1 : 3));
   await withCloud(async (cloud, meter) => {

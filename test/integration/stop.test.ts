@@ -5,7 +5,9 @@
  * cases that used to leave timers: a sibling branch stopped when the other party rejected, and a
  * flow still waiting for sign-off when the cloud stops (it resumes after a restart).
  */
+import { BatchWriteItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { REGION, tableName } from '../../infra/local/names.ts';
 import { sampleProposal, startTestCloud } from '../support/cloud.ts';
 import { UK_APPROVER, waitForMinistryLinks } from '../support/flows.ts';
 
@@ -45,5 +47,37 @@ describe('stopping the local cloud', () => {
     // Closing a socket or a worker completes on the next turns of the event loop.
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(grown(before, activeResources())).toEqual([]);
+  }, 60_000);
+
+  it('waits for the scans dynalite still serves (their callers gone) before closing its database', async () => {
+    const cloud = await startTestCloud({ timeScale: 1 });
+    const client = new DynamoDBClient({
+      region: REGION,
+      endpoint: cloud.endpoints.dynamodb,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const TableName = tableName('Fund');
+    const padding = 'x'.repeat(2000);
+    for (let i = 0; i < 2000; i += 25) {
+      const items = Array.from({ length: 25 }, (_, j) => ({
+        PutRequest: { Item: { pk: { S: `STOP#${i + j}` }, sk: { S: 'item' }, padding: { S: padding } } },
+      }));
+      await client.send(new BatchWriteItemCommand({ RequestItems: { [TableName]: items } }));
+    }
+    const abandoned = new AbortController();
+    const scans = Array.from({ length: 4 }, () =>
+      client.send(new ScanCommand({ TableName }), { abortSignal: abandoned.signal }).then(
+        () => 'answered',
+        (error: Error) => error.name,
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    abandoned.abort();
+    // Closing its database under a running scan threw from dynalite's iterator: an uncaught error
+    // that ended the process (and would fail this file).
+    await cloud.close();
+    expect(await Promise.all(scans)).toEqual(['AbortError', 'AbortError', 'AbortError', 'AbortError']);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    client.destroy();
   }, 60_000);
 });
