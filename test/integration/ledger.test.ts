@@ -632,6 +632,16 @@ describe('the ledger', () => {
           ExpressionAttributeValues: { ':amount': { N: '1' } },
         }),
       );
+      // A field of the wrong type: a finding of the check, not a failure of it (a 500).
+      await dynamodb.send(
+        new UpdateItemCommand({
+          TableName: 'jif-Fund',
+          Key: { pk: { S: 'LEDGER' }, sk: { S: 'SEQ#000000000002' } },
+          UpdateExpression: 'SET amountEurCents = :amount',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':amount': { S: 'a great deal' } },
+        }),
+      );
     } finally {
       dynamodb.destroy();
     }
@@ -639,7 +649,10 @@ describe('the ledger', () => {
     expect(check.ok).toBe(false);
     expect(check.records).toBe(8);
     expect(check.problems).toEqual(
-      expect.arrayContaining([expect.objectContaining({ seq: 1, problem: expect.stringMatching(/hash/) })]),
+      expect.arrayContaining([
+        expect.objectContaining({ seq: 1, problem: expect.stringMatching(/hash/) }),
+        expect.objectContaining({ seq: 2, problem: expect.stringMatching(/cannot be read.*amountEurCents/) }),
+      ]),
     );
   });
 });

@@ -40,9 +40,15 @@ export const handler = apiHandler(async (event) => {
   const problems: { seq: number; problem: string }[] = [];
   let witnessed: LedgerRecord | undefined;
   for await (const record of allRecords()) {
-    walker.add(record);
-    disbursedByYear.set(record.fundYear, (disbursedByYear.get(record.fundYear) ?? 0) + record.amountEurCents);
-    if (witness?.seq === record.seq) witnessed = record;
+    const readable = !('unreadable' in record);
+    if (readable) {
+      walker.add(record);
+      disbursedByYear.set(
+        record.fundYear,
+        (disbursedByYear.get(record.fundYear) ?? 0) + record.amountEurCents,
+      );
+      if (witness?.seq === record.seq) witnessed = record;
+    } else walker.addUnreadable(record);
     // Claims and records both in sequence order: a merge, not a lookup table.
     while (!claim.done && claim.value.seq < record.seq) {
       problems.push({
@@ -53,6 +59,7 @@ export const handler = apiHandler(async (event) => {
     }
     if (!claim.done && claim.value.seq === record.seq) {
       if (
+        !readable ||
         claim.value.disbursementId !== record.disbursementId ||
         claim.value.amountEurCents !== record.amountEurCents
       )

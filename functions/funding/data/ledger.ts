@@ -551,9 +551,38 @@ async function runPump(): Promise<void> {
   pumping = false;
 }
 
+/** A stored record verification cannot read as one (a field of the wrong type, one missing). */
+export interface UnreadableRecord {
+  unreadable: true;
+  seq: number;
+  /** What is wrong with it, as the codec says. */
+  problem: string;
+  /** Its stored hash, if that at least is a string: the next record is checked against it. */
+  hash?: string;
+}
+
+/**
+ * A record as verification reads it: whoever can write the table can store anything, so a record
+ * the codec refuses is a finding of the check (`ok: false`), not a failure of it.
+ */
+function recordOrUnreadable(item: Item): LedgerRecord | UnreadableRecord {
+  try {
+    return ledgerRecord.decode(item);
+  } catch (error) {
+    if (!(error instanceof WorkflowError)) throw error;
+    const seq = Number(String(item.sk).slice(SK_PREFIX.ledgerRecord.length));
+    return {
+      unreadable: true,
+      seq,
+      problem: error.message,
+      ...(typeof item.hash === 'string' ? { hash: item.hash } : {}),
+    };
+  }
+}
+
 /** Every record in sequence order, page by page (for verification). */
-export async function* allRecords(): AsyncGenerator<LedgerRecord> {
-  for await (const page of queryPages(ledgerRecord.decode, {
+export async function* allRecords(): AsyncGenerator<LedgerRecord | UnreadableRecord> {
+  for await (const page of queryPages(recordOrUnreadable, {
     KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
     ExpressionAttributeValues: { ':pk': LEDGER_PK, ':prefix': SK_PREFIX.ledgerRecord },
     ConsistentRead: true,

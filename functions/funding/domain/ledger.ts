@@ -98,6 +98,18 @@ export class ChainWalker {
     this.last = record;
   }
 
+  /**
+   * A record in the chain's place that cannot be read as one: it counts, it is a problem, and the
+   * next record is checked against its stored hash (if any), so one bad record is one finding.
+   */
+  addUnreadable(record: { seq: number; problem: string; hash?: string }): void {
+    this.count += 1;
+    this.problems.push({ seq: record.seq, problem: `cannot be read as a ledger record: ${record.problem}` });
+    this.previous = record.hash ?? this.previous;
+    this.expectedSeq = record.seq + 1;
+    this.last = undefined;
+  }
+
   result(headSeq?: number): ChainCheck {
     const problems = [...this.problems];
     if (headSeq !== undefined && headSeq !== this.count) {
