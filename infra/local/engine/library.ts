@@ -216,6 +216,16 @@ const failed = new WeakSet<object>();
 /** Per iterator machine: which entry of its Map state it serves, and the next item's index. */
 const iterators = new WeakMap<object, { entry: number; next: number }>();
 let installed = false;
+/** The library's own step loop (not exported): it announces each state it enters on its logger. */
+type Execute = (
+  input: unknown,
+  options: {
+    eventLogger: { dispatchStateEnteredEvent(state: string, type: string, input: unknown): void };
+  },
+  cleanup: () => void,
+) => Promise<unknown>;
+/** Set by a scoped run for the execute() it starts synchronously. */
+let observeEntries: ((state: string, input: unknown) => void) | undefined;
 
 /** The abort signal of the iteration or branch the calling task runs in (none at the top level). */
 export function currentScope(): AbortSignal | undefined {
@@ -266,8 +276,22 @@ function pathOf(machine: object, definition: object, parent: Scope): string | un
 export function installScopes(): void {
   if (installed) return;
   installed = true;
-  const prototype = StateMachine.prototype as unknown as { run: Run };
+  const prototype = StateMachine.prototype as unknown as { run: Run; execute: Execute };
   const run = prototype.run;
+  const execute = prototype.execute;
+  prototype.execute = function observedExecute(this: unknown, input, options, cleanup) {
+    const observe = observeEntries;
+    observeEntries = undefined;
+    if (observe) {
+      const logger = options.eventLogger;
+      const dispatch = logger.dispatchStateEnteredEvent.bind(logger);
+      logger.dispatchStateEnteredEvent = (state, type, stateInput) => {
+        observe(state, stateInput);
+        dispatch(state, type, stateInput);
+      };
+    }
+    return execute.call(this, input, options, cleanup);
+  };
   prototype.run = function scopedRun(this: { definition: object }, input, options) {
     const parentSignal = options?._rootAbortSignal;
     const parent = scope.getStore();
@@ -291,23 +315,12 @@ export function installScopes(): void {
             definition: { ...this.definition, StartAt: at.state },
           })
         : this;
+    // Where it is: each state it enters, seen as the library announces it (synchronously, so the
+    // history's event order is the library's; run() calls execute() at once, which takes this).
+    if (path !== undefined)
+      observeEntries = (state, stateInput) => parent.memo.entered(path, state, stateInput);
     const execution = scope.run(inner, () => run.call(machine, at ? at.input : input, options));
-    if (path !== undefined) {
-      // Where it is: its own states' entries (names are unique in a state machine; a nested Map's
-      // events carry their iteration's index).
-      const events = execution.eventLogs;
-      execution.eventLogs = (async function* () {
-        for await (const event of events as AsyncIterable<LibraryEvent>) {
-          if (
-            event.type === 'StateEntered' &&
-            event.index === undefined &&
-            Object.hasOwn(states, event.state.name)
-          )
-            parent.memo.entered(path, event.state.name, event.state.input);
-          yield event;
-        }
-      })();
-    }
+    observeEntries = undefined;
     execution.result.then(
       // An aborted run ends with null (noThrowOnAbort): not a success.
       (output) => {

@@ -230,7 +230,14 @@ export class Runs {
       entered: (path, state, input) => {
         const iterations = record.iterations;
         if (!iterations || run.detached || run.ended) return;
-        iterations.at = { ...iterations.at, [path]: { state, input, since: Date.now() } };
+        // A resumed run re-entering the Wait it was in keeps that entry's time (waitLeft counts from
+        // it, and marks it timed); any later entry starts anew.
+        const before = iterations.at?.[path];
+        const kept =
+          run.entry === 'resume' && before?.state === state && !run.timed.has(`wait:${path}/${state}`)
+            ? before.since
+            : undefined;
+        iterations.at = { ...iterations.at, [path]: { state, input, since: kept ?? Date.now() } };
         this.options.store.changed(record);
       },
       position: (path) => record.iterations?.at?.[path],
