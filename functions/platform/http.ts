@@ -252,8 +252,9 @@ export function negotiateMediaType(
 export function jsonApiHandler(
   options: JsonBodyOptions,
   fn: (event: JsonEvent, caller: Caller, context: Context) => Promise<HttpResult>,
+  ...use: MiddlewareObj<HttpEvent, HttpResult>[]
 ) {
-  return apiHandler(fn, jsonBody(options));
+  return apiHandler(fn, jsonBody(options), ...use);
 }
 
 /** HEAD (a mail scanner probing a link): the GET answer's status and headers, no body. */

@@ -7,7 +7,7 @@
  * flow, and retrying it would only fail five times more slowly.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
+import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as v from 'valibot';
 import { WorkflowError } from './errors.ts';
@@ -26,13 +26,18 @@ export function taskInput<S extends v.GenericSchema>(schema: S, invalid: Invalid
   return { schema, invalid };
 }
 
-/** A task handler whose `fn` gets the input as its schema typed it; errors keep their names for Retry and Catch. */
+/**
+ * A task handler whose `fn` gets the input as its schema typed it; errors keep their names for Retry
+ * and Catch. `use` adds a handler's own middlewares (its metrics flush, say).
+ */
 export function taskHandler<S extends v.GenericSchema, Out>(
   fn: (input: v.InferOutput<S>, context: Context) => Promise<Out>,
   input: TaskInput<S>,
+  ...use: MiddlewareObj<unknown, Out>[]
 ) {
   return middy<unknown, Out>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(use)
     .handler(async (event, context) => fn(parseTaskInput(input, event), context));
 }
 

@@ -250,6 +250,8 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
       POWERTOOLS_SERVICE_NAME: system.name,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
       POWERTOOLS_DEV: 'true',
+      // POWERTOOLS_DEV would silence the business metrics: they print their EMF line as in Lambda.
+      POWERTOOLS_METRICS_DISABLED: 'false',
       FUND_START_DATE: fundStartDate,
       ...routesOf(name, spec),
       // Local mode's time scale (JIF_TIME_SCALE): the deadlines handlers state shrink with the flows' waits.

@@ -7,10 +7,12 @@
  * same invocation: FUNDED means committed and the open year's investment in the ledger.
  */
 
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import * as v from 'valibot';
 import { fundStart } from '../../platform/config.ts';
 import { WorkflowError } from '../../platform/errors.ts';
 import { logger } from '../../platform/logger.ts';
+import { addEurCents, countEvent, metrics } from '../../platform/metrics.ts';
 import { id, taskHandler, taskInput } from '../../platform/task.ts';
 import { completeIfSettled, getProposal } from '../../proposals/data/proposals.ts';
 import type { ProposalStatus } from '../../proposals/domain/statuses.ts';
@@ -28,51 +30,59 @@ const DisburseFundsInput = taskInput(
   'Funds.InvalidInput',
 );
 
-export const handler = taskHandler(async (input) => {
-  const proposal = await getProposal(input.proposalId);
-  if (!proposal) throw new WorkflowError('Proposal.NotFound', `No proposal ${input.proposalId}`);
-  // APPROVED: the approval flow pays before it shows FUNDED; every line paid must be committed (below).
-  if (proposal.status !== 'APPROVED' && proposal.status !== 'FUNDED' && proposal.status !== 'COMPLETED') {
-    throw new WorkflowError(
-      'Funds.NotFunded',
-      `${proposal.proposalId} is ${proposal.status}: nothing may be disbursed`,
-    );
-  }
-  const commitments = await commitmentsOf(proposal.proposalId);
-  const now = new Date();
-  const paid = [];
-  for (const line of proposal.funding) {
-    if (line.purpose !== 'INVESTMENT' || !isFundYear(line.fundYear)) continue;
-    if (!fundYearHasOpened(fundStart(), line.fundYear, now)) continue;
-    const commitment = commitments.find((c) => c.fundYear === line.fundYear && c.status === 'COMMITTED');
-    // Never pay beyond what is committed for that year.
-    if (!commitment || commitment.amountEurCents < line.amountEurCents) {
+export const handler = taskHandler(
+  async (input) => {
+    const proposal = await getProposal(input.proposalId);
+    if (!proposal) throw new WorkflowError('Proposal.NotFound', `No proposal ${input.proposalId}`);
+    // APPROVED: the approval flow pays before it shows FUNDED; every line paid must be committed (below).
+    if (proposal.status !== 'APPROVED' && proposal.status !== 'FUNDED' && proposal.status !== 'COMPLETED') {
       throw new WorkflowError(
-        'Funds.NotCommitted',
-        `FY${line.fundYear} of ${proposal.proposalId} is not committed`,
+        'Funds.NotFunded',
+        `${proposal.proposalId} is ${proposal.status}: nothing may be disbursed`,
       );
     }
-    // On the way to FUNDED (the approval flow), the FUNDED email announces the payment; later
-    // years, paid once the proposal is FUNDED, are announced one by one.
-    const { record, created } = await payFundingLine(proposal, line, now.toISOString(), {
-      announce: input.recordFunded !== true && proposal.status !== 'APPROVED',
-    });
-    // Paid (now or by an earlier run): nothing of this year is due any more.
-    if (commitment.investmentDue) await clearInvestmentDue(proposal.proposalId, line.fundYear);
-    paid.push({
-      fundYear: line.fundYear,
-      paymentReference: record.paymentReference,
-      amountEurCents: record.amountEurCents,
-      created,
-    });
-  }
-  // Reached only once every due line is in the ledger (a failed payment throws above).
-  let status: ProposalStatus = proposal.status;
-  if (input.recordFunded === true) {
-    status = (await recordProposalOutcome({ proposalId: proposal.proposalId, status: 'FUNDED' })).status;
-  } else if (proposal.status === 'FUNDED') {
-    status = (await completeIfSettled(proposal.proposalId, now.toISOString()))?.status ?? status;
-  }
-  logger.info('due funds disbursed', { proposalId: proposal.proposalId, paid, status });
-  return { proposalId: proposal.proposalId, disbursed: paid, status };
-}, DisburseFundsInput);
+    const commitments = await commitmentsOf(proposal.proposalId);
+    const now = new Date();
+    const paid = [];
+    for (const line of proposal.funding) {
+      if (line.purpose !== 'INVESTMENT' || !isFundYear(line.fundYear)) continue;
+      if (!fundYearHasOpened(fundStart(), line.fundYear, now)) continue;
+      const commitment = commitments.find((c) => c.fundYear === line.fundYear && c.status === 'COMMITTED');
+      // Never pay beyond what is committed for that year.
+      if (!commitment || commitment.amountEurCents < line.amountEurCents) {
+        throw new WorkflowError(
+          'Funds.NotCommitted',
+          `FY${line.fundYear} of ${proposal.proposalId} is not committed`,
+        );
+      }
+      // On the way to FUNDED (the approval flow), the FUNDED email announces the payment; later
+      // years, paid once the proposal is FUNDED, are announced one by one.
+      const { record, created } = await payFundingLine(proposal, line, now.toISOString(), {
+        announce: input.recordFunded !== true && proposal.status !== 'APPROVED',
+      });
+      // Paid (now or by an earlier run): nothing of this year is due any more.
+      if (commitment.investmentDue) await clearInvestmentDue(proposal.proposalId, line.fundYear);
+      // Money paid by this run only (a re-run finds the ledger record and pays nothing).
+      if (created) addEurCents('FundsPaidEurCents', record.amountEurCents);
+      paid.push({
+        fundYear: line.fundYear,
+        paymentReference: record.paymentReference,
+        amountEurCents: record.amountEurCents,
+        created,
+      });
+    }
+    // Reached only once every due line is in the ledger (a failed payment throws above).
+    let status: ProposalStatus = proposal.status;
+    if (input.recordFunded === true) {
+      const outcome = await recordProposalOutcome({ proposalId: proposal.proposalId, status: 'FUNDED' });
+      if (outcome.changed) countEvent('ProposalFunded');
+      status = outcome.status;
+    } else if (proposal.status === 'FUNDED') {
+      status = (await completeIfSettled(proposal.proposalId, now.toISOString()))?.status ?? status;
+    }
+    logger.info('due funds disbursed', { proposalId: proposal.proposalId, paid, status });
+    return { proposalId: proposal.proposalId, disbursed: paid, status };
+  },
+  DisburseFundsInput,
+  logMetrics(metrics),
+);

@@ -11,6 +11,7 @@ import {
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type Envelope, getEnvelopes } from '../../funding/data/envelopes.ts';
 import { config, fundStart } from '../../platform/config.ts';
@@ -18,6 +19,7 @@ import { dynamodb } from '../../platform/dynamodb.ts';
 import { badRequest, conflict, HttpError, unprocessable } from '../../platform/errors.ts';
 import { header, json, jsonApiHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
+import { countEvent, metrics } from '../../platform/metrics.ts';
 import { sfn } from '../../platform/sfn.ts';
 import { deleteProposalIfStatus, insertProposal } from '../data/proposals.ts';
 import { needsRoadAuthorityAgreement } from '../domain/categories.ts';
@@ -69,6 +71,8 @@ async function submit(submission: Submission): Promise<Submitted> {
       { path: 'Idempotency-Key', message: 'reused with a different body' },
     ]);
   }
+  // The event happens once per proposal: when its approval workflow starts (a retry finds it started).
+  let started = false;
   try {
     await sfn.send(
       new StartExecutionCommand({
@@ -81,6 +85,7 @@ async function submit(submission: Submission): Promise<Submitted> {
         }),
       }),
     );
+    started = true;
   } catch (error) {
     // Same name and input while running is the same execution; a finished one means a retry after success.
     if (!(error instanceof ExecutionAlreadyExists)) {
@@ -90,7 +95,8 @@ async function submit(submission: Submission): Promise<Submitted> {
       });
     }
   }
-  logger.info('proposal submitted', { proposalId, category: record.category });
+  if (started) countEvent('ProposalSubmitted');
+  logger.info('proposal submitted', { proposalId, category: record.category, started });
   // Part of the first answer, so a retry with the same key gets the very same one.
   const warnings = roomWarnings(record, remainingRoom(await getEnvelopes()));
   return { proposalId, status: record.status, ...(warnings.length > 0 ? { warnings } : {}) };
@@ -200,4 +206,5 @@ export const handler = jsonApiHandler(
     }
     return json(201, result, { Location: `/proposals/${result.proposalId}` });
   },
+  logMetrics(metrics),
 );

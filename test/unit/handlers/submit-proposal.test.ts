@@ -18,6 +18,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpEvent } from '../../../functions/platform/http.ts';
 import { fixture, httpEvent, lambdaContext, loadHandlerModule, TEST_ENV } from './support.ts';
+import { emfPrintedBy, enableMetrics, metricsOf } from './support-metrics.ts';
 
 const documents = mockClient(DynamoDBDocumentClient);
 const dynamodb = mockClient(DynamoDBClient);
@@ -27,6 +28,7 @@ type Handler = (event: HttpEvent, context: ReturnType<typeof lambdaContext>) => 
 let handler: Handler;
 
 beforeAll(async () => {
+  enableMetrics();
   ({ handler } = await loadHandlerModule<{ handler: Handler }>('submit-proposal'));
   // Fund year 1 began today, so the fixture's year-1 line is for a year still open.
   process.env.FUND_START_DATE = new Date().toISOString().slice(0, 10);
@@ -428,5 +430,24 @@ describe('POST /proposals with an Idempotency-Key', () => {
     ]);
     expect(documents.calls()).toHaveLength(0);
     expect(sfn.calls()).toHaveLength(0);
+  });
+});
+
+describe('POST /proposals: the ProposalSubmitted metric', () => {
+  it('counted once when the approval workflow starts (EMF, namespace JIF), not when a retry finds it started', async () => {
+    documents.on(PutCommand).resolves({});
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:execution', startDate: new Date() });
+    const printed = await emfPrintedBy(() => submit(withBody(proposalBody())));
+    expect(metricsOf(printed)).toEqual([
+      { name: 'ProposalSubmitted', unit: 'Count', value: 1, namespace: 'JIF' },
+    ]);
+    expect(printed[0]?.service).toBe(TEST_ENV.AWS_LAMBDA_FUNCTION_NAME);
+
+    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
+    expect(await emfPrintedBy(() => submit(withBody(proposalBody())))).toEqual([]);
+  });
+
+  it('nothing for a refused proposal', async () => {
+    expect(await emfPrintedBy(() => submit(withBody('{"title": "Ring road')))).toEqual([]);
   });
 });
