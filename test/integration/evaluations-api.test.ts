@@ -317,10 +317,17 @@ describe('an evaluation from start to report', () => {
     const late = await postCostReport(cloud, links.reported, { actualCostEur: '1.00', lang: 'en' });
     expect(late.status).toBe(410);
     expect(await late.text()).toContain('the cost last sent stands');
-    // The silent project's port authority was reminded before the deadline, and told when it passed.
-    const toSilent = cloud.outbox.list().filter((e) => e.to.includes(PORT) && e.text.includes(ids.silent));
-    expect(toSilent.filter((e) => /Reminder \d/.test(e.subject)).length).toBe(2);
+    // The silent project's port authority was reminded twice, then told the deadline passed. The link
+    // answers 410 from the absolute deadline, while the flow's reminders follow scaled relative waits
+    // that a loaded machine stretches: count them once the flow has sent its last email.
     await cloud.waitForEmail((e) => e.text.includes(ids.silent) && e.subject.includes('Deadline passed'));
+    const toSilent = cloud.outbox.list().filter((e) => e.to.includes(PORT) && e.text.includes(ids.silent));
+    const subjects = toSilent.map((e) => e.subject).filter((s) => /Reminder \d|Deadline passed/.test(s));
+    expect(subjects.map((s) => (/Reminder/.test(s) ? 'reminder' : 'deadline'))).toEqual([
+      'reminder',
+      'reminder',
+      'deadline',
+    ]);
     const toReported = cloud.outbox
       .list()
       .filter((e) => e.to.includes(PORT) && e.text.includes(ids.reported));
