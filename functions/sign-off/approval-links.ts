@@ -12,7 +12,13 @@ import {
 import type { HttpEvent, HttpResult } from '../platform/http.ts';
 import { logger } from '../platform/logger.ts';
 import { getRequest, hashToken, type SignOffRequest, type WithdrawalCause } from './data/sign-offs.ts';
-import { AUTHORITY_NAMES, type Language, languageOf, type SignOffStage } from './domain/sign-off.ts';
+import {
+  AUTHORITY_NAMES,
+  hasExpired,
+  type Language,
+  languageOf,
+  type SignOffStage,
+} from './domain/sign-off.ts';
 import { subjectSummary } from './subjects.ts';
 
 const APPROVAL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -38,11 +44,7 @@ export async function closedAnswer(
   now: Date,
   language: Language,
 ): Promise<HttpResult | undefined> {
-  if (
-    request.status === 'EXPIRED' ||
-    (request.status === 'PENDING' && request.expiresAt <= now.toISOString())
-  )
-    return message('EXPIRED', language);
+  if (hasExpired(request, now)) return message('EXPIRED', language);
   if (request.status === 'WITHDRAWN') return html(409, withdrawnPage(request.withdrawnBecause, language));
   if (request.status !== 'PENDING')
     return (await receipt(request, language, true)) ?? message('ALREADY_DECIDED', language);

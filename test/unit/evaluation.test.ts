@@ -11,6 +11,7 @@ import {
   isEvaluatedYear,
   nextTranche,
   parseEvaluationSubject,
+  runningCostAfter,
   yearEndingSoon,
 } from '../../functions/evaluation/domain/evaluation.ts';
 import {
@@ -378,5 +379,22 @@ describe('the evaluation report of a later round', () => {
     expect(html).toContain('reason given: Audit &lt;script&gt;');
     expect(html).toContain('Round 1 (EVAL-FY1): Rejected; nothing released');
     expect(html).not.toMatch(/<script/i);
+  });
+});
+
+describe('runningCostAfter', () => {
+  const funding = [
+    { fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 100_000_00 },
+    { fundYear: 2, purpose: 'RUNNING_COST', amountEurCents: 15_000_00 },
+    { fundYear: 2, purpose: 'INVESTMENT', amountEurCents: 50_000_00 },
+    { fundYear: 3, purpose: 'RUNNING_COST', amountEurCents: 17_500_00 },
+  ];
+  it('is the running cost committed for the year after the evaluated one, nothing else', () => {
+    expect(runningCostAfter(funding, 1)).toBe(15_000_00);
+    expect(runningCostAfter(funding, 2)).toBe(17_500_00);
+  });
+  it('is 0 for a proposal with no running cost that year (not a project of that evaluation)', () => {
+    expect(runningCostAfter(funding, 3)).toBe(0);
+    expect(runningCostAfter(funding.slice(0, 1), 1)).toBe(0);
   });
 });

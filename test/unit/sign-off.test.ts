@@ -4,6 +4,7 @@ import {
   type AuthorityDirectory,
   approvalsMissing,
   approvalsRequired,
+  hasExpired,
   isDecision,
   languageOf,
   recipientFor,
@@ -88,5 +89,19 @@ describe('money follows recorded decisions', () => {
       ]),
     ).toEqual(['ROAD', 'FR']);
     expect(approvalsMissing(['UK', 'FR'], [{ authority: 'UK', status: 'REJECTED' }])).toEqual(['UK', 'FR']);
+  });
+});
+
+describe('hasExpired', () => {
+  const now = new Date('2026-03-10T12:00:00.000Z');
+  it('is true for a request marked EXPIRED, and for one still PENDING once its time is up', () => {
+    expect(hasExpired({ status: 'EXPIRED', expiresAt: '2026-04-01T00:00:00.000Z' }, now)).toBe(true);
+    expect(hasExpired({ status: 'PENDING', expiresAt: '2026-03-10T12:00:00.000Z' }, now)).toBe(true);
+    expect(hasExpired({ status: 'PENDING', expiresAt: '2026-03-10T11:59:59.999Z' }, now)).toBe(true);
+  });
+  it('is false for a PENDING request with time left, and for one decided or withdrawn past its time', () => {
+    expect(hasExpired({ status: 'PENDING', expiresAt: '2026-03-10T12:00:00.001Z' }, now)).toBe(false);
+    for (const status of ['APPROVED', 'REJECTED', 'WITHDRAWN'] as const)
+      expect(hasExpired({ status, expiresAt: '2026-03-01T00:00:00.000Z' }, now)).toBe(false);
   });
 });

@@ -43,6 +43,19 @@ export const COST_REPORT_MAX_EUR_CENTS = ENVELOPE_CAP_EUR_CENTS;
 export const COST_REPORT_CONFIRM_FACTOR = 2;
 
 /** Does a reported cost need the reporter's confirmation (far above what was committed)? */
+/**
+ * What a proposal committed for the running cost of the year after the evaluated one: the most its
+ * tranche can be (0 when it has no such line, so it is not a project of that evaluation).
+ */
+export function runningCostAfter(
+  funding: readonly { purpose: string; fundYear: number; amountEurCents: number }[],
+  evaluatedYear: number,
+): number {
+  return funding
+    .filter((line) => line.purpose === 'RUNNING_COST' && line.fundYear === evaluatedYear + 1)
+    .reduce((sum, line) => sum + line.amountEurCents, 0);
+}
+
 export function costNeedsConfirmation(actualEurCents: number, fundedEurCents: number): boolean {
   return actualEurCents > COST_REPORT_CONFIRM_FACTOR * fundedEurCents;
 }

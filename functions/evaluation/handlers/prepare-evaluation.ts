@@ -26,6 +26,7 @@ import {
   type EvaluatedYear,
   evaluationSubjectId,
   isEvaluatedYear,
+  runningCostAfter,
   yearEndingSoon,
 } from '../domain/evaluation.ts';
 
@@ -48,10 +49,7 @@ async function projectsOf(fundYear: EvaluatedYear): Promise<string[]> {
   do {
     const page = await listProposals({ status: 'FUNDED', limit: 100, ...(startKey ? { startKey } : {}) });
     for (const proposal of page.items) {
-      const runsNextYear = proposal.funding.some(
-        (line) => line.purpose === 'RUNNING_COST' && line.fundYear === fundYear + 1,
-      );
-      if (runsNextYear) proposalIds.push(proposal.proposalId);
+      if (runningCostAfter(proposal.funding, fundYear) > 0) proposalIds.push(proposal.proposalId);
     }
     startKey = page.lastKey;
   } while (startKey);

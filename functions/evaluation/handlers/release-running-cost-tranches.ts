@@ -18,7 +18,7 @@ import { taskHandler, taskInput } from '../../platform/task.ts';
 import { completeIfSettled, getProposal } from '../../proposals/data/proposals.ts';
 import { requestsForSubject } from '../../sign-off/data/sign-offs.ts';
 import { type ReleasedTranche, recordForRoundTask, recordTranches, roundOf } from '../data/evaluations.ts';
-import { evaluationRoundInput, evaluationSubjectId } from '../domain/evaluation.ts';
+import { evaluationRoundInput, evaluationSubjectId, runningCostAfter } from '../domain/evaluation.ts';
 
 const ReleaseTranchesInput = taskInput(v.object(evaluationRoundInput), 'Evaluation.InvalidInput');
 
@@ -53,9 +53,7 @@ export const handler = taskHandler(async (input) => {
         `${line.proposalId} is not funded: nothing may be disbursed`,
       );
     }
-    const committedRunningCost = proposal.funding
-      .filter((l) => l.purpose === 'RUNNING_COST' && l.fundYear === nextYear)
-      .reduce((sum, l) => sum + l.amountEurCents, 0);
+    const committedRunningCost = runningCostAfter(proposal.funding, fundYear);
     const commitment = (await commitmentsOf(proposal.proposalId)).find(
       (c) => c.fundYear === nextYear && c.status === 'COMMITTED',
     );

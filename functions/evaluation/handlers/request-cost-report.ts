@@ -14,7 +14,7 @@ import { getProposal } from '../../proposals/data/proposals.ts';
 import { emailCostReportLink } from '../cost-report-mail.ts';
 import { ensureCostReport, markReportEmailed } from '../data/cost-reports.ts';
 import { recordForRoundTask, roundOf } from '../data/evaluations.ts';
-import { evaluationRoundInput } from '../domain/evaluation.ts';
+import { evaluationRoundInput, runningCostAfter } from '../domain/evaluation.ts';
 
 const RequestCostReportInput = taskInput(
   v.object({ ...evaluationRoundInput, proposalId: id(), reportsDueBy: v.string() }),
@@ -25,9 +25,7 @@ export const handler = taskHandler(async (input) => {
   const record = await recordForRoundTask(input);
   const proposal = await getProposal(input.proposalId);
   if (!proposal) throw new WorkflowError('Proposal.NotFound', `No proposal ${input.proposalId}`);
-  const fundedEurCents = proposal.funding
-    .filter((line) => line.purpose === 'RUNNING_COST' && line.fundYear === record.fundYear + 1)
-    .reduce((sum, line) => sum + line.amountEurCents, 0);
+  const fundedEurCents = runningCostAfter(proposal.funding, record.fundYear);
   const report = await ensureCostReport(
     {
       fundYear: record.fundYear,

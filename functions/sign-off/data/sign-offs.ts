@@ -23,6 +23,7 @@ import {
 import {
   AUTHORITIES,
   type Authority,
+  hasExpired,
   SIGN_OFF_STAGES,
   SIGN_OFF_STATUSES,
   type SignOffStage,
@@ -190,9 +191,7 @@ export async function decideRequest(
   });
   const request = present(signOffRequest, result, approvalId);
   if (result.updated) return { outcome: 'DECIDED', request };
-  const expired =
-    request.status === 'EXPIRED' || (request.status === 'PENDING' && request.expiresAt <= now.toISOString());
-  return { outcome: expired ? 'EXPIRED' : 'ALREADY_CLOSED', request };
+  return { outcome: hasExpired(request, now) ? 'EXPIRED' : 'ALREADY_CLOSED', request };
 }
 
 /** Closes a pending request as EXPIRED or WITHDRAWN; returns the request as it ends up. */

@@ -56,6 +56,16 @@ export const SIGN_OFF_ERRORS = {
   expired: 'SignOff.Expired',
 } as const;
 
+/**
+ * A request no longer open to a decision because its time ran out: marked EXPIRED, or still PENDING
+ * past `expiresAt` (the expiry step may not have run yet; the link must not accept it meanwhile).
+ */
+export function hasExpired(request: { status: SignOffStatus; expiresAt: string }, now: Date): boolean {
+  return (
+    request.status === 'EXPIRED' || (request.status === 'PENDING' && request.expiresAt <= now.toISOString())
+  );
+}
+
 export function statusForDecision(decision: Decision): SignOffStatus {
   return decision === 'approve' ? 'APPROVED' : 'REJECTED';
 }
