@@ -14,15 +14,14 @@ import {
   GetExecutionHistoryCommand,
   type HistoryEvent,
   ListExecutionsCommand,
-  SFNClient,
 } from '@aws-sdk/client-sfn';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COST_REPORT_REMINDERS_BEFORE_DEADLINE_SECONDS } from '../../functions/evaluation/domain/evaluation.ts';
 import { SIGN_OFF_STAGE_SECONDS } from '../../functions/sign-off/domain/sign-off.ts';
-import { REGION, stateMachineArn } from '../../infra/local/names.ts';
+import { stateMachineArn } from '../../infra/local/names.ts';
 import { COST_REPORT_SECONDS } from '../../workflows/evaluation.ts';
 import { sampleProposal } from '../support/cloud.ts';
-import { type Email, freePort, NpmStart } from '../support/npm-start.ts';
+import { type Email, freePort, NpmStart, type Running } from '../support/npm-start.ts';
 
 /** A sign-off stage lasts about 5.2 s, the evaluation's first wait about 19 s. */
 const TIME_SCALE = 0.00002;
@@ -36,26 +35,6 @@ afterAll(async () => {
   await npmStart.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-interface Running {
-  base: string;
-  tokens: Record<string, string>;
-  sfn: SFNClient;
-}
-
-async function running(port: number): Promise<Running> {
-  const base = await npmStart.start(port, String(TIME_SCALE));
-  const tokens = (await (await fetch(`${base}/local/tokens`)).json()) as Record<string, string>;
-  const { endpoints } = (await (await fetch(`${base}/local/health`)).json()) as {
-    endpoints: { stepfunctions: string };
-  };
-  const sfn = new SFNClient({
-    region: REGION,
-    endpoint: endpoints.stepfunctions,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  return { base, tokens, sfn };
-}
 
 async function historyOf(stack: Running, executionArn: string): Promise<HistoryEvent[]> {
   const { events = [] } = await stack.sfn
@@ -78,7 +57,7 @@ const executionOf = (flow: string, name: string) =>
 describe('npm start killed with SIGKILL while a deadline runs', () => {
   it('a waiting sign-off times out, and the evaluation wait ends, at their original deadlines', async () => {
     const port = await freePort();
-    let stack = await running(port);
+    let stack = await npmStart.running(port, String(TIME_SCALE));
     const submitted = await fetch(`${stack.base}/proposals`, {
       method: 'POST',
       headers: {
@@ -97,7 +76,7 @@ describe('npm start killed with SIGKILL while a deadline runs', () => {
 
     // Killed while the first stage waits: it still times out one stage after its task started.
     await npmStart.kill();
-    stack = await running(port);
+    stack = await npmStart.running(port, String(TIME_SCALE));
     const signOff = await npmStart.waitFor(async () => {
       const events = await historyOf(stack, ukSignOff);
       return events.some((e) => e.type === 'TaskTimedOut') ? events : undefined;
@@ -161,7 +140,7 @@ describe('npm start killed with SIGKILL while a deadline runs', () => {
     }, 'the evaluation to wait for the reports');
 
     await npmStart.kill();
-    stack = await running(port);
+    stack = await npmStart.running(port, String(TIME_SCALE));
     const waited = await npmStart.waitFor(async () => {
       const events = await historyOf(stack, evaluation);
       return events.some((e) => e.type === 'WaitStateExited') ? events : undefined;

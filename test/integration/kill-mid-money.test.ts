@@ -9,13 +9,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REGION, stateMachineArn, tableName } from '../../infra/local/names.ts';
+import { stateMachineArn, tableName } from '../../infra/local/names.ts';
 import { sampleProposal } from '../support/cloud.ts';
-import { type Email, freePort, NpmStart } from '../support/npm-start.ts';
+import { type Email, freePort, NpmStart, type Running } from '../support/npm-start.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'jif-kill-money-'));
 const npmStart = new NpmStart(dataDir);
@@ -30,31 +29,6 @@ afterAll(async () => {
   await npmStart.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-interface Running {
-  base: string;
-  tokens: Record<string, string>;
-  db: DynamoDBDocumentClient;
-  sfn: SFNClient;
-}
-
-/** Starts the stack and the AWS clients a script would point at its endpoints (they move on restart). */
-async function running(port: number, timeScale: string): Promise<Running> {
-  const base = await npmStart.start(port, timeScale);
-  const tokens = (await (await fetch(`${base}/local/tokens`)).json()) as Record<string, string>;
-  const { endpoints } = (await (await fetch(`${base}/local/health`)).json()) as {
-    endpoints: { dynamodb: string; stepfunctions: string };
-  };
-  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  return {
-    base,
-    tokens,
-    db: DynamoDBDocumentClient.from(
-      new DynamoDBClient({ region: REGION, endpoint: endpoints.dynamodb, credentials }),
-    ),
-    sfn: new SFNClient({ region: REGION, endpoint: endpoints.stepfunctions, credentials }),
-  };
-}
 
 async function getJson<T>(stack: Running, path: string, role = 'finance'): Promise<T> {
   const response = await fetch(`${stack.base}${path}`, {
@@ -146,7 +120,7 @@ describe('npm start killed with SIGKILL in the middle of the money', () => {
   it('mid-commit (the first year committed, the second not yet): resumed, each year committed once', async () => {
     const port = await freePort();
     // Real time: the held step's retries then take seconds, not microseconds.
-    let stack = await running(port, '1');
+    let stack = await npmStart.running(port, '1');
     const before = await getJson<FundYears>(stack, '/fund');
     const { proposalId, links } = await submitted(stack, 'Committed across a kill -9');
 
@@ -170,7 +144,7 @@ describe('npm start killed with SIGKILL in the middle of the money', () => {
     expect(yearOf(held, 2)?.committedEurCents ?? 0).toBe(yearOf(before, 2)?.committedEurCents ?? 0);
 
     await npmStart.kill();
-    stack = await running(port, '1'); // faults are not kept across a restart
+    stack = await npmStart.running(port, '1'); // faults are not kept across a restart
     await expectFundedOnce(stack, proposalId, before);
     const { events = [] } = await stack.sfn.send(new GetExecutionHistoryCommand({ executionArn }));
     expect(events.map((e) => e.type)).toContain('ExecutionSucceeded');
@@ -179,7 +153,7 @@ describe('npm start killed with SIGKILL in the middle of the money', () => {
   it('mid-payment (claimed, not yet in the ledger): resumed, paid once, the ledger still verifies', async () => {
     await npmStart.stop(); // one process per data directory
     const port = await freePort();
-    let stack = await running(port, '0.001');
+    let stack = await npmStart.running(port, '0.001');
     const before = await getJson<FundYears>(stack, '/fund');
     // Another appender holds the ledger: a payment is claimed, then waits for its record.
     await stack.db.send(
@@ -202,7 +176,7 @@ describe('npm start killed with SIGKILL in the middle of the money', () => {
     expect(claim.ledgerSeq).toBeUndefined();
 
     await npmStart.kill();
-    stack = await running(port, '0.001');
+    stack = await npmStart.running(port, '0.001');
     const waiting = await getJson<{ status: string; workflow: { status: string } | null }>(
       stack,
       `/proposals/${proposalId}`,

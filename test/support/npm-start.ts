@@ -4,7 +4,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { REPO_ROOT } from '../../infra/local/cloud.ts';
+import { REGION } from '../../infra/local/names.ts';
 
 export interface Email {
   to: string[];
@@ -20,6 +24,14 @@ export async function freePort(): Promise<number> {
   return typeof address === 'object' && address ? address.port : 0;
 }
 
+/** A started stack with the dev tokens and the AWS clients a script would point at its endpoints. */
+export interface Running {
+  base: string;
+  tokens: Record<string, string>;
+  db: DynamoDBDocumentClient;
+  sfn: SFNClient;
+}
+
 export class NpmStart {
   private child: ChildProcess | undefined;
   /** What the running (or last) process printed. */
@@ -29,6 +41,24 @@ export class NpmStart {
 
   constructor(dataDir: string) {
     this.dataDir = dataDir;
+  }
+
+  /** Starts it, then reads its tokens and endpoints (they move on restart) and makes clients for them. */
+  async running(port: number, timeScale?: string): Promise<Running> {
+    const base = await this.start(port, timeScale);
+    const tokens = (await (await fetch(`${base}/local/tokens`)).json()) as Record<string, string>;
+    const { endpoints } = (await (await fetch(`${base}/local/health`)).json()) as {
+      endpoints: { dynamodb: string; stepfunctions: string };
+    };
+    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    return {
+      base,
+      tokens,
+      db: DynamoDBDocumentClient.from(
+        new DynamoDBClient({ region: REGION, endpoint: endpoints.dynamodb, credentials }),
+      ),
+      sfn: new SFNClient({ region: REGION, endpoint: endpoints.stepfunctions, credentials }),
+    };
   }
 
   /** Starts it and resolves with its base URL once `/local/health` answers. */
