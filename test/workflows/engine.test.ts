@@ -19,7 +19,7 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { stepFunctionsApi } from '../../infra/local/engine/api.ts';
 import {
   loadWorkflowFile,
@@ -140,6 +140,13 @@ function buildEngine(store = new ExecutionStore()) {
     store,
     timeScale: TIME_SCALE,
   });
+}
+
+/** A directory for an engine's execution store (what survives a restart), removed after the test. */
+function temporaryStore(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'jif-engine-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 async function run(engine: LocalStepFunctions, workflow: string, input: unknown, name?: string) {
@@ -594,71 +601,63 @@ describe('RedriveExecution of a Map or a Parallel re-runs only what did not succ
   });
 
   it('an iteration re-run after a restart goes on from the state it had reached', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'jif-engine-'));
-    try {
-      const first = buildEngine(new ExecutionStore(dir));
-      const { executionArn } = first.startExecution({
-        stateMachineArn: ARN('map-steps'),
-        input: JSON.stringify({ items: [{ n: 1 }, { n: 2 }] }),
-      });
-      await waitFor(() => (asked.length === 2 ? true : undefined));
-      first.detachAll();
+    const dir = temporaryStore();
+    const first = buildEngine(new ExecutionStore(dir));
+    const { executionArn } = first.startExecution({
+      stateMachineArn: ARN('map-steps'),
+      input: JSON.stringify({ items: [{ n: 1 }, { n: 2 }] }),
+    });
+    await waitFor(() => (asked.length === 2 ? true : undefined));
+    first.detachAll();
 
-      const second = buildEngine(new ExecutionStore(dir));
-      second.resumeRunning();
-      await waitFor(() => (asked.length === 4 ? true : undefined));
-      // Each item was doubled once: the iterations went on at AskAboutIt, with its input.
-      expect(sorted(doubledInputs)).toEqual([1, 2]);
-      expect(
-        asked
-          .slice(2)
-          .map((q) => q.question)
-          .sort(),
-      ).toEqual(['about 2', 'about 4']);
-      for (const { token } of asked.slice(2)) second.sendTaskSuccess(token, '"yes"');
-      const done = await second.waitForExecution(executionArn);
-      expect(JSON.parse(done.output ?? '')).toEqual(['yes', 'yes']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const second = buildEngine(new ExecutionStore(dir));
+    second.resumeRunning();
+    await waitFor(() => (asked.length === 4 ? true : undefined));
+    // Each item was doubled once: the iterations went on at AskAboutIt, with its input.
+    expect(sorted(doubledInputs)).toEqual([1, 2]);
+    expect(
+      asked
+        .slice(2)
+        .map((q) => q.question)
+        .sort(),
+    ).toEqual(['about 2', 'about 4']);
+    for (const { token } of asked.slice(2)) second.sendTaskSuccess(token, '"yes"');
+    const done = await second.waitForExecution(executionArn);
+    expect(JSON.parse(done.output ?? '')).toEqual(['yes', 'yes']);
   });
 
   it('a Map re-entered after a restart asks again only the iterations still waiting', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'jif-engine-'));
-    try {
-      const first = buildEngine(new ExecutionStore(dir));
-      const { executionArn } = first.startExecution({
-        stateMachineArn: ARN('map-callbacks'),
-        input: JSON.stringify({ questions: ['r1', 'r2', 'r3'] }),
-      });
-      await waitFor(() => (asked.length === 3 ? true : undefined));
-      const tokenOf = (question: string) => asked.findLast((q) => q.question === question)?.token ?? '';
-      first.sendTaskSuccess(tokenOf('r2'), '"answer 2"');
-      await waitFor(() =>
-        first.getExecutionHistory(executionArn).some((e) => e.type === 'MapIterationSucceeded')
-          ? true
-          : undefined,
-      );
-      first.detachAll();
+    const dir = temporaryStore();
+    const first = buildEngine(new ExecutionStore(dir));
+    const { executionArn } = first.startExecution({
+      stateMachineArn: ARN('map-callbacks'),
+      input: JSON.stringify({ questions: ['r1', 'r2', 'r3'] }),
+    });
+    await waitFor(() => (asked.length === 3 ? true : undefined));
+    const tokenOf = (question: string) => asked.findLast((q) => q.question === question)?.token ?? '';
+    first.sendTaskSuccess(tokenOf('r2'), '"answer 2"');
+    await waitFor(() =>
+      first.getExecutionHistory(executionArn).some((e) => e.type === 'MapIterationSucceeded')
+        ? true
+        : undefined,
+    );
+    first.detachAll();
 
-      const second = buildEngine(new ExecutionStore(dir));
-      expect(second.resumeRunning()).toEqual([executionArn]);
-      await waitFor(() => (asked.length === 5 ? true : undefined));
-      // r2 was answered before the restart: not asked again.
-      expect(
-        asked
-          .slice(3)
-          .map((q) => q.question)
-          .sort(),
-      ).toEqual(['r1', 'r3']);
-      second.sendTaskSuccess(tokenOf('r1'), '"answer 1"');
-      second.sendTaskSuccess(tokenOf('r3'), '"answer 3"');
-      const done = await second.waitForExecution(executionArn);
-      expect(done.status).toBe('SUCCEEDED');
-      expect(JSON.parse(done.output ?? '')).toEqual(['answer 1', 'answer 2', 'answer 3']);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const second = buildEngine(new ExecutionStore(dir));
+    expect(second.resumeRunning()).toEqual([executionArn]);
+    await waitFor(() => (asked.length === 5 ? true : undefined));
+    // r2 was answered before the restart: not asked again.
+    expect(
+      asked
+        .slice(3)
+        .map((q) => q.question)
+        .sort(),
+    ).toEqual(['r1', 'r3']);
+    second.sendTaskSuccess(tokenOf('r1'), '"answer 1"');
+    second.sendTaskSuccess(tokenOf('r3'), '"answer 3"');
+    const done = await second.waitForExecution(executionArn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(JSON.parse(done.output ?? '')).toEqual(['answer 1', 'answer 2', 'answer 3']);
   });
 });
 
@@ -794,33 +793,29 @@ describe('the Step Functions API over HTTP', () => {
 
 describe('restarts', () => {
   it('resumes a running execution at its last top-level state after a restart, with a new token', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'jif-engine-'));
-    try {
-      const first = buildEngine(new ExecutionStore(dir));
-      const { executionArn } = first.startExecution({
-        stateMachineArn: ARN('callback'),
-        input: '{"question":"restart"}',
-      });
-      const before = await waitFor(() => asked[0]);
-      first.detachAll();
+    const dir = temporaryStore();
+    const first = buildEngine(new ExecutionStore(dir));
+    const { executionArn } = first.startExecution({
+      stateMachineArn: ARN('callback'),
+      input: '{"question":"restart"}',
+    });
+    const before = await waitFor(() => asked[0]);
+    first.detachAll();
 
-      const second = buildEngine(new ExecutionStore(dir));
-      expect(second.resumeRunning()).toEqual([executionArn]);
-      const after = await waitFor(() => asked[1]);
-      expect(after.question).toBe('restart');
-      expect(after.token).not.toBe(before.token);
-      expect(() => second.sendTaskSuccess(before.token, '{}')).toThrow(/does not exist/);
-      second.sendTaskSuccess(after.token, '{"ok":1}');
-      const done = await second.waitForExecution(executionArn);
-      expect(done.status).toBe('SUCCEEDED');
-      expect(types(done.history)).toContain('ExecutionResumed');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const second = buildEngine(new ExecutionStore(dir));
+    expect(second.resumeRunning()).toEqual([executionArn]);
+    const after = await waitFor(() => asked[1]);
+    expect(after.question).toBe('restart');
+    expect(after.token).not.toBe(before.token);
+    expect(() => second.sendTaskSuccess(before.token, '{}')).toThrow(/does not exist/);
+    second.sendTaskSuccess(after.token, '{"ok":1}');
+    const done = await second.waitForExecution(executionArn);
+    expect(done.status).toBe('SUCCEEDED');
+    expect(types(done.history)).toContain('ExecutionResumed');
   });
 
   it('a Wait and a callback task end at their original deadlines across restarts, not a full time later', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'jif-engine-'));
+    const dir = temporaryStore();
     const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     const at = (
       history: { type: string; timestamp: string }[],
@@ -833,131 +828,115 @@ describe('restarts', () => {
     };
     // Both the Wait and the task's TimeoutSeconds are 1000 s, scaled to 1 s.
     const fullMs = 1000 * 1000 * TIME_SCALE;
-    try {
-      const first = buildEngine(new ExecutionStore(dir));
-      const { executionArn } = first.startExecution({
-        stateMachineArn: ARN('restart-timers'),
-        input: '{"question":"deadlines"}',
-      });
-      await waitFor(() => (first.getExecutionHistory(executionArn).length >= 2 ? true : undefined));
-      await sleep(300);
-      first.detachAll();
-      await sleep(300);
+    const first = buildEngine(new ExecutionStore(dir));
+    const { executionArn } = first.startExecution({
+      stateMachineArn: ARN('restart-timers'),
+      input: '{"question":"deadlines"}',
+    });
+    await waitFor(() => (first.getExecutionHistory(executionArn).length >= 2 ? true : undefined));
+    await sleep(300);
+    first.detachAll();
+    await sleep(300);
 
-      // Restarted mid-Wait: the Wait ends when it would have without the restart.
-      const second = buildEngine(new ExecutionStore(dir));
-      expect(second.resumeRunning()).toEqual([executionArn]);
-      await waitFor(() => (asked.length === 1 ? true : undefined));
-      let history = second.getExecutionHistory(executionArn);
-      const waitEntered = at(history, 'WaitStateEntered');
-      const waitExited = at(history, 'WaitStateExited');
-      expect(waitExited - waitEntered).toBeGreaterThanOrEqual(fullMs - 2);
-      expect(waitExited).toBeLessThan(at(history, 'ExecutionResumed') + fullMs);
+    // Restarted mid-Wait: the Wait ends when it would have without the restart.
+    const second = buildEngine(new ExecutionStore(dir));
+    expect(second.resumeRunning()).toEqual([executionArn]);
+    await waitFor(() => (asked.length === 1 ? true : undefined));
+    let history = second.getExecutionHistory(executionArn);
+    const waitEntered = at(history, 'WaitStateEntered');
+    const waitExited = at(history, 'WaitStateExited');
+    expect(waitExited - waitEntered).toBeGreaterThanOrEqual(fullMs - 2);
+    expect(waitExited).toBeLessThan(at(history, 'ExecutionResumed') + fullMs);
 
-      // Restarted while the callback task waits: its timeout counts from when the task started.
-      await sleep(300);
-      second.detachAll();
-      await sleep(300);
-      const third = buildEngine(new ExecutionStore(dir));
-      expect(third.resumeRunning()).toEqual([executionArn]);
-      const done = await third.waitForExecution(executionArn);
-      expect(JSON.parse(done.output ?? '')).toEqual({ outcome: 'TIMED_OUT' });
-      history = done.history;
-      const taskStarted = at(history, 'TaskStarted');
-      const timedOut = at(history, 'TaskTimedOut');
-      expect(timedOut - taskStarted).toBeGreaterThanOrEqual(fullMs - 2);
-      expect(timedOut).toBeLessThan(at(history, 'ExecutionResumed', 'last') + fullMs);
-      // The task ran again after the restart (a new token), but its deadline stayed.
-      expect(asked).toHaveLength(2);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    // Restarted while the callback task waits: its timeout counts from when the task started.
+    await sleep(300);
+    second.detachAll();
+    await sleep(300);
+    const third = buildEngine(new ExecutionStore(dir));
+    expect(third.resumeRunning()).toEqual([executionArn]);
+    const done = await third.waitForExecution(executionArn);
+    expect(JSON.parse(done.output ?? '')).toEqual({ outcome: 'TIMED_OUT' });
+    history = done.history;
+    const taskStarted = at(history, 'TaskStarted');
+    const timedOut = at(history, 'TaskTimedOut');
+    expect(timedOut - taskStarted).toBeGreaterThanOrEqual(fullMs - 2);
+    expect(timedOut).toBeLessThan(at(history, 'ExecutionResumed', 'last') + fullMs);
+    // The task ran again after the restart (a new token), but its deadline stayed.
+    expect(asked).toHaveLength(2);
   });
 
   it('times a callback task out at once when its deadline passed while the engine was down', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'jif-engine-'));
-    try {
-      const first = buildEngine(new ExecutionStore(dir));
-      const { executionArn } = first.startExecution({
-        stateMachineArn: ARN('callback'),
-        input: '{"question":"too late"}',
-      });
-      await waitFor(() => asked[0]);
-      first.detachAll();
-      // TimeoutSeconds 100, scaled to 100 ms: past while nothing runs.
-      await new Promise((resolve) => setTimeout(resolve, 250));
+    const dir = temporaryStore();
+    const first = buildEngine(new ExecutionStore(dir));
+    const { executionArn } = first.startExecution({
+      stateMachineArn: ARN('callback'),
+      input: '{"question":"too late"}',
+    });
+    await waitFor(() => asked[0]);
+    first.detachAll();
+    // TimeoutSeconds 100, scaled to 100 ms: past while nothing runs.
+    await new Promise((resolve) => setTimeout(resolve, 250));
 
-      const second = buildEngine(new ExecutionStore(dir));
-      second.resumeRunning();
-      const done = await second.waitForExecution(executionArn);
-      expect(JSON.parse(done.output ?? '')).toEqual({ outcome: 'TIMED_OUT', error: 'States.Timeout' });
-      // Nobody is asked again for an answer that can no longer be given.
-      expect(asked).toHaveLength(1);
-      const resumed = types(done.history).indexOf('ExecutionResumed');
-      expect(types(done.history).slice(resumed)).toContain('TaskTimedOut');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const second = buildEngine(new ExecutionStore(dir));
+    second.resumeRunning();
+    const done = await second.waitForExecution(executionArn);
+    expect(JSON.parse(done.output ?? '')).toEqual({ outcome: 'TIMED_OUT', error: 'States.Timeout' });
+    // Nobody is asked again for an answer that can no longer be given.
+    expect(asked).toHaveLength(1);
+    const resumed = types(done.history).indexOf('ExecutionResumed');
+    expect(types(done.history).slice(resumed)).toContain('TaskTimedOut');
   });
 
   it('a Wait inside a Map iteration ends at its original time across a restart', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'jif-engine-'));
+    const dir = temporaryStore();
     // Seconds 1000, scaled to 1 s.
     const fullMs = 1000 * 1000 * TIME_SCALE;
-    try {
-      const first = buildEngine(new ExecutionStore(dir));
-      const { executionArn } = first.startExecution({
-        stateMachineArn: ARN('map-wait'),
-        input: JSON.stringify({ items: [{ n: 7 }] }),
-      });
-      await waitFor(() =>
-        first.getExecutionHistory(executionArn).some((e) => e.type === 'WaitStateEntered') ? true : undefined,
-      );
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      first.detachAll();
-      await new Promise((resolve) => setTimeout(resolve, 300));
+    const first = buildEngine(new ExecutionStore(dir));
+    const { executionArn } = first.startExecution({
+      stateMachineArn: ARN('map-wait'),
+      input: JSON.stringify({ items: [{ n: 7 }] }),
+    });
+    await waitFor(() =>
+      first.getExecutionHistory(executionArn).some((e) => e.type === 'WaitStateEntered') ? true : undefined,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    first.detachAll();
+    await new Promise((resolve) => setTimeout(resolve, 300));
 
-      const second = buildEngine(new ExecutionStore(dir));
-      second.resumeRunning();
-      const done = await second.waitForExecution(executionArn);
-      expect(JSON.parse(done.output ?? '')).toEqual([{ doubled: 14 }]);
-      const time = (type: string, which: 'first' | 'last') => {
-        const events = done.history.filter((e) => e.type === type);
-        return Date.parse((which === 'first' ? events[0] : events.at(-1))?.timestamp ?? '');
-      };
-      const exited = time('WaitStateExited', 'last');
-      expect(exited - time('WaitStateEntered', 'first')).toBeGreaterThanOrEqual(fullMs - 2);
-      expect(exited).toBeLessThan(time('ExecutionResumed', 'first') + fullMs);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const second = buildEngine(new ExecutionStore(dir));
+    second.resumeRunning();
+    const done = await second.waitForExecution(executionArn);
+    expect(JSON.parse(done.output ?? '')).toEqual([{ doubled: 14 }]);
+    const time = (type: string, which: 'first' | 'last') => {
+      const events = done.history.filter((e) => e.type === type);
+      return Date.parse((which === 'first' ? events[0] : events.at(-1))?.timestamp ?? '');
+    };
+    const exited = time('WaitStateExited', 'last');
+    expect(exited - time('WaitStateEntered', 'first')).toBeGreaterThanOrEqual(fullMs - 2);
+    expect(exited).toBeLessThan(time('ExecutionResumed', 'first') + fullMs);
   });
 
   it("counts the execution's own TimeoutSeconds from its start across a restart", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'jif-engine-'));
-    try {
-      const first = buildEngine(new ExecutionStore(dir));
-      const { executionArn, startDate } = first.startExecution({
-        stateMachineArn: ARN('execution-timeout'),
-        input: '{"question":"bounded"}',
-      });
-      await waitFor(() => asked[0]);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      first.detachAll();
-      await new Promise((resolve) => setTimeout(resolve, 300));
+    const dir = temporaryStore();
+    const first = buildEngine(new ExecutionStore(dir));
+    const { executionArn, startDate } = first.startExecution({
+      stateMachineArn: ARN('execution-timeout'),
+      input: '{"question":"bounded"}',
+    });
+    await waitFor(() => asked[0]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    first.detachAll();
+    await new Promise((resolve) => setTimeout(resolve, 300));
 
-      const second = buildEngine(new ExecutionStore(dir));
-      second.resumeRunning();
-      const done = await second.waitForExecution(executionArn);
-      expect(done.status).toBe('TIMED_OUT');
-      // TimeoutSeconds 1 (not scaled): from the start, not from the restart.
-      const timedOut = Date.parse(done.stopDate ?? '');
-      const resumed = Date.parse(done.history.find((e) => e.type === 'ExecutionResumed')?.timestamp ?? '');
-      expect(timedOut - Date.parse(startDate)).toBeGreaterThanOrEqual(1000 - 2);
-      expect(timedOut).toBeLessThan(resumed + 1000);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const second = buildEngine(new ExecutionStore(dir));
+    second.resumeRunning();
+    const done = await second.waitForExecution(executionArn);
+    expect(done.status).toBe('TIMED_OUT');
+    // TimeoutSeconds 1 (not scaled): from the start, not from the restart.
+    const timedOut = Date.parse(done.stopDate ?? '');
+    const resumed = Date.parse(done.history.find((e) => e.type === 'ExecutionResumed')?.timestamp ?? '');
+    expect(timedOut - Date.parse(startDate)).toBeGreaterThanOrEqual(1000 - 2);
+    expect(timedOut).toBeLessThan(resumed + 1000);
   });
 
   it('stops an execution and the children it waits on', async () => {

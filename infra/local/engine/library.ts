@@ -220,12 +220,21 @@ let installed = false;
 type Execute = (
   input: unknown,
   options: {
-    eventLogger: { dispatchStateEnteredEvent(state: string, type: string, input: unknown): void };
+    eventLogger: {
+      dispatchStateEnteredEvent(state: string, type: string, input: unknown): void;
+      dispatchExecutionSucceededEvent(output: unknown): void;
+    };
+    abortSignal: AbortSignal;
   },
   cleanup: () => void,
 ) => Promise<unknown>;
+/** What a scoped run watches of its iteration or branch, as the library announces it. */
+interface Observer {
+  entered(state: string, input: unknown): void;
+  succeeded(output: unknown): void;
+}
 /** Set by a scoped run for the execute() it starts synchronously. */
-let observeEntries: ((state: string, input: unknown) => void) | undefined;
+let observer: Observer | undefined;
 
 /** The abort signal of the iteration or branch the calling task runs in (none at the top level). */
 export function currentScope(): AbortSignal | undefined {
@@ -280,14 +289,22 @@ export function installScopes(): void {
   const run = prototype.run;
   const execute = prototype.execute;
   prototype.execute = function observedExecute(this: unknown, input, options, cleanup) {
-    const observe = observeEntries;
-    observeEntries = undefined;
+    const observe = observer;
+    observer = undefined;
     if (observe) {
       const logger = options.eventLogger;
-      const dispatch = logger.dispatchStateEnteredEvent.bind(logger);
+      const enter = logger.dispatchStateEnteredEvent.bind(logger);
       logger.dispatchStateEnteredEvent = (state, type, stateInput) => {
-        observe(state, stateInput);
-        dispatch(state, type, stateInput);
+        observe.entered(state, stateInput);
+        enter(state, type, stateInput);
+      };
+      // Recorded as the library announces it, before the event reaches any history (the library
+      // forwards it through async generators): a restart that sees the event sees the result too.
+      // The step loop also ends this way when aborted: that is no success.
+      const succeed = logger.dispatchExecutionSucceededEvent.bind(logger);
+      logger.dispatchExecutionSucceededEvent = (output) => {
+        if (!options.abortSignal.aborted) observe.succeeded(output);
+        succeed(output);
       };
     }
     return execute.call(this, input, options, cleanup);
@@ -318,16 +335,15 @@ export function installScopes(): void {
     // Where it is: each state it enters, seen as the library announces it (synchronously, so the
     // history's event order is the library's; run() calls execute() at once, which takes this).
     if (path !== undefined)
-      observeEntries = (state, stateInput) => parent.memo.entered(path, state, stateInput);
+      observer = {
+        entered: (state, stateInput) => parent.memo.entered(path, state, stateInput),
+        succeeded: (output) => {
+          if (!signal.aborted) parent.memo.succeeded(path, output);
+        },
+      };
     const execution = scope.run(inner, () => run.call(machine, at ? at.input : input, options));
-    observeEntries = undefined;
-    execution.result.then(
-      // An aborted run ends with null (noThrowOnAbort): not a success.
-      (output) => {
-        if (path !== undefined && !signal.aborted) parent.memo.succeeded(path, output);
-      },
-      () => failed.add(this),
-    );
+    observer = undefined;
+    execution.result.catch(() => failed.add(this));
     return {
       ...execution,
       abort() {
