@@ -4,6 +4,13 @@
  * a TypeScript loader takes. All functions are bundled at once, at start-up (one esbuild run: the
  * shared sources are parsed once), and cached on disk by the content of every input: a warm start
  * only checks the inputs, a changed source rebuilds them all.
+ *
+ * One difference from the CDK's bundles: code two or more functions share (the SDK clients, the
+ * platform modules) goes into chunk files that their entries import, instead of into a copy per
+ * function. Each execution environment is a worker thread with its own module instances, so a chunk
+ * is loaded and initialised once per environment as the copy would be; esbuild writes the shared
+ * code once instead of 30 times (on a fresh clone's first start: 0.5 s instead of 2.4-3.9 s, most
+ * of `npm start`'s time). The bundles the bench measures are the CDK's own (infra/aws/bundling.ts).
  */
 import { createHash } from 'node:crypto';
 import {
@@ -22,7 +29,10 @@ import * as esbuild from 'esbuild';
 import { BUNDLED_FILES, ESM_REQUIRE_BANNER, EXTERNAL_MODULES } from '../aws/bundling.ts';
 import { cacheDir } from './cache.ts';
 
-/** esbuild's options as NodejsFunction sets them (infra/aws/function.ts); part of the cache key. */
+/**
+ * esbuild's options as NodejsFunction sets them (infra/aws/function.ts), plus `splitting` (see
+ * above); part of the cache key.
+ */
 const OPTIONS = {
   bundle: true,
   platform: 'node',
@@ -35,6 +45,9 @@ const OPTIONS = {
   banner: { js: ESM_REQUIRE_BANNER },
   external: EXTERNAL_MODULES,
   outExtension: { '.js': '.mjs' },
+  splitting: true,
+  // Beside the entries: code that reads a bundled file beside its module finds it there too.
+  chunkNames: 'shared-[hash]',
   logLevel: 'silent',
 } as const satisfies esbuild.BuildOptions;
 
