@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
@@ -44,7 +45,7 @@ import { loadWorkflow } from './engine/definition.ts';
 import { LocalStepFunctions, type RegisteredWorkflow } from './engine/engine.ts';
 import { ExecutionStore } from './engine/store.ts';
 import { FaultSpecError, Faults, guardServer, invokeWithFaults } from './faults.ts';
-import { type FrontService, startFront } from './front.ts';
+import { type FrontRequest, type FrontService, startFront } from './front.ts';
 import { LocalFunctions, lambdaError } from './functions.ts';
 import { apiGateway, type LocalRoute, sendJson } from './gateway.ts';
 import { CONFIGURATION_SET, functionAccessKeyId, localPrincipals, stateMachineAccessKeyId } from './iam.ts';
@@ -151,10 +152,11 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   const partitionKeys = new Map(tableNames.map((t) => [tableName(t), tableSpec(t).partitionKey]));
   // The engine is made below; a task token is only presented once it has issued one.
   let tokenIssuer: (token: string) => string | undefined = () => undefined;
-  const front = async (service: FrontService, port: number) => {
+  const front = async (service: FrontService, port: number, deliverTo?: Server) => {
     const server = startFront({
       service,
       upstream: `http://127.0.0.1:${port}`,
+      ...(deliverTo ? { deliver: (request, res) => deliverInProcess(deliverTo, request, res) } : {}),
       principalOf: (keyId) => principals.get(keyId),
       partitionKeyOf: (table) => partitionKeys.get(table),
       taskTokenIssuer: (token) => tokenIssuer(token),
@@ -162,7 +164,9 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     servers.push(server);
     return `http://127.0.0.1:${await listen(server, 0)}`;
   };
-  const dynamodbUrl = await front('dynamodb', dynamoPort);
+  // dynalite runs in this process: the front hands it each call (its fault guard and in-flight
+  // count included) rather than sending it over a second loopback connection.
+  const dynamodbUrl = await front('dynamodb', dynamoPort, dynamoServer);
   const sesUrl = await front('ses', sesPort);
   const sfnUrl = await front('states', sfnPort);
 
@@ -563,6 +567,17 @@ function sesServer(): SesServer {
 }
 
 /** Counts the requests a server is still answering (until it calls `res.end`, whether or not its caller is still there). */
+/** Serves a request the front read whole to a server of this process, as if it came over HTTP. */
+function deliverInProcess(server: Server, request: FrontRequest, res: ServerResponse): void {
+  const req = Object.assign(new PassThrough(), {
+    method: request.method,
+    url: request.path,
+    headers: request.headers,
+  });
+  server.emit('request', req, res);
+  req.end(request.body);
+}
+
 function inFlight(server: Server): { idle(timeoutMs: number): Promise<void> } {
   let open = 0;
   server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {

@@ -6,7 +6,14 @@
  * (infra/local/faults.ts), as the service itself would fail. Calls with
  * any other key id (an operator's AWS CLI, the tests' own clients) pass unchecked.
  */
-import { createServer, Agent as HttpAgent, type IncomingMessage, request, type Server } from 'node:http';
+import {
+  createServer,
+  Agent as HttpAgent,
+  type IncomingMessage,
+  request,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { allows, type RequestContext, type Statement } from '../permissions.ts';
 import { ACCOUNT_ID, REGION } from './names.ts';
 
@@ -31,15 +38,22 @@ export interface FrontOptions {
    * (SendTask* is authorized against it), or undefined for a token no task holds.
    */
   taskTokenIssuer?(taskToken: string): string | undefined;
+  /**
+   * Hands an allowed request to the service in this process (writing its answer to `res`) instead
+   * of forwarding it over HTTP to `upstream`: one loopback hop less on every call.
+   */
+  deliver?(request: FrontRequest, res: ServerResponse): void;
 }
 
-/** What a request asks: IAM actions on resources (a batch may touch several). */
-interface Request {
+/** A request as the front read it (its body whole). */
+export interface FrontRequest {
   method: string;
   path: string;
   headers: IncomingMessage['headers'];
   body: Buffer;
 }
+type Request = FrontRequest;
+/** What a request asks: IAM actions on resources (a batch may touch several). */
 type Access = { action: string; resource: string; context?: RequestContext }[];
 
 interface Answer {
@@ -76,6 +90,7 @@ export function startFront(options: FrontOptions): Server {
         res.end(answer.body);
         return;
       }
+      if (options.deliver) return options.deliver(parsed, res);
       const forward = (retried: boolean) => {
         const upstream = request(
           `${options.upstream}${parsed.path}`,
