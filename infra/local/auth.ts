@@ -94,9 +94,7 @@ export async function localSignIn(
   const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8').slice(0, 4096));
   const site = req.headers['sec-fetch-site'];
   const origin = req.headers.origin;
-  const sameOrigin = site
-    ? site === 'same-origin'
-    : origin !== undefined && origin.endsWith(`//${req.headers.host}`);
+  const sameOrigin = site ? site === 'same-origin' : origin?.endsWith(`//${req.headers.host}`);
   const role = form.get('role') ?? '';
   if (!sameOrigin || !isRole(role)) {
     res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' });

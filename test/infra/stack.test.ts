@@ -21,8 +21,6 @@ import {
 import { routesEnvironment } from '../../infra/routes.ts';
 import {
   bindingEnvironment,
-  DEFAULT_MEMORY_MB,
-  DEFAULT_TIMEOUT_SECONDS,
   type FunctionSpec,
   functionNames,
   functionSpec,

@@ -63,8 +63,7 @@ describe('the AWS CLI against the local endpoints', () => {
   it('stops an execution and redrives it (aws stepfunctions redrive-execution)', async () => {
     const { proposalId } = await cloud.submit(sampleProposal({ title: 'Redriven from the CLI' }));
     const endpoint = cloud.endpoints.stepfunctions;
-    const executionArn =
-      cloud.stateMachineArn('approval').replace(':stateMachine:', ':execution:') + `:${proposalId}`;
+    const executionArn = `${cloud.stateMachineArn('approval').replace(':stateMachine:', ':execution:')}:${proposalId}`;
     await aws('stepfunctions', 'stop-execution', '--endpoint-url', endpoint, '--execution-arn', executionArn);
     const stopped = await aws(
       'stepfunctions',

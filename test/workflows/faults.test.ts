@@ -6,7 +6,6 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { resetConfigForTests } from '../../functions/platform/config.ts';
-import { ses } from '../../functions/platform/ses.ts';
 import { requestsForSubject } from '../../functions/sign-off/data/sign-offs.ts';
 import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
 import {

@@ -27,7 +27,6 @@ import {
   calendarErrors,
   commitmentSchedule,
   type FieldError,
-  type FundingLine,
   MAX_PROPOSAL_BYTES,
   type ProposalInput,
   parseProposal,
