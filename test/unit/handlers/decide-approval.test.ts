@@ -253,6 +253,20 @@ describe('POST /approvals/{approvalId}: a decision', () => {
     expect(sfn.commandCalls(SendTaskSuccessCommand)).toHaveLength(1);
   });
 
+  it('415 for a multipart body that is malformed (no closing boundary), deciding nothing', async () => {
+    documents.on(GetCommand).resolves({ Item: item(signOffRequest()) });
+    const result = (await handler(
+      httpEvent('post-approval.json', (event) => {
+        event.headers = { 'Content-Type': 'multipart/form-data; boundary=jif-form' };
+        event.body = `--jif-form\r\nContent-Disposition: form-data; name="token"\r\n\r\n${LINK_TOKEN}\r\n`;
+      }),
+      lambdaContext(),
+    )) as APIGatewayProxyStructuredResultV2;
+    expect(result.statusCode).toBe(415);
+    expect(documents.commandCalls(UpdateCommand)).toHaveLength(0);
+    expect(sfn.calls()).toHaveLength(0);
+  });
+
   it("reject: SendTaskFailure with the error 'SignOff.Rejected'", async () => {
     documents.on(GetCommand).resolves({ Item: item(signOffRequest()) });
     documents.on(UpdateCommand).resolves({ Attributes: decided('REJECTED', 'Outside the declaration') });
