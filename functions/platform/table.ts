@@ -7,6 +7,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  DeleteCommand,
   GetCommand,
   PutCommand,
   type PutCommandInput,
@@ -178,13 +179,19 @@ export function updateOnce(key: ItemKey, update: Update): Promise<boolean> {
   return conditionally(new UpdateCommand({ TableName: fundTable(), Key: key, ...update }));
 }
 
+/** Deletes the item under `key` if `condition` holds; `false` when it did not. */
+export function deleteIf(key: ItemKey, condition: Condition): Promise<boolean> {
+  return conditionally(new DeleteCommand({ TableName: fundTable(), Key: key, ...condition }));
+}
+
 /** An item's primary key, from an item or a keys-only projection. */
 export const keyOf = (item: Item): ItemKey => v.parse(v.object({ pk: v.string(), sk: v.string() }), item);
 
 /** Sends a conditional write; `false` when its condition failed, any other error thrown. */
-async function conditionally(command: PutCommand | UpdateCommand): Promise<boolean> {
+async function conditionally(command: PutCommand | UpdateCommand | DeleteCommand): Promise<boolean> {
   try {
     if (command instanceof PutCommand) await documents.send(command);
+    else if (command instanceof UpdateCommand) await documents.send(command);
     else await documents.send(command);
     return true;
   } catch (error) {

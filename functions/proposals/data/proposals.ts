@@ -1,16 +1,15 @@
 /** Proposals in DynamoDB: single-item conditional writes only (the local database has no transactions). */
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { type DisbursementClaim, disbursementClaim } from '../../funding/data/claims.ts';
 import { type Commitment, decodeCommitment } from '../../funding/data/envelopes.ts';
 import { MAX_FUNDING_LINES } from '../../funding/domain/fund.ts';
 import { REFERENCE_RATE } from '../../funding/domain/money.ts';
 import { isSettled, type YearAccount } from '../../funding/domain/settlement.ts';
-import { documents } from '../../platform/dynamodb.ts';
 import { WorkflowError } from '../../platform/errors.ts';
-import { fundTable, INDEX_KEYS, INDEX_PK, proposalKey } from '../../platform/keys.ts';
+import { INDEX_KEYS, INDEX_PK, proposalKey } from '../../platform/keys.ts';
 import {
   codec,
+  deleteIf,
   getItem,
   type Item,
   putIfNew,
@@ -91,16 +90,13 @@ export function getProposal(proposalId: string): Promise<ProposalRecord | undefi
   return getItem(proposal, proposalKey(proposalId));
 }
 
-export async function deleteProposalIfStatus(proposalId: string, status: ProposalStatus): Promise<void> {
-  await documents.send(
-    new DeleteCommand({
-      TableName: fundTable(),
-      Key: proposalKey(proposalId),
-      ConditionExpression: '#status = :status',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':status': status },
-    }),
-  );
+/** Deletes the proposal if it is still `status`; `false` when it is not (or is gone). */
+export function deleteProposalIfStatus(proposalId: string, status: ProposalStatus): Promise<boolean> {
+  return deleteIf(proposalKey(proposalId), {
+    ConditionExpression: '#status = :status',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':status': status },
+  });
 }
 
 /**
