@@ -82,6 +82,11 @@ export interface LocalCloudOptions {
    * the artifacts a deploy uploads (default: bundles made here from the sources).
    */
   bundles?: string;
+  /**
+   * How long a function's execution environment may stay idle before it is retired, as Lambda
+   * reclaims idle ones (default: infra/local/functions.ts's DEFAULT_IDLE_MS, 10 minutes).
+   */
+  functionIdleMs?: number;
   log?: (line: string) => void;
 }
 
@@ -280,6 +285,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
     root: REPO_ROOT,
     functions: runSpecs,
     environmentOf,
+    ...(options.functionIdleMs === undefined ? {} : { idleMs: options.functionIdleMs }),
     ...(deployed
       ? {
           codeOf: async (name: string) => {

@@ -2,7 +2,8 @@
  * Runs the functions of the description as Lambda does: each in its own execution environments (a
  * worker thread each: own module instances, own environment variables, a heap limit from the
  * function's memory), reused while warm, one invocation at a time per environment. An invocation
- * past the function's timeout is killed (`Sandbox.Timedout`) and its environment recycled.
+ * past the function's timeout is killed (`Sandbox.Timedout`) and its environment recycled. An
+ * environment left idle for a while is retired, as Lambda reclaims idle ones (its memory comes back).
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -19,6 +20,12 @@ const WORKER = fileURLToPath(new URL('./sandbox-worker.mjs', import.meta.url));
  * environment gets longer to load before it is given up.
  */
 const INIT_TIMEOUT_MS = 60_000;
+
+/**
+ * Lambda reclaims an execution environment idle for some minutes (not documented; usually 5 to 15
+ * minutes are seen); locally one idle this long is retired and the next invocation cold-starts.
+ */
+export const DEFAULT_IDLE_MS = 10 * 60_000;
 
 /** Where a function's code is: a module to import and the name of its handler export. */
 export interface FunctionCode {
@@ -39,6 +46,8 @@ export interface LocalFunctionsOptions {
   functions?: Readonly<Record<string, FunctionSpec>>;
   /** Environments per function at most; more concurrent invocations wait for one (default 2). */
   maxEnvironments?: number;
+  /** How long an environment may stay idle before it is retired (default DEFAULT_IDLE_MS). */
+  idleMs?: number;
 }
 
 /** A Lambda-shaped error: its name is what Step Functions reports (`Sandbox.Timedout`, ...). */
@@ -61,6 +70,8 @@ interface Environment {
   busy: Invocation | undefined;
   generation: number;
   dead: boolean;
+  /** Armed while the environment is ready and idle: retires it when it fires. */
+  idleTimer?: NodeJS.Timeout;
 }
 
 class FunctionPool {
@@ -76,6 +87,7 @@ class FunctionPool {
   private readonly environment: () => Record<string, string>;
   private readonly maxEnvironments: number;
   private readonly compileCache: string;
+  private idleMs: number;
 
   constructor(
     name: string,
@@ -84,6 +96,7 @@ class FunctionPool {
     environment: () => Record<string, string>,
     maxEnvironments: number,
     compileCache: string,
+    idleMs: number,
   ) {
     this.name = name;
     this.spec = spec;
@@ -91,6 +104,18 @@ class FunctionPool {
     this.environment = environment;
     this.maxEnvironments = maxEnvironments;
     this.compileCache = compileCache;
+    this.idleMs = idleMs;
+  }
+
+  /** Environments up now (warm or starting). */
+  get size(): number {
+    return [...this.environments].filter((e) => !e.dead).length;
+  }
+
+  /** A new idle time; environments idle now count it from now. */
+  setIdleMs(ms: number): void {
+    this.idleMs = ms;
+    for (const environment of this.environments) if (environment.idleTimer) this.idle(environment);
   }
 
   /** Starts environments until `count` are up (at most the bound), and waits until they are ready. */
@@ -129,6 +154,8 @@ class FunctionPool {
       }
       const invocation = this.queue.shift();
       if (!invocation) return;
+      clearTimeout(environment.idleTimer);
+      environment.idleTimer = undefined;
       environment.busy = invocation;
       void this.run(environment, invocation);
     }
@@ -184,6 +211,8 @@ class FunctionPool {
         if (message.type === 'ready') {
           clearTimeout(initTimer);
           markReady();
+          // Started ahead of need (warm): idle from now on.
+          if (!environment.busy) this.idle(environment);
         } else if (message.type === 'init-error') {
           clearTimeout(initTimer);
           failInit(toError(message.error));
@@ -267,6 +296,18 @@ class FunctionPool {
     answer();
     if (environment.generation !== this.generation) this.retire(environment);
     this.dispatch();
+    if (!environment.busy && !environment.dead) this.idle(environment);
+  }
+
+  /** (Re)arms the retirement of an idle environment. */
+  private idle(environment: Environment): void {
+    clearTimeout(environment.idleTimer);
+    environment.idleTimer = setTimeout(() => {
+      environment.idleTimer = undefined;
+      if (!environment.busy) void this.retire(environment);
+    }, this.idleMs);
+    // A frozen environment does not keep the process alive.
+    environment.idleTimer.unref();
   }
 
   /** The environment died (crash, timeout): its invocation fails, and it is not used again. */
@@ -280,6 +321,8 @@ class FunctionPool {
 
   private async retire(environment: Environment): Promise<void> {
     environment.dead = true;
+    clearTimeout(environment.idleTimer);
+    environment.idleTimer = undefined;
     if (!this.environments.delete(environment)) return;
     await environment.worker?.terminate();
   }
@@ -306,12 +349,14 @@ export class LocalFunctions {
   readonly invocations = new Map<string, { count: number; ms: number }>();
   readonly specs: Readonly<Record<string, FunctionSpec>>;
   private extraEnvironment: Record<string, string> = {};
+  private idleMs: number;
 
   private readonly options: LocalFunctionsOptions;
 
   constructor(options: LocalFunctionsOptions) {
     this.options = options;
     this.specs = options.functions ?? system.functions;
+    this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
   }
 
   has(name: string): boolean {
@@ -342,6 +387,17 @@ export class LocalFunctions {
   updateEnvironment(variables: Record<string, string>): void {
     this.extraEnvironment = { ...this.extraEnvironment, ...variables };
     for (const pool of this.pools.values()) pool.recycle();
+  }
+
+  /** Execution environments up now, per function (bench and tests). */
+  environments(): Record<string, number> {
+    return Object.fromEntries([...this.pools].map(([name, pool]) => [name, pool.size]));
+  }
+
+  /** How long an environment may stay idle before it is retired, from now on (the bench shortens it). */
+  setIdleMs(ms: number): void {
+    this.idleMs = ms;
+    for (const pool of this.pools.values()) pool.setIdleMs(ms);
   }
 
   /** Cold starts so far per function (bench and tests). */
@@ -412,6 +468,7 @@ export class LocalFunctions {
         () => ({ ...this.options.environmentOf(name), ...this.extraEnvironment }),
         this.options.maxEnvironments ?? 2,
         join(bundleCacheDir(this.options.root), 'v8'),
+        this.idleMs,
       );
       this.pools.set(name, pool);
     }

@@ -2,7 +2,8 @@
  * `npm start`: the whole system on this machine. `npm start -- --reset` wipes the data directory.
  * Environment: JIF_PORT (3000), JIF_DATA_DIR (.jif), JIF_TIME_SCALE (1: real time), JIF_FAULTS (none),
  * JIF_BUNDLES (or `--bundles cdk.out`: run the handler bundles `npm run synth` wrote, as deployed),
- * JIF_CACHE_DIR (node_modules/.cache: bundles, compiled code, flows already validated).
+ * JIF_CACHE_DIR (node_modules/.cache: bundles, compiled code, flows already validated),
+ * JIF_FUNCTION_IDLE_SECONDS (600: an execution environment idle this long is retired, as Lambda does).
  */
 import { enableCompileCache } from 'node:module';
 import { cacheDir } from './cache.ts';
@@ -28,6 +29,14 @@ if (!(timeScale > 0)) {
   process.exit(2);
 }
 const port = Number(process.env.JIF_PORT ?? '3000');
+const idleSetting = process.env.JIF_FUNCTION_IDLE_SECONDS;
+const idleSeconds = Number(idleSetting);
+if (idleSetting !== undefined && !(idleSeconds > 0)) {
+  console.error(
+    `JIF_FUNCTION_IDLE_SECONDS must be a positive number, got ${process.env.JIF_FUNCTION_IDLE_SECONDS}`,
+  );
+  process.exit(2);
+}
 
 const faults = process.env.JIF_FAULTS;
 if (faults) {
@@ -48,6 +57,7 @@ try {
     dataDir: process.env.JIF_DATA_DIR ?? '.jif',
     reset: args.has('--reset'),
     timeScale,
+    ...(idleSetting === undefined ? {} : { functionIdleMs: idleSeconds * 1000 }),
     log: args.has('--verbose') ? (line) => console.log(line) : undefined,
   });
 } catch (error) {

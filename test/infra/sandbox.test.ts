@@ -106,6 +106,29 @@ describe('local Lambda sandbox', () => {
     expect((await describeProbe('probeA')).invocations).toBe(1);
   });
 
+  it('retires an environment left idle (as Lambda reclaims one), and the next invocation cold-starts', async () => {
+    const idle = new LocalFunctions({
+      root: ROOT,
+      functions: { probe: probe() },
+      environmentOf: () => ({}),
+      idleMs: 500,
+    });
+    try {
+      const first = (await idle.invoke('probe', { do: 'describe' })) as Description;
+      // Busy longer than the idle time: an environment is not retired while it runs.
+      await idle.invoke('probe', { do: 'sleep', ms: 800 });
+      expect(((await idle.invoke('probe', { do: 'describe' })) as Description).loadedAt).toBe(first.loadedAt);
+      expect(idle.environments()).toEqual({ probe: 1 });
+      await expect.poll(() => idle.environments(), { timeout: 10_000 }).toEqual({ probe: 0 });
+      const next = (await idle.invoke('probe', { do: 'describe' })) as Description;
+      expect(next.loadedAt).not.toBe(first.loadedAt);
+      expect(next.invocations).toBe(1);
+      expect(idle.coldStarts()).toEqual({ probe: 2 });
+    } finally {
+      await idle.stop();
+    }
+  });
+
   it('refuses an unknown function as Lambda does', async () => {
     await expect(functions.invoke('nope', {})).rejects.toMatchObject({
       name: 'Lambda.ResourceNotFoundException',
