@@ -1,14 +1,11 @@
 /**
  * Bounded load on loopback (autocannon: a request count and a duration cap, 10 connections)
- * against the pages approvers open and the finance queries; then this process's resident memory
- * (the whole local cloud lives in it) at idle, after many proposals, and after a forced GC.
+ * against the pages approvers open and the finance queries.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import autocannon from 'autocannon';
 import type { TestCloud } from '../support/cloud.ts';
 import { APPROVERS } from './latency.ts';
-import { mib, type Report } from './report.ts';
+import type { Report } from './report.ts';
 import { waitForLink } from './shared.ts';
 
 const SECTION = 'load';
@@ -56,51 +53,4 @@ export async function measureLoad(report: Report, cloud: TestCloud, quick: boole
       met: errors === 0,
     });
   }
-}
-
-/** RSS at idle, after `n` proposals (submitted, then rejected through their link), and after GC. */
-export async function measureMemory(report: Report, cloud: TestCloud, n: number): Promise<void> {
-  const gc = exposeGc();
-  gc();
-  const idle = process.memoryUsage().rss;
-  const runningBefore = cloud.engine.listExecutions({ statusFilter: 'RUNNING' }).length;
-  const to = APPROVERS[0] as string;
-  const concurrency = 20;
-  for (let start = 0; start < n; start += concurrency) {
-    await Promise.all(
-      Array.from({ length: Math.min(concurrency, n - start) }, async (_, i) => {
-        const { proposalId } = await cloud.submit({
-          title: `Memory ${start + i}`,
-          category: 'PORT_SECURITY_INFRASTRUCTURE',
-          description: 'Submitted and rejected, to see memory come back.',
-          contactEmail: 'port@port-calais.example',
-          funding: [{ fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 1_000_00 }],
-        });
-        const link = await waitForLink(cloud, to, proposalId);
-        await (await cloud.decide(link, 'reject', 'memory bench')).text();
-      }),
-    );
-  }
-  const deadline = Date.now() + 120_000;
-  while (
-    cloud.engine.listExecutions({ statusFilter: 'RUNNING' }).length > runningBefore &&
-    Date.now() < deadline
-  )
-    await new Promise((r) => setTimeout(r, 200));
-  const after = process.memoryUsage().rss;
-  gc();
-  await new Promise((r) => setTimeout(r, 500));
-  gc();
-  const afterGc = process.memoryUsage().rss;
-  report.add({
-    section: 'memory',
-    measure: `RSS (whole local cloud): idle, after ${n} proposals, after GC`,
-    value: `${mib(idle)}, ${mib(after)}, ${mib(afterGc)} (+${mib(afterGc - idle)} kept)`,
-    data: { idle, after, afterGc, n },
-  });
-}
-
-function exposeGc(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
 }

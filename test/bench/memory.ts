@@ -1,0 +1,235 @@
+/**
+ * Resident memory of the whole local cloud (one process: gateway, engine, dynalite, SES, and the
+ * functions' execution environments as worker threads): at idle, under `n` proposals, and once the
+ * load has passed.
+ *
+ * The `n` proposals go in two halves, each submitted 20 at a time (the intake); one poller reads
+ * the outbox as the emails arrive and approves both sign-off links of every `n / funded`-th
+ * proposal, which then goes on to FUNDED and paid; the others stay awaiting sign-off (open
+ * proposals, as a fund has). Driving every one to FUNDED would take about 0.4 s of CPU each (see the
+ * throughput rows): 1,000 would be many minutes of the machine for no more memory information.
+ *
+ * "Passed" is what a real system gives back: the execution environments left idle are retired, as
+ * Lambda reclaims idle ones (after minutes there; here the section shortens the idle time to
+ * IDLE_MS), and the main thread's GC. The main thread's GC does not collect the workers' heaps: a
+ * warm environment keeps its garbage until its own GC or its retirement, so idle is also measured
+ * with no environment, and "kept" compares like with like.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { DEFAULT_IDLE_MS } from '../../infra/local/functions.ts';
+import type { TestCloud } from '../support/cloud.ts';
+import { APPROVERS } from './latency.ts';
+import { mib, ms, type Report } from './report.ts';
+import { linkOf, SIGN_OFF_LINK } from './shared.ts';
+
+const SECTION = 'memory';
+/** The idle time after which an environment is retired, during this section only. */
+const IDLE_MS = 5_000;
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+interface Figure {
+  rss: number;
+  heapUsed: number;
+  environments: number;
+  running: number;
+  emails: number;
+}
+
+export async function measureMemory(
+  report: Report,
+  cloud: TestCloud,
+  n: number,
+  funded: number,
+): Promise<void> {
+  const gc = exposeGc();
+  const environments = () => Object.values(cloud.functions.environments()).reduce((a, b) => a + b, 0);
+  const figure = async (collect: boolean): Promise<Figure> => {
+    if (collect) {
+      gc();
+      await sleep(300);
+      gc();
+    }
+    const { rss, heapUsed } = process.memoryUsage();
+    return {
+      rss,
+      heapUsed,
+      environments: environments(),
+      running: cloud.engine.listExecutions({ statusFilter: 'RUNNING' }).length,
+      emails: cloud.outbox.list().length,
+    };
+  };
+  const allRetired = async () => {
+    const deadline = Date.now() + IDLE_MS + 30_000;
+    while (environments() > 0 && Date.now() < deadline) await sleep(250);
+  };
+
+  const idleWarm = await figure(true);
+  cloud.functions.setIdleMs(IDLE_MS);
+  try {
+    await allRetired();
+    const idle = await figure(true);
+    // Two halves, each followed by its "passed" figure: what the second adds to the first is growth
+    // that does not come back; what both keep alike is a high-water mark (freed, then reused).
+    const halves: Half[] = [];
+    for (const [from, to] of [
+      [0, Math.floor(n / 2)],
+      [Math.floor(n / 2), n],
+    ] as const) {
+      const load = await drive(cloud, from, to, Math.max(1, Math.floor(n / Math.max(1, funded))));
+      const after = await figure(false);
+      await allRetired();
+      halves.push({ ...load, after, passed: await figure(true) });
+    }
+    const [first, second] = halves as [Half, Half];
+    const plus = (bytes: number) => `${bytes >= 0 ? '+' : ''}${mib(bytes)}`;
+    const sum = (f: (h: Half) => number) => halves.reduce((total, h) => total + f(h), 0);
+    const approved = sum((h) => h.approved);
+    report.add({
+      section: SECTION,
+      measure: `RSS (whole local cloud): idle; ${n} proposals in two halves (${approved} approved to FUNDED through their links, ${n - approved} left awaiting sign-off); after each half passed (GC; environments idle ${IDLE_MS / 1000} s retired, as Lambda reclaims idle ones)`,
+      value: `idle ${mib(idleWarm.rss)} with ${idleWarm.environments} environments warm, ${mib(idle.rss)} with none; peak ${mib(Math.max(first.peak, second.peak))} with up to ${Math.max(first.after.environments, second.after.environments)} environments; passed ${mib(first.passed.rss)} after ${first.count}, ${mib(second.passed.rss)} after ${n}: ${plus(second.passed.rss - idle.rss)} kept in all, ${plus(second.passed.rss - first.passed.rss)} by the second half (main heap ${plus(second.passed.heapUsed - idle.heapUsed)}: ${second.passed.running - idle.running} more executions running, ${second.passed.emails - idle.emails} more emails in the outbox)`,
+      data: { n, funded, idleMsDuringSection: IDLE_MS, idleWarm, idle, halves },
+    });
+    const intakeMs = sum((h) => h.intakeMs);
+    const signedOff = sum((h) => h.signedOff);
+    const fundedOk = sum((h) => h.funded);
+    report.add({
+      section: SECTION,
+      measure: 'the load above: intake, sign-off emails, FUNDED',
+      value: `${n} answered in ${ms(intakeMs)} (${((n / intakeMs) * 1000).toFixed(0)}/s); both sign-off emails out for ${signedOff}/${n}; FUNDED ${fundedOk}/${approved}; ${ms(sum((h) => h.loadMs))} and ${ms(sum((h) => h.cpuMs))} of CPU in all`,
+      data: { intakeMs, signedOff, fundedOk, approved },
+      target: 'all emails out, all approved FUNDED',
+      met: signedOff === n && fundedOk === approved,
+    });
+  } finally {
+    cloud.functions.setIdleMs(DEFAULT_IDLE_MS);
+  }
+}
+
+interface Load {
+  count: number;
+  approved: number;
+  funded: number;
+  signedOff: number;
+  intakeMs: number;
+  loadMs: number;
+  cpuMs: number;
+  peak: number;
+}
+type Half = Load & { after: Figure; passed: Figure };
+
+/**
+ * Proposals `from` to `to` submitted 20 at a time; every `every`-th approved through both links as
+ * its emails arrive. Done when every one's two sign-off emails are out and the approved ones' flows
+ * have ended (bounded).
+ */
+async function drive(cloud: TestCloud, from: number, to: number, every: number): Promise<Load> {
+  const index = new Map<string, number>();
+  const signOffLinks = new Map<string, Set<string>>();
+  const clicks: Promise<void>[] = [];
+  const toFund: string[] = [];
+  let read = cloud.outbox.list().length;
+  // Emails that beat their submission's answer: looked at again on the next poll.
+  let early: ReturnType<TestCloud['outbox']['list']> = [];
+  let peak = process.memoryUsage().rss;
+  const poll = () => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+    const fresh = cloud.outbox.list().slice(read);
+    read += fresh.length;
+    const waiting = [...early, ...fresh.filter((email) => email.to.some((to) => APPROVERS.includes(to)))];
+    early = [];
+    for (const email of waiting) {
+      const match = SIGN_OFF_LINK.exec(email.text);
+      const id = UUID.exec(email.subject)?.[0];
+      if (!match || !id) continue;
+      const i = index.get(id);
+      if (i === undefined) {
+        early.push(email);
+        continue;
+      }
+      const link = linkOf(match);
+      const links = signOffLinks.get(id) ?? new Set<string>();
+      signOffLinks.set(id, links);
+      if (links.has(link.url)) continue;
+      links.add(link.url);
+      if (i % every !== 0) continue;
+      clicks.push(
+        cloud.decide(link, 'approve').then(async (response) => {
+          await response.text();
+        }),
+      );
+    }
+  };
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      poll();
+      await sleep(100);
+    }
+  })();
+
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  let next = from;
+  await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      while (next < to) {
+        const i = next++;
+        const { proposalId } = await cloud.submit({
+          title: `Memory ${i}`,
+          category: 'PORT_SECURITY_INFRASTRUCTURE',
+          description: 'One of many: submitted, and approved or left awaiting sign-off.',
+          contactEmail: 'port@port-calais.example',
+          funding: [{ fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 1_000_00 }],
+        });
+        index.set(proposalId, i);
+        if (i % every === 0) toFund.push(proposalId);
+      }
+    }),
+  );
+  const intakeMs = performance.now() - started;
+  const deadline = Date.now() + Math.max(120_000, (to - from) * 300);
+  const signedOff = () =>
+    [...index.keys()].filter((id) => (signOffLinks.get(id)?.size ?? 0) >= APPROVERS.length).length;
+  while (signedOff() < index.size && Date.now() < deadline) await sleep(250);
+  const approvalArn = (id: string) =>
+    `${cloud.stateMachineArn('approval').replace(':stateMachine:', ':execution:')}:${id}`;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+  });
+  await Promise.race([
+    Promise.allSettled(toFund.map((id) => cloud.engine.waitForExecution(approvalArn(id)))),
+    late,
+  ]);
+  clearTimeout(timer);
+  polling = false;
+  await poller;
+  await Promise.allSettled(clicks);
+  const loadMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  let funded = 0;
+  for (const id of toFund) {
+    const response = await cloud.api('GET', `/proposals/${id}`, { as: 'admin' });
+    const status = ((await response.json()) as { status?: string }).status;
+    if (status === 'FUNDED' || status === 'COMPLETED') funded += 1;
+  }
+  return {
+    count: to - from,
+    approved: toFund.length,
+    funded,
+    signedOff: signedOff(),
+    intakeMs,
+    loadMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    peak,
+  };
+}
+
+const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
+
+function exposeGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
