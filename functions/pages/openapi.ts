@@ -4,7 +4,7 @@
  * (`z.toJSONSchema`), so the document cannot drift from what the API accepts. Served as
  * GET /openapi.json and, rendered on the server (no script, no CDN), as GET /docs.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Route } from '../platform/routes.ts';
 import { CATEGORIES, FUNDING_PURPOSES } from '../proposals/domain/categories.ts';
 import { evaluationStartSchema, proposalInputSchema } from '../proposals/domain/proposal.ts';
@@ -161,7 +161,7 @@ export const OPERATIONS: Record<string, Operation> = {
   },
 };
 
-const jsonSchema = (schema: z.ZodType): Json => {
+const jsonSchema = (schema: z.ZodMiniType): Json => {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<
     string,
     Json

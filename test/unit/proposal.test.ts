@@ -147,6 +147,10 @@ describe('parseProposal', () => {
 
   it('refuses a body that is not an object', () => {
     for (const body of [null, [], 'proposal', 42]) expect(pathsOf(body)).toEqual(['(body)']);
+    // zod's English messages where the schema gives none (zod/mini loads no locale by itself).
+    expect(errorsOf('proposal')).toEqual([
+      { path: '(body)', message: 'Invalid input: expected object, received string' },
+    ]);
   });
 
   it('refuses two lines for the same year and purpose, naming the second', () => {
