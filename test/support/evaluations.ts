@@ -5,11 +5,47 @@
  * Every wait polls a condition (flows.ts `waitUntil`); none sleeps for a fixed time.
  */
 import type { HistoryEvent } from '../../infra/local/engine/store.ts';
-import type { TestCloud } from './cloud.ts';
+import { sampleProposal, type TestCloud } from './cloud.ts';
 import { entered, PORT } from './executions.ts';
-import { waitUntil } from './flows.ts';
+import { approveAll, settle, waitUntil } from './flows.ts';
 
 export const FINANCE = 'finance@fund.example';
+
+type FundingLine = { fundYear: number; purpose: 'RUNNING_COST'; amountEurCents: number };
+
+/** A running-cost funding line (the security of the parking area east of the port). */
+export const running = (fundYear: number, amountEurCents: number): FundingLine => ({
+  fundYear,
+  purpose: 'RUNNING_COST',
+  amountEurCents,
+});
+
+/**
+ * The evaluated projects: three parking-area projects with running costs (guards, CCTV operators,
+ * patrol dogs), each with the funding lines given, submitted at once, approved by both parties and
+ * FUNDED. Their proposal ids, in that order.
+ */
+export async function fundParkingProjects(
+  cloud: TestCloud,
+  funding: { guards: FundingLine[]; cctv: FundingLine[]; dogs: FundingLine[] },
+): Promise<[string, string, string]> {
+  const projects = [
+    { title: 'East parking guards', funding: funding.guards },
+    { title: 'East parking CCTV operators', funding: funding.cctv },
+    { title: 'Parking patrol dogs', funding: funding.dogs },
+  ];
+  const submitted = await Promise.all(
+    projects.map((project) =>
+      cloud.submit(sampleProposal({ ...project, category: 'PARKING_AREA_SECURITY' })),
+    ),
+  );
+  const ids = submitted.map((s) => s.proposalId);
+  await approveAll(cloud, ids);
+  for (const id of ids) await settle(cloud, id, ['FUNDED']);
+  const [guards, cctv, dogs] = ids;
+  if (!guards || !cctv || !dogs) throw new Error('three projects submitted, fewer proposal ids back');
+  return [guards, cctv, dogs];
+}
 
 export interface CostReportLink {
   url: string;

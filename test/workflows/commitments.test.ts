@@ -9,7 +9,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetConfigForTests } from '../../functions/platform/config.ts';
 import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
-import { costReportLink, dateAgo, evaluationReaches, postCostReport } from '../support/evaluations.ts';
+import {
+  costReportLink,
+  dateAgo,
+  evaluationReaches,
+  fundParkingProjects,
+  postCostReport,
+  running,
+} from '../support/evaluations.ts';
 import { PORT } from '../support/executions.ts';
 import { approveAll, FR_APPROVER, settle, UK_APPROVER } from '../support/flows.ts';
 
@@ -21,12 +28,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cloud?.close();
-});
-
-const running = (fundYear: number, amountEurCents: number) => ({
-  fundYear,
-  purpose: 'RUNNING_COST',
-  amountEurCents,
 });
 
 interface View {
@@ -99,32 +100,11 @@ describe('commitments and the end of a proposal', () => {
   });
 
   it('funds three parking-area projects with running costs', async () => {
-    const submitted = await Promise.all([
-      cloud.submit(
-        sampleProposal({
-          title: 'East parking guards',
-          category: 'PARKING_AREA_SECURITY',
-          funding: [running(2, 15_000_000), running(3, 15_000_000)],
-        }),
-      ),
-      cloud.submit(
-        sampleProposal({
-          title: 'East parking CCTV operators',
-          category: 'PARKING_AREA_SECURITY',
-          funding: [running(3, 8_000_000)],
-        }),
-      ),
-      cloud.submit(
-        sampleProposal({
-          title: 'Parking patrol dogs',
-          category: 'PARKING_AREA_SECURITY',
-          funding: [running(3, 4_000_000)],
-        }),
-      ),
-    ]);
-    [ids.guards, ids.cctv, ids.dogs] = submitted.map((s) => s.proposalId) as [string, string, string];
-    await approveAll(cloud, [ids.guards, ids.cctv, ids.dogs]);
-    for (const id of [ids.guards, ids.cctv, ids.dogs]) await settle(cloud, id, ['FUNDED']);
+    [ids.guards, ids.cctv, ids.dogs] = await fundParkingProjects(cloud, {
+      guards: [running(2, 15_000_000), running(3, 15_000_000)],
+      cctv: [running(3, 8_000_000)],
+      dogs: [running(3, 4_000_000)],
+    });
   });
 
   it('a rejected evaluation leaves the running cost committed for the next round', async () => {

@@ -6,7 +6,7 @@
  * schedule once it ends within 30 days, approved by both, its tranches paid once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleProposal, startTestCloud, type TestCloud } from '../support/cloud.ts';
+import { startTestCloud, type TestCloud } from '../support/cloud.ts';
 import {
   costReportLink,
   dateAgo,
@@ -15,11 +15,13 @@ import {
   evaluationReport,
   FINANCE,
   finishedExecution,
+  fundParkingProjects,
   postCostReport,
+  running,
   timesEntered,
 } from '../support/evaluations.ts';
 import { entered, PORT } from '../support/executions.ts';
-import { approveAll, FR_APPROVER, settle, UK_APPROVER, waitUntil } from '../support/flows.ts';
+import { FR_APPROVER, UK_APPROVER, waitUntil } from '../support/flows.ts';
 
 let cloud: TestCloud;
 
@@ -31,12 +33,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cloud?.close();
-});
-
-const running = (fundYear: number, amountEurCents: number) => ({
-  fundYear,
-  purpose: 'RUNNING_COST',
-  amountEurCents,
 });
 
 async function runningCostDisbursements(fundYear: number) {
@@ -78,32 +74,11 @@ describe('the annual security-cost evaluation', () => {
   });
 
   it('funds three parking-area projects with running costs (the evaluated projects)', async () => {
-    const submitted = await Promise.all([
-      cloud.submit(
-        sampleProposal({
-          title: 'East parking guards',
-          category: 'PARKING_AREA_SECURITY',
-          funding: [running(2, 15_000_000), running(3, 15_000_000)],
-        }),
-      ),
-      cloud.submit(
-        sampleProposal({
-          title: 'East parking CCTV operators',
-          category: 'PARKING_AREA_SECURITY',
-          funding: [running(2, 10_000_000), running(3, 10_000_000)],
-        }),
-      ),
-      cloud.submit(
-        sampleProposal({
-          title: 'Parking patrol dogs',
-          category: 'PARKING_AREA_SECURITY',
-          funding: [running(2, 5_000_000)],
-        }),
-      ),
-    ]);
-    [ids.lower, ids.higher, ids.silent] = submitted.map((s) => s.proposalId) as [string, string, string];
-    await approveAll(cloud, Object.values(ids));
-    for (const id of Object.values(ids)) await settle(cloud, id, ['FUNDED']);
+    [ids.lower, ids.higher, ids.silent] = await fundParkingProjects(cloud, {
+      guards: [running(2, 15_000_000), running(3, 15_000_000)],
+      cctv: [running(2, 10_000_000), running(3, 10_000_000)],
+      dogs: [running(2, 5_000_000)],
+    });
   });
 
   it('fund year 1: a lower cost sets the tranche, a higher one is capped, no report pays nothing; the UK rejects', async () => {
