@@ -31,6 +31,8 @@ const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 interface Figure {
   rss: number;
   heapUsed: number;
+  /** What V8 holds for the main thread's heap (used or not): part of the RSS. */
+  heapTotal: number;
   environments: number;
   running: number;
   emails: number;
@@ -50,10 +52,11 @@ export async function measureMemory(
       await sleep(300);
       gc();
     }
-    const { rss, heapUsed } = process.memoryUsage();
+    const { rss, heapUsed, heapTotal } = process.memoryUsage();
     return {
       rss,
       heapUsed,
+      heapTotal,
       environments: environments(),
       running: cloud.engine.listExecutions({ statusFilter: 'RUNNING' }).length,
       emails: cloud.outbox.list().length,
@@ -88,7 +91,7 @@ export async function measureMemory(
     report.add({
       section: SECTION,
       measure: `RSS (whole local cloud): idle; ${n} proposals in two halves (${approved} approved to FUNDED through their links, ${n - approved} left awaiting sign-off); after each half passed (GC; environments idle ${IDLE_MS / 1000} s retired, as Lambda reclaims idle ones)`,
-      value: `idle ${mib(idleWarm.rss)} with ${idleWarm.environments} environments warm, ${mib(idle.rss)} with none; peak ${mib(Math.max(first.peak, second.peak))} with up to ${Math.max(first.after.environments, second.after.environments)} environments; passed ${mib(first.passed.rss)} after ${first.count}, ${mib(second.passed.rss)} after ${n}: ${plus(second.passed.rss - idle.rss)} kept in all, ${plus(second.passed.rss - first.passed.rss)} by the second half (main heap ${plus(second.passed.heapUsed - idle.heapUsed)}: ${second.passed.running - idle.running} more executions running, ${second.passed.emails - idle.emails} more emails in the outbox)`,
+      value: `idle ${mib(idleWarm.rss)} with ${idleWarm.environments} environments warm, ${mib(idle.rss)} with none; peak ${mib(Math.max(first.peak, second.peak))} with up to ${Math.max(first.after.environments, second.after.environments)} environments; passed ${mib(first.passed.rss)} after ${first.count}, ${mib(second.passed.rss)} after ${n}: ${plus(second.passed.rss - idle.rss)} kept in all, ${plus(second.passed.rss - first.passed.rss)} by the second half (main heap used ${plus(second.passed.heapUsed - idle.heapUsed)}, held ${plus(second.passed.heapTotal - idle.heapTotal)}: ${second.passed.running - idle.running} more executions running, ${second.passed.emails - idle.emails} more emails in the outbox; ${((second.passed.heapUsed - first.passed.heapUsed) / 1024 / Math.max(1, second.count)).toFixed(0)} KiB of heap per proposal of the second half)`,
       data: { n, funded, idleMsDuringSection: IDLE_MS, idleWarm, idle, halves },
     });
     const intakeMs = sum((h) => h.intakeMs);
