@@ -26,6 +26,8 @@ import { linkOf, SIGN_OFF_LINK } from './shared.ts';
 const SECTION = 'memory';
 /** The idle time after which an environment is retired, during this section only. */
 const IDLE_MS = 5_000;
+/** At most this long for the RSS to stop falling after a GC. */
+const SETTLE_MAX_MS = 30_000;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 interface Figure {
@@ -48,9 +50,17 @@ export async function measureMemory(
   const environments = () => Object.values(cloud.functions.environments()).reduce((a, b) => a + b, 0);
   const figure = async (collect: boolean): Promise<Figure> => {
     if (collect) {
+      // V8 gives its emptied heap pages back over seconds after a GC (its memory reducer), and
+      // the freed memory of retired environments follows: sampled until it stops falling.
       gc();
-      await sleep(300);
-      gc();
+      let last = process.memoryUsage().rss;
+      for (let steady = 0, waited = 0; steady < 3 && waited < SETTLE_MAX_MS; waited += 1000) {
+        await sleep(1000);
+        gc();
+        const now = process.memoryUsage().rss;
+        steady = last - now > 2 ** 20 ? 0 : steady + 1;
+        last = Math.min(last, now);
+      }
     }
     const { rss, heapUsed, heapTotal } = process.memoryUsage();
     return {
@@ -90,7 +100,7 @@ export async function measureMemory(
     const approved = sum((h) => h.approved);
     report.add({
       section: SECTION,
-      measure: `RSS (whole local cloud): idle; ${n} proposals in two halves (${approved} approved to FUNDED through their links, ${n - approved} left awaiting sign-off); after each half passed (GC; environments idle ${IDLE_MS / 1000} s retired, as Lambda reclaims idle ones)`,
+      measure: `RSS (whole local cloud): idle; ${n} proposals in two halves (${approved} approved to FUNDED through their links, ${n - approved} left awaiting sign-off); after each half passed (environments idle ${IDLE_MS / 1000} s retired, as Lambda reclaims idle ones; GC, then until the RSS stops falling)`,
       value: `idle ${mib(idleWarm.rss)} with ${idleWarm.environments} environments warm, ${mib(idle.rss)} with none; peak ${mib(Math.max(first.peak, second.peak))} with up to ${Math.max(first.after.environments, second.after.environments)} environments; passed ${mib(first.passed.rss)} after ${first.count}, ${mib(second.passed.rss)} after ${n}: ${plus(second.passed.rss - idle.rss)} kept in all, ${plus(second.passed.rss - first.passed.rss)} by the second half (main heap used ${plus(second.passed.heapUsed - idle.heapUsed)}, held ${plus(second.passed.heapTotal - idle.heapTotal)}: ${second.passed.running - idle.running} more executions running, ${second.passed.emails - idle.emails} more emails in the outbox; ${((second.passed.heapUsed - first.passed.heapUsed) / 1024 / Math.max(1, second.count)).toFixed(0)} KiB of heap per proposal of the second half)`,
       data: { n, funded, idleMsDuringSection: IDLE_MS, idleWarm, idle, halves },
     });
