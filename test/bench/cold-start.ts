@@ -41,15 +41,17 @@ export async function measureColdStart(report: Report, rounds: number): Promise<
     const reference = all.find((b) => b.name === 'reference') as Bundle;
     const bundles = all.filter((b) => b.name !== 'reference');
 
-    // Interleaved: reference, handler, reference, handler... so drift on a shared machine hits both.
+    // Interleaved: reference, handler, reference, handler... so drift on a shared machine hits both;
+    // each handler sample is paired with the reference sample just before it (`pairedWith`).
     const loads = new Map<string, Load[]>();
+    const pairedWith = new Map<string, Load[]>();
     const referenceLoads: Load[] = [];
     for (let round = 0; round < rounds; round += 1) {
       for (const b of bundles) {
-        referenceLoads.push(loadTime(reference.file));
-        const samples = loads.get(b.name) ?? [];
-        samples.push(loadTime(b.file));
-        loads.set(b.name, samples);
+        const before = loadTime(reference.file);
+        referenceLoads.push(before);
+        pairedWith.set(b.name, [...(pairedWith.get(b.name) ?? []), before]);
+        loads.set(b.name, [...(loads.get(b.name) ?? []), loadTime(b.file)]);
       }
     }
     const measured = rounds > 0;
@@ -71,11 +73,16 @@ export async function measureColdStart(report: Report, rounds: number): Promise<
     let worstDynamoOnly = 0;
     for (const b of bundles) {
       const samples = loads.get(b.name) ?? [];
+      const references = pairedWith.get(b.name) ?? [];
       const loadMs = median(samples.map((l) => l.wallMs));
       const cpuMs = median(samples.map((l) => l.cpuMs));
       // The target is on CPU time: what a Lambda init pays for a synchronous module evaluation on its
-      // own vCPU, whereas wall time on a shared machine is mostly waiting for a core (both shown).
-      const loadRatio = cpuMs / referenceCpuMs;
+      // own vCPU, whereas wall time on a shared machine is mostly waiting for a core (both shown). The
+      // ratio is the median of each sample over its paired reference sample: a burst of load that
+      // slows one pair is one outlier among the rounds, not a shift of every handler's figure.
+      const loadRatio = measured
+        ? median(samples.map((l, i) => l.cpuMs / (references[i]?.cpuMs ?? Number.NaN)))
+        : Number.NaN;
       const sizeRatio = b.bytes / reference.bytes;
       const needed = clientsNeeded(b.name as FunctionName);
       const dynamoOnly = [...needed].every((c) => c === 'client-dynamodb' || c === 'lib-dynamodb');

@@ -73,7 +73,7 @@ async function main() {
     target: '0',
     met: armed === 0,
   });
-  await section('cold start', () => measureColdStart(report, quick ? 0 : 5));
+  await section('cold start', () => measureColdStart(report, quick ? 0 : 11));
   // Last: the suite starts clouds of its own and would weigh on every figure above.
   if (!quick && !args.has('--no-tests')) await section('npm test', () => measureNpmTest(report));
 
