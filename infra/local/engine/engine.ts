@@ -14,7 +14,7 @@ import { Callbacks } from './callbacks.ts';
 import { StepFunctionsApiError } from './errors.ts';
 import { Histories, withoutData } from './history.ts';
 import { Integrations, type ServiceClients } from './integrations.ts';
-import { installScopes, validateDefinition } from './library.ts';
+import { installScopes, validateDefinitions } from './library.ts';
 import { nameOfArn, type RegisteredWorkflow, Runs } from './runs.ts';
 import type { ExecutionRecord, ExecutionStatus, ExecutionStore } from './store.ts';
 
@@ -72,10 +72,10 @@ export class LocalStepFunctions {
       integrations,
       timeScale: options.timeScale ?? 1,
     });
+    // Each flow as written is validated once (remembered by its text); every run reuses the built machine.
+    validateDefinitions(options.workflows.map((workflow) => workflow.loaded.definition));
     for (const workflow of options.workflows) {
       this.workflows.set(workflow.arn, workflow);
-      // Validate the file as written once (about 100 ms); every run reuses the built machine.
-      validateDefinition(workflow.loaded.definition);
       this.runs.prepare(workflow);
     }
   }
