@@ -168,6 +168,29 @@ async function waitFor<T>(probe: () => T | undefined, timeoutMs = 5000): Promise
   }
 }
 
+/**
+ * The engine down for a while (300 ms) and started again on the same store: a restart that sees
+ * some time pass on the deadlines it keeps.
+ */
+async function restartAfterDowntime(engine: LocalStepFunctions, dir: string): Promise<LocalStepFunctions> {
+  const sleep = () => new Promise((resolve) => setTimeout(resolve, 300));
+  await sleep();
+  engine.detachAll();
+  await sleep();
+  return buildEngine(new ExecutionStore(dir));
+}
+
+/** When the first (or last) event of a type happened (epoch ms; NaN when there is none). */
+function eventTime(
+  history: { type: string; timestamp: string }[],
+  type: string,
+  which: 'first' | 'last' = 'first',
+): number {
+  const event =
+    which === 'first' ? history.find((e) => e.type === type) : history.findLast((e) => e.type === type);
+  return Date.parse(event?.timestamp ?? '');
+}
+
 function types(history: { type: string }[]): string[] {
   return history.map((event) => event.type);
 }
@@ -816,16 +839,6 @@ describe('restarts', () => {
 
   it('a Wait and a callback task end at their original deadlines across restarts, not a full time later', async () => {
     const dir = temporaryStore();
-    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-    const at = (
-      history: { type: string; timestamp: string }[],
-      type: string,
-      which: 'first' | 'last' = 'first',
-    ) => {
-      const event =
-        which === 'first' ? history.find((e) => e.type === type) : history.findLast((e) => e.type === type);
-      return Date.parse(event?.timestamp ?? '');
-    };
     // Both the Wait and the task's TimeoutSeconds are 1000 s, scaled to 1 s.
     const fullMs = 1000 * 1000 * TIME_SCALE;
     const first = buildEngine(new ExecutionStore(dir));
@@ -834,33 +847,27 @@ describe('restarts', () => {
       input: '{"question":"deadlines"}',
     });
     await waitFor(() => (first.getExecutionHistory(executionArn).length >= 2 ? true : undefined));
-    await sleep(300);
-    first.detachAll();
-    await sleep(300);
 
     // Restarted mid-Wait: the Wait ends when it would have without the restart.
-    const second = buildEngine(new ExecutionStore(dir));
+    const second = await restartAfterDowntime(first, dir);
     expect(second.resumeRunning()).toEqual([executionArn]);
     await waitFor(() => (asked.length === 1 ? true : undefined));
     let history = second.getExecutionHistory(executionArn);
-    const waitEntered = at(history, 'WaitStateEntered');
-    const waitExited = at(history, 'WaitStateExited');
+    const waitEntered = eventTime(history, 'WaitStateEntered');
+    const waitExited = eventTime(history, 'WaitStateExited');
     expect(waitExited - waitEntered).toBeGreaterThanOrEqual(fullMs - 2);
-    expect(waitExited).toBeLessThan(at(history, 'ExecutionResumed') + fullMs);
+    expect(waitExited).toBeLessThan(eventTime(history, 'ExecutionResumed') + fullMs);
 
     // Restarted while the callback task waits: its timeout counts from when the task started.
-    await sleep(300);
-    second.detachAll();
-    await sleep(300);
-    const third = buildEngine(new ExecutionStore(dir));
+    const third = await restartAfterDowntime(second, dir);
     expect(third.resumeRunning()).toEqual([executionArn]);
     const done = await third.waitForExecution(executionArn);
     expect(JSON.parse(done.output ?? '')).toEqual({ outcome: 'TIMED_OUT' });
     history = done.history;
-    const taskStarted = at(history, 'TaskStarted');
-    const timedOut = at(history, 'TaskTimedOut');
+    const taskStarted = eventTime(history, 'TaskStarted');
+    const timedOut = eventTime(history, 'TaskTimedOut');
     expect(timedOut - taskStarted).toBeGreaterThanOrEqual(fullMs - 2);
-    expect(timedOut).toBeLessThan(at(history, 'ExecutionResumed', 'last') + fullMs);
+    expect(timedOut).toBeLessThan(eventTime(history, 'ExecutionResumed', 'last') + fullMs);
     // The task ran again after the restart (a new token), but its deadline stayed.
     expect(asked).toHaveLength(2);
   });
@@ -899,21 +906,14 @@ describe('restarts', () => {
     await waitFor(() =>
       first.getExecutionHistory(executionArn).some((e) => e.type === 'WaitStateEntered') ? true : undefined,
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    first.detachAll();
-    await new Promise((resolve) => setTimeout(resolve, 300));
 
-    const second = buildEngine(new ExecutionStore(dir));
+    const second = await restartAfterDowntime(first, dir);
     second.resumeRunning();
     const done = await second.waitForExecution(executionArn);
     expect(JSON.parse(done.output ?? '')).toEqual([{ doubled: 14 }]);
-    const time = (type: string, which: 'first' | 'last') => {
-      const events = done.history.filter((e) => e.type === type);
-      return Date.parse((which === 'first' ? events[0] : events.at(-1))?.timestamp ?? '');
-    };
-    const exited = time('WaitStateExited', 'last');
-    expect(exited - time('WaitStateEntered', 'first')).toBeGreaterThanOrEqual(fullMs - 2);
-    expect(exited).toBeLessThan(time('ExecutionResumed', 'first') + fullMs);
+    const exited = eventTime(done.history, 'WaitStateExited', 'last');
+    expect(exited - eventTime(done.history, 'WaitStateEntered')).toBeGreaterThanOrEqual(fullMs - 2);
+    expect(exited).toBeLessThan(eventTime(done.history, 'ExecutionResumed') + fullMs);
   });
 
   it("counts the execution's own TimeoutSeconds from its start across a restart", async () => {
@@ -924,11 +924,8 @@ describe('restarts', () => {
       input: '{"question":"bounded"}',
     });
     await waitFor(() => asked[0]);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    first.detachAll();
-    await new Promise((resolve) => setTimeout(resolve, 300));
 
-    const second = buildEngine(new ExecutionStore(dir));
+    const second = await restartAfterDowntime(first, dir);
     second.resumeRunning();
     const done = await second.waitForExecution(executionArn);
     expect(done.status).toBe('TIMED_OUT');
