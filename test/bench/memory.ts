@@ -21,14 +21,13 @@ import { DEFAULT_IDLE_MS } from '../../infra/local/functions.ts';
 import type { TestCloud } from '../support/cloud.ts';
 import { APPROVERS } from './latency.ts';
 import { mib, ms, type Report } from './report.ts';
-import { linkOf, SIGN_OFF_LINK } from './shared.ts';
+import { signOffEmails } from './shared.ts';
 
 const SECTION = 'memory';
 /** The idle time after which an environment is retired, during this section only. */
 const IDLE_MS = 5_000;
 /** At most this long for the RSS to stop falling after a GC. */
 const SETTLE_MAX_MS = 30_000;
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 interface Figure {
   rss: number;
@@ -142,26 +141,16 @@ async function drive(cloud: TestCloud, from: number, to: number, every: number):
   const signOffLinks = new Map<string, Set<string>>();
   const clicks: Promise<void>[] = [];
   const toFund: string[] = [];
-  let read = cloud.outbox.list().length;
-  // Emails that beat their submission's answer: looked at again on the next poll.
-  let early: ReturnType<TestCloud['outbox']['list']> = [];
+  const emails = signOffEmails(cloud);
   let peak = process.memoryUsage().rss;
   const poll = () => {
     peak = Math.max(peak, process.memoryUsage().rss);
-    const fresh = cloud.outbox.list().slice(read);
-    read += fresh.length;
-    const waiting = [...early, ...fresh.filter((email) => email.to.some((to) => APPROVERS.includes(to)))];
-    early = [];
-    for (const email of waiting) {
-      const match = SIGN_OFF_LINK.exec(email.text);
-      const id = UUID.exec(email.subject)?.[0];
-      if (!match || !id) continue;
+    for (const { email, link, id } of emails.next()) {
       const i = index.get(id);
       if (i === undefined) {
-        early.push(email);
+        emails.hold(email);
         continue;
       }
-      const link = linkOf(match);
       const links = signOffLinks.get(id) ?? new Set<string>();
       signOffLinks.set(id, links);
       if (links.has(link.url)) continue;

@@ -5,6 +5,7 @@
  */
 import { type SignOffLink, startTestCloud, type TestCloud } from '../support/cloud.ts';
 import { DynamoDbMeter } from './dynamodb-meter.ts';
+import { APPROVERS } from './latency.ts';
 
 export async function withCloud<T>(fn: (cloud: TestCloud, meter: DynamoDbMeter) => Promise<T>): Promise<T> {
   const meter = new DynamoDbMeter();
@@ -45,4 +46,33 @@ export const SIGN_OFF_LINK = /https?:\/\/\S+\/approvals\/([0-9a-f-]{36})\?token=
 
 export function linkOf(match: RegExpExecArray): SignOffLink {
   return { url: match[0], approvalId: match[1] as string, token: decodeURIComponent(match[2] as string) };
+}
+
+type Email = ReturnType<TestCloud['outbox']['list']>[number];
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+/**
+ * The approvers' sign-off emails as they reach the outbox (from now on), each read once, with its link
+ * and the id in its subject. One about a subject the caller does not know yet (the flow can be faster
+ * than its submission's HTTP answer) can be held, to come again with the next read.
+ */
+export function signOffEmails(cloud: TestCloud) {
+  let read = cloud.outbox.list().length;
+  let held: Email[] = [];
+  return {
+    next(): { email: Email; link: SignOffLink; id: string }[] {
+      const fresh = cloud.outbox.list().slice(read);
+      read += fresh.length;
+      const waiting = [...held, ...fresh.filter((email) => email.to.some((to) => APPROVERS.includes(to)))];
+      held = [];
+      return waiting.flatMap((email) => {
+        const match = SIGN_OFF_LINK.exec(email.text);
+        const id = UUID.exec(email.subject)?.[0];
+        return match && id ? [{ email, link: linkOf(match), id }] : [];
+      });
+    },
+    hold(email: Email): void {
+      held.push(email);
+    },
+  };
 }

@@ -11,9 +11,8 @@ import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { REPO_ROOT } from '../../infra/local/cloud.ts';
 import type { TestCloud } from '../support/cloud.ts';
-import { APPROVERS } from './latency.ts';
 import { ms, type Report, type Row, summarise } from './report.ts';
-import { linkOf, SIGN_OFF_LINK } from './shared.ts';
+import { signOffEmails } from './shared.ts';
 
 const SECTION = 'throughput';
 /** How throughput-main.ts marks the line that carries its rows. */
@@ -36,7 +35,6 @@ export async function measureThroughputApart(report: Report, n: number): Promise
   for (const row of JSON.parse(line.slice(ROWS_MARK.length)) as Row[]) report.add(row);
 }
 /** Sign-off emails name the proposal (its title and id) in their subject. */
-const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 interface Tracked {
   submittedAt: number;
@@ -80,25 +78,16 @@ export async function measureThroughput(report: Report, cloud: TestCloud, n: num
   // The approvers click as the emails arrive, while the submissions are still coming in; a link that
   // comes again (a request re-sent after a retry) is clicked once, as a person would.
   const clicked = new Set<string>();
-  let read = 0;
-  let early: { to: string[]; text: string; subject: string }[] = [];
+  const emails = signOffEmails(cloud);
   let submitting = true;
   const clickAsEmailsArrive = () => {
-    const fresh = cloud.outbox.list().slice(read);
-    read += fresh.length;
-    const waiting = [...early, ...fresh.filter((email) => email.to.some((to) => APPROVERS.includes(to)))];
-    early = [];
-    for (const email of waiting) {
-      const match = SIGN_OFF_LINK.exec(email.text);
-      if (!match) continue;
-      const proposalId = UUID.exec(email.subject)?.[0];
-      const entry = proposalId ? tracked.get(proposalId) : undefined;
+    for (const { email, link, id } of emails.next()) {
+      const entry = tracked.get(id);
       if (!entry) {
         // Its submission's answer is not in yet (the flow can be faster than the HTTP answer).
-        if (submitting) early.push(email);
+        if (submitting) emails.hold(email);
         continue;
       }
-      const link = linkOf(match);
       if (clicked.has(link.url)) continue;
       clicked.add(link.url);
       entry.emailsAt.push(performance.now());
