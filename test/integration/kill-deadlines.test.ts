@@ -43,6 +43,19 @@ async function historyOf(stack: Running, executionArn: string): Promise<HistoryE
   return events;
 }
 
+/** Waits until the execution's history holds an event of `type` (`what` names the wait); its history then. */
+function historyWith(
+  stack: Running,
+  executionArn: string,
+  type: string,
+  what: string,
+): Promise<HistoryEvent[]> {
+  return npmStart.waitFor(async () => {
+    const events = await historyOf(stack, executionArn);
+    return events.some((e) => e.type === type) ? events : undefined;
+  }, what);
+}
+
 /** The time of the first (or last) event of a type, in ms. */
 function timeOf(events: HistoryEvent[], type: string, which: 'first' | 'last' = 'first'): number {
   const event =
@@ -69,18 +82,17 @@ describe('npm start killed with SIGKILL while a deadline runs', () => {
     expect(submitted.status).toBe(201);
     const { proposalId } = (await submitted.json()) as { proposalId: string };
     const ukSignOff = executionOf('signOff', `${proposalId}-UK`);
-    await npmStart.waitFor(async () => {
-      const events = await historyOf(stack, ukSignOff);
-      return events.some((e) => e.type === 'TaskSubmitted') ? true : undefined;
-    }, 'the UK sign-off request to wait');
+    await historyWith(stack, ukSignOff, 'TaskSubmitted', 'the UK sign-off request to wait');
 
     // Killed while the first stage waits: it still times out one stage after its task started.
     await npmStart.kill();
     stack = await npmStart.running(port, String(TIME_SCALE));
-    const signOff = await npmStart.waitFor(async () => {
-      const events = await historyOf(stack, ukSignOff);
-      return events.some((e) => e.type === 'TaskTimedOut') ? events : undefined;
-    }, 'the first stage to time out after the kill');
+    const signOff = await historyWith(
+      stack,
+      ukSignOff,
+      'TaskTimedOut',
+      'the first stage to time out after the kill',
+    );
     const taskStarted = timeOf(signOff, 'TaskStarted');
     const timedOut = timeOf(signOff, 'TaskTimedOut');
     expect(timedOut - taskStarted).toBeGreaterThanOrEqual(STAGE_MS - 2);
@@ -134,17 +146,11 @@ describe('npm start killed with SIGKILL while a deadline runs', () => {
       return undefined;
     }, 'the evaluation execution');
     if (!evaluation) throw new Error('no evaluation execution');
-    await npmStart.waitFor(async () => {
-      const events = await historyOf(stack, evaluation);
-      return events.some((e) => e.type === 'WaitStateEntered') ? true : undefined;
-    }, 'the evaluation to wait for the reports');
+    await historyWith(stack, evaluation, 'WaitStateEntered', 'the evaluation to wait for the reports');
 
     await npmStart.kill();
     stack = await npmStart.running(port, String(TIME_SCALE));
-    const waited = await npmStart.waitFor(async () => {
-      const events = await historyOf(stack, evaluation);
-      return events.some((e) => e.type === 'WaitStateExited') ? events : undefined;
-    }, 'the wait to end after the kill');
+    const waited = await historyWith(stack, evaluation, 'WaitStateExited', 'the wait to end after the kill');
     const entered = timeOf(waited, 'WaitStateEntered');
     const exited = timeOf(waited, 'WaitStateExited');
     expect(exited - entered).toBeGreaterThanOrEqual(FIRST_WAIT_MS - 2);
