@@ -65,6 +65,23 @@ describe('execution store', () => {
     expect(readdirSync(dir)).toHaveLength(1);
   });
 
+  it('loses nothing at a synchronous flush whose last change is only in a write still in flight', async () => {
+    const dir = tempDir();
+    const store = new ExecutionStore(dir);
+    const r = record('e', 1);
+    store.put(r);
+    await store.settled();
+    r.history.push({ id: 2, previousEventId: 1, timestamp: r.startDate, type: 'ExecutionSucceeded' });
+    r.status = 'SUCCEEDED';
+    store.changed(r);
+    await new Promise((resolve) => setImmediate(resolve)); // its write starts, nothing else changes
+    store.flush(); // a shutdown, or a restart in the same process, right now
+    expect(new ExecutionStore(dir).get(r.executionArn)?.status).toBe('SUCCEEDED');
+    await store.settled();
+    expect(new ExecutionStore(dir).get(r.executionArn)?.status).toBe('SUCCEEDED');
+    expect(readdirSync(dir)).toHaveLength(1);
+  });
+
   it('reads the newest whole revision after a crash cut the last one short, and files of the old layout', () => {
     const dir = tempDir();
     const older = record('c', 2);

@@ -126,9 +126,14 @@ export class ExecutionStore {
     this.schedule();
   }
 
-  /** Writes every changed execution now, synchronously (at shutdown: nothing is lost). */
+  /**
+   * Writes every changed execution now, synchronously (at shutdown: nothing is lost). One whose
+   * latest change is only in a write still in flight is written again: that file may not be whole
+   * yet (or not exist) when the process ends or a new store reads the directory.
+   */
   flush(): void {
     this.flushScheduled = false;
+    for (const [arn, file] of this.files) if (file.writing) this.dirty.add(arn);
     for (const arn of this.dirty) this.write(arn, 'sync');
     this.dirty.clear();
   }
