@@ -94,6 +94,15 @@ export async function measureMemory(
       halves.push({ ...load, after, passed: await figure(true) });
     }
     const [first, second] = halves as [Half, Half];
+    // Then the open proposals' flows end (stopped, as an administrator would): what the cloud keeps
+    // after that is what no live work holds, the growth that does not come back.
+    const approvals = cloud.stateMachineArn('approval');
+    const open = cloud.engine.listExecutions({ stateMachineArn: approvals, statusFilter: 'RUNNING' });
+    for (const { executionArn } of open)
+      cloud.engine.stopExecution(executionArn, 'Bench.MemoryDone', 'the memory section is over');
+    await Promise.allSettled(open.map(({ executionArn }) => cloud.engine.waitForExecution(executionArn)));
+    await allRetired();
+    const ended = await figure(true);
     const plus = (bytes: number) => `${bytes >= 0 ? '+' : ''}${mib(bytes)}`;
     const sum = (f: (h: Half) => number) => halves.reduce((total, h) => total + f(h), 0);
     const approved = sum((h) => h.approved);
@@ -102,6 +111,13 @@ export async function measureMemory(
       measure: `RSS (whole local cloud): idle; ${n} proposals in two halves (${approved} approved to FUNDED through their links, ${n - approved} left awaiting sign-off); after each half passed (environments idle ${IDLE_MS / 1000} s retired, as Lambda reclaims idle ones; GC, then until the RSS stops falling)`,
       value: `idle ${mib(idleWarm.rss)} with ${idleWarm.environments} environments warm, ${mib(idle.rss)} with none; peak ${mib(Math.max(first.peak, second.peak))} with up to ${Math.max(first.after.environments, second.after.environments)} environments; passed ${mib(first.passed.rss)} after ${first.count}, ${mib(second.passed.rss)} after ${n}: ${plus(second.passed.rss - idle.rss)} kept in all, ${plus(second.passed.rss - first.passed.rss)} by the second half (main heap used ${plus(second.passed.heapUsed - idle.heapUsed)}, held ${plus(second.passed.heapTotal - idle.heapTotal)}: ${second.passed.running - idle.running} more executions running, ${second.passed.emails - idle.emails} more emails in the outbox; ${((second.passed.heapUsed - first.passed.heapUsed) / 1024 / Math.max(1, second.count)).toFixed(0)} KiB of heap per proposal of the second half)`,
       data: { n, funded, idleMsDuringSection: IDLE_MS, idleWarm, idle, halves },
+    });
+    const finished = sum((h) => h.count);
+    report.add({
+      section: SECTION,
+      measure: `the same once every flow has ended (the ${open.length} approvals still awaiting sign-off stopped, environments retired, GC): kept against idle, per proposal`,
+      value: `${mib(ended.rss)} RSS, ${plus(ended.rss - idle.rss)} against idle; main heap used ${plus(ended.heapUsed - idle.heapUsed)} (${((ended.heapUsed - idle.heapUsed) / 1024 / finished).toFixed(1)} KiB per proposal; ${ended.running - idle.running} more executions running, ${ended.emails - idle.emails} more emails in the outbox)`,
+      data: { stopped: open.length, ended },
     });
     const intakeMs = sum((h) => h.intakeMs);
     const signedOff = sum((h) => h.signedOff);
