@@ -82,6 +82,68 @@ describe('execution store', () => {
     expect(readdirSync(dir)).toHaveLength(1);
   });
 
+  it('keeps an ended execution on disk only, once its last change is there, and reads it back whole', async () => {
+    const dir = tempDir();
+    const store = new ExecutionStore(dir);
+    const running = record('f', 2);
+    const ended = record('g', 3);
+    store.put(running);
+    store.put(ended);
+    await store.settled();
+    expect(store.inMemory()).toBe(2);
+    ended.status = 'SUCCEEDED';
+    ended.stopDate = new Date(1).toISOString();
+    store.changed(ended);
+    await store.settled();
+    expect(store.inMemory()).toBe(1);
+    expect(store.list().map((s) => [s.name, s.status])).toEqual([
+      ['f', 'RUNNING'],
+      ['g', 'SUCCEEDED'],
+    ]);
+    expect(store.get(ended.executionArn)).toEqual(ended);
+    expect(store.inMemory()).toBe(2);
+
+    // Changed again (a redrive): the record changed is the one kept, written, and kept while it runs.
+    const redriven = store.get(ended.executionArn);
+    if (!redriven) throw new Error('read back');
+    redriven.status = 'RUNNING';
+    redriven.redriveCount = 1;
+    store.changed(redriven);
+    await store.settled();
+    expect(store.inMemory()).toBe(2);
+    expect(new ExecutionStore(dir).get(ended.executionArn)).toMatchObject({
+      status: 'RUNNING',
+      redriveCount: 1,
+    });
+
+    // A restart keeps only the running ones whole.
+    redriven.status = 'FAILED';
+    store.changed(redriven);
+    await store.settled();
+    const restarted = new ExecutionStore(dir);
+    expect(restarted.inMemory()).toBe(1);
+    expect(restarted.list().map((s) => [s.name, s.status])).toEqual([
+      ['f', 'RUNNING'],
+      ['g', 'FAILED'],
+    ]);
+    expect(restarted.get(ended.executionArn)).toMatchObject({ status: 'FAILED', history: ended.history });
+  });
+
+  it('keeps at hand only the last few ended executions read back', async () => {
+    const dir = tempDir();
+    const store = new ExecutionStore(dir);
+    const records = Array.from({ length: 80 }, (_, i) => ({
+      ...record(`h${i}`, 1),
+      status: 'SUCCEEDED' as const,
+    }));
+    for (const r of records) store.put(r);
+    await store.settled();
+    expect(store.inMemory()).toBe(0);
+    for (const r of records) expect(store.get(r.executionArn)?.name).toBe(r.name);
+    expect(store.inMemory()).toBe(64);
+    expect(store.list()).toHaveLength(80);
+  });
+
   it('reads the newest whole revision after a crash cut the last one short, and files of the old layout', () => {
     const dir = tempDir();
     const older = record('c', 2);

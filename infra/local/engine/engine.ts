@@ -157,7 +157,9 @@ export class LocalStepFunctions {
    */
   resumeRunning(): string[] {
     const resumed: string[] = [];
-    for (const record of this.options.store.list((r) => r.status === 'RUNNING')) {
+    for (const { executionArn } of this.options.store.list((r) => r.status === 'RUNNING')) {
+      const record = this.options.store.get(executionArn);
+      if (!record) continue;
       const workflow = this.workflows.get(record.stateMachineArn);
       if (!workflow || this.runs.isActive(record.executionArn)) continue;
       const point = record.resumePoint ?? {

@@ -2,6 +2,11 @@
  * Where the local engine keeps executions and their histories. In memory, and (with a directory)
  * one JSON file per execution, written after each change, so a restart can read them back.
  *
+ * With a directory, an ended execution is kept in memory only as its summary (what ListExecutions
+ * shows) once its last change is on disk, and read back from its file when asked for (a few of
+ * those are kept at hand): a fund's history of ended executions does not grow the process, as it
+ * does not grow anything in AWS.
+ *
  * Each write is a new file, `<execution>@<revision>.json`, written off the event loop, and the older
  * revision is deleted once it lands: a crash leaves whole files (the newest one that parses wins at
  * load), and no write blocks the engine. Rewriting one file in place through a rename was the local
@@ -58,11 +63,43 @@ export interface ExecutionRecord {
   history: HistoryEvent[];
 }
 
+/** What ListExecutions shows of an execution: kept in memory for every one, ended or not. */
+export type ExecutionSummary = Pick<
+  ExecutionRecord,
+  | 'executionArn'
+  | 'stateMachineArn'
+  | 'name'
+  | 'status'
+  | 'startDate'
+  | 'stopDate'
+  | 'redriveCount'
+  | 'redriveDate'
+>;
+
+const summaryOf = (record: ExecutionRecord): ExecutionSummary => ({
+  executionArn: record.executionArn,
+  stateMachineArn: record.stateMachineArn,
+  name: record.name,
+  status: record.status,
+  startDate: record.startDate,
+  ...(record.stopDate === undefined ? {} : { stopDate: record.stopDate }),
+  ...(record.redriveCount === undefined ? {} : { redriveCount: record.redriveCount }),
+  ...(record.redriveDate === undefined ? {} : { redriveDate: record.redriveDate }),
+});
+
+/** How many ended executions read back from disk stay at hand (a page of them, a redrive, a retry). */
+const READ_BACK_KEPT = 64;
+
 /** `<stem>@<revision>.json`, or `<stem>.json` as written before revisions (revision -1). */
 const FILE = /^(.+?)(?:@(\d+))?\.json$/;
 
 export class ExecutionStore {
+  /** Whole records: every running execution, and ended ones until their last change is on disk. */
   private readonly executions = new Map<string, ExecutionRecord>();
+  /** Ended executions kept on disk only: their summary, and the file stem their revisions use. */
+  private readonly onDiskOnly = new Map<string, { summary: ExecutionSummary; stem: string }>();
+  /** Ended executions read back from disk, oldest read first: the first let go past READ_BACK_KEPT. */
+  private readonly readBack = new Set<string>();
   private readonly dirty = new Set<string>();
   /** Per execution: the next revision to write, the newest one on disk, and whether a write is in flight. */
   private readonly files = new Map<string, { next: number; onDisk: number; writing: boolean }>();
@@ -91,7 +128,8 @@ export class ExecutionStore {
         if (kept === undefined) {
           try {
             const record = JSON.parse(readFileSync(path, 'utf8')) as ExecutionRecord;
-            this.executions.set(record.executionArn, record);
+            if (record.status === 'RUNNING') this.executions.set(record.executionArn, record);
+            else this.onDiskOnly.set(record.executionArn, { summary: summaryOf(record), stem });
             this.files.set(record.executionArn, { next: revision + 1, onDisk: revision, writing: false });
             kept = revision;
             continue;
@@ -105,25 +143,35 @@ export class ExecutionStore {
   }
 
   get(executionArn: string): ExecutionRecord | undefined {
-    return this.executions.get(executionArn);
+    return this.executions.get(executionArn) ?? this.readFromDisk(executionArn);
   }
 
   put(record: ExecutionRecord): void {
     this.executions.set(record.executionArn, record);
+    this.onDiskOnly.delete(record.executionArn);
     this.changed(record);
   }
 
-  /** Newest first. */
-  list(filter: (record: ExecutionRecord) => boolean = () => true): ExecutionRecord[] {
-    return [...this.executions.values()]
-      .filter(filter)
-      .sort((a, b) => b.startDate.localeCompare(a.startDate));
+  /** Summaries, newest first. */
+  list(filter: (summary: ExecutionSummary) => boolean = () => true): ExecutionSummary[] {
+    const summaries: ExecutionSummary[] = [...this.executions.values()];
+    for (const { summary } of this.onDiskOnly.values()) summaries.push(summary);
+    return summaries.filter(filter).sort((a, b) => b.startDate.localeCompare(a.startDate));
   }
 
   changed(record: ExecutionRecord): void {
     if (!this.directory) return;
+    // The record changed is the one kept (it may have been let go from memory meanwhile).
+    this.executions.set(record.executionArn, record);
+    this.onDiskOnly.delete(record.executionArn);
+    this.readBack.delete(record.executionArn);
     this.dirty.add(record.executionArn);
     this.schedule();
+  }
+
+  /** How many executions are whole in memory (the others are summaries; see the module comment). */
+  inMemory(): number {
+    return this.executions.size;
   }
 
   /**
@@ -163,6 +211,49 @@ export class ExecutionStore {
     });
   }
 
+  /** An ended execution whose every change is on disk (this write was its last) leaves memory. */
+  private letGo(arn: string, stem: string): void {
+    const record = this.executions.get(arn);
+    if (!record || record.status === 'RUNNING' || this.dirty.has(arn)) return;
+    this.executions.delete(arn);
+    this.readBack.delete(arn);
+    this.onDiskOnly.set(arn, { summary: summaryOf(record), stem });
+  }
+
+  /** An ended execution kept on disk only, read back (and kept at hand among the last few read). */
+  private readFromDisk(arn: string): ExecutionRecord | undefined {
+    const kept = this.onDiskOnly.get(arn);
+    const revision = this.files.get(arn)?.onDisk;
+    if (!kept || revision === undefined || !this.directory) return undefined;
+    let text: string;
+    try {
+      text = readFileSync(join(this.directory, fileName(kept.stem, revision)), 'utf8');
+    } catch (error) {
+      // The directory went away (a test cleaning up, a --reset): the execution is gone with it.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    const record = JSON.parse(text) as ExecutionRecord;
+    this.executions.set(arn, record);
+    this.onDiskOnly.delete(arn);
+    this.readBack.add(arn);
+    for (const oldest of this.readBack) {
+      if (this.readBack.size <= READ_BACK_KEPT) break;
+      const letGo = this.executions.get(oldest);
+      this.readBack.delete(oldest);
+      if (
+        letGo &&
+        letGo.status !== 'RUNNING' &&
+        !this.dirty.has(oldest) &&
+        !this.files.get(oldest)?.writing
+      ) {
+        this.executions.delete(oldest);
+        this.onDiskOnly.set(oldest, { summary: summaryOf(letGo), stem: stemOf(letGo.executionArn) });
+      }
+    }
+    return record;
+  }
+
   private write(arn: string, mode: 'sync' | 'async'): void {
     const record = this.executions.get(arn);
     if (!record || !this.directory) return;
@@ -170,7 +261,7 @@ export class ExecutionStore {
     this.files.set(arn, state);
     const revision = state.next;
     state.next += 1;
-    const stem = encodeURIComponent(record.executionArn.split(':').slice(-2).join(':'));
+    const stem = stemOf(record.executionArn);
     const path = join(this.directory, fileName(stem, revision));
     const text = JSON.stringify(record);
     const landed = () => {
@@ -178,6 +269,7 @@ export class ExecutionStore {
       const older = Math.min(state.onDisk, revision);
       const newer = Math.max(state.onDisk, revision);
       state.onDisk = newer;
+      if (newer === revision) this.letGo(arn, stem);
       return older >= -1 ? join(this.directory ?? '', fileName(stem, older)) : undefined;
     };
     if (mode === 'sync') {
@@ -209,6 +301,11 @@ export class ExecutionStore {
     this.inFlight.add(done);
     void done.then(() => this.inFlight.delete(done));
   }
+}
+
+/** The file name an execution's revisions share: its state machine and its name. */
+function stemOf(executionArn: string): string {
+  return encodeURIComponent(executionArn.split(':').slice(-2).join(':'));
 }
 
 function fileName(stem: string, revision: number): string {
