@@ -17,7 +17,6 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import * as sesModule from 'aws-ses-v2-local';
-import dynalite from 'dynalite';
 import { securityHeaders } from '../../functions/pages/pages.ts';
 import type { Role } from '../../functions/platform/roles.ts';
 import {
@@ -40,6 +39,7 @@ import {
 import { LOCAL_AUDIENCE, LOCAL_ISSUER, localIssuer, localSignIn } from './auth.ts';
 import { bundleFunctions } from './bundle.ts';
 import { readCdkBundles, withDeployedLimits } from './cdk-bundles.ts';
+import { localDynalite } from './dynalite.ts';
 import { stepFunctionsApi } from './engine/api.ts';
 import { loadWorkflow } from './engine/definition.ts';
 import { LocalStepFunctions, type RegisteredWorkflow } from './engine/engine.ts';
@@ -125,7 +125,7 @@ export async function startLocalCloud(options: LocalCloudOptions = {}): Promise<
   bundling?.catch(() => {}); // awaited, and its error thrown, by functions.prepare() below
 
   // DynamoDB
-  const dynamoServer = dynalite({
+  const dynamoServer = localDynalite({
     path: join(dataDir, 'dynamodb'),
     createTableMs: 0,
     deleteTableMs: 0,

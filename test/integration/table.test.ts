@@ -1,7 +1,8 @@
 /** The table's typed boundary (functions/platform/table.ts) on a real DynamoDB API (dynalite). */
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFundStore, type TestDynamo } from '../support/dynalite.ts';
+import { liveStoreIterators, startFundStore, type TestDynamo } from '../support/dynalite.ts';
 
 let dynamo: TestDynamo;
 let table: typeof import('../../functions/platform/table.ts');
@@ -97,5 +98,23 @@ describe('the table boundary', () => {
       Array.from({ length: 130 }, (_, i) => ({ pk: 'MANY', sk: `N#${String(i).padStart(3, '0')}` })),
     );
     expect(many.map((t) => t.count).sort((a, b) => a - b)).toEqual(all.map((t) => t.count));
+  });
+
+  it('leaves no store iterator open after queries and scans (dynalite 4 as published closed none)', async () => {
+    for (let i = 0; i < 5; i += 1)
+      await table.putIfNew(thing(), { pk: 'FEW', sk: `F#${i}` }, { id: `f${i}`, count: i, tags: [] });
+    const before = liveStoreIterators();
+    for (let i = 0; i < 20; i += 1) {
+      // Read to the end, and stopped early by a Limit.
+      const page = await table.queryPage(thing().decode, {
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'FEW' },
+        Limit: i % 2 === 0 ? 2 : 10,
+      });
+      expect(page.items.length).toBe(i % 2 === 0 ? 2 : 5);
+    }
+    for (let i = 0; i < 10; i += 1)
+      await dynamo.client.send(new ScanCommand({ TableName: 'fund', Limit: 3 }));
+    expect(liveStoreIterators() - before).toBeLessThan(3);
   });
 });

@@ -3,8 +3,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { queryObjects } from 'node:v8';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import dynalite from 'dynalite';
+import { iteratorClasses, localDynalite } from '../../infra/local/dynalite.ts';
 
 export interface TestDynamo {
   client: DynamoDBClient;
@@ -14,7 +15,7 @@ export interface TestDynamo {
 
 /** An in-memory dynalite on a free port, for tests that need a real DynamoDB API. */
 export async function startDynalite(): Promise<TestDynamo> {
-  const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server: Server = localDynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = new DynamoDBClient({
@@ -90,4 +91,12 @@ export async function startFundStore(fundStartDate: string): Promise<TestDynamo>
     LEDGER_KEY_FILE: join(mkdtempSync(join(tmpdir(), 'jif-key-')), 'ledger.key'),
   });
   return dynamo;
+}
+
+/** How many store iterators (dynalite's, under Query and Scan) are alive now, after a GC. */
+export function liveStoreIterators(): number {
+  let count = 0;
+  for (const cls of iteratorClasses())
+    count += queryObjects(cls as unknown as new () => unknown, { format: 'count' }) as number;
+  return count;
 }
