@@ -315,10 +315,12 @@ const functions = {
   submitCostReport: {
     entry: 'functions/evaluation/handlers/submit-cost-report.ts',
     description:
-      'POST /cost-reports/{reportId}: records (or corrects, until the deadline) the actual annual cost',
+      'POST /cost-reports/{reportId}: records (or corrects, until every report is in or the deadline) the actual annual cost',
     tables: { Fund: 'readWrite' },
     // A public link: it may change cost reports only, nothing else of the fund.
     writesOnly: { Fund: [`${KEY_PREFIX.costReport}*`] },
+    // The round's last report completes the evaluation's task waiting for the reports.
+    completesTasks: { workflow: 'evaluation', outcomes: ['success'] },
   },
   prepareEvaluation: {
     entry: 'functions/evaluation/handlers/prepare-evaluation.ts',
@@ -339,10 +341,20 @@ const functions = {
     sendsEmail: true,
     needsPublicUrl: true,
   },
+  awaitCostReports: {
+    entry: 'functions/evaluation/handlers/await-cost-reports.ts',
+    description:
+      "Workflow callback task: stores the token of the wait for a round's cost reports; completes it when every report is in",
+    tables: { Fund: 'readWrite' },
+    // It writes the task token on the round's record only.
+    writesOnly: { Fund: [`${KEY_PREFIX.evaluation}*`] },
+    // Every report already in (the last came before the token): it completes its own task.
+    completesTasks: { workflow: 'evaluation', outcomes: ['success'] },
+  },
   closeCostReports: {
     entry: 'functions/evaluation/handlers/close-cost-reports.ts',
     description:
-      "Workflow task: at the deadline, closes a round's cost reports; a missing one expires and its port authority is told",
+      "Workflow task: once every report is in or at the deadline, closes a round's cost reports; a missing one expires and its port authority is told",
     tables: { Fund: 'readWrite' },
     sendsEmail: true,
   },
@@ -429,6 +441,7 @@ const workflows = {
     substitutions: {
       PrepareEvaluationFunctionArn: { function: 'prepareEvaluation' },
       RequestCostReportFunctionArn: { function: 'requestCostReport' },
+      AwaitCostReportsFunctionArn: { function: 'awaitCostReports' },
       RemindCostReportsFunctionArn: { function: 'remindCostReports' },
       CloseCostReportsFunctionArn: { function: 'closeCostReports' },
       SummariseEvaluationFunctionArn: { function: 'summariseEvaluation' },

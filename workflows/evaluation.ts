@@ -8,6 +8,8 @@ import {
 } from '../functions/evaluation/domain/evaluation.ts';
 import {
   bilateralSignOff,
+  callbackTask,
+  catching,
   type Json,
   lambdaTask,
   retryLedgerBusy,
@@ -18,7 +20,7 @@ import {
   whenEquals,
 } from './kit.ts';
 
-/** How long a project's port authority has to send (and correct) its cost report: 14 days. */
+/** How long a project's port authority has to send (and correct) its cost report: 14 days at most. */
 export const COST_REPORT_SECONDS = COST_REPORT_WINDOW_SECONDS;
 
 const evaluation: SignOffSubject = {
@@ -31,42 +33,52 @@ const evaluation: SignOffSubject = {
 const round = { 'fundYear.$': '$.fundYear', 'round.$': '$.round' };
 
 /**
- * The reports stay open until their deadline (reports can be corrected until then): a wait, a
- * reminder to the reports still missing, ... then the deadline, when every report is closed.
+ * The reports stay open until every one is in or the deadline, whichever comes first: each wait of the
+ * window (until a reminder, then until the deadline) is a callback task whose function stores its token
+ * on the round; the report that completes the round completes it (or the task itself, when every report
+ * was in before its token was stored), which goes straight to closing the reports. A wait that times out
+ * goes on as the window did: a reminder to the reports still missing, ... then the deadline.
  */
-function waitForReports(next: string): States {
+function awaitReports(next: string): States {
   const states: States = {};
   const reminders = COST_REPORT_REMINDERS_BEFORE_DEADLINE_SECONDS;
+  const awaiting = (until: string, seconds: number, then: string, comment: string) => {
+    states[`AwaitReportsUntil${until}`] = callbackTask(
+      'AwaitCostReportsFunctionArn',
+      round,
+      { next: 'CloseCostReports' },
+      {
+        comment: `${comment} Stores its task token on the round; completed as soon as every report is in.`,
+        timeoutSeconds: seconds,
+        catch: [catching(['States.Timeout'], then)],
+      },
+    );
+  };
   let before = COST_REPORT_SECONDS;
   reminders.forEach((remindAt, index) => {
     const n = index + 1;
-    states[`WaitForReminder${n}`] = {
-      Type: 'Wait',
-      Comment: `Until ${remindAt / 86_400} day(s) before the reports are due.`,
-      Seconds: before - remindAt,
-      Next: `RemindCostReports${n}`,
-    };
+    awaiting(
+      `Reminder${n}`,
+      before - remindAt,
+      `RemindCostReports${n}`,
+      `Until ${remindAt / 86_400} day(s) before the reports are due, or every report is in.`,
+    );
     states[`RemindCostReports${n}`] = lambdaTask(
       'RemindCostReportsFunctionArn',
       { ...round, reminder: n },
-      { next: n < reminders.length ? `WaitForReminder${n + 1}` : 'WaitForReportDeadline' },
+      { next: n < reminders.length ? `AwaitReportsUntilReminder${n + 1}` : 'AwaitReportsUntilDeadline' },
       { comment: `Reminder ${n}: emails the port authority of each report still missing, once.` },
     );
     before = remindAt;
   });
-  states.WaitForReportDeadline = {
-    Type: 'Wait',
-    Comment: 'Until the reports are due.',
-    Seconds: before,
-    Next: 'CloseCostReports',
-  };
+  awaiting('Deadline', before, 'CloseCostReports', 'Until the reports are due, or every report is in.');
   states.CloseCostReports = lambdaTask(
     'CloseCostReportsFunctionArn',
     round,
     { next },
     {
       comment:
-        'The deadline: each report is closed as last sent; a missing one expires and its port authority is told.',
+        'Every report is in, or the deadline: each report is closed as last sent; a missing one expires and its port authority is told.',
     },
   );
   return states;
@@ -90,7 +102,7 @@ function recordOutcome(status: string, reason: Record<string, Json>, comment?: s
 
 export const evaluationFlow: StateMachine = {
   Comment:
-    "One round of the annual security-cost evaluation of fund year N: each funded project's port authority reports (and may correct until the deadline) the actual annual security cost of year N; the next year's running-cost tranche is the lower of what was committed for year N+1 and that cost; a project without a report is left for a new round; UK and FR sign it off; on approval the tranches are paid. Started by POST /evaluations ({fundYear}) or daily by the schedule ({scheduled: true}), which ends at once unless a fund year ends within 30 days.",
+    "One round of the annual security-cost evaluation of fund year N: each funded project's port authority reports (and may correct until every report is in or the deadline, whichever comes first) the actual annual security cost of year N; the next year's running-cost tranche is the lower of what was committed for year N+1 and that cost; a project without a report is left for a new round; UK and FR sign it off; on approval the tranches are paid. Started by POST /evaluations ({fundYear}) or daily by the schedule ({scheduled: true}), which ends at once unless a fund year ends within 30 days.",
   StartAt: 'PrepareEvaluation',
   States: {
     PrepareEvaluation: lambdaTask(
@@ -157,9 +169,9 @@ export const evaluationFlow: StateMachine = {
         },
       },
       ResultPath: null,
-      Next: 'WaitForReminder1',
+      Next: 'AwaitReportsUntilReminder1',
     },
-    ...waitForReports('SummariseEvaluation'),
+    ...awaitReports('SummariseEvaluation'),
     SummariseEvaluation: lambdaTask(
       'SummariseEvaluationFunctionArn',
       round,

@@ -33,7 +33,7 @@ export interface CostReportPageModel {
   errors?: { field: 'actualCostEur' | 'note'; message: string }[];
   /** A figure far above the commitment: the form asks to confirm it (the checkbox carries its cents). */
   confirm?: { eurCents: number };
-  /** What was reported so far (the form corrects it until the deadline). */
+  /** What was reported so far (the form corrects it until every report is in or the deadline). */
   current?: { eurCents: number; at: string; note?: string };
 }
 
@@ -123,7 +123,7 @@ export function renderCostReportReceived(input: {
   fundYear: number;
   title: string;
   actualEurCents: number;
-  /** Until when it can be corrected. */
+  /** Until when it can be corrected at the latest (sooner once every report of the round is in). */
   expiresAt: string;
 }): string {
   const t = copy.costReportReceived[input.language];

@@ -137,7 +137,8 @@ export const OPERATIONS: Record<string, Operation> = {
     produces: ['text/html'],
   },
   'POST /cost-reports/{reportId}': {
-    summary: "Report (or correct, until the deadline) a project's actual annual security cost",
+    summary:
+      "Report (or correct, until every report is in or the deadline) a project's actual annual security cost",
     body: 'CostReportForm',
     responses: {
       '200': 'an HTML receipt',

@@ -71,7 +71,11 @@ export const signOffPointerKey = (subjectType: string, subjectId: string, author
   sk: `${SK_PREFIX.signOff}${authority}`,
 });
 /** Partition key prefixes IAM policies name too (`dynamodb:LeadingKeys`, infra/system.ts `writesOnly`). */
-export const KEY_PREFIX = { approval: 'APPROVAL#', costReport: 'COSTREPORT#' } as const;
+export const KEY_PREFIX = {
+  approval: 'APPROVAL#',
+  costReport: 'COSTREPORT#',
+  evaluation: 'EVALUATION#',
+} as const;
 
 export const approvalKey = (approvalId: string) => ({
   pk: `${KEY_PREFIX.approval}${approvalId}`,
@@ -79,7 +83,7 @@ export const approvalKey = (approvalId: string) => ({
 });
 /** The partition of round r of a year's evaluation (round 1's is also the year's record's). */
 export const evaluationPk = (fundYear: number, round = 1) =>
-  subjectPk('EVALUATION', evaluationSubjectId(fundYear, round));
+  `${KEY_PREFIX.evaluation}${evaluationSubjectId(fundYear, round)}`;
 export const evaluationKey = (fundYear: number) => ({ pk: evaluationPk(fundYear), sk: 'EVALUATION' });
 export const costReportPointerKey = (fundYear: number, round: number, proposalId: string) => ({
   pk: evaluationPk(fundYear, round),

@@ -7,7 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_KEYS } from '../../functions/platform/config.ts';
-import { approvalKey, costReportKey, KEY_PREFIX } from '../../functions/platform/keys.ts';
+import { approvalKey, costReportKey, evaluationKey, KEY_PREFIX } from '../../functions/platform/keys.ts';
 import { ROLES } from '../../functions/platform/roles.ts';
 import { JifStack, type JifStackProps, type SystemDescription } from '../../infra/aws/stack.ts';
 import { aslPlaceholders, stateMachineArnOf, UNUSED_SUBSTITUTION_WARNING } from '../../infra/aws/workflow.ts';
@@ -587,8 +587,8 @@ describe('the AWS stack built from infra/system.ts', () => {
 
     it.each([
       ['decideApproval', 'APPROVAL#*', 'signOff', ['states:SendTaskFailure', 'states:SendTaskSuccess']],
-      // A cost report is recorded (and corrected) until its deadline; the flow closes it then: no task to complete.
-      ['submitCostReport', 'COSTREPORT#*', 'evaluation', []],
+      // The round's last report completes the evaluation's task waiting for the reports: success only.
+      ['submitCostReport', 'COSTREPORT#*', 'evaluation', ['states:SendTaskSuccess']],
     ] as const)('%s may write only %s items, and complete only %s tasks', (name, keys, workflow, sends) => {
       const statements = statementsOf(name);
       const writes = statements.filter((statement) =>
@@ -607,10 +607,6 @@ describe('the AWS stack built from infra/system.ts', () => {
       const tasks = statements.filter((statement) =>
         asArray(statement.Action).some((action) => action.startsWith('states:')),
       );
-      if (sends.length === 0) {
-        expect(tasks).toEqual([]);
-        return;
-      }
       expect(tasks).toHaveLength(1);
       expect(asArray(tasks[0]?.Action).sort()).toEqual([...sends]);
       expect(JSON.stringify(tasks[0]?.Resource)).toMatch(new RegExp(`:stateMachine:Jif-${workflow}"`));
@@ -621,6 +617,21 @@ describe('the AWS stack built from infra/system.ts', () => {
       expect(costReportKey('r-1').pk).toMatch(/^COSTREPORT#/);
       expect(functionSpec('decideApproval').writesOnly).toEqual({ Fund: [`${KEY_PREFIX.approval}*`] });
       expect(functionSpec('submitCostReport').writesOnly).toEqual({ Fund: [`${KEY_PREFIX.costReport}*`] });
+    });
+
+    it('the task waiting for the cost reports writes only evaluation records and completes only its own tasks', () => {
+      expect(evaluationKey(1).pk).toMatch(/^EVALUATION#/);
+      expect(functionSpec('awaitCostReports').writesOnly).toEqual({ Fund: [`${KEY_PREFIX.evaluation}*`] });
+      expect(functionSpec('awaitCostReports').completesTasks).toEqual({
+        workflow: 'evaluation',
+        outcomes: ['success'],
+      });
+      const writes = statementsOf('awaitCostReports').filter((statement) =>
+        asArray(statement.Action).includes('dynamodb:UpdateItem'),
+      );
+      expect(writes.map((statement) => statement.Condition)).toEqual([
+        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['EVALUATION#*'] } },
+      ]);
     });
   });
 

@@ -1,8 +1,9 @@
 /**
  * `npm start` killed with SIGKILL while a deadline runs, then started again: in AWS a restart of the
  * service is invisible, so a sign-off stage still times out three days (scaled) after its task
- * started, and the evaluation's Wait still ends eleven days (scaled) after it began, not a full
- * stage or wait after the restart. Asserted on the executions' own event times: the event that
+ * started, and the evaluation's first wait for the cost reports (a callback task bounded by
+ * `TimeoutSeconds`) still times out eleven days (scaled) after it began, not a full stage or wait
+ * after the restart. Asserted on the executions' own event times: the event that
  * ends the deadline comes before the restart plus the full duration (were the timer started again,
  * it would come after), and not before the original deadline.
  */
@@ -23,7 +24,7 @@ import { COST_REPORT_SECONDS } from '../../workflows/evaluation.ts';
 import { sampleProposal } from '../support/cloud.ts';
 import { type Email, freePort, NpmStart, type Running } from '../support/npm-start.ts';
 
-/** A sign-off stage lasts about 5.2 s, the evaluation's first wait about 19 s. */
+/** A sign-off stage lasts about 5.2 s, the evaluation's first wait for the reports about 19 s. */
 const TIME_SCALE = 0.00002;
 const STAGE_MS = SIGN_OFF_STAGE_SECONDS * 1000 * TIME_SCALE;
 const FIRST_WAIT_MS =
@@ -56,6 +57,16 @@ function historyWith(
   }, what);
 }
 
+/** The time the task of a state's first visit started, in ms. */
+function taskStartOf(events: HistoryEvent[], state: string): number {
+  const at = events.findIndex(
+    (e) => e.type === 'TaskStateEntered' && e.stateEnteredEventDetails?.name === state,
+  );
+  const started = events.slice(at).find((e) => e.type === 'TaskStarted');
+  if (at < 0 || !started?.timestamp) throw new Error(`no task started in ${state}`);
+  return started.timestamp.getTime();
+}
+
 /** The time of the first (or last) event of a type, in ms. */
 function timeOf(events: HistoryEvent[], type: string, which: 'first' | 'last' = 'first'): number {
   const event =
@@ -68,7 +79,7 @@ const executionOf = (flow: string, name: string) =>
   `${stateMachineArn(flow).replace(':stateMachine:', ':execution:')}:${name}`;
 
 describe('npm start killed with SIGKILL while a deadline runs', () => {
-  it('a waiting sign-off times out, and the evaluation wait ends, at their original deadlines', async () => {
+  it('a waiting sign-off, and the evaluation waiting for its reports, time out at their original deadlines', async () => {
     const port = await freePort();
     let stack = await npmStart.running(port, String(TIME_SCALE));
     const submitted = await fetch(`${stack.base}/proposals`, {
@@ -125,8 +136,8 @@ describe('npm start killed with SIGKILL while a deadline runs', () => {
       return ((await response.json()) as { status: string }).status === 'FUNDED' ? true : undefined;
     }, 'FUNDED');
 
-    // The year's evaluation asks for the cost report, then waits: killed during that Wait, it still
-    // ends eleven days (scaled) after it began.
+    // The year's evaluation asks for the cost report, then waits for it (no report comes): killed
+    // during that wait, it still times out eleven days (scaled) after it began.
     const started = await fetch(`${stack.base}/evaluations`, {
       method: 'POST',
       headers: { authorization: `Bearer ${stack.tokens.admin}`, 'content-type': 'application/json' },
@@ -146,14 +157,26 @@ describe('npm start killed with SIGKILL while a deadline runs', () => {
       return undefined;
     }, 'the evaluation execution');
     if (!evaluation) throw new Error('no evaluation execution');
-    await historyWith(stack, evaluation, 'WaitStateEntered', 'the evaluation to wait for the reports');
+    await npmStart.waitFor(async () => {
+      const events = await historyOf(stack, evaluation);
+      const at = events.findIndex(
+        (e) =>
+          e.type === 'TaskStateEntered' && e.stateEnteredEventDetails?.name === 'AwaitReportsUntilReminder1',
+      );
+      return at >= 0 && events.slice(at).some((e) => e.type === 'TaskSubmitted') ? true : undefined;
+    }, 'the evaluation to wait for the reports');
 
     await npmStart.kill();
     stack = await npmStart.running(port, String(TIME_SCALE));
-    const waited = await historyWith(stack, evaluation, 'WaitStateExited', 'the wait to end after the kill');
-    const entered = timeOf(waited, 'WaitStateEntered');
-    const exited = timeOf(waited, 'WaitStateExited');
-    expect(exited - entered).toBeGreaterThanOrEqual(FIRST_WAIT_MS - 2);
-    expect(exited).toBeLessThan(timeOf(waited, 'ExecutionResumed') + FIRST_WAIT_MS);
+    const waited = await historyWith(
+      stack,
+      evaluation,
+      'TaskTimedOut',
+      'the wait to time out after the kill',
+    );
+    const waitStarted = taskStartOf(waited, 'AwaitReportsUntilReminder1');
+    const ended = timeOf(waited, 'TaskTimedOut');
+    expect(ended - waitStarted).toBeGreaterThanOrEqual(FIRST_WAIT_MS - 2);
+    expect(ended).toBeLessThan(timeOf(waited, 'ExecutionResumed') + FIRST_WAIT_MS);
   }, 240_000);
 });

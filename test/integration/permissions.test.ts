@@ -175,7 +175,7 @@ describe('least privilege in the local cloud', () => {
       'a sign-off request waiting',
     );
     expect(cloud.engine.taskTokenIssuer(waiting.token)).toBe(cloud.stateMachineArn('signOff'));
-    // submitCostReport completes no task: the denial names the issuing state machine.
+    // submitCostReport completes only the evaluation's tasks: the denial names the issuing state machine.
     const sfn = new SFNClient({ ...as('submitCostReport'), endpoint: cloud.endpoints.stepfunctions });
     await expect(
       sfn.send(new SendTaskSuccessCommand({ taskToken: waiting.token, output: '{}' })),

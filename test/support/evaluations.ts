@@ -120,7 +120,14 @@ export interface EvaluationReport {
   }[];
   totals: Record<string, number>;
   signOffs: { authority: string; status: string }[];
-  reports: { proposalId: string; status: string; submittedAt?: string; actualEurCents?: number }[];
+  reports: {
+    proposalId: string;
+    status: string;
+    dueBy: string;
+    submittedAt?: string;
+    closedAt?: string;
+    actualEurCents?: number;
+  }[];
   earlyStart?: { reason: string; opensAt: string };
   previousRounds: { round: number; evaluationId: string; status: string }[];
 }

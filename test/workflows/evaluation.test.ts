@@ -97,8 +97,9 @@ describe('the annual security-cost evaluation', () => {
     expect((await postCostReport(cloud, lower, { actualCostEur: '148250.00' })).status).toBe(200);
     expect((await postCostReport(cloud, higher, { actualCostEur: '120000' })).status).toBe(200);
 
-    // The reports stay open until their deadline (14 days, scaled): the silent one is reminded twice,
-    // then expires, and its port authority is told; then the lines are set for sign-off.
+    // One report is missing, so the reports stay open until their deadline (14 days, scaled): the
+    // silent one is reminded twice, then expires, and its port authority is told; then the lines are
+    // set for sign-off.
     const summarised = await evaluationReaches(cloud, 1, ['AWAITING_SIGN_OFF']);
     const line = (id: string) => summarised.lines.find((l) => l.proposalId === id);
     expect(line(ids.lower)).toMatchObject({
@@ -151,15 +152,17 @@ describe('the annual security-cost evaluation', () => {
       states.indexOf('CollectCostReports'),
       states.indexOf('SummariseEvaluation'),
     );
+    // One report never came: each wait ran its full length, as the deadline bounds the round.
     expect(collecting.filter((state) => state !== 'RequestCostReport')).toEqual([
       'CollectCostReports',
-      'WaitForReminder1',
+      'AwaitReportsUntilReminder1',
       'RemindCostReports1',
-      'WaitForReminder2',
+      'AwaitReportsUntilReminder2',
       'RemindCostReports2',
-      'WaitForReportDeadline',
+      'AwaitReportsUntilDeadline',
       'CloseCostReports',
     ]);
+    expect(history.filter((event) => event.type === 'TaskTimedOut')).toHaveLength(3);
     expect(states).not.toContain('ReleaseRunningCostTranches');
     // Nothing is paid for fund year 2's running costs.
     expect(await runningCostDisbursements(2)).toEqual([]);

@@ -2,10 +2,11 @@
  * Cost reports: the port authority's report of a project's actual annual security cost, one per
  * (fund year, evaluation round, proposal). As with sign-off requests, a business-key pointer makes a
  * re-run of the workflow task find the report it already made; link tokens are stored only as SHA-256
- * hashes. Until its deadline a report can be sent and corrected (PENDING or SUBMITTED, each a
- * conditional write that refuses a closed report); at the deadline the workflow closes it in one
- * conditional write (PENDING to EXPIRED, or SUBMITTED stays with `closedAt`): after that, nothing
- * changes it, so the figure the evaluation reads is the one the port authority last sent in time.
+ * hashes. Until it closes a report can be sent and corrected (PENDING or SUBMITTED, each a
+ * conditional write that refuses a closed report); once every report of the round is in, or at the
+ * deadline, the workflow closes it in one conditional write (PENDING to EXPIRED, or SUBMITTED stays
+ * with `closedAt`): after that, nothing changes it, so the figure the evaluation reads is the one the
+ * port authority last sent in time.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import * as v from 'valibot';

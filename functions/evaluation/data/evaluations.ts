@@ -82,6 +82,11 @@ const evaluation = codec(
     earlyStart: v.optional(earlyStartSchema),
     /** When the round's cost reports are due (and can no longer be corrected). */
     reportsDueBy: v.optional(v.string()),
+    /**
+     * The task token of the flow's task waiting for the round's reports (the latest one: each wait
+     * is a new task), which the last report completes. Never shown.
+     */
+    reportsTaskToken: v.optional(v.string()),
     /** The projects, fixed at the first listing so a re-run asks the same ones. */
     projects: v.optional(v.array(v.string())),
     lines: v.optional(v.array(evaluationLine)),
@@ -188,7 +193,7 @@ export async function startNextRound(
   // Round 1's record may predate rounds (no `round` attribute).
   const roundIs = round === 1 ? '(attribute_not_exists(#round) OR #round = :round)' : '#round = :round';
   const result = await updateIf(evaluation, evaluationKey(current.fundYear), {
-    UpdateExpression: `SET ${sets.join(', ')} REMOVE projects, #lines, summarisedAt, decidedAt, #reason, reportsDueBy${earlyStart ? '' : ', earlyStart'}`,
+    UpdateExpression: `SET ${sets.join(', ')} REMOVE projects, #lines, summarisedAt, decidedAt, #reason, reportsDueBy, reportsTaskToken${earlyStart ? '' : ', earlyStart'}`,
     ConditionExpression: `#status = :ended AND ${roundIs}`,
     ExpressionAttributeNames: {
       '#round': 'round',
@@ -221,6 +226,29 @@ export async function fixProjects(
     projects: result.record.projects ?? proposalIds,
     reportsDueBy: result.record.reportsDueBy ?? reportsDueBy,
   };
+}
+
+/**
+ * Binds the task waiting for round `round`'s reports to the record, while that round collects them
+ * (one conditional write): the latest task's token replaces an earlier one's, which has ended.
+ * `bound` is false when the round has moved on (another round, or past collecting reports).
+ */
+export async function bindReportsTask(
+  fundYear: number,
+  round: number,
+  taskToken: string,
+): Promise<{ bound: boolean; record: EvaluationRecord }> {
+  // Round 1's record may predate rounds (no `round` attribute).
+  const roundIs = round === 1 ? '(attribute_not_exists(#round) OR #round = :round)' : '#round = :round';
+  const result = await updateIf(evaluation, evaluationKey(fundYear), {
+    UpdateExpression: 'SET reportsTaskToken = :token',
+    ConditionExpression: `#status = :collecting AND ${roundIs}`,
+    ExpressionAttributeNames: { '#status': 'status', '#round': 'round' },
+    ExpressionAttributeValues: { ':token': taskToken, ':collecting': 'COLLECTING_REPORTS', ':round': round },
+  });
+  if (result.updated) return { bound: true, record: result.record };
+  if (!result.record) throw notFound(evaluation.type, `FY${fundYear}`);
+  return { bound: false, record: result.record };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
- * Workflow task, when an evaluation round's cost reports are due: closes each report as it was last
- * sent (no correction after this), expires those never sent, and tells their port authority that the
- * deadline passed (once): that project has no tranche from this round and is left for a new round.
+ * Workflow task, once every report of an evaluation round is in or at its deadline: closes each report
+ * as it was last sent (no correction after this), expires those never sent, and tells their port
+ * authority that the deadline passed (once): that project has no tranche from this round and is left
+ * for a new round. With every report in, each is closed as sent and nobody is told anything.
  */
 
 import * as v from 'valibot';

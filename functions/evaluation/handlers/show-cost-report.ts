@@ -1,9 +1,10 @@
 /**
  * GET /cost-reports/{reportId}?token= (the port authority's emailed link): the cost report form, with
- * the figure reported so far when there is one (it can be corrected until the deadline), in the
- * language of the email section whose link was followed (`lang`). It never records anything: mail
- * scanners fetch every link, so only the form's POST reports a cost. An unknown report or a wrong
- * token answers the same 404, revealing nothing; past the deadline, 410.
+ * the figure reported so far when there is one (it can be corrected until every report of the round is
+ * in or the deadline, whichever comes first), in the language of the email section whose link was
+ * followed (`lang`). It never records anything: mail scanners fetch every link, so only the form's POST
+ * reports a cost. An unknown report or a wrong token answers the same 404, revealing nothing; once the
+ * report is closed (every report in, or the deadline), 410.
  */
 
 import { publicHandler } from '../../platform/http.ts';

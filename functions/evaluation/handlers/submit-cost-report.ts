@@ -1,10 +1,12 @@
 /**
  * POST /cost-reports/{reportId} (form: token, actualCostEur, note, confirmAmount): records the project's
- * actual annual security cost, or corrects it, until the deadline, with one conditional write that
- * refuses a closed report. The amount is taken as people type it (`148250.00`, `148 250,00`); it must be
+ * actual annual security cost, or corrects it, until every report of the round is in or the deadline,
+ * whichever comes first, with one conditional write that refuses a closed report. The report that makes
+ * the round complete also completes the flow's task waiting for the reports (reports-in.ts), so the
+ * round moves on to sign-off at once. The amount is taken as people type it (`148250.00`, `148 250,00`); it must be
  * plausible: at most the fund's yearly cap (else 400), and one more than twice what was committed is
  * taken only once confirmed (422 with the form asking, until `confirmAmount` carries that amount).
- * Every refusal answers the form again naming the field, and records nothing. Past the deadline 410; an
+ * Every refusal answers the form again naming the field, and records nothing. Closed 410; an
  * unknown link or token 404. Escaping is the page renderer's job; nothing the form sent is trusted.
  */
 
@@ -15,7 +17,8 @@ import { bodyBytes, publicHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
 import { html } from '../../sign-off/approval-links.ts';
 import { costReportLanguage, costReportMessage, reportForm } from '../cost-report-links.ts';
-import { isReportClosed, reportForLink, submitReport } from '../data/cost-reports.ts';
+import { type CostReport, isReportClosed, reportForLink, submitReport } from '../data/cost-reports.ts';
+import { getEvaluation, roundOf } from '../data/evaluations.ts';
 import { COST_REPORT_MAX_EUR_CENTS, costNeedsConfirmation } from '../domain/evaluation.ts';
 import {
   type CostReportPageModel,
@@ -23,8 +26,29 @@ import {
   renderCostReportPage,
   renderCostReportReceived,
 } from '../evaluation-pages.ts';
+import { completeWhenEveryReportIsIn } from '../reports-in.ts';
 
 const MAX_FORM_BYTES = 16 * 1024;
+
+/**
+ * After a report is recorded: when it was the round's last one, the flow's waiting task is completed.
+ * The report stands whatever happens here; a failure only leaves the flow to find the reports in at
+ * its next wait (reminder or deadline), so it is logged, not answered.
+ */
+async function moveOnWhenEveryReportIsIn(report: CostReport): Promise<void> {
+  try {
+    const record = await getEvaluation(report.fundYear);
+    if (!record?.reportsTaskToken || record.status !== 'COLLECTING_REPORTS') return;
+    if (roundOf(record) !== (report.round ?? 1)) return;
+    const outcome = await completeWhenEveryReportIsIn(record, record.reportsTaskToken, 'submitCostReport');
+    if (outcome !== 'WAITING') logger.info('every cost report is in', { reportId: report.reportId, outcome });
+  } catch (error) {
+    logger.error('could not move the evaluation on; its next wait will', {
+      reportId: report.reportId,
+      error: error instanceof Error ? error.name : String(error),
+    });
+  }
+}
 
 export const handler = publicHandler<FormContext>(async (event, context) => {
   const bytes = bodyBytes(event);
@@ -76,6 +100,7 @@ export const handler = publicHandler<FormContext>(async (event, context) => {
     proposalId: submitted.proposalId,
     correction: submitted.firstSubmittedAt !== submitted.submittedAt,
   });
+  await moveOnWhenEveryReportIsIn(submitted);
   return html(
     200,
     renderCostReportReceived({

@@ -105,7 +105,7 @@ export const costReportForm = {
   noteLabel: 'Note (optional): anything the approvers should know about this cost',
   submit: 'Send the report',
   formNote:
-    'Nothing is recorded until you press the button. You can correct the report with the same link until the deadline.',
+    'Nothing is recorded until you press the button. You can correct the report with the same link until every project of this round has reported or until the deadline, whichever comes first.',
   problem: 'There is a problem',
   amountError: 'Enter the actual cost in euros and cents, for example 148250.00 or 148 250,00',
   amountTooHigh: (cap: string) =>
@@ -123,7 +123,7 @@ export const costReportMessages = {
   CLOSED: {
     title: 'Report closed',
     message:
-      'The deadline for this report has passed: the cost last sent stands and can no longer be corrected.',
+      'This report is closed (every project of the round has reported, or the deadline has passed): the cost last sent stands and can no longer be corrected.',
   },
   EXPIRED: {
     title: 'Link expired',
@@ -146,7 +146,7 @@ export const costReportMessages = {
 export const costReportReceived = {
   title: 'Report recorded',
   message: (amount: string, year: number, title: string, until: string) =>
-    `Thank you: the cost of ${amount} for fund year ${year} is recorded for "${title}". You can correct it with the same link until ${until}. The tranche for fund year ${year + 1} will be set once the UK and France have signed the evaluation off.`,
+    `Thank you: the cost of ${amount} for fund year ${year} is recorded for "${title}". You can correct it with the same link until every project of this round has reported or until ${until}, whichever comes first. The tranche for fund year ${year + 1} will be set once the UK and France have signed the evaluation off.`,
 };
 
 export const evaluationReport = {
@@ -238,7 +238,7 @@ export const costReportEmail = {
   reference: 'Reference',
   committed: (year: number) => `Committed for fund year ${year} (running costs)`,
   open: (until: string) =>
-    `To report the cost, open this link (use it before ${until}; you can correct the report until then). Without a report in time, this project gets no tranche from this round of the evaluation.`,
+    `To report the cost, open this link (use it before ${until}; you can correct the report until then, or until every project of this round has reported if that comes first). Without a report in time, this project gets no tranche from this round of the evaluation.`,
   reminder: (n: number) => `Reminder ${n}`,
   reminderIntro: (until: string) =>
     `No cost has been reported yet for this project; the deadline is ${until}.`,

@@ -102,7 +102,7 @@ export const costReportForm: typeof En.costReportForm = {
   noteLabel: 'Note (facultative) : ce que les valideurs devraient savoir de ce coût',
   submit: 'Envoyer la déclaration',
   formNote:
-    "Rien n'est enregistré tant que vous n'avez pas appuyé sur le bouton. Vous pouvez corriger la déclaration avec le même lien jusqu'à la date limite.",
+    "Rien n'est enregistré tant que vous n'avez pas appuyé sur le bouton. Vous pouvez corriger la déclaration avec le même lien jusqu'à ce que tous les projets de ce tour aient déclaré ou jusqu'à la date limite, selon ce qui arrive en premier.",
   problem: 'Il y a un problème',
   amountError: 'Indiquez le coût réel en euros et centimes, par exemple 148 250,00 ou 148250.00',
   amountTooHigh: (cap: string) =>
@@ -120,7 +120,7 @@ export const costReportMessages: typeof En.costReportMessages = {
   CLOSED: {
     title: 'Déclaration close',
     message:
-      'Le délai de cette déclaration est dépassé : le dernier coût envoyé est retenu et ne peut plus être corrigé.',
+      'Cette déclaration est close (tous les projets du tour ont déclaré, ou le délai est dépassé) : le dernier coût envoyé est retenu et ne peut plus être corrigé.',
   },
   EXPIRED: {
     title: 'Lien expiré',
@@ -143,7 +143,7 @@ export const costReportMessages: typeof En.costReportMessages = {
 export const costReportReceived: typeof En.costReportReceived = {
   title: 'Déclaration enregistrée',
   message: (amount: string, year: number, title: string, until: string) =>
-    `Merci : le coût de ${amount} pour l'année ${year} du fonds est enregistré pour « ${title} ». Vous pouvez le corriger avec le même lien jusqu'au ${until}. La tranche de l'année ${year + 1} sera fixée après validation de l'évaluation par le Royaume-Uni et la France.`,
+    `Merci : le coût de ${amount} pour l'année ${year} du fonds est enregistré pour « ${title} ». Vous pouvez le corriger avec le même lien jusqu'à ce que tous les projets de ce tour aient déclaré ou jusqu'au ${until}, selon ce qui arrive en premier. La tranche de l'année ${year + 1} sera fixée après validation de l'évaluation par le Royaume-Uni et la France.`,
 };
 
 export const evaluationReport: typeof En.evaluationReport = {
@@ -237,7 +237,7 @@ export const costReportEmail: typeof En.costReportEmail = {
   reference: 'Référence',
   committed: (year: number) => `Engagé pour l'année ${year} (coûts de fonctionnement)`,
   open: (until: string) =>
-    `Pour déclarer le coût, ouvrez ce lien (à utiliser avant le ${until} ; vous pouvez corriger la déclaration jusque-là). Sans déclaration à temps, ce projet n'a pas de tranche dans ce tour de l'évaluation.`,
+    `Pour déclarer le coût, ouvrez ce lien (à utiliser avant le ${until} ; vous pouvez corriger la déclaration jusque-là, ou jusqu'à ce que tous les projets de ce tour aient déclaré si cela arrive avant). Sans déclaration à temps, ce projet n'a pas de tranche dans ce tour de l'évaluation.`,
   reminder: (n: number) => `Rappel ${n}`,
   reminderIntro: (until: string) =>
     `Aucun coût n'a encore été déclaré pour ce projet ; la date limite est le ${until}.`,
