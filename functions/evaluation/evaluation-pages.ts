@@ -174,7 +174,7 @@ ${join(
 ${join(
   view.signOffs.map(
     (signOff) =>
-      html`<tr><th scope="row">${signOff.authority}</th><td>${label(signOff.status)}</td><td>${when(signOff.decidedAt)}</td><td>${signOff.comment ?? ''}</td></tr>`,
+      html`<tr><th scope="row">${signOff.authority}</th><td>${label(signOff.status)}</td><td>${when(signOff.decidedAt ?? undefined)}</td><td>${signOff.comment ?? ''}</td></tr>`,
   ),
   nl,
 )}

@@ -59,10 +59,10 @@ export function evaluationView(record: EvaluationRecord, reports: CostReport[], 
         status: request.status,
         requestedAt: request.createdAt,
         expiresAt: request.expiresAt,
-        ...(request.decidedAt
-          ? { decidedAt: request.decidedAt, byDeputy: request.decidedStage === 'DEPUTY' }
-          : {}),
-        ...(request.comment ? { comment: request.comment } : {}),
+        // Both always present (null until decided, or without a comment), as the contract lists them.
+        decidedAt: request.decidedAt ?? null,
+        comment: request.comment ?? null,
+        ...(request.decidedAt ? { byDeputy: request.decidedStage === 'DEPUTY' } : {}),
       })),
     reports: reports
       .sort((a, b) => a.title.localeCompare(b.title) || a.proposalId.localeCompare(b.proposalId))

@@ -413,7 +413,6 @@ export type MessageKind =
   | 'EXPIRED'
   | 'NOT_FOUND'
   | 'BAD_REQUEST'
-  | 'REASON_REQUIRED'
   | 'TOO_LARGE'
   | 'UNSUPPORTED';
 
@@ -424,7 +423,6 @@ const MESSAGE_STATUS: Record<MessageKind, { httpStatus: number; status: 'ok' | '
   EXPIRED: { httpStatus: 410, status: 'error' },
   NOT_FOUND: { httpStatus: 404, status: 'error' },
   BAD_REQUEST: { httpStatus: 400, status: 'error' },
-  REASON_REQUIRED: { httpStatus: 400, status: 'error' },
   TOO_LARGE: { httpStatus: 413, status: 'error' },
   UNSUPPORTED: { httpStatus: 415, status: 'error' },
 };
@@ -449,7 +447,6 @@ export const MESSAGES: Record<MessageKind, MessageEntry> = {
   EXPIRED: entry('EXPIRED'),
   NOT_FOUND: entry('NOT_FOUND'),
   BAD_REQUEST: entry('BAD_REQUEST'),
-  REASON_REQUIRED: entry('REASON_REQUIRED'),
   TOO_LARGE: entry('TOO_LARGE'),
   UNSUPPORTED: entry('UNSUPPORTED'),
 };

@@ -67,10 +67,10 @@ export function proposalView(
         expiresAt: request.expiresAt,
         remindersSent: request.sentStages.filter((s) => s === 'REMINDER_1' || s === 'REMINDER_2').length,
         escalatedToDeputy: request.sentStages.includes('DEPUTY'),
-        ...(request.decidedAt
-          ? { decidedAt: request.decidedAt, byDeputy: request.decidedStage === 'DEPUTY' }
-          : {}),
-        ...(request.comment ? { comment: request.comment } : {}),
+        // Both always present (null until decided, or without a comment), as the contract lists them.
+        decidedAt: request.decidedAt ?? null,
+        comment: request.comment ?? null,
+        ...(request.decidedAt ? { byDeputy: request.decidedStage === 'DEPUTY' } : {}),
       };
     });
   const commitments = stored.map((commitment) => {

@@ -18,8 +18,8 @@ import {
 interface SignOffView {
   authority: string;
   status: string;
-  decidedAt?: string;
-  comment?: string;
+  decidedAt: string | null;
+  comment: string | null;
 }
 
 let cloud: TestCloud;
@@ -67,7 +67,8 @@ async function expectUndecided(proposalId: string) {
   expect(now.status).toBe('AWAITING_SIGN_OFF');
   for (const signOff of [now.uk, now.fr]) {
     expect(signOff.status).toBe('PENDING');
-    expect(signOff.decidedAt).toBeUndefined();
+    // Listed, as the contract lists them, and empty until a decision.
+    expect(signOff).toMatchObject({ decidedAt: null, comment: null });
   }
 }
 

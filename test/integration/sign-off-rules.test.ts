@@ -1,7 +1,8 @@
 /**
  * Sign-off as approvers meet it (issue 9, items 1-4; shared/CONTRACT.md §4-5): one truthful
  * deadline, stated alike by every email, page and `signOffs[].expiresAt`, and the moment the flow
- * really expires the request; a rejection needs a reason.
+ * really expires the request; a rejection: the form asks a reason, the link takes one without (the
+ * contract's comment is optional); the other link answers 409 from the rejection's answer on.
  * JIF_TIME_SCALE 0.00002: a stage lasts about 5.2 s, the whole request about 20.7 s.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,25 +71,46 @@ describe('one truthful deadline', () => {
   }, 90_000);
 });
 
-describe('a rejection needs a reason', () => {
-  it('answers 400 and records nothing without one; takes the rejection with one', async () => {
-    const { proposalId } = await cloud.submit(sampleProposal({ title: 'Rejected for a reason' }));
+describe('a rejection', () => {
+  it('is taken without a comment (the contract: optional), though the form asks for a reason', async () => {
+    const { proposalId } = await cloud.submit(sampleProposal({ title: 'Rejected without a word' }));
     const links = (await waitForMinistryLinks(cloud, [proposalId])).get(proposalId);
     if (!links) throw new Error('no links');
-    for (const comment of [undefined, '', '  \n ']) {
-      const response = await cloud.decide(links.fr, 'reject', comment);
-      expect(response.status).toBe(400);
-      expect(await response.text()).toContain('Un rejet doit être motivé');
-    }
-    expect((await viewOf(cloud, proposalId)).signOffs.map((s) => s.status)).toEqual(['PENDING', 'PENDING']);
     // The form asks for it before anything is posted (Approve skips that check).
     const page = await (await fetch(links.fr.url)).text();
     expect(page).toMatch(/<textarea id="comment" name="comment"[^>]* required>/);
     expect(page).toMatch(/<button type="submit" name="decision" value="approve" formnovalidate>/);
 
-    const rejected = await cloud.decide(links.fr, 'reject', 'Hors du champ de la déclaration');
+    const rejected = await cloud.decide(links.fr, 'reject');
     expect(rejected.status).toBe(200);
     await cloud.waitForStatus(proposalId, ['REJECTED']);
+    const fr = (await viewOf(cloud, proposalId)).signOffs.find((s) => s.authority === 'FR');
+    expect(fr).toMatchObject({ status: 'REJECTED', comment: null });
+  });
+
+  it('closes the other link before it answers: an approval right after it answers 409', async () => {
+    for (const first of ['fr', 'uk'] as const) {
+      const { proposalId } = await cloud.submit(sampleProposal({ title: `Rejected first by ${first}` }));
+      const links = (await waitForMinistryLinks(cloud, [proposalId])).get(proposalId);
+      if (!links) throw new Error('no links');
+      const other = first === 'fr' ? links.uk : links.fr;
+      expect((await cloud.decide(links[first], 'reject', 'Non')).status).toBe(200);
+      // At once, before the flow has taken the rejection in.
+      expect((await cloud.decide(other, 'approve')).status).toBe(409);
+      await cloud.waitForStatus(proposalId, ['REJECTED']);
+      const signOffs = (await viewOf(cloud, proposalId)).signOffs.map((s) => [s.authority, s.status]);
+      expect(signOffs.sort()).toEqual(
+        first === 'fr'
+          ? [
+              ['FR', 'REJECTED'],
+              ['UK', 'WITHDRAWN'],
+            ]
+          : [
+              ['FR', 'WITHDRAWN'],
+              ['UK', 'REJECTED'],
+            ],
+      );
+    }
   });
 });
 

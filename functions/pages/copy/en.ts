@@ -72,11 +72,6 @@ export const messages = {
     title: 'Link not valid',
     message: 'This link is not valid. Check that you used the full link from the email.',
   },
-  REASON_REQUIRED: {
-    title: 'A rejection needs a reason',
-    message:
-      'Nothing has been recorded. Go back, write in the comment box why you reject the request (the port authority and the other approvers will read it), then press Reject again.',
-  },
   BAD_REQUEST: {
     title: 'Request not understood',
     message: 'Please choose Approve or Reject on the form and try again.',

@@ -69,11 +69,6 @@ export const messages: typeof En.messages = {
     title: 'Lien non valide',
     message: "Ce lien n'est pas valide. Vérifiez que vous avez utilisé le lien complet reçu par courriel.",
   },
-  REASON_REQUIRED: {
-    title: 'Un rejet doit être motivé',
-    message:
-      "Rien n'a été enregistré. Revenez en arrière, indiquez dans le champ de commentaire pourquoi vous rejetez la demande (l'autorité portuaire et les autres valideurs le liront), puis appuyez de nouveau sur Rejeter.",
-  },
   BAD_REQUEST: {
     title: 'Demande incomprise',
     message: 'Veuillez choisir Approuver ou Rejeter dans le formulaire, puis réessayer.',

@@ -215,6 +215,21 @@ export async function closeRequest(
   return { closed: result.updated, request: present(signOffRequest, result, approvalId) };
 }
 
+/**
+ * After `decisive` rejected its subject: every other pending request of the subject is withdrawn,
+ * saying why (each a conditional write: a decision that landed first stands).
+ */
+export async function withdrawOthers(decisive: SignOffRequest, now: string): Promise<void> {
+  const others = (await requestsForSubject(decisive.subjectType, decisive.subjectId)).filter(
+    (request) => request.approvalId !== decisive.approvalId && request.status === 'PENDING',
+  );
+  for (const request of others)
+    await closeRequest(request.approvalId, 'WITHDRAWN', now, {
+      authority: decisive.authority,
+      outcome: 'REJECTED',
+    });
+}
+
 /** Records that the withdrawn authority was told; `true` only for the first caller. */
 export function markWithdrawalNoticeSent(approvalId: string, now: string): Promise<boolean> {
   return setOnce(approvalKey(approvalId), 'withdrawalNoticeAt', now);

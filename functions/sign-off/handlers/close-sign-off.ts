@@ -76,10 +76,11 @@ export const handler = taskHandler(async (input) => {
   const because = input.outcome === 'WITHDRAWN' ? causeOf(all) : undefined;
   const results: { authority: Authority; status: string }[] = [];
   for (const request of requests) {
-    const { closed, request: after } = await closeRequest(request.approvalId, input.outcome, now, because);
+    const { request: after } = await closeRequest(request.approvalId, input.outcome, now, because);
     results.push({ authority: after.authority, status: after.status });
     if (after.status === 'WITHDRAWN') await tellWithdrawn(after, all);
-    if (closed && input.outcome === 'WITHDRAWN' && after.taskToken) {
+    // Also when the rejecting link withdrew it first (decide-approval): its task still waits.
+    if (input.outcome === 'WITHDRAWN' && after.status === 'WITHDRAWN' && after.taskToken) {
       try {
         await sfn.send(
           new SendTaskFailureCommand({

@@ -1,7 +1,8 @@
 /**
  * POST /approvals/{approvalId} (form: token, decision, comment): records the decision with one
  * conditional write (pending to decided), then completes the workflow task that is waiting for it.
- * A second POST answers 409, an expired request 410, an unknown link or token 404.
+ * A second POST answers 409, an expired request 410, an unknown link or token 404. The comment is
+ * optional (the contract's); the form asks for one before a rejection (see pages.ts).
  */
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { COMMENT_MAX_LENGTH } from '../../pages/pages.ts';
@@ -10,7 +11,7 @@ import { bodyBytes, publicHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
 import { sfn } from '../../platform/sfn.ts';
 import { closedAnswer, message, pageLanguage, receipt, requestForLink } from '../approval-links.ts';
-import { decideRequest } from '../data/sign-offs.ts';
+import { decideRequest, withdrawOthers } from '../data/sign-offs.ts';
 import { isDecision, SIGN_OFF_ERRORS, statusForDecision } from '../domain/sign-off.ts';
 
 const MAX_FORM_BYTES = 16 * 1024;
@@ -29,9 +30,6 @@ export const handler = publicHandler<FormContext>(async (event, context) => {
   // A link that can no longer decide says so first (the decision below is still the atomic check).
   const closed = await closedAnswer(request, new Date(), language);
   if (closed) return closed;
-  // The port authority and the other parties are told why: a rejection without a reason is refused.
-  if (decision === 'reject' && comment === '') return message('REASON_REQUIRED', language);
-
   const result = await decideRequest(
     request.approvalId,
     statusForDecision(decision) as 'APPROVED' | 'REJECTED',
@@ -49,6 +47,9 @@ export const handler = publicHandler<FormContext>(async (event, context) => {
   }
 
   const decided = result.request;
+  // One rejection decides the subject: the other requests close before this answer, so their links
+  // answer 409 from now on (the flow then tells their holders and ends their tasks).
+  if (decided.status === 'REJECTED') await withdrawOthers(decided, new Date().toISOString());
   const outcome = {
     decision: decided.status,
     authority: decided.authority,

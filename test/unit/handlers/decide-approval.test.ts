@@ -141,19 +141,30 @@ describe('POST /approvals/{approvalId}: links that decide nothing', () => {
     expect(sfn.calls()).toHaveLength(0);
   });
 
-  it('400 for a rejection without a reason, recording nothing', async () => {
+  it('records a rejection without a comment (the comment is optional; the form asks for one)', async () => {
     documents.on(GetCommand).resolves({ Item: item(signOffRequest()) });
+    documents.on(UpdateCommand).resolves({
+      Attributes: item(
+        signOffRequest({ status: 'REJECTED', decidedAt: new Date().toISOString(), decidedStage: 'REQUEST' }),
+      ),
+    });
+    documents.on(QueryCommand).resolves({ Items: [] });
+    sfn.on(SendTaskFailureCommand).resolves({});
     for (const comment of [undefined, '', '   ']) {
       const result = await decide({
         token: LINK_TOKEN,
         decision: 'reject',
         ...(comment === undefined ? {} : { comment }),
       });
-      expect(result.statusCode).toBe(400);
-      expect(result.body).toContain('A rejection needs a reason');
+      expect(result.statusCode).toBe(200);
     }
-    expect(documents.commandCalls(UpdateCommand)).toHaveLength(0);
-    expect(sfn.calls()).toHaveLength(0);
+    const updates = documents.commandCalls(UpdateCommand);
+    expect(updates.map((call) => call.args[0].input.ExpressionAttributeValues?.[':comment'])).toEqual([
+      null,
+      null,
+      null,
+    ]);
+    expect(sfn.commandCalls(SendTaskFailureCommand)).toHaveLength(3);
   });
 
   it('410 when the request is EXPIRED', async () => {
@@ -270,6 +281,7 @@ describe('POST /approvals/{approvalId}: a decision', () => {
   it("reject: SendTaskFailure with the error 'SignOff.Rejected'", async () => {
     documents.on(GetCommand).resolves({ Item: item(signOffRequest()) });
     documents.on(UpdateCommand).resolves({ Attributes: decided('REJECTED', 'Outside the declaration') });
+    documents.on(QueryCommand).resolves({ Items: [] });
     sfn.on(SendTaskFailureCommand).resolves({});
 
     const result = await decide({
