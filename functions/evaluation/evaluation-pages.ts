@@ -208,7 +208,7 @@ ${join(
     html`<h2>${t.previousRounds}</h2>
 <ul class="rounds">${view.previousRounds.map(
       (round) =>
-        html`<li>${t.roundOutcome(round.round, round.evaluationId)}: ${label(round.status)}${round.decidedAt ? html` (${when(round.decidedAt)})` : ''}${round.reason ? html`. ${t.reason}: ${round.reason}` : ''}${round.earlyStart ? html`. ${t.earlyStart}: ${round.earlyStart.reason}` : ''}</li>`,
+        html`<li>${t.roundOutcome(round.round, round.evaluationId)}: ${label(round.status)}${round.decidedAt ? html` (${when(round.decidedAt)})` : ''}${round.reason ? html`. ${t.reason}: ${round.reason}` : ''}${round.earlyStart ? html`. ${t.earlyStart}${round.earlyStart.reason ? html`: ${round.earlyStart.reason}` : ''}` : ''}</li>`,
     )}</ul>`;
   return html`${definitionList(facts)}
 <h2>${t.lines}</h2>

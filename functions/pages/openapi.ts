@@ -105,10 +105,10 @@ export const OPERATIONS: Record<string, Operation> = {
     summary: "Start a fund year's annual security-cost evaluation",
     body: 'EvaluationStart',
     description:
-      'Starts round 1, or, after a round that left projects undecided (`REJECTED`, `EXPIRED`, `PARTLY_APPROVED`), the next round for those projects; while a round runs, answers it. Before the evaluation opens (30 days before the fund year ends) a `reason` is required, and recorded in the report.',
+      'Starts round 1, or, after a round that left projects undecided (`REJECTED`, `EXPIRED`, `PARTLY_APPROVED`), the next round for those projects; while a round runs, answers it. A start before the evaluation opens (30 days before the fund year ends) is recorded as early in the report, with the `reason` if one is given.',
     responses: {
       '202': '`{fundYear, round, status, evaluationId}`: the round started, or the one running',
-      '400': 'not an evaluated year, not begun, or early without a `reason`',
+      '400': 'not an evaluated year, or not begun',
       '409': 'already approved (or no project to evaluate)',
     },
   },

@@ -471,17 +471,29 @@ describe('an evaluation from start to report', () => {
 });
 
 describe('an evaluation started before its window opens', () => {
-  it('needs a reason (400 naming the field), which the report records and shows', async () => {
-    // Fund year 2 ends in eleven months: its evaluation opens 30 days before that.
-    const early = await post({ fundYear: 2 });
-    expect(early.status).toBe(400);
-    const body = (await early.json()) as { message: string; errors: { path: string; message: string }[] };
-    expect(body.errors).toEqual([
-      { path: 'reason', message: expect.stringMatching(/is required to start before \d{4}-\d{2}-\d{2}/) },
-    ]);
-    expect((await post({ fundYear: 2, reason: '   ' })).status).toBe(400);
-    expect((await cloud.api('GET', '/evaluations/2', { as: 'finance' })).status).toBe(404);
+  it('starts with {fundYear} alone (the contract), and is recorded as an early start', async () => {
+    // A fund whose year 1 began yesterday: its evaluation window opens in eleven months.
+    const young = await startTestCloud({ fundStartDate: dateAgo(0), timeScale: 0.00002 });
+    try {
+      const started = await young.api('POST', '/evaluations', { as: 'admin', json: { fundYear: 1 } });
+      expect(started.status).toBe(202);
+      const report = await evaluationReport(young, 1);
+      expect(report).toMatchObject({ earlyStart: { reason: '', opensAt: expect.any(String) } });
+      const page = await young.api('GET', '/evaluations/1', {
+        as: 'admin',
+        headers: { accept: 'text/html' },
+      });
+      const html = await page.text();
+      expect(html).toContain('Started before the evaluation window opened');
+      expect(html).toContain('no reason given');
+    } finally {
+      await young.close();
+    }
+  });
 
+  it('records and shows the reason given for it', async () => {
+    // Fund year 2 ends in eleven months: its evaluation opens 30 days before that.
+    expect((await cloud.api('GET', '/evaluations/2', { as: 'finance' })).status).toBe(404);
     const reason = `Ministerial audit brought forward ${hostile}`;
     const started = await post({ fundYear: 2, reason });
     expect(started.status).toBe(202);

@@ -28,7 +28,6 @@ import {
 } from '../data/evaluations.ts';
 import {
   EVALUATED_YEARS,
-  EVALUATION_OPENS_BEFORE_YEAR_END_DAYS,
   type EvaluatedYear,
   evaluationExecutionName,
   evaluationWindow,
@@ -58,8 +57,9 @@ function answer(record: EvaluationRecord) {
 }
 
 /**
- * The evaluation window: from 30 days before the year ends. Earlier, only with a reason, which is
- * returned to be recorded; never before the year has begun.
+ * The evaluation window: from 30 days before the year ends. An earlier start is recorded as such,
+ * with the reason given if any (the contract's `{fundYear}` alone starts it); never before the year
+ * has begun.
  */
 function checkWindow(fundYear: EvaluatedYear, reason: string | undefined, now: Date): EarlyStart | undefined {
   if (!fundYearHasOpened(fundStart(), fundYear, now)) {
@@ -73,18 +73,7 @@ function checkWindow(fundYear: EvaluatedYear, reason: string | undefined, now: D
   }
   const { opensAt } = evaluationWindow(fundStart(), fundYear);
   if (now >= opensAt) return undefined;
-  if (!reason) {
-    throw badRequest(
-      `The evaluation of fund year ${fundYear} opens on ${opensAt.toISOString().slice(0, 10)}`,
-      [
-        {
-          path: 'reason',
-          message: `is required to start before ${opensAt.toISOString().slice(0, 10)} (the evaluation opens ${EVALUATION_OPENS_BEFORE_YEAR_END_DAYS} days before fund year ${fundYear} ends): say why it starts early`,
-        },
-      ],
-    );
-  }
-  return { reason, opensAt: opensAt.toISOString() };
+  return { reason: reason ?? '', opensAt: opensAt.toISOString() };
 }
 
 export const handler = jsonApiHandler(

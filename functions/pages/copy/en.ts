@@ -178,7 +178,8 @@ export const evaluationReport = {
   round: 'Round',
   dueBy: 'Reports due by',
   earlyStart: 'Started before the evaluation window opened',
-  earlyReason: (opensOn: string, reason: string) => `Window opens ${opensOn}; reason given: ${reason}`,
+  earlyReason: (opensOn: string, reason: string) =>
+    `Window opens ${opensOn}; ${reason ? `reason given: ${reason}` : 'no reason given'}`,
   previousRounds: 'Earlier rounds',
   roundOutcome: (round: number, id: string) => `Round ${round} (${id})`,
   lines: 'Lines',
@@ -449,7 +450,7 @@ export const portal = {
   notStarted: 'Not started yet.',
   start: 'Start the evaluation',
   startReason:
-    'Reason, required to start before the evaluation opens (30 days before the fund year ends); recorded in the report',
+    'Reason for starting before the evaluation opens (30 days before the fund year ends), if it does: recorded in the report',
   started: 'The evaluation has started.',
   chartOf: (year: number) => `Evaluation of fund year ${year}: committed, actual cost, tranche`,
   actualCost: 'Actual cost',

@@ -175,7 +175,8 @@ export const evaluationReport: typeof En.evaluationReport = {
   round: 'Tour',
   dueBy: 'Déclarations attendues avant le',
   earlyStart: "Lancée avant l'ouverture de la période d'évaluation",
-  earlyReason: (opensOn: string, reason: string) => `Ouverture le ${opensOn} ; motif indiqué : ${reason}`,
+  earlyReason: (opensOn: string, reason: string) =>
+    `Ouverture le ${opensOn} ; ${reason ? `motif indiqué : ${reason}` : 'aucun motif indiqué'}`,
   previousRounds: 'Tours précédents',
   roundOutcome: (round: number, id: string) => `Tour ${round} (${id})`,
   lines: 'Lignes',
@@ -447,7 +448,7 @@ export const portal: typeof En.portal = {
   notStarted: 'Pas encore commencée.',
   start: 'Lancer l’évaluation',
   startReason:
-    "Motif, obligatoire pour lancer avant l'ouverture de l'évaluation (30 jours avant la fin de l'année du fonds) ; inscrit au rapport",
+    "Motif d'un lancement avant l'ouverture de l'évaluation (30 jours avant la fin de l'année du fonds), le cas échéant : inscrit au rapport",
   started: 'L’évaluation a commencé.',
   chartOf: (year: number) => `Évaluation de l’année ${year} du fonds : engagé, coût réel, tranche`,
   actualCost: 'Coût réel',

@@ -479,7 +479,7 @@ const startEvaluation = needs(['admin'], async (event, ctx) => {
   if (!fundYear) return page(404, messagePage(ctx, p.notFound, p.notFoundText));
   if (!form || !isSameOriginForm(event, ctx.session, form.get('csrf')))
     return page(403, messagePage(ctx, p.start, p.formExpired));
-  // An early start needs a reason (the API says so, naming the field); otherwise it is left out.
+  // An early start may give a reason (recorded and shown in the report); otherwise it is left out.
   const reason = (form.get('reason') ?? '').trim();
   const response = await api(ctx.session, 'POST', '/evaluations', {
     body: reason ? { fundYear, reason } : { fundYear },
