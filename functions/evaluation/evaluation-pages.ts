@@ -67,6 +67,7 @@ ${definitionList([
 <form method="post" action="${`/cost-reports/${encodeURIComponent(model.reportId)}`}" novalidate>
 <input type="hidden" name="token" value="${model.token}">
 <input type="hidden" name="lang" value="${language}">
+<input type="hidden" name="askToConfirm" value="1">
 <div class="field${amountError ? ' field-error' : ''}">
 <label for="actualCostEur">${t.amountLabel(model.fundYear)}</label>
 <p class="hint" id="actualCostEur-hint">${t.amountHint}</p>

@@ -256,8 +256,12 @@ describe('an evaluation from start to report', () => {
     expect(aboveCap.status).toBe(400);
     expect(await aboveCap.text()).toContain('yearly cap of €5,000,000.00: check the amount');
 
-    // EUR 400,000 against EUR 150,000 committed: more than twice, so it must be confirmed.
-    const farAbove = await postCostReport(cloud, links.reported, { actualCostEur: '400 000,00', lang: 'en' });
+    // EUR 400,000 against EUR 150,000 committed: more than twice, so the form asks to confirm it.
+    const farAbove = await postCostReport(cloud, links.reported, {
+      actualCostEur: '400 000,00',
+      askToConfirm: '1',
+      lang: 'en',
+    });
     expect(farAbove.status).toBe(422);
     const asking = await farAbove.text();
     expect(asking).toContain('€400,000.00 is more than twice the €150,000.00 committed');
@@ -265,6 +269,7 @@ describe('an evaluation from start to report', () => {
     // A confirmation of another figure confirms nothing.
     const otherFigure = await postCostReport(cloud, links.reported, {
       actualCostEur: '450000',
+      askToConfirm: '1',
       confirmAmount: '40000000',
       lang: 'en',
     });
@@ -274,11 +279,15 @@ describe('an evaluation from start to report', () => {
     );
     const confirmed = await postCostReport(cloud, links.reported, {
       actualCostEur: '400 000,00',
+      askToConfirm: '1',
       confirmAmount: '40000000',
       lang: 'en',
     });
     expect(confirmed.status).toBe(200);
     expect(await confirmed.text()).toContain('€400,000.00 (£320,000.00)');
+    // A client posting the contract's fields only (no form asking) is taken at its word.
+    const scripted = await postCostReport(cloud, links.reported, { actualCostEur: '400000.00' });
+    expect(scripted.status).toBe(200);
   });
 
   it('takes corrections until the deadline, in French notation too; the last figure sent counts', async () => {

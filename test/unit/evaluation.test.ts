@@ -250,6 +250,8 @@ describe("a cost report that is plausible, correctable and in the reader's langu
     expect(html).toContain('name="confirmAmount" value="40000000"');
     expect(html).toContain('I confirm that €400,000.00 is right: it is far above the €150,000.00 committed');
     expect(renderCostReportPage(model)).not.toContain('confirmAmount');
+    // The page's form asks for that check; a client posting the contract's fields does not.
+    expect(renderCostReportPage(model)).toContain('<input type="hidden" name="askToConfirm" value="1">');
   });
 
   it('shows the figure reported so far, and the note, to correct them until the deadline', () => {

@@ -3,9 +3,11 @@
  * actual annual security cost, or corrects it, until every report of the round is in or the deadline,
  * whichever comes first, with one conditional write that refuses a closed report. The report that makes
  * the round complete also completes the flow's task waiting for the reports (reports-in.ts), so the
- * round moves on to sign-off at once. The amount is taken as people type it (`148250.00`, `148 250,00`); it must be
- * plausible: at most the fund's yearly cap (else 400), and one more than twice what was committed is
- * taken only once confirmed (422 with the form asking, until `confirmAmount` carries that amount).
+ * round moves on to sign-off at once. The amount is taken as people type it (`148250.00`, `148 250,00`);
+ * it must be plausible: at most the fund's yearly cap (else 400). The page's form also asks for a
+ * confirmation of an amount more than twice what was committed (it sends `askToConfirm`: 422 with the
+ * form asking, until `confirmAmount` carries that amount); a client posting the contract's fields
+ * (token, actualCostEur, note) is taken at its word, as the tranche is never above the commitment anyway.
  * Every refusal answers the form again naming the field, and records nothing. Closed 410; an
  * unknown link or token 404. Escaping is the page renderer's job; nothing the form sent is trusted.
  */
@@ -72,6 +74,7 @@ export const handler = publicHandler<FormContext>(async (event, context) => {
   else if (actualEurCents > COST_REPORT_MAX_EUR_CENTS) {
     errors.push({ field: 'actualCostEur', message: messages.tooHigh(COST_REPORT_MAX_EUR_CENTS) });
   } else if (
+    form.get('askToConfirm') === '1' &&
     costNeedsConfirmation(actualEurCents, report.fundedEurCents) &&
     form.get('confirmAmount') !== String(actualEurCents)
   ) {
