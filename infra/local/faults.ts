@@ -90,7 +90,11 @@ export function parseFaults(text: string): Fault[] {
         `'${entry}': unknown service '${service}' (one of ${Object.keys(KNOWN).join(', ')})`,
       );
     const known = KNOWN[service as FaultService];
-    if (!(error in known))
+    // The Lambda API's own name (`TooManyRequestsException`) is taken for the name Step Functions
+    // gives the same failure (`Lambda.TooManyRequestsException`).
+    const named =
+      service === 'lambda' && !(error in known) && `Lambda.${error}` in known ? `Lambda.${error}` : error;
+    if (!(named in known))
       throw new FaultSpecError(
         `'${entry}': ${service} has no error '${error}' (one of ${Object.keys(known).join(', ')})`,
       );
@@ -98,7 +102,7 @@ export function parseFaults(text: string): Fault[] {
       throw new FaultSpecError(`'${entry}': count '${count}' is neither a positive integer nor 'always'`);
     return {
       service: service as FaultService,
-      error,
+      error: named,
       remaining: count === 'always' ? 'always' : Number(count),
       ...(target ? { function: target } : {}),
     };

@@ -23,6 +23,12 @@ describe('fault specs', () => {
       /only a lambda fault names a function/,
     );
     expect(() => parseFaults('lambda:Sandbox.Timedout:1:payEveryone')).toThrow(/no function 'payEveryone'/);
+    // The Lambda API's name of an invocation failure, or the one Step Functions reports: the same fault.
+    expect(parseFaults('lambda:TooManyRequestsException:2,lambda:Lambda.ServiceException:1')).toEqual([
+      { service: 'lambda', error: 'Lambda.TooManyRequestsException', remaining: 2 },
+      { service: 'lambda', error: 'Lambda.ServiceException', remaining: 1 },
+    ]);
+    expect(() => parseFaults('lambda:Timedout:1')).toThrow(/lambda has no error 'Timedout'/);
   });
 
   it('a Lambda fault naming a function fails only that function, by either of its names', async () => {
