@@ -239,6 +239,8 @@ const functions = {
     sendsEmail: true,
     // Withdrawing a request fails its waiting task.
     completesTasks: { workflow: 'signOff', outcomes: ['failure'] },
+    // The withdrawal email links to the request's page.
+    needsPublicUrl: true,
   },
   recordProposalOutcome: {
     entry: 'functions/proposals/handlers/record-proposal-outcome.ts',

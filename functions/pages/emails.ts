@@ -673,6 +673,8 @@ export interface SignOffWithdrawnInput {
   subject: SubjectSummary;
   /** Why: the authority that rejected (with its reason), or that let its request expire. */
   because: { authority: Authority; outcome: 'REJECTED' | 'EXPIRED'; comment?: string };
+  /** A link to the request's page, which shows where it stands. */
+  link: string;
 }
 
 /** The withdrawn side of a bilateral sign-off, told why (French first for FR and ROAD). */
@@ -689,7 +691,11 @@ export function signOffWithdrawnEmail(input: SignOffWithdrawnInput): Email {
     if (input.because.comment) {
       blocks.push({ kind: 'para', text: t.reason }, { kind: 'longText', text: input.because.comment });
     }
-    blocks.push({ kind: 'para', text: t.link }, { kind: 'para', text: `${SERVICE_NAME[language]}.` });
+    blocks.push(
+      { kind: 'para', text: t.link },
+      { kind: 'link', url: input.link },
+      { kind: 'para', text: `${SERVICE_NAME[language]}.` },
+    );
     return { language, blocks };
   });
   const kinds = languages.map((language) => copy.withdrawnEmail[language].subject).join(' / ');
@@ -708,6 +714,8 @@ export interface AuthorityOutcomeInput {
   amounts?: OutcomeAmounts;
   /** For FUNDS_UNAVAILABLE: the envelopes that lacked room. */
   shortfalls?: EnvelopeShortfall[];
+  /** A link to the reader's request page, which shows the decisions taken. */
+  link: string;
 }
 
 /** How a proposal ended, to an authority that was asked to decide on it. */
@@ -742,7 +750,11 @@ export function authorityOutcomeEmail(input: AuthorityOutcomeInput): Email {
       });
     } else if (input.reason?.trim())
       blocks.push({ kind: 'para', text: `${t.reason} ${input.reason.trim()}` });
-    blocks.push({ kind: 'para', text: `${SERVICE_NAME[language]}.` });
+    blocks.push(
+      { kind: 'para', text: t.link },
+      { kind: 'link', url: input.link },
+      { kind: 'para', text: `${SERVICE_NAME[language]}.` },
+    );
     return { language, blocks };
   });
   const kinds = languages.map((language) => copy.authorityOutcomeEmail[language].subject).join(' / ');

@@ -130,6 +130,10 @@ describe('one rejection withdraws the other request, and says so', () => {
     expect(notice.text).toContain('the request was withdrawn because the UK Home Office rejected it');
     expect(notice.text).toContain('Outside the declaration');
     expect(notice.text.indexOf('Demande retirée')).toBeLessThan(notice.text.indexOf('Request withdrawn'));
+    // Its link opens the request's page, which says why it was withdrawn.
+    const page = await fetch(linkIn(notice).url);
+    expect(page.status).toBe(409);
+    expect(await page.text()).toContain('rejet');
 
     for (const response of [
       await fetch(`${links.fr.url}&lang=en`),
@@ -201,4 +205,17 @@ describe("every decision's comment reaches the other parties", () => {
       expect(outcome.text).toContain('Night work only, lane 2 kept open');
     }
   }, 60_000);
+});
+
+describe('every email of the flows above', () => {
+  it('has the full link URL in its plain text, and names the proposal (contract §5)', async () => {
+    const emails = await cloud.emails();
+    expect(emails.length).toBeGreaterThan(10);
+    for (const email of emails) {
+      expect(email.text, email.subject).toMatch(/https?:\/\/\S+/);
+      expect(email.subject, email.subject).toMatch(
+        /\([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\)/,
+      );
+    }
+  });
 });

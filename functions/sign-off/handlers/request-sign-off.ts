@@ -8,21 +8,13 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import * as v from 'valibot';
 import { signOffRequestEmail } from '../../pages/emails.ts';
-import { authorityDirectory, flowDurationMs, requirePublicBaseUrl } from '../../platform/config.ts';
+import { authorityDirectory, flowDurationMs } from '../../platform/config.ts';
 import { WorkflowError } from '../../platform/errors.ts';
 import { logger } from '../../platform/logger.ts';
 import { sendEmail } from '../../platform/mail.ts';
 import { sfn } from '../../platform/sfn.ts';
 import { id, taskHandler, taskInput } from '../../platform/task.ts';
-import {
-  addLinkToken,
-  bindTaskToken,
-  ensureRequest,
-  hashToken,
-  markStageSent,
-  newLinkToken,
-  type SignOffRequest,
-} from '../data/sign-offs.ts';
+import { bindTaskToken, ensureRequest, markStageSent, type SignOffRequest } from '../data/sign-offs.ts';
 import {
   AUTHORITIES,
   recipientFor,
@@ -31,6 +23,7 @@ import {
   SIGN_OFF_WINDOW_SECONDS,
   SUBJECT_TYPES,
 } from '../domain/sign-off.ts';
+import { newRequestLink } from '../request-links.ts';
 import { subjectSummary } from '../subjects.ts';
 
 /** Completes a task for a request that was decided or closed while no task was waiting. */
@@ -96,9 +89,7 @@ export const handler = taskHandler(async (input) => {
   const subject = await subjectSummary(input.subjectType, input.subjectId, input.authority);
   if (!subject)
     throw new WorkflowError('SignOff.SubjectNotFound', `No ${input.subjectType} ${input.subjectId}`);
-  const token = newLinkToken();
-  await addLinkToken(request.approvalId, input.stage, hashToken(token));
-  const link = `${requirePublicBaseUrl()}/approvals/${request.approvalId}?token=${encodeURIComponent(token)}`;
+  const link = await newRequestLink(request.approvalId, input.stage);
   const recipient = recipientFor(authorityDirectory(), input.authority, input.stage);
   await sendEmail(
     [recipient],
