@@ -36,8 +36,8 @@ export async function requestForLink(
 
 /**
  * The answer a link gets once its request can no longer be decided, or undefined while it can:
- * expired (410: its own deadline passed), withdrawn because the other side rejected or expired (409,
- * saying so), or already decided (409, with the receipt: what was decided, by whom, when).
+ * expired (410: its own deadline passed, or the other side's: withdrawn because it expired, saying so),
+ * withdrawn because the other side rejected (409, saying so), or already decided (409, with the receipt: what was decided, by whom, when).
  */
 export async function closedAnswer(
   request: SignOffRequest,
@@ -45,7 +45,12 @@ export async function closedAnswer(
   language: Language,
 ): Promise<HttpResult | undefined> {
   if (hasExpired(request, now)) return message('EXPIRED', language);
-  if (request.status === 'WITHDRAWN') return html(409, withdrawnPage(request.withdrawnBecause, language));
+  // Withdrawn because the other side let its request expire: the subject expired (410), as its own would.
+  if (request.status === 'WITHDRAWN')
+    return html(
+      request.withdrawnBecause?.outcome === 'EXPIRED' ? 410 : 409,
+      withdrawnPage(request.withdrawnBecause, language),
+    );
   if (request.status !== 'PENDING')
     return (await receipt(request, language, true)) ?? message('ALREADY_DECIDED', language);
   return undefined;

@@ -34,7 +34,8 @@ describe('an expired link', () => {
     const lastExpiry = Math.max(...before.signOffs.map((s) => Date.parse(s.expiresAt)));
     await waitUntil(async () => (Date.now() > lastExpiry ? true : undefined), 'the links to expire', 30_000);
 
-    // The first request to run out expires (410); the other is withdrawn because of it (409, saying so).
+    // The first request to run out expires; the other is withdrawn because of it, saying so: both
+    // links answer 410 (the contract's "Expired"), the proposal expired.
     const after = (await cloud.waitForStatus(proposalId, ['EXPIRED'])) as unknown as View;
     for (const [authority, link, title] of [
       ['UK', links.uk, 'Link expired'],
@@ -45,7 +46,7 @@ describe('an expired link', () => {
         status === 'EXPIRED'
           ? [410, title]
           : [
-              409,
+              410,
               authority === 'UK'
                 ? 'withdrawn because the French Ministry'
                 : "car Home Office (Royaume-Uni) n'a pas répondu à temps",
@@ -64,7 +65,7 @@ describe('an expired link', () => {
     }
     for (const signOff of after.signOffs) {
       expect(['EXPIRED', 'WITHDRAWN']).toContain(signOff.status);
-      expect(signOff.decidedAt).toBeUndefined();
+      expect(signOff.decidedAt).toBeNull();
     }
   });
 

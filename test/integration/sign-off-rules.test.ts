@@ -41,6 +41,11 @@ describe('one truthful deadline', () => {
     expect(page).toContain(`<time datetime="${uk.expiresAt}">`);
 
     const expired = await cloud.waitForStatus(proposalId, ['EXPIRED'], 60_000);
+    // Both links: expired (410), whichever request the flow closed first and withdrew the other.
+    for (const link of [links.uk, links.fr]) {
+      expect((await fetch(link.url)).status).toBe(410);
+      expect((await cloud.decide(link, 'approve')).status).toBe(410);
+    }
     const view = expired as unknown as {
       timeline: { at: string; event: string; detail: { authority?: string } }[];
     };
