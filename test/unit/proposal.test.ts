@@ -203,6 +203,17 @@ describe('parseProposal', () => {
     expect(
       pathsOf({ ...example(), funding: [{ fundYear: 1, purpose: 'RUNNING_COST', amountEurCents: 1 }] }),
     ).toEqual(['funding.0.purpose']);
+    // Listed beside every other offending field, also of another line.
+    expect(
+      pathsOf({
+        ...example(),
+        title: '',
+        funding: [
+          { fundYear: 1, purpose: 'RUNNING_COST', amountEurCents: 5 },
+          { fundYear: '2', purpose: 'INVESTMENT', amountEurCents: 100 },
+        ],
+      }).sort(),
+    ).toEqual(['funding.0.purpose', 'funding.1.fundYear', 'title']);
   });
 
   it('refuses control and bidi-override characters in the title, not line breaks in the description', () => {

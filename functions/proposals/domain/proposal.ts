@@ -24,26 +24,42 @@ export { MAX_FUNDING_LINES } from '../../funding/domain/fund.ts';
 // without a message of ours (a body that is not an object).
 z.config(en());
 
-export const fundingLineSchema = z.strictObject({
-  fundYear: z
-    .number({ error: 'must be a number: 1, 2 or 3' })
-    .check(
-      z.int('must be a whole number: 1, 2 or 3'),
-      z.gte(1, 'must be a fund year between 1 and 3'),
-      z.lte(FUND_YEARS.length, 'must be a fund year between 1 and 3'),
-    ),
-  purpose: z.enum(FUNDING_PURPOSES, { error: `must be one of ${FUNDING_PURPOSES.join(', ')}` }),
-  amountEurCents: z
-    .number({ error: 'must be an integer number of euro cents' })
-    .check(
-      z.int('must be an integer number of euro cents, not a fraction'),
-      z.positive('must be positive'),
-      z.lte(
-        ENVELOPE_CAP_EUR_CENTS,
-        `must not exceed the fund year's cap of ${ENVELOPE_CAP_EUR_CENTS} euro cents`,
+export const fundingLineSchema = z
+  .strictObject({
+    fundYear: z
+      .number({ error: 'must be a number: 1, 2 or 3' })
+      .check(
+        z.int('must be a whole number: 1, 2 or 3'),
+        z.gte(1, 'must be a fund year between 1 and 3'),
+        z.lte(FUND_YEARS.length, 'must be a fund year between 1 and 3'),
       ),
-    ),
-});
+    purpose: z.enum(FUNDING_PURPOSES, { error: `must be one of ${FUNDING_PURPOSES.join(', ')}` }),
+    amountEurCents: z
+      .number({ error: 'must be an integer number of euro cents' })
+      .check(
+        z.int('must be an integer number of euro cents, not a fraction'),
+        z.positive('must be positive'),
+        z.lte(
+          ENVELOPE_CAP_EUR_CENTS,
+          `must not exceed the fund year's cap of ${ENVELOPE_CAP_EUR_CENTS} euro cents`,
+        ),
+      ),
+  })
+  // On the line itself, so it is listed beside the errors of other lines and fields (a check of the
+  // whole proposal runs only once everything else is valid).
+  .check(
+    z.superRefine((line, ctx) => {
+      // A running-cost tranche of year N+1 is decided by the evaluation of year N: year 1 has none.
+      if (line.purpose === 'RUNNING_COST' && line.fundYear === 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['purpose'],
+          message:
+            'RUNNING_COST lines are for fund years 2 and 3 only: running costs are paid after the evaluation of the year before',
+        });
+      }
+    }),
+  );
 
 export const proposalInputSchema = z
   .strictObject({
@@ -80,15 +96,6 @@ export const proposalInputSchema = z
       const seen = new Map<string, number>();
       const perYear = new Map<number, number>();
       proposal.funding.forEach((line, index) => {
-        // A running-cost tranche of year N+1 is decided by the evaluation of year N: year 1 has none.
-        if (line.purpose === 'RUNNING_COST' && line.fundYear === 1) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['funding', index, 'purpose'],
-            message:
-              'RUNNING_COST lines are for fund years 2 and 3 only: running costs are paid after the evaluation of the year before',
-          });
-        }
         const key = `${line.fundYear}/${line.purpose}`;
         if (seen.has(key)) {
           ctx.addIssue({
