@@ -300,14 +300,18 @@ const functions = {
   },
   startEvaluation: {
     entry: 'functions/evaluation/handlers/start-evaluation.ts',
-    description: "POST /evaluations: claims a fund year's evaluation and starts its workflow",
+    description:
+      "POST /evaluations: claims a fund year's evaluation and starts its workflow (or redrives a failed round)",
     tables: { Fund: 'readWrite' },
     startsWorkflows: ['evaluation'],
+    readsExecutionsOf: ['evaluation'],
+    redrivesExecutionsOf: ['evaluation'],
   },
   getEvaluation: {
     entry: 'functions/evaluation/handlers/get-evaluation.ts',
-    description: 'GET /evaluations/{fundYear}: the evaluation report, JSON or HTML',
+    description: 'GET /evaluations/{fundYear}: the evaluation report, JSON or HTML, with its workflow status',
     tables: { Fund: 'read' },
+    readsExecutionsOf: ['evaluation'],
   },
   showCostReport: {
     entry: 'functions/evaluation/handlers/show-cost-report.ts',

@@ -515,3 +515,44 @@ describe('an evaluation started before its window opens', () => {
     expect(html).not.toMatch(/<script/i);
   });
 });
+
+describe('an evaluation whose flow failed', () => {
+  it('says so in its report, and POST /evaluations redrives it once the cause is cleared', async () => {
+    const own = await startTestCloud({ fundStartDate: dateAgo(13), timeScale: 0.00002 });
+    const faults = (method: string, body?: string) =>
+      fetch(`${own.baseUrl}/local/faults`, { method, ...(body ? { body } : {}) });
+    try {
+      const { proposalId } = await own.submit(
+        sampleProposal({
+          title: 'Parking guards, mail refused',
+          category: 'PARKING_AREA_SECURITY',
+          funding: [{ fundYear: 2, purpose: 'RUNNING_COST', amountEurCents: 3_000_000 }],
+        }),
+      );
+      await approveAll(own, [proposalId]);
+      await settle(own, proposalId, ['FUNDED']);
+      // The cost report email is refused for good: the round's flow fails, visibly.
+      expect((await faults('POST', 'ses:MessageRejected:always')).status).toBe(200);
+      const start = () => own.api('POST', '/evaluations', { as: 'admin', json: { fundYear: 1 } });
+      expect((await start()).status).toBe(202);
+      const workflowOf = async () =>
+        (
+          (await (await own.api('GET', '/evaluations/1', { as: 'finance' })).json()) as {
+            workflow?: { status: string; error?: { error: string } };
+          }
+        ).workflow;
+      const failed = await waitUntil(
+        async () => ((await workflowOf())?.status === 'FAILED' ? await workflowOf() : undefined),
+        'the evaluation flow to fail',
+      );
+      expect(failed?.error?.error).toBe('MessageRejected');
+
+      expect((await faults('DELETE')).status).toBe(200);
+      expect((await start()).status).toBe(202);
+      await costReportLink(own, proposalId, 1);
+      expect((await workflowOf())?.status).toBe('RUNNING');
+    } finally {
+      await own.close();
+    }
+  });
+});

@@ -1,11 +1,13 @@
 /**
  * GET /evaluations/{fundYear} (finance, admin): the evaluation report (its current round, with a
  * summary of earlier ones), JSON by default (EUR cents and GBP pence), or an HTML page when the caller
- * asks for `text/html`. 404 if that year's evaluation was
+ * asks for `text/html`, with its round's `workflow: {status, error?}`. 404 if that year's evaluation was
  * never started (or the path names no fund year that is evaluated).
  */
 
+import { config } from '../../platform/config.ts';
 import { notFound } from '../../platform/errors.ts';
+import { describeWorkflow, executionArnOf } from '../../platform/executions.ts';
 import { apiHandler, json, type NegotiatedContext, negotiateMediaType } from '../../platform/http.ts';
 import { html } from '../../sign-off/approval-links.ts';
 import { requestsForSubject } from '../../sign-off/data/sign-offs.ts';
@@ -28,11 +30,14 @@ export const handler = apiHandler<NegotiatedContext>(
           : `No evaluation ${raw.slice(0, 20)}: fund years 1 and 2 are evaluated`,
       );
     }
-    const [reports, requests] = await Promise.all([
+    const [reports, requests, workflow] = await Promise.all([
       reportsForEvaluation(fundYear, roundOf(evaluation)),
       requestsForSubject('EVALUATION', evaluationSubjectId(fundYear, roundOf(evaluation))),
+      describeWorkflow(executionArnOf(evaluationStateMachineArn(), evaluation.startedBy)),
     ]);
-    const view = evaluationView(evaluation, reports, requests);
+    // The round's workflow as Step Functions has it: a flow that failed says so (POST /evaluations
+    // redrives it), as a proposal's does.
+    const view = { ...evaluationView(evaluation, reports, requests), ...(workflow ? { workflow } : {}) };
     // HTML only when asked for before JSON (a browser's Accept); JSON otherwise, and for `*/*`.
     if (context.preferredMediaType === 'text/html') {
       return html(200, renderEvaluationReportPage(view));
@@ -41,3 +46,9 @@ export const handler = apiHandler<NegotiatedContext>(
   },
   negotiateMediaType(['application/json', 'text/html']),
 );
+
+function evaluationStateMachineArn(): string {
+  const arn = config().EVALUATION_STATE_MACHINE_ARN;
+  if (!arn) throw new Error('Invalid configuration: EVALUATION_STATE_MACHINE_ARN is not set');
+  return arn;
+}

@@ -14,6 +14,7 @@ import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-s
 import { fundYearBounds, fundYearHasOpened } from '../../funding/domain/fund.ts';
 import { config, fundStart } from '../../platform/config.ts';
 import { badRequest, conflict, HttpError } from '../../platform/errors.ts';
+import { executionArnOf, redriveWorkflow } from '../../platform/executions.ts';
 import { json, jsonApiHandler } from '../../platform/http.ts';
 import { logger } from '../../platform/logger.ts';
 import { sfn } from '../../platform/sfn.ts';
@@ -130,8 +131,11 @@ export const handler = jsonApiHandler(
       );
     } catch (error) {
       // A start with the same name and input while running is the same execution; this error means it
-      // ended without recording an outcome (a failure an operator has to look at), so it is not rerun.
+      // ended without recording an outcome: a failed round is redriven from the state that failed (as
+      // POST /proposals/{id}/redrive does for a proposal); one that cannot be is left to an operator.
       if (error instanceof ExecutionAlreadyExists) {
+        const redrive = await redriveWorkflow(executionArnOf(requireArn(), record.startedBy));
+        if (redrive.redriven || redrive.status === 'RUNNING') return answer(record);
         throw conflict(
           `The evaluation of fund year ${fundYear} has already run (execution ${record.startedBy})`,
         );
