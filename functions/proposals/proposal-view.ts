@@ -140,7 +140,13 @@ export function proposalView(
       amountGbpPence: amount(line.amountEurCents, proposal.rate).gbpPence,
     })),
     signOffs,
-    commitments,
+    // FUNDS_UNAVAILABLE: "nothing is committed" (the contract). What a partial commit took and gave
+    // back at once (compensation) stays in the timeline, not among the commitments; one still held
+    // (which compensation exists to prevent) would show.
+    commitments:
+      proposal.status === 'FUNDS_UNAVAILABLE'
+        ? commitments.filter((commitment) => commitment.status !== 'RELEASED')
+        : commitments,
     disbursements,
     timeline,
   };
