@@ -673,7 +673,7 @@ export interface SignOffWithdrawnInput {
   subject: SubjectSummary;
   /** Why: the authority that rejected (with its reason), or that let its request expire. */
   because: { authority: Authority; outcome: 'REJECTED' | 'EXPIRED'; comment?: string };
-  /** A link to the request's page, which shows where it stands. */
+  /** A link to the subject's page (the proposal, or the evaluation report). */
   link: string;
 }
 
@@ -714,7 +714,7 @@ export interface AuthorityOutcomeInput {
   amounts?: OutcomeAmounts;
   /** For FUNDS_UNAVAILABLE: the envelopes that lacked room. */
   shortfalls?: EnvelopeShortfall[];
-  /** A link to the reader's request page, which shows the decisions taken. */
+  /** A link to the proposal's page. */
   link: string;
 }
 

@@ -24,7 +24,7 @@ import { logger } from '../platform/logger.ts';
 import { sendEmail } from '../platform/mail.ts';
 import { requestsForSubject, type SignOffRequest } from '../sign-off/data/sign-offs.ts';
 import { type DecisionNote, decisionNotes } from '../sign-off/decisions.ts';
-import { newRequestLink } from '../sign-off/request-links.ts';
+import { subjectPageUrl } from '../sign-off/request-links.ts';
 import {
   clearPendingNotice,
   completeIfSettled,
@@ -76,10 +76,7 @@ async function tellAuthorities(
             }
           : {}),
         ...(why.shortfalls ? { shortfalls: why.shortfalls } : {}),
-        link: await newRequestLink(
-          request.approvalId,
-          request.decidedStage ?? request.sentStages.at(-1) ?? 'REQUEST',
-        ),
+        link: subjectPageUrl('PROPOSAL', record.proposalId),
       }),
     );
   }

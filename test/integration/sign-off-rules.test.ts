@@ -135,10 +135,9 @@ describe('one rejection withdraws the other request, and says so', () => {
     expect(notice.text).toContain('the request was withdrawn because the UK Home Office rejected it');
     expect(notice.text).toContain('Outside the declaration');
     expect(notice.text.indexOf('Demande retirée')).toBeLessThan(notice.text.indexOf('Request withdrawn'));
-    // Its link opens the request's page, which says why it was withdrawn.
-    const page = await fetch(linkIn(notice).url);
-    expect(page.status).toBe(409);
-    expect(await page.text()).toContain('rejet');
+    // It links to the proposal's page (not to a request: its own link decides nothing any more).
+    expect(notice.text).toContain(`/app/proposals/${proposalId}`);
+    expect(notice.text).not.toContain('/approvals/');
 
     for (const response of [
       await fetch(`${links.fr.url}&lang=en`),

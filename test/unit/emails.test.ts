@@ -424,14 +424,14 @@ describe('the approvers get the outcome in their language', () => {
       status: 'FUNDED',
       decisions: [{ authority: 'UK', decision: 'APPROVED', byDeputy: false }],
       amounts: { committedEurCents: 135_000_000 },
-      link: 'https://jif.example/approvals/apr-1?token=t1',
+      link: 'https://jif.example/app/proposals/prop-123',
     });
     const [fr, en] = plain(email.text).split(SEPARATOR);
     expect(email.subject).toBe('[JIF] Issue / Outcome : Ring road fencing (prop-123)');
-    // Every email carries a link: here, to the reader's request page.
-    expect(fr).toContain('Votre demande et les décisions prises :');
-    expect(fr).toContain('https://jif.example/approvals/apr-1?token=t1');
-    expect(en).toContain('https://jif.example/approvals/apr-1?token=t1');
+    // Every email carries a link: here, to the proposal's page.
+    expect(fr).toContain('Où en est le dossier :');
+    expect(fr).toContain('https://jif.example/app/proposals/prop-123');
+    expect(en).toContain('https://jif.example/app/proposals/prop-123');
     expect(fr).toContain('Engagé : 1 350 000,00 € (1 080 000,00 £GB)');
     expect(en).toContain('Committed: EUR 1,350,000.00 (GBP 1,080,000.00)');
     const uk = authorityOutcomeEmail({
@@ -441,7 +441,7 @@ describe('the approvers get the outcome in their language', () => {
       status: 'FUNDS_UNAVAILABLE',
       decisions: [],
       shortfalls: [{ fundYear: 3, leftEurCents: 50_000_000, askedEurCents: 100_000_000 }],
-      link: 'https://jif.example/approvals/apr-2?token=t2',
+      link: 'https://jif.example/app/proposals/prop-123',
     });
     expect(uk.text).not.toContain(SEPARATOR);
     expect(uk.text).toContain(

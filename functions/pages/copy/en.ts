@@ -488,7 +488,7 @@ export const withdrawnEmail = {
   expired: (name: string) =>
     `Your decision is no longer needed: the request was withdrawn because the ${name} did not answer in time.`,
   reason: 'Reason given:',
-  link: 'The links you received no longer record a decision; they show where the request stands:',
+  link: 'The link you received no longer records a decision. Where it stands:',
 };
 
 export const authorityOutcomeEmail = {
@@ -503,7 +503,7 @@ export const authorityOutcomeEmail = {
   decisions: 'Decisions:',
   committed: 'Committed:',
   reason: 'Reason:',
-  link: 'Your request and the decisions taken:',
+  link: 'Where it stands:',
 };
 
 export const envelope = {

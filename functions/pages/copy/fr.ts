@@ -486,7 +486,7 @@ export const withdrawnEmail: typeof En.withdrawnEmail = {
   expired: (name: string) =>
     `Votre décision n'est plus attendue : la demande a été retirée car ${name} n'a pas répondu à temps.`,
   reason: 'Motif indiqué :',
-  link: "Les liens reçus n'enregistrent plus de décision ; ils montrent où en est la demande :",
+  link: "Le lien reçu n'enregistre plus de décision. Où en est le dossier :",
 };
 
 export const authorityOutcomeEmail: typeof En.authorityOutcomeEmail = {
@@ -502,7 +502,7 @@ export const authorityOutcomeEmail: typeof En.authorityOutcomeEmail = {
   decisions: 'Décisions :',
   committed: 'Engagé :',
   reason: 'Motif :',
-  link: 'Votre demande et les décisions prises :',
+  link: 'Où en est le dossier :',
 };
 
 export const envelope: typeof En.envelope = {

@@ -23,7 +23,7 @@ import {
   type WithdrawalCause,
 } from '../data/sign-offs.ts';
 import { AUTHORITIES, type Authority, SIGN_OFF_ERRORS, SUBJECT_TYPES } from '../domain/sign-off.ts';
-import { newRequestLink } from '../request-links.ts';
+import { subjectPageUrl } from '../request-links.ts';
 import { subjectSummary } from '../subjects.ts';
 
 /** What ended the subject: a rejection first (it is a decision), else an expiry. */
@@ -53,7 +53,7 @@ async function tellWithdrawn(request: SignOffRequest, all: SignOffRequest[]): Pr
       authority: request.authority,
       subject,
       because: { ...cause, ...(decisive?.comment ? { comment: decisive.comment } : {}) },
-      link: await newRequestLink(request.approvalId, request.sentStages.at(-1) ?? 'REQUEST'),
+      link: subjectPageUrl(request.subjectType, request.subjectId),
     }),
   );
   await markWithdrawalNoticeSent(request.approvalId, new Date().toISOString());
