@@ -92,6 +92,16 @@ export function requirePublicBaseUrl(c: Config = config()): string {
   return c.PUBLIC_BASE_URL.replace(/\/+$/, '');
 }
 
+/** A workflow's state machine ARN from the function's configuration, or an error naming the setting. */
+export function requireStateMachineArn(
+  key: 'APPROVAL_STATE_MACHINE_ARN' | 'EVALUATION_STATE_MACHINE_ARN',
+  c: Config = config(),
+): string {
+  const arn = c[key];
+  if (!arn) throw new Error(`Invalid configuration: ${key} is not set`);
+  return arn;
+}
+
 export function authSettings(c: Config = config()): AuthSettings {
   if (!c.AUTH_MODE || !c.AUTH_ISSUER || !c.AUTH_AUDIENCE || !c.AUTH_JWKS_URL)
     throw new Error(

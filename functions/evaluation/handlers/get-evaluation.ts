@@ -5,7 +5,7 @@
  * never started (or the path names no fund year that is evaluated).
  */
 
-import { config } from '../../platform/config.ts';
+import { requireStateMachineArn } from '../../platform/config.ts';
 import { notFound } from '../../platform/errors.ts';
 import { describeWorkflow, executionArnOf } from '../../platform/executions.ts';
 import { apiHandler, json, type NegotiatedContext, negotiateMediaType } from '../../platform/http.ts';
@@ -33,7 +33,9 @@ export const handler = apiHandler<NegotiatedContext>(
     const [reports, requests, workflow] = await Promise.all([
       reportsForEvaluation(fundYear, roundOf(evaluation)),
       requestsForSubject('EVALUATION', evaluationSubjectId(fundYear, roundOf(evaluation))),
-      describeWorkflow(executionArnOf(evaluationStateMachineArn(), evaluation.startedBy)),
+      describeWorkflow(
+        executionArnOf(requireStateMachineArn('EVALUATION_STATE_MACHINE_ARN'), evaluation.startedBy),
+      ),
     ]);
     // The round's workflow as Step Functions has it: a flow that failed says so (POST /evaluations
     // redrives it), as a proposal's does.
@@ -46,9 +48,3 @@ export const handler = apiHandler<NegotiatedContext>(
   },
   negotiateMediaType(['application/json', 'text/html']),
 );
-
-function evaluationStateMachineArn(): string {
-  const arn = config().EVALUATION_STATE_MACHINE_ARN;
-  if (!arn) throw new Error('Invalid configuration: EVALUATION_STATE_MACHINE_ARN is not set');
-  return arn;
-}

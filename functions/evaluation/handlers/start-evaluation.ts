@@ -12,7 +12,7 @@
  */
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { fundYearBounds, fundYearHasOpened } from '../../funding/domain/fund.ts';
-import { config, fundStart } from '../../platform/config.ts';
+import { fundStart, requireStateMachineArn } from '../../platform/config.ts';
 import { badRequest, conflict, HttpError } from '../../platform/errors.ts';
 import { executionArnOf, redriveWorkflow } from '../../platform/executions.ts';
 import { json, jsonApiHandler } from '../../platform/http.ts';
@@ -124,7 +124,7 @@ export const handler = jsonApiHandler(
     try {
       await sfn.send(
         new StartExecutionCommand({
-          stateMachineArn: requireArn(),
+          stateMachineArn: requireStateMachineArn('EVALUATION_STATE_MACHINE_ARN'),
           name: record.startedBy,
           input: JSON.stringify({ fundYear }),
         }),
@@ -134,7 +134,9 @@ export const handler = jsonApiHandler(
       // ended without recording an outcome: a failed round is redriven from the state that failed (as
       // POST /proposals/{id}/redrive does for a proposal); one that cannot be is left to an operator.
       if (error instanceof ExecutionAlreadyExists) {
-        const redrive = await redriveWorkflow(executionArnOf(requireArn(), record.startedBy));
+        const redrive = await redriveWorkflow(
+          executionArnOf(requireStateMachineArn('EVALUATION_STATE_MACHINE_ARN'), record.startedBy),
+        );
         if (redrive.redriven || redrive.status === 'RUNNING') return answer(record);
         throw conflict(
           `The evaluation of fund year ${fundYear} has already run (execution ${record.startedBy})`,
@@ -148,9 +150,3 @@ export const handler = jsonApiHandler(
     return answer(record);
   },
 );
-
-function requireArn(): string {
-  const arn = config().EVALUATION_STATE_MACHINE_ARN;
-  if (!arn) throw new Error('Invalid configuration: EVALUATION_STATE_MACHINE_ARN is not set');
-  return arn;
-}

@@ -10,6 +10,7 @@ import { approval } from '../../../workflows/approval.ts';
 import type { EvaluationView } from '../../evaluation/evaluation-view.ts';
 import { parseTypedEuros } from '../../funding/domain/money.ts';
 import { authSettings, config, requirePublicBaseUrl } from '../../platform/config.ts';
+import { executionArnOf } from '../../platform/executions.ts';
 import { type FormContext, type FormFields, formBody } from '../../platform/forms.ts';
 import { type HttpEvent, type HttpResult, header, publicHandler } from '../../platform/http.ts';
 import type { Role } from '../../platform/roles.ts';
@@ -344,7 +345,7 @@ const submitProposal = needs(['port-authority'], async (event, ctx) => {
 async function executionHistory(proposalId: string): Promise<{ events: HistoryEvent[]; ok: boolean }> {
   const machine = config().APPROVAL_STATE_MACHINE_ARN;
   if (!machine) return { events: [], ok: false };
-  const executionArn = `${machine.replace(':stateMachine:', ':execution:')}:${proposalId}`;
+  const executionArn = executionArnOf(machine, proposalId);
   const events: HistoryEvent[] = [];
   let nextToken: string | undefined;
   try {

@@ -3,7 +3,7 @@
  * after the proposal (submit-proposal starts it with `name: proposalId`), so its ARN follows from the
  * state machine's.
  */
-import { config } from '../../platform/config.ts';
+import { requireStateMachineArn } from '../../platform/config.ts';
 import {
   describeWorkflow,
   executionArnOf,
@@ -15,9 +15,7 @@ import {
 export type { RedriveOutcome, WorkflowView };
 
 export function approvalExecutionArn(proposalId: string): string {
-  const stateMachineArn = config().APPROVAL_STATE_MACHINE_ARN;
-  if (!stateMachineArn) throw new Error('Invalid configuration: APPROVAL_STATE_MACHINE_ARN is not set');
-  return executionArnOf(stateMachineArn, proposalId);
+  return executionArnOf(requireStateMachineArn('APPROVAL_STATE_MACHINE_ARN'), proposalId);
 }
 
 /** The approval execution's status, or undefined if the proposal has none (yet). */

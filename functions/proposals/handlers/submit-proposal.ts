@@ -14,7 +14,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type Envelope, getEnvelopes } from '../../funding/data/envelopes.ts';
-import { config, fundStart } from '../../platform/config.ts';
+import { config, fundStart, requireStateMachineArn } from '../../platform/config.ts';
 import { dynamodb } from '../../platform/dynamodb.ts';
 import { badRequest, conflict, HttpError, unprocessable } from '../../platform/errors.ts';
 import { header, json, jsonApiHandler } from '../../platform/http.ts';
@@ -75,7 +75,7 @@ async function submit(submission: Submission): Promise<Submitted> {
   try {
     await sfn.send(
       new StartExecutionCommand({
-        stateMachineArn: requireArn(),
+        stateMachineArn: requireStateMachineArn('APPROVAL_STATE_MACHINE_ARN'),
         name: proposalId,
         input: JSON.stringify({
           proposalId,
@@ -115,12 +115,6 @@ function sameProposal(record: ProposalInput, input: ProposalInput): boolean {
       p.funding.map((l) => [l.fundYear, l.purpose, l.amountEurCents]),
     ]);
   return pick(record) === pick(input);
-}
-
-function requireArn(): string {
-  const arn = config().APPROVAL_STATE_MACHINE_ARN;
-  if (!arn) throw new Error('Invalid configuration: APPROVAL_STATE_MACHINE_ARN is not set');
-  return arn;
 }
 
 /**
