@@ -96,8 +96,8 @@ const FILE = /^(.+?)(?:@(\d+))?\.json$/;
 export class ExecutionStore {
   /** Whole records: every running execution, and ended ones until their last change is on disk. */
   private readonly executions = new Map<string, ExecutionRecord>();
-  /** Ended executions kept on disk only: their summary, and the file stem their revisions use. */
-  private readonly onDiskOnly = new Map<string, { summary: ExecutionSummary; stem: string }>();
+  /** Ended executions kept on disk only (their files are named by stemOf): their summary. */
+  private readonly onDiskOnly = new Map<string, ExecutionSummary>();
   /** Ended executions read back from disk, oldest read first: the first let go past READ_BACK_KEPT. */
   private readonly readBack = new Set<string>();
   private readonly dirty = new Set<string>();
@@ -129,7 +129,7 @@ export class ExecutionStore {
           try {
             const record = JSON.parse(readFileSync(path, 'utf8')) as ExecutionRecord;
             if (record.status === 'RUNNING') this.executions.set(record.executionArn, record);
-            else this.onDiskOnly.set(record.executionArn, { summary: summaryOf(record), stem });
+            else this.onDiskOnly.set(record.executionArn, summaryOf(record));
             this.files.set(record.executionArn, { next: revision + 1, onDisk: revision, writing: false });
             kept = revision;
             continue;
@@ -155,7 +155,7 @@ export class ExecutionStore {
   /** Summaries, newest first. */
   list(filter: (summary: ExecutionSummary) => boolean = () => true): ExecutionSummary[] {
     const summaries: ExecutionSummary[] = [...this.executions.values()];
-    for (const { summary } of this.onDiskOnly.values()) summaries.push(summary);
+    summaries.push(...this.onDiskOnly.values());
     return summaries.filter(filter).sort((a, b) => b.startDate.localeCompare(a.startDate));
   }
 
@@ -212,22 +212,21 @@ export class ExecutionStore {
   }
 
   /** An ended execution whose every change is on disk (this write was its last) leaves memory. */
-  private letGo(arn: string, stem: string): void {
+  private letGo(arn: string): void {
     const record = this.executions.get(arn);
     if (!record || record.status === 'RUNNING' || this.dirty.has(arn)) return;
     this.executions.delete(arn);
     this.readBack.delete(arn);
-    this.onDiskOnly.set(arn, { summary: summaryOf(record), stem });
+    this.onDiskOnly.set(arn, summaryOf(record));
   }
 
   /** An ended execution kept on disk only, read back (and kept at hand among the last few read). */
   private readFromDisk(arn: string): ExecutionRecord | undefined {
-    const kept = this.onDiskOnly.get(arn);
     const revision = this.files.get(arn)?.onDisk;
-    if (!kept || revision === undefined || !this.directory) return undefined;
+    if (!this.onDiskOnly.has(arn) || revision === undefined || !this.directory) return undefined;
     let text: string;
     try {
-      text = readFileSync(join(this.directory, fileName(kept.stem, revision)), 'utf8');
+      text = readFileSync(join(this.directory, fileName(stemOf(arn), revision)), 'utf8');
     } catch (error) {
       // The directory went away (a test cleaning up, a --reset): the execution is gone with it.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -237,19 +236,11 @@ export class ExecutionStore {
     this.executions.set(arn, record);
     this.onDiskOnly.delete(arn);
     this.readBack.add(arn);
+    // One read back and changed since is no longer among these (changed() takes it out): the rest are
+    // as on disk, and go back to their summaries, oldest read first.
     for (const oldest of this.readBack) {
       if (this.readBack.size <= READ_BACK_KEPT) break;
-      const letGo = this.executions.get(oldest);
-      this.readBack.delete(oldest);
-      if (
-        letGo &&
-        letGo.status !== 'RUNNING' &&
-        !this.dirty.has(oldest) &&
-        !this.files.get(oldest)?.writing
-      ) {
-        this.executions.delete(oldest);
-        this.onDiskOnly.set(oldest, { summary: summaryOf(letGo), stem: stemOf(letGo.executionArn) });
-      }
+      this.letGo(oldest);
     }
     return record;
   }
@@ -269,7 +260,7 @@ export class ExecutionStore {
       const older = Math.min(state.onDisk, revision);
       const newer = Math.max(state.onDisk, revision);
       state.onDisk = newer;
-      if (newer === revision) this.letGo(arn, stem);
+      if (newer === revision) this.letGo(arn);
       return older >= -1 ? join(this.directory ?? '', fileName(stem, older)) : undefined;
     };
     if (mode === 'sync') {
