@@ -89,6 +89,14 @@ export async function costReportLink(
   }, `the cost report email of ${proposalId} for fund year ${fundYear}`);
 }
 
+/** The sign-off link emailed to an approver about an evaluation round (`EVAL-FY1`, `EVAL-FY1-R2`). */
+export async function evaluationSignOffLink(cloud: TestCloud, to: string, evaluationId: string) {
+  await cloud.waitForEmail((e) => e.to.includes(to) && e.text.includes(evaluationId), 30_000);
+  const [link] = await cloud.linksFor(to, evaluationId);
+  if (!link) throw new Error(`no ${evaluationId} link for ${to}`);
+  return link;
+}
+
 /** Posts the report form as a browser would. */
 export function postCostReport(
   cloud: TestCloud,

@@ -18,6 +18,7 @@ import {
   evaluationExecutions,
   evaluationReaches,
   evaluationReport,
+  evaluationSignOffLink,
   finishedExecution,
   fundParkingProjects,
   postCostReport,
@@ -56,14 +57,6 @@ function completedBy(history: HistoryEvent[]): string[] {
     .map((event) => (event.taskSucceededEventDetails as { output?: string } | undefined)?.output ?? '')
     .filter((output) => output.includes('everyReportIn'))
     .map((output) => (JSON.parse(output) as { completedBy: string }).completedBy);
-}
-
-/** The sign-off link emailed to an approver about a round. */
-async function signOffLink(to: string, evaluationId: string) {
-  await cloud.waitForEmail((e) => e.to.includes(to) && e.text.includes(evaluationId), 30_000);
-  const [link] = await cloud.linksFor(to, evaluationId);
-  if (!link) throw new Error(`no ${evaluationId} link for ${to}`);
-  return link;
 }
 
 describe('an evaluation round whose cost reports are all in before the deadline', () => {
@@ -120,8 +113,8 @@ describe('an evaluation round whose cost reports are all in before the deadline'
       expect(report.closedAt).toEqual(expect.any(String));
       expect(Date.parse(report.closedAt ?? '')).toBeLessThan(Date.parse(report.dueBy));
     }
-    const uk = await signOffLink(UK_APPROVER, 'EVAL-FY1');
-    const fr = await signOffLink(FR_APPROVER, 'EVAL-FY1');
+    const uk = await evaluationSignOffLink(cloud, UK_APPROVER, 'EVAL-FY1');
+    const fr = await evaluationSignOffLink(cloud, FR_APPROVER, 'EVAL-FY1');
 
     // The report that made the round complete completed the wait: no reminder, no timeout.
     const history = cloud.engine.getExecutionHistory(execution.executionArn) as HistoryEvent[];
@@ -187,8 +180,8 @@ describe('an evaluation round whose cost reports are all in before the deadline'
         [ids.cctv, 13_000_050, 10_000_000],
       ].sort(),
     );
-    await signOffLink(UK_APPROVER, 'EVAL-FY2');
-    await signOffLink(FR_APPROVER, 'EVAL-FY2');
+    await evaluationSignOffLink(cloud, UK_APPROVER, 'EVAL-FY2');
+    await evaluationSignOffLink(cloud, FR_APPROVER, 'EVAL-FY2');
     const history = cloud.engine.getExecutionHistory(execution.executionArn) as HistoryEvent[];
     expect(completedBy(history)).toEqual(['awaitCostReports']);
     expect(reportWindow(history).filter((state) => state.startsWith('Remind'))).toEqual([]);

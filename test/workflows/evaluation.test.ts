@@ -13,6 +13,7 @@ import {
   evaluationExecutions,
   evaluationReaches,
   evaluationReport,
+  evaluationSignOffLink,
   FINANCE,
   finishedExecution,
   fundParkingProjects,
@@ -49,13 +50,6 @@ async function runningCostDisbursements(fundYear: number) {
     }[];
   };
   return body.items.filter((item) => item.purpose === 'RUNNING_COST');
-}
-
-async function signOffLink(to: string, evaluationId: string) {
-  await cloud.waitForEmail((e) => e.to.includes(to) && e.text.includes(evaluationId), 30_000);
-  const [link] = await cloud.linksFor(to, evaluationId);
-  if (!link) throw new Error(`no ${evaluationId} link for ${to}`);
-  return link;
 }
 
 describe('the annual security-cost evaluation', () => {
@@ -123,7 +117,7 @@ describe('the annual security-cost evaluation', () => {
     });
     expect(summarised.totals.nextTrancheEurCents).toBe(24_825_000);
 
-    const uk = await signOffLink(UK_APPROVER, 'EVAL-FY1');
+    const uk = await evaluationSignOffLink(cloud, UK_APPROVER, 'EVAL-FY1');
     expect((await cloud.decide(uk, 'reject', 'The CCTV figure needs an invoice')).status).toBe(200);
     const rejected = await evaluationReaches(cloud, 1, ['REJECTED']);
     expect(rejected.signOffs).toEqual([
@@ -212,7 +206,9 @@ describe('the annual security-cost evaluation', () => {
     }
     await evaluationReaches(cloud, 1, ['AWAITING_SIGN_OFF']);
     for (const to of [UK_APPROVER, FR_APPROVER]) {
-      expect((await cloud.decide(await signOffLink(to, 'EVAL-FY1-R2'), 'approve')).status).toBe(200);
+      expect(
+        (await cloud.decide(await evaluationSignOffLink(cloud, to, 'EVAL-FY1-R2'), 'approve')).status,
+      ).toBe(200);
     }
     const approved = await evaluationReaches(cloud, 1, ['APPROVED']);
     expect(approved).toMatchObject({
@@ -283,7 +279,9 @@ describe('the annual security-cost evaluation', () => {
     ).toBe(200);
     await evaluationReaches(cloud, 2, ['AWAITING_SIGN_OFF']);
     for (const to of [UK_APPROVER, FR_APPROVER]) {
-      expect((await cloud.decide(await signOffLink(to, 'EVAL-FY2'), 'approve')).status).toBe(200);
+      expect((await cloud.decide(await evaluationSignOffLink(cloud, to, 'EVAL-FY2'), 'approve')).status).toBe(
+        200,
+      );
     }
     const approved = await evaluationReaches(cloud, 2, ['APPROVED']);
     expect(approved.lines.map((l) => [l.proposalId, l.actualEurCents, l.nextTrancheEurCents]).sort()).toEqual(
