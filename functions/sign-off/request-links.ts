@@ -17,7 +17,7 @@ export async function newRequestLink(approvalId: string, stage: SignOffStage): P
 
 /** The page of what was signed off: the proposal's, or the evaluation report of its fund year. */
 export function subjectPageUrl(subjectType: SubjectType, subjectId: string): string {
-  const base = requirePublicBaseUrl().replace(/\/+$/, '');
+  const base = requirePublicBaseUrl(); // already without a trailing slash
   const fundYear = subjectType === 'EVALUATION' ? parseEvaluationSubject(subjectId)?.fundYear : undefined;
   return fundYear !== undefined
     ? `${base}/app/evaluations/${fundYear}`
