@@ -73,17 +73,20 @@ export class Outbox {
     this.persisted = emails.length;
   }
 
-  list(): OutboxEmail[] {
-    return getStoreReadonly().emails.map((email) => ({
-      id: email.messageId,
-      from: email.from,
-      to: email.destination.to,
-      cc: email.destination.cc,
-      subject: email.subject,
-      text: email.body.text ?? '',
-      html: email.body.html ?? '',
-      at: new Date(email.at * 1000).toISOString(),
-    }));
+  /** Every email sent, oldest first; from `from` on (a reader that keeps its place reads only what is new). */
+  list(from = 0): OutboxEmail[] {
+    return getStoreReadonly()
+      .emails.slice(from)
+      .map((email) => ({
+        id: email.messageId,
+        from: email.from,
+        to: email.destination.to,
+        cc: email.destination.cc,
+        subject: email.subject,
+        text: email.body.text ?? '',
+        html: email.body.html ?? '',
+        at: new Date(email.at * 1000).toISOString(),
+      }));
   }
 
   /** The outbox as a page, filtered by recipient and by proposal (an id or any text of the email). */

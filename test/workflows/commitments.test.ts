@@ -96,6 +96,9 @@ describe('commitments and the end of a proposal', () => {
     };
     expect(paid.disbursed.map((d) => d.created)).toEqual([false]);
     expect(cloud.outbox.list().length).toBe(emails);
+    // A reader that keeps its place (the bench's poller) reads from there: nothing new, the last one as it was.
+    expect(cloud.outbox.list(emails)).toEqual([]);
+    expect(cloud.outbox.list(emails - 1)).toEqual(cloud.outbox.list().slice(-1));
     expect((await view(proposalId)).disbursements).toHaveLength(1);
   });
 
