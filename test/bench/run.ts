@@ -87,8 +87,10 @@ main()
     console.error(error);
     process.exitCode = 1;
   })
-  .finally(() => {
-    // Done. Timers the engine leaves armed are a row of the table (above), not a hung process.
+  .finally(async () => {
+    // Done. Timers the engine leaves armed are a row of the table (above), not a hung process. A
+    // server closed last is released by libuv one turn of the loop later: that turn first.
+    await new Promise((resolve) => setImmediate(resolve));
     const left = process
       .getActiveResourcesInfo()
       .filter((r) => !['Timeout', 'PipeWrap', 'TTYWrap'].includes(r));
