@@ -10,8 +10,9 @@
  * commitments and the payments made on the way (their steps send nothing themselves).
  */
 
-import { commitmentsOf, getEnvelopes } from '../funding/data/envelopes.ts';
+import { type Commitment, getEnvelopes } from '../funding/data/envelopes.ts';
 import { queryDisbursements } from '../funding/data/ledger.ts';
+import type { LedgerRecord } from '../funding/domain/ledger.ts';
 import {
   authorityOutcomeEmail,
   type EnvelopeShortfall,
@@ -22,14 +23,15 @@ import { authorityDirectory, config, proposalPageUrl } from '../platform/config.
 import { WorkflowError } from '../platform/errors.ts';
 import { logger } from '../platform/logger.ts';
 import { sendEmail } from '../platform/mail.ts';
-import { requestsForSubject, type SignOffRequest } from '../sign-off/data/sign-offs.ts';
+import { requestsOf, type SignOffRequest } from '../sign-off/data/sign-offs.ts';
 import { type DecisionNote, decisionNotes } from '../sign-off/decisions.ts';
 import { subjectPageUrl } from '../sign-off/request-links.ts';
 import {
   clearPendingNotice,
   completeIfSettled,
-  getProposal,
+  type ProposalPartition,
   type ProposalRecord,
+  proposalPartition,
   transitionProposal,
 } from './data/proposals.ts';
 import { isFinal, isProposalStatus, type ProposalStatus } from './domain/statuses.ts';
@@ -88,7 +90,12 @@ interface Why {
   funded?: FundedFigures;
 }
 
-async function explain(record: ProposalRecord, status: ProposalStatus): Promise<Why> {
+async function explain(
+  record: ProposalRecord,
+  status: ProposalStatus,
+  stored: Commitment[],
+  payments: LedgerRecord[] | undefined,
+): Promise<Why> {
   if (status !== 'FUNDED' && status !== 'FUNDS_UNAVAILABLE') return {};
   const asked = new Map<number, number>();
   for (const line of record.funding)
@@ -106,17 +113,16 @@ async function explain(record: ProposalRecord, status: ProposalStatus): Promise<
       }));
     return shortfalls.length > 0 ? { shortfalls } : {};
   }
-  const [commitments, paid] = await Promise.all([
-    commitmentsOf(record.proposalId),
-    queryDisbursements({ proposalId: record.proposalId }, 100),
-  ]);
+  // The payments the caller made on the way (every one of the proposal's so far), or else the
+  // proposal's records in the ledger.
+  const paid = payments ?? (await queryDisbursements({ proposalId: record.proposalId }, 100)).items;
   return {
     funded: {
-      commitments: commitments
+      commitments: stored
         .filter((c) => c.status === 'COMMITTED')
         .sort((a, b) => a.fundYear - b.fundYear)
         .map((c) => ({ fundYear: c.fundYear, eurCents: c.amountEurCents })),
-      payments: paid.items
+      payments: [...paid]
         .sort((a, b) => a.seq - b.seq)
         .map((r) => ({
           fundYear: r.fundYear,
@@ -130,27 +136,48 @@ async function explain(record: ProposalRecord, status: ProposalStatus): Promise<
   };
 }
 
+/**
+ * What a caller that read or paid already hands over, so it is not read again: `read`, the proposal as
+ * it read it (strongly); `payments`, every ledger record of the proposal (the payments on the way to
+ * FUNDED, which it has just made).
+ */
+export interface KnownToCaller {
+  read?: ProposalRecord;
+  payments?: LedgerRecord[];
+}
+
 export async function recordProposalOutcome(
   input: RecordOutcomeInput,
+  { read, payments }: KnownToCaller = {},
 ): Promise<{ proposalId: string; status: ProposalStatus; changed: boolean }> {
   if (typeof input.proposalId !== 'string' || !isProposalStatus(input.status)) {
     throw new WorkflowError('Proposal.InvalidInput', `Invalid outcome input: ${JSON.stringify(input)}`);
   }
+  let before = read;
   if (input.status === 'APPROVED') {
-    const proposal = await getProposal(input.proposalId);
+    const { proposal, signOffs } = await proposalPartition(input.proposalId);
     if (!proposal) throw new WorkflowError('Proposal.NotFound', `No proposal ${input.proposalId}`);
-    await requireRecordedApprovals(proposal);
+    await requireRecordedApprovals(proposal, signOffs);
+    before = proposal;
   }
   const { changed, record } = await transitionProposal(
     input.proposalId,
     input.status,
     new Date().toISOString(),
     input.reason,
+    { read: before },
   );
+  // Read once the status is recorded: the sign-offs, commitments and claims the email and the
+  // settlement below need, in one Query.
+  let partition: ProposalPartition | undefined;
   if (record.pendingNotice === input.status) {
     // APPROVED is followed in the same second by FUNDED or FUNDS_UNAVAILABLE, whose email says both.
     if (input.status !== 'APPROVED') {
-      const requests = await requestsForSubject('PROPOSAL', input.proposalId);
+      partition = await proposalPartition(input.proposalId);
+      const [requests, why] = await Promise.all([
+        requestsOf(partition.signOffs),
+        explain(record, input.status, partition.commitments, payments),
+      ]);
       const decisions = decisionNotes(requests);
       const rejection =
         input.status === 'REJECTED' ? requests.find((r) => r.status === 'REJECTED') : undefined;
@@ -158,7 +185,6 @@ export async function recordProposalOutcome(
         input.status === 'EXPIRED'
           ? requests.filter((r) => r.status === 'EXPIRED').map((r) => r.authority)
           : [];
-      const why = await explain(record, input.status);
       // Finance reads the FUNDED email too: it names each payment's ledger record.
       const to = why.funded ? [record.contactEmail, config().FINANCE_EMAIL] : [record.contactEmail];
       await sendEmail(
@@ -190,7 +216,7 @@ export async function recordProposalOutcome(
   // Everything granted may be paid already (one year's investment): then its life ends here.
   const final =
     input.status === 'FUNDED'
-      ? ((await completeIfSettled(record.proposalId, new Date().toISOString())) ?? record)
+      ? ((await completeIfSettled(record.proposalId, new Date().toISOString(), partition)) ?? record)
       : record;
   logger.info('proposal status recorded', { proposalId: record.proposalId, status: final.status, changed });
   return { proposalId: record.proposalId, status: final.status, changed };

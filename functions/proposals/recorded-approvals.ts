@@ -5,15 +5,21 @@
  */
 
 import { WorkflowError } from '../platform/errors.ts';
-import { requestsForSubject } from '../sign-off/data/sign-offs.ts';
+import { requestsOf } from '../sign-off/data/sign-offs.ts';
 import { approvalsMissing, approvalsRequired } from '../sign-off/domain/sign-off.ts';
-import type { ProposalRecord } from './data/proposals.ts';
+import type { ProposalPartition, ProposalRecord } from './data/proposals.ts';
 import { needsRoadAuthorityAgreement } from './domain/categories.ts';
 
-/** Throws `SignOff.NotRecorded` unless every decision the proposal needs is a recorded approval. */
-export async function requireRecordedApprovals(proposal: ProposalRecord): Promise<void> {
+/**
+ * Throws `SignOff.NotRecorded` unless every decision the proposal needs is a recorded approval.
+ * `signOffs`: the pointers read with the proposal (its partition), whose requests are read here.
+ */
+export async function requireRecordedApprovals(
+  proposal: ProposalRecord,
+  signOffs: ProposalPartition['signOffs'],
+): Promise<void> {
   const required = approvalsRequired(needsRoadAuthorityAgreement(proposal.category));
-  const missing = approvalsMissing(required, await requestsForSubject('PROPOSAL', proposal.proposalId));
+  const missing = approvalsMissing(required, await requestsOf(signOffs));
   if (missing.length > 0) {
     throw new WorkflowError(
       'SignOff.NotRecorded',

@@ -19,7 +19,7 @@ import {
   languageOf,
   type SignOffStage,
 } from './domain/sign-off.ts';
-import { subjectSummary } from './subjects.ts';
+import { subjectTitle } from './subjects.ts';
 
 const APPROVAL_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -68,7 +68,7 @@ export async function receipt(
   if ((request.status !== 'APPROVED' && request.status !== 'REJECTED') || !request.decidedAt)
     return undefined;
   // The decision is recorded whatever happens here: a failed read shows the plain message instead.
-  const subject = await subjectSummary(request.subjectType, request.subjectId).catch((error: Error) => {
+  const subject = await subjectTitle(request.subjectType, request.subjectId).catch((error: Error) => {
     logger.warn('receipt without its subject', { approvalId: request.approvalId, error: error.name });
     return undefined;
   });
@@ -78,7 +78,7 @@ export async function receipt(
     renderReceiptPage({
       language,
       title: subject.title,
-      reference: subject.type === 'PROPOSAL' ? subject.proposalId : subject.evaluationId,
+      reference: subject.reference,
       authority: request.authority,
       decision: request.status,
       byDeputy: request.decidedStage === 'DEPUTY',

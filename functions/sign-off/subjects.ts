@@ -6,8 +6,8 @@ import { parseEvaluationSubject } from '../evaluation/domain/evaluation.ts';
 import { getEnvelopes } from '../funding/data/envelopes.ts';
 import type { SubjectSummary } from '../pages/pages.ts';
 import { WorkflowError } from '../platform/errors.ts';
-import { getProposal } from '../proposals/data/proposals.ts';
-import { requestsForSubject } from './data/sign-offs.ts';
+import { getProposal, proposalPartition } from '../proposals/data/proposals.ts';
+import { requestsForSubject, requestsOf } from './data/sign-offs.ts';
 import { decisionNotes } from './decisions.ts';
 import type { Authority, SubjectType } from './domain/sign-off.ts';
 
@@ -24,12 +24,13 @@ export async function subjectSummary(
 ): Promise<SubjectSummary | undefined> {
   const envelopesIfAsked = () => (withEnvelopes ? getEnvelopes() : Promise.resolve([]));
   if (subjectType === 'PROPOSAL') {
-    const [proposal, requests, envelopes] = await Promise.all([
-      getProposal(subjectId),
-      requestsForSubject('PROPOSAL', subjectId),
+    // The proposal and its sign-off pointers in one Query; the reader's own request is not shown.
+    const [{ proposal, signOffs }, envelopes] = await Promise.all([
+      proposalPartition(subjectId),
       envelopesIfAsked(),
     ]);
     if (!proposal) return undefined;
+    const requests = await requestsOf(signOffs, reader);
     const asked = new Map<number, number>();
     for (const line of proposal.funding)
       asked.set(line.fundYear, (asked.get(line.fundYear) ?? 0) + line.amountEurCents);
@@ -73,7 +74,7 @@ export async function subjectSummary(
       type: 'EVALUATION',
       evaluationId: evaluation.evaluationId,
       fundYear: evaluation.fundYear,
-      title: `Annual security-cost evaluation, fund year ${evaluation.fundYear} / Évaluation annuelle des coûts de sûreté, année ${evaluation.fundYear}`,
+      title: evaluationTitle(evaluation.fundYear),
       lines: evaluation.lines.map((line) => ({
         proposalId: line.proposalId,
         title: line.title,
@@ -99,6 +100,32 @@ export async function subjectSummary(
     'SignOff.UnknownSubject',
     `Subjects of type ${String(subjectType)} are not handled`,
   );
+}
+
+/** What a receipt names of its subject: its title and reference (one read). */
+export async function subjectTitle(
+  subjectType: SubjectType,
+  subjectId: string,
+): Promise<{ title: string; reference: string } | undefined> {
+  if (subjectType === 'PROPOSAL') {
+    const proposal = await getProposal(subjectId);
+    return proposal && { title: proposal.title, reference: proposal.proposalId };
+  }
+  if (subjectType === 'EVALUATION') {
+    // As the summary: a round that is no longer current, or whose lines are not set, is not shown.
+    const round = parseEvaluationSubject(subjectId);
+    const evaluation = round ? await getEvaluation(round.fundYear) : undefined;
+    if (!evaluation?.lines || !round || roundOf(evaluation) !== round.round) return undefined;
+    return { title: evaluationTitle(evaluation.fundYear), reference: evaluation.evaluationId };
+  }
+  throw new WorkflowError(
+    'SignOff.UnknownSubject',
+    `Subjects of type ${String(subjectType)} are not handled`,
+  );
+}
+
+function evaluationTitle(fundYear: number): string {
+  return `Annual security-cost evaluation, fund year ${fundYear} / Évaluation annuelle des coûts de sûreté, année ${fundYear}`;
 }
 
 function noteOf(note: string | undefined): { note?: string } {

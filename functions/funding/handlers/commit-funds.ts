@@ -16,7 +16,7 @@ import { WorkflowError } from '../../platform/errors.ts';
 import { logger } from '../../platform/logger.ts';
 import { addEurCents, metrics } from '../../platform/metrics.ts';
 import { id, taskHandler, taskInput } from '../../platform/task.ts';
-import { getProposal, transitionProposal } from '../../proposals/data/proposals.ts';
+import { proposalPartition, transitionProposal } from '../../proposals/data/proposals.ts';
 import { requireRecordedApprovals } from '../../proposals/recorded-approvals.ts';
 import { commitFundYear } from '../data/envelopes.ts';
 import { FUND_YEARS, fundYearHasOpened } from '../domain/fund.ts';
@@ -32,14 +32,16 @@ const CommitFundsInput = taskInput(
 
 export const handler = taskHandler(
   async (input) => {
-    const proposal = await getProposal(input.proposalId);
+    // The proposal and its sign-off pointers, in one Query.
+    const { proposal, signOffs } = await proposalPartition(input.proposalId);
     if (!proposal) throw new WorkflowError('Proposal.NotFound', `No proposal ${input.proposalId}`);
     if (proposal.status === 'AWAITING_SIGN_OFF') {
       // Both sign-offs answered: the first year's commit records APPROVED (no email of its own), so
       // the flow needs no Lambda invocation for it.
-      await requireRecordedApprovals(proposal);
+      await requireRecordedApprovals(proposal, signOffs);
       await transitionProposal(proposal.proposalId, 'APPROVED', new Date().toISOString(), undefined, {
         notify: false,
+        read: proposal,
       });
     } else if (!['APPROVED', 'FUNDED', 'COMPLETED'].includes(proposal.status)) {
       // Money for approved proposals only (a FUNDED one is a re-run, which commits nothing new).

@@ -14,11 +14,12 @@ import { WorkflowError } from '../../platform/errors.ts';
 import { logger } from '../../platform/logger.ts';
 import { addEurCents, countEvent, metrics } from '../../platform/metrics.ts';
 import { id, taskHandler, taskInput } from '../../platform/task.ts';
-import { completeIfSettled, getProposal } from '../../proposals/data/proposals.ts';
+import { completeIfSettled, proposalPartition } from '../../proposals/data/proposals.ts';
 import type { ProposalStatus } from '../../proposals/domain/statuses.ts';
 import { recordProposalOutcome } from '../../proposals/outcomes.ts';
-import { clearInvestmentDue, commitmentsOf } from '../data/envelopes.ts';
+import { clearInvestmentDue } from '../data/envelopes.ts';
 import { fundYearHasOpened, isFundYear } from '../domain/fund.ts';
+import type { LedgerRecord } from '../domain/ledger.ts';
 import { payFundingLine } from '../payments.ts';
 
 const DisburseFundsInput = taskInput(
@@ -32,7 +33,8 @@ const DisburseFundsInput = taskInput(
 
 export const handler = taskHandler(
   async (input) => {
-    const proposal = await getProposal(input.proposalId);
+    // The proposal and its commitments, in one Query.
+    const { proposal, commitments } = await proposalPartition(input.proposalId);
     if (!proposal) throw new WorkflowError('Proposal.NotFound', `No proposal ${input.proposalId}`);
     // APPROVED: the approval flow pays before it shows FUNDED; every line paid must be committed (below).
     if (proposal.status !== 'APPROVED' && proposal.status !== 'FUNDED' && proposal.status !== 'COMPLETED') {
@@ -41,9 +43,9 @@ export const handler = taskHandler(
         `${proposal.proposalId} is ${proposal.status}: nothing may be disbursed`,
       );
     }
-    const commitments = await commitmentsOf(proposal.proposalId);
     const now = new Date();
     const paid = [];
+    const records: LedgerRecord[] = [];
     for (const line of proposal.funding) {
       if (line.purpose !== 'INVESTMENT' || !isFundYear(line.fundYear)) continue;
       if (!fundYearHasOpened(fundStart(), line.fundYear, now)) continue;
@@ -64,6 +66,7 @@ export const handler = taskHandler(
       if (commitment.investmentDue) await clearInvestmentDue(proposal.proposalId, line.fundYear);
       // Money paid by this run only (a re-run finds the ledger record and pays nothing).
       if (created) addEurCents('FundsPaidEurCents', record.amountEurCents);
+      records.push(record);
       paid.push({
         fundYear: line.fundYear,
         paymentReference: record.paymentReference,
@@ -74,7 +77,11 @@ export const handler = taskHandler(
     // Reached only once every due line is in the ledger (a failed payment throws above).
     let status: ProposalStatus = proposal.status;
     if (input.recordFunded === true) {
-      const outcome = await recordProposalOutcome({ proposalId: proposal.proposalId, status: 'FUNDED' });
+      // On the way to FUNDED, what was just paid is every payment of the proposal: the email lists them.
+      const outcome = await recordProposalOutcome(
+        { proposalId: proposal.proposalId, status: 'FUNDED' },
+        { read: proposal, ...(proposal.status === 'APPROVED' ? { payments: records } : {}) },
+      );
       if (outcome.changed) countEvent('ProposalFunded');
       status = outcome.status;
     } else if (proposal.status === 'FUNDED') {

@@ -18,6 +18,7 @@ import {
   updateIf,
   updateOnce,
 } from '../../platform/table.ts';
+import { type SignOffPointer, signOffPointer } from '../../sign-off/data/pointers.ts';
 import { CATEGORIES, type Category, FUNDING_PURPOSES } from '../domain/categories.ts';
 import type { ProposalInput } from '../domain/proposal.ts';
 import { canTransition, hasReached, PROPOSAL_STATUSES, type ProposalStatus } from '../domain/statuses.ts';
@@ -110,13 +111,20 @@ export async function transitionProposal(
   to: ProposalStatus,
   now: string,
   reason?: string,
-  options: { notify?: boolean } = {},
+  options: { notify?: boolean; read?: ProposalRecord } = {},
 ): Promise<{ changed: boolean; record: ProposalRecord }> {
   const notice = options.notify === false ? '' : ', pendingNotice = :to';
+  // `read`: the proposal as the caller read it (strongly), so the first attempt need not read it
+  // again. The write is conditional on the status read, and a refusal is decided on a fresh read, so
+  // a read that is behind costs one more attempt, never a wrong answer.
+  let known = options.read?.proposalId === proposalId ? options.read : undefined;
   for (let attempt = 0; attempt < 5; attempt += 1) {
-    const current = await getProposal(proposalId);
+    const fromCaller = known !== undefined;
+    const current = known ?? (await getProposal(proposalId));
+    known = undefined;
     if (!current) throw new WorkflowError('Proposal.NotFound', `No proposal ${proposalId}`);
     if (hasReached(current.status, to)) return { changed: false, record: current };
+    if (fromCaller && !canTransition(current.status, to)) continue;
     if (!canTransition(current.status, to)) {
       throw new WorkflowError(
         'Proposal.InvalidTransition',
@@ -226,18 +234,26 @@ export function cursorFitsQuery(
   return startKey.gsi2pk === INDEX_PK.proposals;
 }
 
-/** A proposal's partition, decoded: the proposal, its commitments and its disbursement claims. */
+/**
+ * A proposal's partition, decoded: the proposal, the pointers to its sign-off requests (read them with
+ * sign-off/data/sign-offs.ts `requestsOf`), its commitments and its disbursement claims.
+ */
 export interface ProposalPartition {
   proposal: ProposalRecord | undefined;
+  signOffs: SignOffPointer[];
   commitments: Commitment[];
   claims: DisbursementClaim[];
 }
 
-/** Every item of a proposal's partition (its sign-off pointers and commitments' marker left out). */
+/**
+ * Every item of a proposal's partition in one strongly consistent Query (the commitments' marker left
+ * out): what a GetItem of the proposal and a Query of its sign-off pointers would read, in one request.
+ */
 export async function proposalPartition(proposalId: string): Promise<ProposalPartition> {
-  const partition: ProposalPartition = { proposal: undefined, commitments: [], claims: [] };
+  const partition: ProposalPartition = { proposal: undefined, signOffs: [], commitments: [], claims: [] };
   const read = (item: Item) => {
     if (item.type === proposal.type) partition.proposal = proposal.decode(item);
+    else if (item.type === signOffPointer.type) partition.signOffs.push(signOffPointer.decode(item));
     else if (item.type === 'Commitment') partition.commitments.push(decodeCommitment(item));
     else if (item.type === 'DisbursementClaim') partition.claims.push(disbursementClaim.decode(item));
   };
@@ -275,8 +291,10 @@ export function yearAccounts({ commitments, claims }: ProposalPartition): YearAc
 export async function completeIfSettled(
   proposalId: string,
   now: string,
+  read?: ProposalPartition,
 ): Promise<ProposalRecord | undefined> {
-  const partition = await proposalPartition(proposalId);
+  // `read`: the partition as the caller read it after the payment or release that may settle it.
+  const partition = read ?? (await proposalPartition(proposalId));
   const current = partition.proposal;
   if (!current) return undefined;
   if (current.status !== 'FUNDED' || !isSettled(current.funding, yearAccounts(partition))) return current;
@@ -285,7 +303,7 @@ export async function completeIfSettled(
     'COMPLETED',
     now,
     'Everything granted is paid or released',
-    { notify: false },
+    { notify: false, read: current },
   );
   return record;
 }

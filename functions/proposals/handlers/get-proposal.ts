@@ -5,22 +5,22 @@
 
 import { notFound } from '../../platform/errors.ts';
 import { apiHandler, json } from '../../platform/http.ts';
-import { requestsForSubject } from '../../sign-off/data/sign-offs.ts';
+import { requestsOf } from '../../sign-off/data/sign-offs.ts';
 import { approvalWorkflow } from '../data/approval-executions.ts';
-import { getProposal, isProposalId, proposalPartition } from '../data/proposals.ts';
+import { isProposalId, proposalPartition } from '../data/proposals.ts';
 import { proposalView } from '../proposal-view.ts';
 
 export const handler = apiHandler(async (event, caller) => {
   const proposalId = event.pathParameters?.id ?? '';
   // Proposal ids are UUIDs: anything else (an over-long id the database would refuse as a key) names
-  // no proposal, and answers as one.
-  const proposal = isProposalId(proposalId) ? await getProposal(proposalId) : undefined;
+  // no proposal, and answers as one. The proposal comes with the rest of its partition (one Query).
+  const partition = isProposalId(proposalId) ? await proposalPartition(proposalId) : undefined;
+  const proposal = partition?.proposal;
   const seesAll = caller.has('finance') || caller.has('admin');
-  if (!proposal || (!seesAll && proposal.ownerSub !== caller.sub))
+  if (!partition || !proposal || (!seesAll && proposal.ownerSub !== caller.sub))
     throw notFound(`No proposal ${proposalId.slice(0, 64)}`);
-  const [requests, partition, workflow] = await Promise.all([
-    requestsForSubject('PROPOSAL', proposalId),
-    proposalPartition(proposalId),
+  const [requests, workflow] = await Promise.all([
+    requestsOf(partition.signOffs),
     approvalWorkflow(proposalId),
   ]);
   return json(200, { ...proposalView(proposal, requests, partition), workflow: workflow ?? null });

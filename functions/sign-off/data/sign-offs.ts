@@ -10,6 +10,7 @@ import {
   codec,
   getItem,
   getMany,
+  notFound,
   optionalString,
   present,
   putIfNew,
@@ -29,6 +30,7 @@ import {
   type SignOffStage,
   type SubjectType,
 } from '../domain/sign-off.ts';
+import { type SignOffPointer, signOffPointer } from './pointers.ts';
 
 const stage = v.picklist(SIGN_OFF_STAGES);
 const withdrawalCause = v.object({
@@ -69,16 +71,6 @@ const signOffRequest = codec(
 );
 export type SignOffRequest = ReturnType<typeof signOffRequest.decode>;
 
-/** The business key's pointer to its request (subject, authority) -> approvalId. */
-const signOffPointer = codec(
-  'SignOffPointer',
-  v.object({
-    approvalId: v.string(),
-    authority: v.optional(v.picklist(AUTHORITIES)),
-    createdAt: v.optional(v.string()),
-  }),
-);
-
 /** A link token: 256 random bits, URL-safe. */
 export function newLinkToken(): string {
   return randomBytes(32).toString('base64url');
@@ -92,22 +84,30 @@ export function getRequest(approvalId: string): Promise<SignOffRequest | undefin
   return getItem(signOffRequest, approvalKey(approvalId));
 }
 
-/** The request for (subject, authority): made once, found again on any re-run. */
-export async function ensureRequest(
+/**
+ * The request for (subject, authority), made once and found again on any re-run, with the waiting
+ * workflow task bound to it. A new request is stored with the task already bound (one write); one
+ * made before is bound by `bindTaskToken` (`bound: false` when it is no longer pending).
+ */
+export async function ensureBoundRequest(
   subjectType: SubjectType,
   subjectId: string,
   authority: Authority,
+  task: { taskToken: string; stage: SignOffStage },
   now: Date,
   windowMs: number,
-): Promise<SignOffRequest> {
+): Promise<{ bound: boolean; request: SignOffRequest }> {
   const pointer = await putIfNew(signOffPointer, signOffPointerKey(subjectType, subjectId, authority), {
     approvalId: randomUUID(),
     authority,
     createdAt: now.toISOString(),
   });
   const { approvalId } = pointer.record;
-  const existing = await getRequest(approvalId);
-  if (existing) return existing;
+  // A pointer made before names a request, unless the run that made it stopped before the request.
+  if (!pointer.created) {
+    const bound = await bindIfPresent(approvalId, task.taskToken, task.stage);
+    if (bound) return bound;
+  }
   const request: SignOffRequest = {
     approvalId,
     subjectType,
@@ -117,10 +117,15 @@ export async function ensureRequest(
     tokens: {},
     sentStages: [],
     stageTimes: {},
+    taskToken: task.taskToken,
+    taskStage: task.stage,
     createdAt: now.toISOString(),
     expiresAt: new Date(now.getTime() + windowMs).toISOString(),
   };
-  return (await putIfNew(signOffRequest, approvalKey(approvalId), request)).record;
+  const made = await putIfNew(signOffRequest, approvalKey(approvalId), request);
+  if (made.created) return { bound: true, request };
+  // A concurrent run made it first: bind this task as to any request made before.
+  return bindTaskToken(approvalId, task.taskToken, task.stage);
 }
 
 /** Adds a link token for a stage. Every token handed out stays valid until the request closes. */
@@ -146,13 +151,24 @@ export async function bindTaskToken(
   taskToken: string,
   stage: SignOffStage,
 ): Promise<{ bound: boolean; request: SignOffRequest }> {
+  const bound = await bindIfPresent(approvalId, taskToken, stage);
+  if (!bound) throw notFound(signOffRequest.type, approvalId);
+  return bound;
+}
+
+/** `bindTaskToken`, undefined when there is no such request. */
+async function bindIfPresent(
+  approvalId: string,
+  taskToken: string,
+  stage: SignOffStage,
+): Promise<{ bound: boolean; request: SignOffRequest } | undefined> {
   const result = await updateIf(signOffRequest, approvalKey(approvalId), {
     UpdateExpression: 'SET taskToken = :token, taskStage = :stage',
     ConditionExpression: '#status = :pending',
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: { ':token': taskToken, ':stage': stage, ':pending': 'PENDING' },
   });
-  return { bound: result.updated, request: present(signOffRequest, result, approvalId) };
+  return result.record ? { bound: result.updated, request: result.record } : undefined;
 }
 
 /** Records that a stage's email went out; `true` only for the first caller. */
@@ -245,8 +261,19 @@ export async function requestsForSubject(
     ExpressionAttributeValues: { ':pk': subjectPk(subjectType, subjectId), ':prefix': SK_PREFIX.signOff },
     ConsistentRead: true,
   });
+  return requestsOf(pointers);
+}
+
+/**
+ * The requests its pointers name (read with the subject's partition, say), in one BatchGet. `except`:
+ * an authority whose own request the caller does not need; a pointer that does not say its authority is
+ * read all the same.
+ */
+export function requestsOf(pointers: SignOffPointer[], except?: Authority): Promise<SignOffRequest[]> {
   return getMany(
     signOffRequest,
-    pointers.map((pointer) => approvalKey(pointer.approvalId)),
+    pointers
+      .filter((pointer) => except === undefined || pointer.authority !== except)
+      .map((pointer) => approvalKey(pointer.approvalId)),
   );
 }

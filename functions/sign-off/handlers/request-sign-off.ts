@@ -14,7 +14,7 @@ import { logger } from '../../platform/logger.ts';
 import { sendEmail } from '../../platform/mail.ts';
 import { sfn } from '../../platform/sfn.ts';
 import { id, taskHandler, taskInput } from '../../platform/task.ts';
-import { bindTaskToken, ensureRequest, markStageSent, type SignOffRequest } from '../data/sign-offs.ts';
+import { ensureBoundRequest, markStageSent, type SignOffRequest } from '../data/sign-offs.ts';
 import {
   AUTHORITIES,
   recipientFor,
@@ -61,25 +61,26 @@ export type RequestSignOffInput = v.InferOutput<typeof RequestSignOffInput.schem
 
 export const handler = taskHandler(async (input) => {
   const now = new Date();
-  const request = await ensureRequest(
+  const bound = await ensureBoundRequest(
     input.subjectType,
     input.subjectId,
     input.authority,
+    { taskToken: input.taskToken, stage: input.stage },
     now,
     // The request expires when its last stage times out: the date every email and page states.
     flowDurationMs(SIGN_OFF_WINDOW_SECONDS),
   );
-  const bound = await bindTaskToken(request.approvalId, input.taskToken, input.stage);
+  const { request } = bound;
   if (!bound.bound) {
-    await completeFromRecord(bound.request, input.taskToken);
+    await completeFromRecord(request, input.taskToken);
     return {
       approvalId: request.approvalId,
       stage: input.stage,
       emailed: false,
-      alreadyClosed: bound.request.status,
+      alreadyClosed: request.status,
     };
   }
-  if (bound.request.sentStages.includes(input.stage)) {
+  if (request.sentStages.includes(input.stage)) {
     logger.info('stage already emailed; task re-bound', {
       approvalId: request.approvalId,
       stage: input.stage,

@@ -5,16 +5,16 @@
  */
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { commitFundYear, commitmentsOf } from '../../../functions/funding/data/envelopes.ts';
+import { commitFundYear } from '../../../functions/funding/data/envelopes.ts';
 import { payFundingLine } from '../../../functions/funding/payments.ts';
-import { getProposal, type ProposalRecord } from '../../../functions/proposals/data/proposals.ts';
+import { type ProposalRecord, proposalPartition } from '../../../functions/proposals/data/proposals.ts';
 import { recordProposalOutcome } from '../../../functions/proposals/outcomes.ts';
 import { lambdaContext, loadHandlerModule, TEST_ENV } from './support.ts';
 import { emfPrintedBy, enableMetrics, metricsOf } from './support-metrics.ts';
 
 vi.mock('../../../functions/proposals/data/proposals.ts', async (original) => ({
   ...(await original<object>()),
-  getProposal: vi.fn(),
+  proposalPartition: vi.fn(),
   transitionProposal: vi.fn(),
   completeIfSettled: vi.fn(async () => undefined),
 }));
@@ -22,7 +22,6 @@ vi.mock('../../../functions/proposals/recorded-approvals.ts', () => ({ requireRe
 vi.mock('../../../functions/funding/data/envelopes.ts', async (original) => ({
   ...(await original<object>()),
   commitFundYear: vi.fn(),
-  commitmentsOf: vi.fn(),
   clearInvestmentDue: vi.fn(),
 }));
 vi.mock('../../../functions/funding/payments.ts', () => ({ payFundingLine: vi.fn() }));
@@ -50,6 +49,15 @@ const proposal = (status: ProposalRecord['status']) =>
     funding: [{ fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 12_345_600 }],
   }) as never;
 
+/** The proposal's partition as the handlers read it: the proposal and its fund year 1 committed. */
+const partition = (status: ProposalRecord['status']) =>
+  ({
+    proposal: proposal(status),
+    signOffs: [],
+    commitments: [{ fundYear: 1, status: 'COMMITTED', amountEurCents: 12_345_600 }],
+    claims: [],
+  }) as never;
+
 const run = (name: string, input: unknown) =>
   emfPrintedBy(() => {
     const handler = handlers[name];
@@ -59,7 +67,7 @@ const run = (name: string, input: unknown) =>
 
 describe('business metrics (EMF on stdout, namespace JIF, service the function name)', () => {
   it('commit-funds: the amount committed in EUR cents, once; nothing when already committed', async () => {
-    vi.mocked(getProposal).mockResolvedValue(proposal('APPROVED'));
+    vi.mocked(proposalPartition).mockResolvedValue(partition('APPROVED'));
     vi.mocked(commitFundYear).mockResolvedValueOnce(true);
     const input = { proposalId: PROPOSAL_ID, fundYear: 1, amountEurCents: 12_345_600 };
     const first = await run('commit-funds', input);
@@ -73,10 +81,7 @@ describe('business metrics (EMF on stdout, namespace JIF, service the function n
   });
 
   it('disburse-funds: the amount paid and FUNDED when this run did them; nothing on a re-run', async () => {
-    vi.mocked(getProposal).mockResolvedValue(proposal('APPROVED'));
-    vi.mocked(commitmentsOf).mockResolvedValue([
-      { fundYear: 1, status: 'COMMITTED', amountEurCents: 12_345_600 },
-    ] as never);
+    vi.mocked(proposalPartition).mockResolvedValue(partition('APPROVED'));
     const paid = (created: boolean) =>
       ({ created, record: { paymentReference: 'JIF-1', amountEurCents: 12_345_600 } }) as never;
     vi.mocked(payFundingLine).mockResolvedValueOnce(paid(true));
@@ -91,7 +96,7 @@ describe('business metrics (EMF on stdout, namespace JIF, service the function n
       { name: 'ProposalFunded', unit: 'Count', value: 1, namespace: 'JIF' },
     ]);
 
-    vi.mocked(getProposal).mockResolvedValue(proposal('FUNDED'));
+    vi.mocked(proposalPartition).mockResolvedValue(partition('FUNDED'));
     vi.mocked(payFundingLine).mockResolvedValueOnce(paid(false));
     vi.mocked(recordProposalOutcome).mockResolvedValueOnce({
       proposalId: PROPOSAL_ID,

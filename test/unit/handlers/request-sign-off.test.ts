@@ -88,27 +88,21 @@ const item = (request: SignOffRequest) => ({
   sentStages: request.sentStages.length > 0 ? new Set(request.sentStages) : undefined,
 });
 
+/** The proposal's partition as one Query reads it: the proposal (and no other request's pointer). */
+const PARTITION_QUERY = {
+  KeyConditionExpression: 'pk = :pk',
+  ExpressionAttributeValues: { ':pk': `PROPOSAL#${PROPOSAL_ID}` },
+};
+function proposalStored() {
+  documents.on(QueryCommand, PARTITION_QUERY).resolves({ Items: [proposalItem] });
+}
+
 /** No request yet for (subject, authority): the pointer put succeeds and the table answers as DynamoDB would. */
-function firstTime(authority: Authority = 'UK') {
+function firstTime() {
   documents.on(PutCommand).resolves({});
   documents.on(UpdateCommand).resolves({});
   documents.on(GetCommand).resolves({});
-  documents
-    .on(GetCommand, { Key: { pk: `PROPOSAL#${PROPOSAL_ID}`, sk: 'PROPOSAL' } })
-    .resolves({ Item: proposalItem });
-  documents.on(UpdateCommand, { UpdateExpression: BIND }).callsFake((input) => {
-    const approvalId = String(input.Key.pk).replace('APPROVAL#', '');
-    const created = documents.commandCalls(PutCommand).at(-1)?.args[0].input.Item ?? {};
-    return {
-      Attributes: {
-        ...created,
-        approvalId,
-        authority,
-        taskToken: input.ExpressionAttributeValues[':token'],
-        taskStage: input.ExpressionAttributeValues[':stage'],
-      },
-    };
-  });
+  proposalStored();
   ses.on(SendEmailCommand).resolves({ MessageId: 'message-1' });
 }
 
@@ -122,9 +116,7 @@ function existing(request: SignOffRequest, bindable: boolean) {
   documents
     .on(GetCommand, { Key: { pk: `APPROVAL#${request.approvalId}`, sk: 'APPROVAL' } })
     .resolves({ Item: item(request) });
-  documents
-    .on(GetCommand, { Key: { pk: `PROPOSAL#${PROPOSAL_ID}`, sk: 'PROPOSAL' } })
-    .resolves({ Item: proposalItem });
+  proposalStored();
   if (bindable) {
     documents
       .on(UpdateCommand, { UpdateExpression: BIND })
@@ -143,7 +135,7 @@ const updatesWith = (expression: string) =>
   documents.commandCalls(UpdateCommand).filter((call) => call.args[0].input.UpdateExpression === expression);
 
 describe('request-sign-off: the first stage', () => {
-  it('puts the pointer and the request, binds the task, adds a token hash and emails the link once', async () => {
+  it('puts the pointer and the request with the task bound, adds a token hash and emails the link once', async () => {
     firstTime();
     const result = (await handler(task(), lambdaContext())) as { approvalId: string; emailed: boolean };
 
@@ -168,6 +160,9 @@ describe('request-sign-off: the first stage', () => {
         status: 'PENDING',
         tokens: {},
         stageTimes: {},
+        // A new request is stored with the waiting task bound: no second write binds it.
+        taskToken: TASK_TOKEN,
+        taskStage: 'REQUEST',
       },
       ConditionExpression: 'attribute_not_exists(pk)',
     });
@@ -175,11 +170,9 @@ describe('request-sign-off: the first stage', () => {
     const { createdAt, expiresAt } = (request?.Item ?? {}) as { createdAt?: string; expiresAt?: string };
     expect(Date.parse(expiresAt ?? '') - Date.parse(createdAt ?? '')).toBe(4 * 3 * 24 * 3600 * 1000);
 
-    expect(updatesWith(BIND)[0]?.args[0].input).toMatchObject({
-      Key: { pk: `APPROVAL#${approvalId}`, sk: 'APPROVAL' },
-      ConditionExpression: '#status = :pending',
-      ExpressionAttributeValues: { ':token': TASK_TOKEN, ':stage': 'REQUEST', ':pending': 'PENDING' },
-    });
+    expect(updatesWith(BIND)).toHaveLength(0);
+    // Nothing read before the request was made: the pointer was new, so no request could exist yet.
+    expect(documents.commandCalls(GetCommand)).toHaveLength(0);
 
     const tokenUpdates = updatesWith('SET tokens.#hash = :stage');
     expect(tokenUpdates).toHaveLength(1);
@@ -227,7 +220,7 @@ describe('request-sign-off: the first stage', () => {
     ['FR', 'DEPUTY', 'suppleant@interieur.example'],
     ['ROAD', 'REQUEST', 'routes@dir-nord.example'],
   ] as [Authority, SignOffStage, string][])('%s at %s is written to %s', async (authority, stage, to) => {
-    firstTime(authority);
+    firstTime();
     await handler(task({ authority, stage }), lambdaContext());
     const email = ses.commandCalls(SendEmailCommand)[0]?.args[0].input;
     expect(email?.Destination?.ToAddresses).toEqual([to]);
@@ -244,6 +237,36 @@ describe('request-sign-off: re-runs and requests decided meanwhile', () => {
     expect(documents.commandCalls(PutCommand)).toHaveLength(1); // the pointer attempt only
     expect(updatesWith('SET tokens.#hash = :stage')[0]?.args[0].input.ExpressionAttributeValues).toEqual({
       ':stage': 'REMINDER_1',
+    });
+    expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
+  });
+
+  it('a re-run after a stop between the pointer and the request makes the request, with the task bound', async () => {
+    documents.on(UpdateCommand).resolves({});
+    documents
+      .on(PutCommand, { Item: { sk: 'SIGNOFF#UK' } })
+      .rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    documents.on(PutCommand, { Item: { sk: 'APPROVAL' } }).resolves({});
+    documents
+      .on(GetCommand, { Key: { pk: `PROPOSAL#${PROPOSAL_ID}`, sk: 'SIGNOFF#UK' } })
+      .resolves({ Item: { approvalId: APPROVAL_ID, authority: 'UK' } });
+    // No request under the pointer: the bind's condition fails and the read back finds nothing.
+    documents
+      .on(UpdateCommand, { UpdateExpression: BIND })
+      .rejects(new ConditionalCheckFailedException({ message: 'no item', $metadata: {} }));
+    documents.on(GetCommand, { Key: { pk: `APPROVAL#${APPROVAL_ID}`, sk: 'APPROVAL' } }).resolves({});
+    proposalStored();
+    ses.on(SendEmailCommand).resolves({ MessageId: 'message-3' });
+
+    const result = await handler(task(), lambdaContext());
+    expect(result).toEqual({ approvalId: APPROVAL_ID, stage: 'REQUEST', emailed: true });
+    const made = documents.commandCalls(PutCommand, { Item: { sk: 'APPROVAL' } });
+    expect(made).toHaveLength(1);
+    expect(made[0]?.args[0].input.Item).toMatchObject({
+      pk: `APPROVAL#${APPROVAL_ID}`,
+      status: 'PENDING',
+      taskToken: TASK_TOKEN,
+      taskStage: 'REQUEST',
     });
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
   });
@@ -319,7 +342,7 @@ describe('request-sign-off: refusals', () => {
 
   it('fails as SignOff.SubjectNotFound when the proposal is missing, before any link is made', async () => {
     firstTime();
-    documents.on(GetCommand, { Key: { pk: `PROPOSAL#${PROPOSAL_ID}`, sk: 'PROPOSAL' } }).resolves({});
+    documents.on(QueryCommand, PARTITION_QUERY).resolves({ Items: [] });
     await expect(handler(task(), lambdaContext())).rejects.toMatchObject({ name: 'SignOff.SubjectNotFound' });
     expect(updatesWith('SET tokens.#hash = :stage')).toHaveLength(0);
     expect(ses.calls()).toHaveLength(0);

@@ -1,0 +1,178 @@
+/**
+ * A proposal's reads on a real DynamoDB API (dynalite), counted by request: its partition in one
+ * Query (the proposal, its sign-off pointers, commitments and claims), a sign-off request made and
+ * bound to its task in one write, and a status move that starts from what the caller read.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startFundStore, type TestDynamo } from '../support/dynalite.ts';
+
+let dynamo: TestDynamo;
+let proposals: typeof import('../../functions/proposals/data/proposals.ts');
+let signOffs: typeof import('../../functions/sign-off/data/sign-offs.ts');
+let envelopes: typeof import('../../functions/funding/data/envelopes.ts');
+let documents: typeof import('../../functions/platform/dynamodb.ts').documents;
+
+const NOW = '2026-11-29T12:00:00.000Z';
+const WINDOW_MS = 86_400_000;
+
+beforeAll(async () => {
+  dynamo = await startFundStore('2024-01-01');
+  proposals = await import('../../functions/proposals/data/proposals.ts');
+  signOffs = await import('../../functions/sign-off/data/sign-offs.ts');
+  envelopes = await import('../../functions/funding/data/envelopes.ts');
+  ({ documents } = await import('../../functions/platform/dynamodb.ts'));
+});
+afterAll(async () => {
+  await dynamo?.stop();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** The names of the DynamoDB commands `run` sends. */
+async function commandsOf(run: () => Promise<unknown>): Promise<string[]> {
+  const send = vi.spyOn(documents, 'send');
+  await run();
+  const names = send.mock.calls.map(([command]) => command.constructor.name);
+  send.mockRestore();
+  return names;
+}
+
+async function submitted(proposalId: string) {
+  const { record } = await proposals.insertProposal(
+    proposalId,
+    {
+      title: 'Ring road fencing, phase 1',
+      category: 'PORT_SECURITY_INFRASTRUCTURE',
+      description: 'Robust fences along the ring road access to the public area of the port.',
+      contactEmail: 'port@port-calais.example',
+      funding: [{ fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 1_000 }],
+    },
+    'port-user-1',
+    'AWAITING_SIGN_OFF',
+    NOW,
+  );
+  return record;
+}
+
+const task = (stage: 'REQUEST' | 'REMINDER_1', taskToken: string) => ({ taskToken, stage });
+
+describe("a proposal's partition", () => {
+  it('reads the proposal, its sign-off pointers and its commitments in one Query', async () => {
+    const proposalId = '11111111-1111-4111-8111-111111111111';
+    await submitted(proposalId);
+    const uk = await signOffs.ensureBoundRequest(
+      'PROPOSAL',
+      proposalId,
+      'UK',
+      task('REQUEST', 't-uk'),
+      new Date(NOW),
+      WINDOW_MS,
+    );
+    const fr = await signOffs.ensureBoundRequest(
+      'PROPOSAL',
+      proposalId,
+      'FR',
+      task('REQUEST', 't-fr'),
+      new Date(NOW),
+      WINDOW_MS,
+    );
+    await envelopes.commitFundYear(proposalId, 1, 1_000, NOW);
+
+    let partition: Awaited<ReturnType<typeof proposals.proposalPartition>> | undefined;
+    expect(
+      await commandsOf(async () => {
+        partition = await proposals.proposalPartition(proposalId);
+      }),
+    ).toEqual(['QueryCommand']);
+    expect(partition?.proposal).toMatchObject({ proposalId, status: 'AWAITING_SIGN_OFF' });
+    expect(partition?.signOffs.map((p) => [p.authority, p.approvalId]).sort()).toEqual([
+      ['FR', fr.request.approvalId],
+      ['UK', uk.request.approvalId],
+    ]);
+    expect(partition?.commitments).toMatchObject([{ fundYear: 1, status: 'COMMITTED' }]);
+
+    // Their requests in one BatchGet, the reader's own left out when it does not need it.
+    const requests = await signOffs.requestsOf(partition?.signOffs ?? []);
+    expect(requests.map((r) => r.authority).sort()).toEqual(['FR', 'UK']);
+    const others = await signOffs.requestsOf(partition?.signOffs ?? [], 'UK');
+    expect(others.map((r) => r.approvalId)).toEqual([fr.request.approvalId]);
+    expect(await commandsOf(() => signOffs.requestsOf(partition?.signOffs ?? []))).toEqual([
+      'BatchGetCommand',
+    ]);
+    expect(await signOffs.requestsForSubject('PROPOSAL', proposalId)).toEqual(
+      expect.arrayContaining(requests),
+    );
+  });
+});
+
+describe('a sign-off request bound to its task', () => {
+  it('is made with the task bound (two puts, nothing read); a re-run binds the same request', async () => {
+    const proposalId = '22222222-2222-4222-8222-222222222222';
+    await submitted(proposalId);
+    let first: Awaited<ReturnType<typeof signOffs.ensureBoundRequest>> | undefined;
+    expect(
+      await commandsOf(async () => {
+        first = await signOffs.ensureBoundRequest(
+          'PROPOSAL',
+          proposalId,
+          'UK',
+          task('REQUEST', 't1'),
+          new Date(NOW),
+          WINDOW_MS,
+        );
+      }),
+    ).toEqual(['PutCommand', 'PutCommand']);
+    expect(first).toMatchObject({
+      bound: true,
+      request: { status: 'PENDING', taskToken: 't1', taskStage: 'REQUEST' },
+    });
+    const approvalId = first?.request.approvalId ?? '';
+    expect(await signOffs.getRequest(approvalId)).toMatchObject({ taskToken: 't1', taskStage: 'REQUEST' });
+
+    const again = await signOffs.ensureBoundRequest(
+      'PROPOSAL',
+      proposalId,
+      'UK',
+      task('REMINDER_1', 't2'),
+      new Date(NOW),
+      WINDOW_MS,
+    );
+    expect(again).toMatchObject({
+      bound: true,
+      request: { approvalId, taskToken: 't2', taskStage: 'REMINDER_1' },
+    });
+
+    // Decided meanwhile: the new task is not bound, and the request comes back as decided.
+    await signOffs.decideRequest(approvalId, 'APPROVED', 'REQUEST', undefined, new Date(NOW));
+    const late = await signOffs.ensureBoundRequest(
+      'PROPOSAL',
+      proposalId,
+      'UK',
+      task('REMINDER_1', 't3'),
+      new Date(NOW),
+      WINDOW_MS,
+    );
+    expect(late).toMatchObject({
+      bound: false,
+      request: { approvalId, status: 'APPROVED', taskToken: 't2' },
+    });
+  });
+});
+
+describe('a status move from what the caller read', () => {
+  it('writes once without reading again, and decides a refusal on a fresh read', async () => {
+    const proposalId = '33333333-3333-4333-8333-333333333333';
+    const read = await submitted(proposalId);
+    expect(
+      await commandsOf(() => proposals.transitionProposal(proposalId, 'APPROVED', NOW, undefined, { read })),
+    ).toEqual(['UpdateCommand']);
+    // `read` is behind now (AWAITING_SIGN_OFF): FUNDED is allowed from APPROVED, and is recorded.
+    const funded = await proposals.transitionProposal(proposalId, 'FUNDED', NOW, undefined, { read });
+    expect(funded).toMatchObject({ changed: true, record: { status: 'FUNDED' } });
+    // And a move that is not allowed is still refused.
+    await expect(
+      proposals.transitionProposal(proposalId, 'REJECTED', NOW, undefined, { read }),
+    ).rejects.toMatchObject({ name: 'Proposal.InvalidTransition' });
+  });
+});
