@@ -27,6 +27,9 @@ const INIT_TIMEOUT_MS = 60_000;
  */
 export const DEFAULT_IDLE_MS = 10 * 60_000;
 
+/** Environments per function at most, unless told otherwise; more concurrent invocations wait for one. */
+export const DEFAULT_MAX_ENVIRONMENTS = 2;
+
 /** Where a function's code is: a module to import and the name of its handler export. */
 export interface FunctionCode {
   module: string;
@@ -44,10 +47,18 @@ export interface LocalFunctionsOptions {
   codeOf?(name: string, spec: FunctionSpec): Promise<FunctionCode>;
   /** The functions; default: those of infra/system.ts. */
   functions?: Readonly<Record<string, FunctionSpec>>;
-  /** Environments per function at most; more concurrent invocations wait for one (default 2). */
+  /** Environments per function at most (default DEFAULT_MAX_ENVIRONMENTS). */
   maxEnvironments?: number;
   /** How long an environment may stay idle before it is retired (default DEFAULT_IDLE_MS). */
   idleMs?: number;
+}
+
+export interface InvocationTally {
+  invocations: number;
+  /** From the invocation to its start in an environment (Lambda scales out instead, up to its concurrency). */
+  waitMs: number;
+  /** From its start in the environment to its answer. */
+  durationMs: number;
 }
 
 /** A Lambda-shaped error: its name is what Step Functions reports (`Sandbox.Timedout`, ...). */
@@ -59,6 +70,8 @@ export function lambdaError(name: string, message: string): Error {
 
 interface Invocation {
   event: unknown;
+  /** When it was asked for (performance.now()): its wait for an environment counts from here. */
+  queuedAt: number;
   resolve(value: unknown): void;
   reject(error: Error): void;
 }
@@ -80,6 +93,7 @@ class FunctionPool {
   private generation = 0;
   private nextId = 0;
   coldStarts = 0;
+  readonly tally: InvocationTally = { invocations: 0, waitMs: 0, durationMs: 0 };
 
   private readonly name: string;
   private readonly spec: FunctionSpec;
@@ -127,7 +141,7 @@ class FunctionPool {
 
   invoke(event: unknown): Promise<unknown> {
     return new Promise((resolvePromise, reject) => {
-      this.queue.push({ event, resolve: resolvePromise, reject });
+      this.queue.push({ event, queuedAt: performance.now(), resolve: resolvePromise, reject });
       this.dispatch();
     });
   }
@@ -255,6 +269,9 @@ class FunctionPool {
     const { timeoutSeconds } = limitsOf(this.spec);
     const worker = environment.worker;
     if (!worker) throw new Error('an environment is ready only once its worker runs');
+    const startedAt = performance.now();
+    this.tally.invocations += 1;
+    this.tally.waitMs += startedAt - invocation.queuedAt;
     const id = this.nextId++;
     const outcome = new Promise<{ payload?: string; error?: SerializedError }>((resolveOutcome) => {
       const onMessage = (message: WorkerMessage) => {
@@ -284,6 +301,7 @@ class FunctionPool {
     });
     const result = await outcome;
     clearTimeout(timer);
+    this.tally.durationMs += performance.now() - startedAt;
     if (environment.busy !== invocation) return; // lost meanwhile (timeout, crash): already answered
     this.finish(environment, invocation, () => {
       if (result.error) invocation.reject(toError(result.error));
@@ -400,6 +418,14 @@ export class LocalFunctions {
     for (const pool of this.pools.values()) pool.setIdleMs(ms);
   }
 
+  /**
+   * Invocations so far per function, with how long they waited for an environment (a free one, or
+   * a new one's start) and ran, summed (bench and tests): where a flow's time went.
+   */
+  invocationTally(): Record<string, InvocationTally> {
+    return Object.fromEntries([...this.pools].map(([name, pool]) => [name, { ...pool.tally }]));
+  }
+
   /** Cold starts so far per function (bench and tests). */
   coldStarts(): Record<string, number> {
     return Object.fromEntries([...this.pools].map(([name, pool]) => [name, pool.coldStarts]));
@@ -466,7 +492,7 @@ export class LocalFunctions {
         spec,
         () => codeOf(name, spec),
         () => ({ ...this.options.environmentOf(name), ...this.extraEnvironment }),
-        this.options.maxEnvironments ?? 2,
+        this.options.maxEnvironments ?? DEFAULT_MAX_ENVIRONMENTS,
         join(bundleCacheDir(this.options.root), 'v8'),
         this.idleMs,
       );

@@ -9,7 +9,9 @@
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { REPO_ROOT } from '../../infra/local/cloud.ts';
+import { DEFAULT_MAX_ENVIRONMENTS } from '../../infra/local/functions.ts';
 import type { TestCloud } from '../support/cloud.ts';
 import { ms, type Report, type Row, summarise } from './report.ts';
 import { signOffEmails } from './shared.ts';
@@ -110,6 +112,11 @@ export async function measureThroughput(report: Report, cloud: TestCloud, n: num
     }
   })();
 
+  const tallyBefore = cloud.functions.invocationTally();
+  // Every DynamoDB, SES and Step Functions call of the functions is answered on the main thread's
+  // event loop: how long its turns wait bounds how fast a function's calls, one after another, go.
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   const cpuBefore = process.cpuUsage();
   // The main thread alone: the engine, the gateway, dynalite, the fronts, SES and the bench client.
   const mainBefore = process.threadCpuUsage();
@@ -137,6 +144,7 @@ export async function measureThroughput(report: Report, cloud: TestCloud, n: num
   await poller;
   await Promise.allSettled(clicks);
   const wall = performance.now() - started;
+  loopDelay.disable();
   const cpu = process.cpuUsage(cpuBefore);
   const cpuMs = (cpu.user + cpu.system) / 1000;
   const main = process.threadCpuUsage(mainBefore);
@@ -178,6 +186,33 @@ export async function measureThroughput(report: Report, cloud: TestCloud, n: num
       mainThreadBusy: mainMs / wall,
       loadBefore,
       loadAfter,
+    },
+  });
+  // Where the time went: a function that runs at most DEFAULT_MAX_ENVIRONMENTS environments at once
+  // (the local cloud's bound) is a stage every proposal passes through, its invocations queued.
+  const tallyAfter = cloud.functions.invocationTally();
+  const stages = Object.entries(tallyAfter)
+    .map(([name, t]) => {
+      const b = tallyBefore[name] ?? { invocations: 0, waitMs: 0, durationMs: 0 };
+      const invocations = t.invocations - b.invocations;
+      return { name, invocations, waitMs: t.waitMs - b.waitMs, durationMs: t.durationMs - b.durationMs };
+    })
+    .filter((t) => t.invocations > 0)
+    .sort((a, b) => b.durationMs - a.durationMs);
+  const delay = (p: number) => loopDelay.percentile(p) / 1e6;
+  report.add({
+    section: SECTION,
+    measure: `where the time went: per function, invocations, mean wait for an environment (at most ${DEFAULT_MAX_ENVIRONMENTS} each), mean duration; the main thread event loop delay`,
+    value: `${stages
+      .slice(0, 5)
+      .map(
+        (t) =>
+          `${t.name} ${t.invocations}x wait ${ms(t.waitMs / t.invocations)} run ${ms(t.durationMs / t.invocations)}`,
+      )
+      .join('; ')}; event loop delay p50 ${ms(delay(50))} p99 ${ms(delay(99))}`,
+    data: {
+      functions: stages,
+      eventLoopDelayMs: { p50: delay(50), p90: delay(90), p99: delay(99), mean: loopDelay.mean / 1e6 },
     },
   });
   report.add({

@@ -66,12 +66,18 @@ describe('local Lambda sandbox', () => {
     expect(second.invocations).toBe(first.invocations + 1);
 
     const before = functions.coldStarts().probeB ?? 0;
+    const tallyBefore = functions.invocationTally().probeB;
     const results = await Promise.all(
       Array.from({ length: 5 }, () => functions.invoke('probeB', { do: 'sleep', ms: 300 })),
     );
     expect(results).toEqual(Array.from({ length: 5 }, () => ({ slept: 300 })));
     // One environment was warm; the bound is two; the other invocations waited for one.
     expect((functions.coldStarts().probeB ?? 0) - before).toBe(1);
+    // The tally says so: five ran 300 ms each; three waited, each at least one 300 ms run.
+    const tally = functions.invocationTally().probeB;
+    expect((tally?.invocations ?? 0) - (tallyBefore?.invocations ?? 0)).toBe(5);
+    expect((tally?.durationMs ?? 0) - (tallyBefore?.durationMs ?? 0)).toBeGreaterThanOrEqual(5 * 295);
+    expect((tally?.waitMs ?? 0) - (tallyBefore?.waitMs ?? 0)).toBeGreaterThanOrEqual(3 * 295);
   });
 
   it('keeps the handler error name (what Step Functions matches in Retry and Catch)', async () => {
