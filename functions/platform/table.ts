@@ -147,6 +147,27 @@ export async function updateIf<R>(
   }
 }
 
+/**
+ * One conditional update answering the item as it was just before it (`before` undefined: there was
+ * none), so a caller that must read the item as it changes it needs no second request; `updated:
+ * false` when the condition failed (nothing read back).
+ */
+export async function updateFromOld<R>(
+  c: Codec<R>,
+  key: ItemKey,
+  update: Update,
+): Promise<{ updated: true; before: R | undefined } | { updated: false }> {
+  try {
+    const { Attributes } = await documents.send(
+      new UpdateCommand({ TableName: fundTable(), Key: key, ReturnValues: 'ALL_OLD', ...update }),
+    );
+    return { updated: true, before: Attributes ? c.decode(Attributes) : undefined };
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    return { updated: false };
+  }
+}
+
 /** The record a write read back after losing its condition: only an item never made is missing. */
 export function present<R>(c: Codec<R>, result: { record: R | undefined }, id: string): R {
   if (result.record === undefined) throw notFound(c.type, id);

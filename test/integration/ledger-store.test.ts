@@ -2,7 +2,7 @@
  * The ledger's data layer on a real DynamoDB API (dynalite), without the rest of the cloud:
  * payment references, the maintained totals and the appender's invariants.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type LedgerRecord, sealEntry, verifyChain } from '../../functions/funding/domain/ledger.ts';
 import { REFERENCE_RATE } from '../../functions/funding/domain/money.ts';
 import type { HttpEvent } from '../../functions/platform/http.ts';
@@ -123,70 +123,208 @@ describe('appending under load', () => {
 
   it('finishes the work of an appender that crashed after writing a record but before moving the head', async () => {
     const head = await ledger.getHead();
-    // A crashed appender's record n+1 (its claim unmarked, still waiting in the index).
+    // A crashed appender's record n+1 (its claim unmarked, still waiting in the index), the lease
+    // given back as if nothing had happened (a lease run out under a slow appender looks the same).
     const now = new Date().toISOString();
-    const { documents } = await import('../../functions/platform/dynamodb.ts');
-    const { PutCommand, GetCommand } = await import('@aws-sdk/lib-dynamodb');
-    const orphanLine = line('orphan', 3, 4_242);
-    const disbursementId = 'orphan/FY3/INVESTMENT';
-    const claim = {
-      pk: 'PROPOSAL#orphan',
-      sk: 'DISBURSEMENT#FY3#INVESTMENT',
-      type: 'DisbursementClaim',
-      disbursementId,
-      ...orphanLine,
-      amountGbpPence: 3_394,
-      claimedAt: now,
-      gsi1pk: 'LEDGER#UNCHAINED',
-      gsi1sk: `${now}#${disbursementId}`,
-    };
-    await documents.send(new PutCommand({ TableName: 'fund', Item: claim }));
-    const record = sealEntry({
-      seq: head.seq + 1,
-      disbursementId,
-      proposalId: 'orphan',
-      title: orphanLine.title,
-      category: orphanLine.category,
-      purpose: 'INVESTMENT',
-      fundYear: 3,
-      amountEurCents: 4_242,
-      amountGbpPence: 3_394,
-      rate: REFERENCE_RATE,
-      paymentReference: `JIF-FY3-${String((head.paymentsByFundYear[3] ?? 0) + 1).padStart(6, '0')}`,
-      recordedAt: now,
-      prevHash: head.hash,
-    });
-    await documents.send(
-      new PutCommand({
-        TableName: 'fund',
-        Item: {
-          pk: 'LEDGER',
-          sk: `SEQ#${String(record.seq).padStart(12, '0')}`,
-          type: 'LedgerRecord',
-          gsi3pk: 'DISB#P#orphan',
-          gsi3sk: `${now}#${record.seq}`,
-          ...record,
-        },
-      }),
-    );
+    const orphan = await plantOrphan('orphan', head, now);
     // The next payment repairs the head over the orphan and marks its claim; nothing is paid twice.
     const next = await ledger.disburseOnce(line('after-orphan', 3, 5_000), now);
     expect(next.record.seq).toBe(head.seq + 2);
-    expect(next.record.prevHash).toBe(record.hash);
+    expect(next.record.prevHash).toBe(orphan.record.hash);
     // Its payer crashed before telling finance: the first run to find it in the ledger does.
-    const again = await ledger.disburseOnce(orphanLine, now);
-    expect(again).toMatchObject({ created: true, record: { seq: record.seq, hash: record.hash } });
-    expect(await ledger.disburseOnce(orphanLine, now)).toMatchObject({ created: false });
+    const again = await ledger.disburseOnce(orphan.line, now);
+    expect(again).toMatchObject({
+      created: true,
+      record: { seq: orphan.record.seq, hash: orphan.record.hash },
+    });
+    expect(await ledger.disburseOnce(orphan.line, now)).toMatchObject({ created: false });
+    const { documents } = await import('../../functions/platform/dynamodb.ts');
+    const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
     const { Item } = await documents.send(
-      new GetCommand({ TableName: 'fund', Key: { pk: claim.pk, sk: claim.sk }, ConsistentRead: true }),
+      new GetCommand({ TableName: 'fund', Key: orphan.claimKey, ConsistentRead: true }),
+    );
+    expect(Item).toMatchObject({ ledgerSeq: orphan.record.seq });
+    expect(Item?.gsi1pk).toBeUndefined();
+    const records = await readableRecords();
+    expect(verifyChain(records, (await ledger.getHead()).seq).problems).toEqual([]);
+    expect(records.filter((r) => r.disbursementId === orphan.disbursementId)).toHaveLength(1);
+  });
+
+  it('after a holder that stopped mid-batch (its lease left to run out), the next walks over its record in one lease', async () => {
+    const head = await ledger.getHead();
+    const now = new Date().toISOString();
+    const orphan = await plantOrphan('stopped', head, now);
+    await stoppedHolder();
+    const { commands, result: next } = await commandsOf(() =>
+      ledger.disburseOnce(line('after-stop', 3, 5_000), now),
+    );
+    expect(next.record).toMatchObject({ seq: head.seq + 2, prevHash: orphan.record.hash });
+    // One lease did both: the look beyond the head found the record, no seat was fought over.
+    expect(commands.filter((c) => c.update?.startsWith('SET leaseOwner'))).toHaveLength(1);
+    expect((await ledger.getHead()).batches - head.batches).toBe(2);
+    const records = await readableRecords();
+    expect(verifyChain(records, (await ledger.getHead()).seq).problems).toEqual([]);
+    expect(records.filter((r) => r.disbursementId === orphan.disbursementId)).toHaveLength(1);
+  });
+
+  it('after a holder that stopped between the head and the marks, its batch is marked, never chained twice', async () => {
+    const now = new Date().toISOString();
+    const paid = await ledger.disburseOnce(line('unmarked', 2, 7_000), now);
+    // As if the holder had stopped after moving the head: the claim is unmarked and back in the index,
+    // the head still names the batch, the lease left to run out.
+    const { documents } = await import('../../functions/platform/dynamodb.ts');
+    const { UpdateCommand, GetCommand } = await import('@aws-sdk/lib-dynamodb');
+    const claimKey = { pk: 'PROPOSAL#unmarked', sk: 'DISBURSEMENT#FY2#INVESTMENT' };
+    await documents.send(
+      new UpdateCommand({
+        TableName: 'fund',
+        Key: claimKey,
+        UpdateExpression: 'SET gsi1pk = :unchained, gsi1sk = :at REMOVE ledgerSeq, gsi2pk, gsi2sk',
+        ExpressionAttributeValues: {
+          ':unchained': 'LEDGER#UNCHAINED',
+          ':at': `${now}#unmarked/FY2/INVESTMENT`,
+        },
+      }),
+    );
+    const { record } = paid;
+    await documents.send(
+      new UpdateCommand({
+        TableName: 'fund',
+        Key: { pk: 'LEDGER', sk: 'HEAD' },
+        UpdateExpression: 'SET lastBatch = :batch',
+        ExpressionAttributeValues: {
+          ':batch': [
+            {
+              proposalId: 'unmarked',
+              fundYear: 2,
+              purpose: 'INVESTMENT',
+              seq: record.seq,
+              paymentReference: record.paymentReference,
+              recordedAt: record.recordedAt,
+            },
+          ],
+        },
+      }),
+    );
+    await stoppedHolder();
+    await ledger.disburseOnce(line('after-unmarked', 2, 1_000), now);
+    const { Item } = await documents.send(
+      new GetCommand({ TableName: 'fund', Key: claimKey, ConsistentRead: true }),
     );
     expect(Item).toMatchObject({ ledgerSeq: record.seq });
     expect(Item?.gsi1pk).toBeUndefined();
     const records = await readableRecords();
     expect(verifyChain(records, (await ledger.getHead()).seq).problems).toEqual([]);
-    expect(records.filter((r) => r.disbursementId === disbursementId)).toHaveLength(1);
+    expect(records.filter((r) => r.proposalId === 'unmarked')).toHaveLength(1);
+    expect((await ledger.getHead()).lastBatch).toEqual([]);
+  });
+
+  it('appends after a holder that left the ledger tidy without reading anything back (ten requests)', async () => {
+    const now = new Date().toISOString();
+    await ledger.disburseOnce(line('tidy-before', 1, 1_000), now);
+    const { commands, result } = await commandsOf(() => ledger.disburseOnce(line('tidy', 1, 2_000), now));
+    expect(result.created).toBe(true);
+    expect(commands.map((c) => c.name)).toEqual([
+      'PutCommand', // the claim
+      'UpdateCommand', // the lease, answering the head as it was
+      'QueryCommand', // the unchained claims' keys
+      'BatchGetCommand', // the claims, read consistently
+      'PutCommand', // the record
+      'UpdateCommand', // the head moved, answering the head
+      'UpdateCommand', // the claim marked
+      'QueryCommand', // no claim came meanwhile
+      'UpdateCommand', // the lease given back tidy
+      'UpdateCommand', // the first to see it paid tells finance
+    ]);
   });
 });
+
+/** The DynamoDB commands `run` sends (name, and an update's expression), and what it answers. */
+async function commandsOf<T>(run: () => Promise<T>) {
+  const { documents } = await import('../../functions/platform/dynamodb.ts');
+  const send = vi.spyOn(documents, 'send');
+  try {
+    const result = await run();
+    const commands = send.mock.calls.map(([command]) => ({
+      name: command.constructor.name,
+      update: (command.input as { UpdateExpression?: string }).UpdateExpression,
+    }));
+    return { commands, result };
+  } finally {
+    send.mockRestore();
+  }
+}
+
+/** The head as a holder that stopped leaves it: its lease held until it runs out, not given back tidy. */
+async function stoppedHolder(): Promise<void> {
+  const { documents } = await import('../../functions/platform/dynamodb.ts');
+  const { UpdateCommand } = await import('@aws-sdk/lib-dynamodb');
+  await documents.send(
+    new UpdateCommand({
+      TableName: 'fund',
+      Key: { pk: 'LEDGER', sk: 'HEAD' },
+      UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until REMOVE tidySeq',
+      ExpressionAttributeValues: { ':owner': 'stopped-appender', ':until': Date.now() - 1 },
+    }),
+  );
+}
+
+/** A record n+1 that chains from `head`, and its claim (unmarked, in the unchained index), as a crashed appender leaves them. */
+async function plantOrphan(
+  proposalId: string,
+  head: Awaited<ReturnType<typeof ledger.getHead>>,
+  now: string,
+) {
+  const { documents } = await import('../../functions/platform/dynamodb.ts');
+  const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+  const orphanLine = line(proposalId, 3, 4_242);
+  const disbursementId = `${proposalId}/FY3/INVESTMENT`;
+  const claimKey = { pk: `PROPOSAL#${proposalId}`, sk: 'DISBURSEMENT#FY3#INVESTMENT' };
+  await documents.send(
+    new PutCommand({
+      TableName: 'fund',
+      Item: {
+        ...claimKey,
+        type: 'DisbursementClaim',
+        disbursementId,
+        ...orphanLine,
+        amountGbpPence: 3_394,
+        claimedAt: now,
+        gsi1pk: 'LEDGER#UNCHAINED',
+        gsi1sk: `${now}#${disbursementId}`,
+      },
+    }),
+  );
+  const record = sealEntry({
+    seq: head.seq + 1,
+    disbursementId,
+    proposalId,
+    title: orphanLine.title,
+    category: orphanLine.category,
+    purpose: 'INVESTMENT',
+    fundYear: 3,
+    amountEurCents: 4_242,
+    amountGbpPence: 3_394,
+    rate: REFERENCE_RATE,
+    paymentReference: `JIF-FY3-${String((head.paymentsByFundYear[3] ?? 0) + 1).padStart(6, '0')}`,
+    recordedAt: now,
+    prevHash: head.hash,
+  });
+  await documents.send(
+    new PutCommand({
+      TableName: 'fund',
+      Item: {
+        pk: 'LEDGER',
+        sk: `SEQ#${String(record.seq).padStart(12, '0')}`,
+        type: 'LedgerRecord',
+        gsi3pk: `DISB#P#${proposalId}`,
+        gsi3sk: `${now}#${record.seq}`,
+        ...record,
+      },
+    }),
+  );
+  return { line: orphanLine, disbursementId, claimKey, record };
+}
 
 describe('the ledger anchored outside its table (GET /ledger/verify)', () => {
   type Verify = {

@@ -12,6 +12,11 @@
  * emulate a stream faithfully) and a batch carries everything claimed meanwhile. A crash between
  * the steps is repaired by the next appender: records beyond the head are walked over, and the
  * head names its last batch, whose claims are marked again (idempotent).
+ * Requests are counted: taking the lease reads the head (the write answers it as it was), each move
+ * of the head answers the head the next batch follows, the payers this process chained are settled
+ * with their records, and the look beyond the head is skipped only when the holder before gave the
+ * lease back tidy (everything it wrote under the head, its last batch marked) and the head has not
+ * moved since: anything else (a crash, an error, a seat taken, a lease run out) leaves it to be done.
  */
 import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
@@ -39,6 +44,8 @@ import {
   queryUpTo,
   setOnce,
   updateExisting,
+  updateFromOld,
+  updateIf,
   updateOnce,
 } from '../../platform/table.ts';
 import {
@@ -208,11 +215,11 @@ function getRecord(seq: number): Promise<LedgerRecord | undefined> {
  * Moves the head from `from` over `records` (n+1..n+k): its sequence and hash, each fund year's
  * payment count and each (fund year, category, purpose) cell's totals, and the batch whose claims are
  * still to be marked, in one update conditional on `seq`, so every record is counted exactly once.
- * False when someone else moved the head first.
+ * Answers the head as it now is (the write returns it); undefined when someone else moved it first.
  */
-async function advanceHead(from: number, records: LedgerRecord[]): Promise<boolean> {
+async function advanceHead(from: number, records: LedgerRecord[]): Promise<LedgerHead | undefined> {
   const last = records.at(-1);
-  if (!last) return true;
+  if (!last) return undefined;
   const names: Record<string, string> = { '#hash': 'hash' };
   const values: Record<string, unknown> = {
     ':seq': last.seq,
@@ -233,16 +240,24 @@ async function advanceHead(from: number, records: LedgerRecord[]): Promise<boole
     return `#a${i} :a${i}`;
   });
   if (from !== 0) values[':from'] = from;
-  return updateOnce(ledgerHeadKey, {
+  const moved = await updateIf(ledgerHead, ledgerHeadKey, {
     UpdateExpression: `SET seq = :seq, #hash = :hash, lastBatch = :batch ADD ${addClauses.join(', ')}`,
-    ConditionExpression: from === 0 ? 'attribute_not_exists(seq)' : 'seq = :from',
+    ConditionExpression: atSeq(from),
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   });
+  return moved.updated ? moved.record : undefined;
 }
 
-/** Marks each claim of a batch with its record (idempotent), then clears the head's note of it. */
-async function markBatch(headSeq: number, batch: ChainedMark[]): Promise<void> {
+/** The head's condition "still at `seq`" (a head never moved has no `seq` yet). */
+const atSeq = (seq: number) => (seq === 0 ? 'attribute_not_exists(seq)' : 'seq = :from');
+
+/**
+ * Marks each claim of a batch with its record (idempotent). The head's note of the batch stays until
+ * the next batch replaces it or the lease is given back tidy: a crash before then only has the
+ * next appender mark the same claims again.
+ */
+async function markBatch(batch: ChainedMark[]): Promise<void> {
   await Promise.all(
     batch.map((mark) =>
       updateExisting(
@@ -264,11 +279,6 @@ async function markBatch(headSeq: number, batch: ChainedMark[]): Promise<void> {
       ),
     ),
   );
-  await updateOnce(ledgerHeadKey, {
-    UpdateExpression: 'REMOVE lastBatch',
-    ConditionExpression: 'seq = :seq',
-    ExpressionAttributeValues: { ':seq': headSeq },
-  });
 }
 
 /** How long an appender owns the head; it starts no batch after APPEND_WINDOW_MS of it. */
@@ -276,15 +286,53 @@ const LEASE_MS = 15_000;
 const APPEND_WINDOW_MS = 5_000;
 const BATCH_SIZE = 100;
 
-function takeLease(owner: string): Promise<boolean> {
-  return updateOnce(ledgerHeadKey, {
-    UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until',
+/**
+ * The head as the lease's taker finds it, and whether the holder before left the ledger tidy: it gave
+ * the lease back saying so (`tidySeq`, which every lease taken removes) and the head has not moved
+ * since. Only then is there nothing beyond the head to look for.
+ */
+const headAtLease = codec(
+  'LedgerHead',
+  v.pipe(
+    v.looseObject({ seq: v.optional(v.number(), 0), tidySeq: v.optional(v.number()) }),
+    v.transform((item) => ({ head: ledgerHead.decode(item), tidy: item.tidySeq === item.seq })),
+  ),
+);
+type Lease = ReturnType<typeof headAtLease.decode>;
+
+/** The lease if it is free, with the head as it was when taken (the same write reads it). */
+async function takeLease(owner: string): Promise<Lease | undefined> {
+  const taken = await updateFromOld(headAtLease, ledgerHeadKey, {
+    UpdateExpression: 'SET leaseOwner = :owner, leaseUntil = :until REMOVE tidySeq',
     ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now',
     ExpressionAttributeValues: { ':owner': owner, ':until': Date.now() + LEASE_MS, ':now': Date.now() },
   });
+  if (!taken.updated) return undefined;
+  // No head yet: never leased, so no record can exist. (Were it deleted, the first seat found taken
+  // leaves the lease untidy, and the next holder looks beyond the head.)
+  return taken.before ?? { head: EMPTY_HEAD, tidy: true };
 }
 
-async function releaseLease(owner: string): Promise<void> {
+/**
+ * Gives the lease back. `tidy`: the holder did all it set out to do, every record it wrote is under
+ * the head at `seq`, and every claim of the head's last batch is marked, so the note of that batch
+ * goes and the next holder need not look beyond the head; said only if the head is still at `seq`.
+ * Anything else (an error, a refusal, a head moved by another) gives it back as it is.
+ */
+async function releaseLease(owner: string, tidy?: { seq: number }): Promise<void> {
+  if (
+    tidy &&
+    (await updateOnce(ledgerHeadKey, {
+      UpdateExpression: 'SET tidySeq = :tidy REMOVE leaseOwner, leaseUntil, lastBatch',
+      ConditionExpression: `leaseOwner = :owner AND ${atSeq(tidy.seq)}`,
+      ExpressionAttributeValues: {
+        ':owner': owner,
+        ':tidy': tidy.seq,
+        ...(tidy.seq !== 0 ? { ':from': tidy.seq } : {}),
+      },
+    }))
+  )
+    return;
   await updateOnce(ledgerHeadKey, {
     UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
     ConditionExpression: 'leaseOwner = :owner',
@@ -292,10 +340,17 @@ async function releaseLease(owner: string): Promise<void> {
   });
 }
 
-/** Finishes what a crashed appender left: its batch's marks, then records beyond the head. */
-async function repair(): Promise<void> {
-  const head = await getHead();
-  if (head.lastBatch.length > 0) await markBatch(head.seq, head.lastBatch);
+/**
+ * Finishes what an appender that stopped left, from the head as the lease found it: its last batch's
+ * marks, then, unless the holder before left the ledger tidy, records beyond the head that chain from
+ * it. Answers the head to append after, and whether the repair went as planned.
+ */
+async function repair({
+  head,
+  tidy,
+}: Lease): Promise<{ head: LedgerHead; repaired: LedgerRecord[]; clean: boolean }> {
+  if (head.lastBatch.length > 0) await markBatch(head.lastBatch);
+  if (tidy) return { head, repaired: [], clean: true };
   // Only records that chain from the head (a stray beyond a gap is not part of the ledger).
   const orphans: LedgerRecord[] = [];
   let previousHash = head.hash;
@@ -304,8 +359,11 @@ async function repair(): Promise<void> {
     orphans.push(next);
     previousHash = next.hash;
   }
-  if (orphans.length > 0 && (await advanceHead(head.seq, orphans)))
-    await markBatch(orphans.at(-1)?.seq ?? head.seq, orphans.map(markOf));
+  if (orphans.length === 0) return { head, repaired: [], clean: true };
+  const moved = await advanceHead(head.seq, orphans);
+  if (!moved) return { head: await getHead(), repaired: [], clean: false };
+  await markBatch(orphans.map(markOf));
+  return { head: moved, repaired: orphans, clean: true };
 }
 
 /** Claims not yet chained, in claim order, read again consistently (an index may lag behind). */
@@ -359,18 +417,30 @@ async function writeRecords(headHash: string, records: LedgerRecord[]): Promise<
   return written;
 }
 
+/** What one lease's appending did: the records it chained, and whether it left the ledger tidy. */
+interface Appended {
+  chained: LedgerRecord[];
+  /** The head it last moved to, when everything went as planned (see `releaseLease`). */
+  tidy?: { seq: number };
+}
+
 /**
  * Under the lease: chains every unchained claim, a batch at a time, in claim order: the records, then
  * one move of the head, then the claims' marks. Conditional puts keep the chain from forking even if
- * a lease ran out under a slow appender.
+ * a lease ran out under a slow appender. Each head move answers the head the next batch follows.
  */
-async function chainClaims(own?: ItemKey): Promise<void> {
+async function chainClaims(lease: Lease, own?: ItemKey): Promise<Appended> {
   const started = Date.now();
-  await repair();
+  const repaired = await repair(lease);
+  let { head } = repaired;
+  let clean = repaired.clean;
+  const chained = [...repaired.repaired];
+  // The caller's own claim is looked for in the first batch only (the index may not show it yet).
+  let mine = own;
   while (Date.now() - started < APPEND_WINDOW_MS) {
-    const claims = await unchainedClaims(own);
-    if (claims.length === 0) return;
-    const head = await getHead();
+    const claims = await unchainedClaims(mine);
+    mine = undefined;
+    if (claims.length === 0) break;
     const counts = { ...head.paymentsByFundYear };
     const records: LedgerRecord[] = [];
     let previous = { seq: head.seq, hash: head.hash };
@@ -403,11 +473,20 @@ async function chainClaims(own?: ItemKey): Promise<void> {
       }),
     );
     const written = await writeRecords(head.hash, records);
-    const last = written.at(-1);
-    if (!last || !(await advanceHead(head.seq, written))) return;
-    await markBatch(last.seq, written.map(markOf));
+    // A seat taken by another: some of this batch's puts may stand beyond the head.
+    if (written.length < records.length) clean = false;
+    const moved = written.length > 0 ? await advanceHead(head.seq, written) : undefined;
+    if (!moved) {
+      clean = false;
+      break;
+    }
+    await markBatch(written.map(markOf));
+    chained.push(...written);
+    head = moved;
+    if (!clean) break;
     // Go on while claims keep coming: a payer that claimed meanwhile need not take the lease itself.
   }
+  return { chained, ...(clean ? { tidy: { seq: head.seq } } : {}) };
 }
 
 /**
@@ -455,21 +534,28 @@ export async function disburseOnce(
   if (claim.amountEurCents !== figures.eurCents) {
     throw new WorkflowError('Ledger.AmountMismatch', `${disbursementId} was claimed with another amount`);
   }
-  const seq = claim.ledgerSeq ?? (await chained(key, disbursementId));
-  const record = await getRecord(seq);
+  const found = claim.ledgerSeq !== undefined ? { seq: claim.ledgerSeq } : await chained(key, disbursementId);
+  // The record this process chained comes with it; one chained elsewhere (or earlier) is read.
+  const record = found.record ?? (await getRecord(found.seq));
   if (!record)
     throw new WorkflowError(
       'Ledger.ClaimInProgress',
-      `${disbursementId}: record ${seq} not found yet; retry`,
+      `${disbursementId}: record ${found.seq} not found yet; retry`,
     );
   return { record, created: await announce(key, now) };
+}
+
+/** Where a claim was chained: its record's sequence number, and the record when this process wrote it. */
+interface ChainedAt {
+  seq: number;
+  record?: LedgerRecord;
 }
 
 interface Waiter {
   key: ItemKey;
   disbursementId: string;
   deadline: number;
-  resolve(seq: number): void;
+  resolve(at: ChainedAt): void;
   reject(error: Error): void;
 }
 
@@ -481,14 +567,15 @@ const claimMark = codec(
 
 /**
  * The payers of this process waiting for their claims to be chained share one loop: it takes the
- * lease when free and appends, then reads every waiting claim in one consistent BatchGet. In Lambda a
- * container serves one payer at a time; in one process serving many (the local cloud) the waiting
- * costs one poll, not one per payer, so it does not crowd the database the appender writes to.
+ * lease when free and appends, settles the payers whose claims it chained with their records, then
+ * reads every claim still waiting in one consistent BatchGet. In Lambda a container serves one payer
+ * at a time; in one process serving many (the local cloud) the waiting costs one poll, not one per
+ * payer, so it does not crowd the database the appender writes to.
  */
 const waiters = new Set<Waiter>();
 let pumping = false;
 
-function chained(key: ItemKey, disbursementId: string): Promise<number> {
+function chained(key: ItemKey, disbursementId: string): Promise<ChainedAt> {
   return new Promise((resolve, reject) => {
     waiters.add({ key, disbursementId, deadline: Date.now() + WAIT_FOR_CHAIN_MS, resolve, reject });
     if (!pumping) {
@@ -498,33 +585,47 @@ function chained(key: ItemKey, disbursementId: string): Promise<number> {
   });
 }
 
+const claimId = (key: ItemKey) => `${key.pk}|${key.sk}`;
+
 async function runPump(): Promise<void> {
   const owner = randomUUID();
   for (let idle = 0; waiters.size > 0; ) {
     try {
       const first = waiters.values().next().value;
-      if (await takeLease(owner)) {
+      const lease = await takeLease(owner);
+      let appended: Appended = { chained: [] };
+      if (lease) {
         try {
-          await chainClaims(first?.key);
+          appended = await chainClaims(lease, first?.key);
         } finally {
-          await releaseLease(owner);
+          await releaseLease(owner, appended.tidy);
         }
       }
       let settled = 0;
-      // One read per claim, however many payers wait for it (a BatchGet refuses duplicate keys).
+      // Waiters by claim: one read per claim, however many payers wait for it (a BatchGet refuses
+      // duplicate keys).
       const byKey = new Map<string, Waiter[]>();
       for (const waiter of waiters) {
-        const id = `${waiter.key.pk}|${waiter.key.sk}`;
+        const id = claimId(waiter.key);
         byKey.set(id, [...(byKey.get(id) ?? []), waiter]);
       }
-      const keys = [...byKey.values()].flatMap((sharing) => (sharing[0] ? [sharing[0].key] : []));
-      for (const mark of await getMany(claimMark, keys, 'pk, sk, ledgerSeq')) {
-        if (mark.ledgerSeq === undefined) continue;
-        for (const waiter of byKey.get(`${mark.pk}|${mark.sk}`) ?? []) {
+      const settle = (id: string, at: ChainedAt) => {
+        for (const waiter of byKey.get(id) ?? []) {
           waiters.delete(waiter);
-          waiter.resolve(mark.ledgerSeq);
+          waiter.resolve(at);
           settled += 1;
         }
+        byKey.delete(id);
+      };
+      // Chained by this lease (records and head written, claims marked): nothing to read back.
+      for (const record of appended.chained)
+        settle(claimId(disbursementClaimKey(record.proposalId, record.fundYear, record.purpose)), {
+          seq: record.seq,
+          record,
+        });
+      const keys = [...byKey.values()].flatMap((sharing) => (sharing[0] ? [sharing[0].key] : []));
+      for (const mark of await getMany(claimMark, keys, 'pk, sk, ledgerSeq')) {
+        if (mark.ledgerSeq !== undefined) settle(claimId(mark), { seq: mark.ledgerSeq });
       }
       for (const waiter of [...waiters]) {
         if (Date.now() <= waiter.deadline) continue;
