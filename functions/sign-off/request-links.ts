@@ -6,12 +6,10 @@
  */
 import { parseEvaluationSubject } from '../evaluation/domain/evaluation.ts';
 import { requirePublicBaseUrl } from '../platform/config.ts';
-import { addLinkToken, hashToken, newLinkToken } from './data/sign-offs.ts';
-import type { SignOffStage, SubjectType } from './domain/sign-off.ts';
+import type { SubjectType } from './domain/sign-off.ts';
 
-export async function newRequestLink(approvalId: string, stage: SignOffStage): Promise<string> {
-  const token = newLinkToken();
-  await addLinkToken(approvalId, stage, hashToken(token));
+/** The link a request's email carries for `token` (stored only as its hash, with the stage it was sent for). */
+export function requestLink(approvalId: string, token: string): string {
   return `${requirePublicBaseUrl()}/approvals/${approvalId}?token=${encodeURIComponent(token)}`;
 }
 

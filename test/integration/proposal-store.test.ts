@@ -1,7 +1,8 @@
 /**
  * A proposal's reads on a real DynamoDB API (dynalite), counted by request: its partition in one
- * Query (the proposal, its sign-off pointers, commitments and claims), a sign-off request made and
- * bound to its task in one write, and a status move that starts from what the caller read.
+ * Query (the proposal, its sign-off pointers, commitments and claims), a sign-off request made with
+ * its task bound and its first link token in one write, and a status move that starts from what the
+ * caller read.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFundStore, type TestDynamo } from '../support/dynalite.ts';
@@ -55,28 +56,24 @@ async function submitted(proposalId: string) {
   return record;
 }
 
-const task = (stage: 'REQUEST' | 'REMINDER_1', taskToken: string) => ({ taskToken, stage });
+/** A sign-off request as the first stage's task makes it: its pointer, then the request with the task bound. */
+async function requested(proposalId: string, authority: 'UK' | 'FR', taskToken: string) {
+  const { approvalId } = await signOffs.pointToRequest('PROPOSAL', proposalId, authority, new Date(NOW));
+  return signOffs.makeRequest(
+    approvalId,
+    { subjectType: 'PROPOSAL', subjectId: proposalId, authority },
+    { taskToken, stage: 'REQUEST', tokenHash: signOffs.hashToken(`${taskToken}-link`) },
+    new Date(NOW),
+    WINDOW_MS,
+  );
+}
 
 describe("a proposal's partition", () => {
   it('reads the proposal, its sign-off pointers and its commitments in one Query', async () => {
     const proposalId = '11111111-1111-4111-8111-111111111111';
     await submitted(proposalId);
-    const uk = await signOffs.ensureBoundRequest(
-      'PROPOSAL',
-      proposalId,
-      'UK',
-      task('REQUEST', 't-uk'),
-      new Date(NOW),
-      WINDOW_MS,
-    );
-    const fr = await signOffs.ensureBoundRequest(
-      'PROPOSAL',
-      proposalId,
-      'FR',
-      task('REQUEST', 't-fr'),
-      new Date(NOW),
-      WINDOW_MS,
-    );
+    const uk = await requested(proposalId, 'UK', 't-uk');
+    const fr = await requested(proposalId, 'FR', 't-fr');
     await envelopes.commitFundYear(proposalId, 1, 1_000, NOW);
 
     let partition: Awaited<ReturnType<typeof proposals.proposalPartition>> | undefined;
@@ -107,56 +104,63 @@ describe("a proposal's partition", () => {
 });
 
 describe('a sign-off request bound to its task', () => {
-  it('is made with the task bound (two puts, nothing read); a re-run binds the same request', async () => {
+  it('is made in one write with the task bound and the link token stored; a later stage binds the same request', async () => {
     const proposalId = '22222222-2222-4222-8222-222222222222';
     await submitted(proposalId);
-    let first: Awaited<ReturnType<typeof signOffs.ensureBoundRequest>> | undefined;
+    let pointer: { approvalId: string; created: boolean } | undefined;
+    let made: Awaited<ReturnType<typeof signOffs.makeRequest>> | undefined;
+    const tokenHash = signOffs.hashToken('first-link');
     expect(
       await commandsOf(async () => {
-        first = await signOffs.ensureBoundRequest(
-          'PROPOSAL',
-          proposalId,
-          'UK',
-          task('REQUEST', 't1'),
+        pointer = await signOffs.pointToRequest('PROPOSAL', proposalId, 'UK', new Date(NOW));
+        made = await signOffs.makeRequest(
+          pointer.approvalId,
+          { subjectType: 'PROPOSAL', subjectId: proposalId, authority: 'UK' },
+          { taskToken: 't1', stage: 'REQUEST', tokenHash },
           new Date(NOW),
           WINDOW_MS,
         );
       }),
     ).toEqual(['PutCommand', 'PutCommand']);
-    expect(first).toMatchObject({
-      bound: true,
-      request: { status: 'PENDING', taskToken: 't1', taskStage: 'REQUEST' },
+    expect(pointer?.created).toBe(true);
+    const approvalId = pointer?.approvalId ?? '';
+    expect(made).toMatchObject({ created: true, request: { approvalId, status: 'PENDING' } });
+    expect(await signOffs.getRequest(approvalId)).toMatchObject({
+      taskToken: 't1',
+      taskStage: 'REQUEST',
+      tokens: { [tokenHash]: 'REQUEST' },
     });
-    const approvalId = first?.request.approvalId ?? '';
-    expect(await signOffs.getRequest(approvalId)).toMatchObject({ taskToken: 't1', taskStage: 'REQUEST' });
 
-    const again = await signOffs.ensureBoundRequest(
-      'PROPOSAL',
-      proposalId,
-      'UK',
-      task('REMINDER_1', 't2'),
+    // The pointer is found again, never made twice; its request is made once.
+    expect(await signOffs.pointToRequest('PROPOSAL', proposalId, 'UK', new Date(NOW))).toEqual({
+      approvalId,
+      created: false,
+    });
+    const twice = await signOffs.makeRequest(
+      approvalId,
+      { subjectType: 'PROPOSAL', subjectId: proposalId, authority: 'UK' },
+      { taskToken: 't-race', stage: 'REQUEST', tokenHash: signOffs.hashToken('other') },
       new Date(NOW),
       WINDOW_MS,
     );
-    expect(again).toMatchObject({
+    expect(twice).toMatchObject({
+      created: false,
+      request: { taskToken: 't1', tokens: { [tokenHash]: 'REQUEST' } },
+    });
+
+    expect(await signOffs.bindTaskToken(approvalId, 't2', 'REMINDER_1')).toMatchObject({
       bound: true,
       request: { approvalId, taskToken: 't2', taskStage: 'REMINDER_1' },
     });
-
     // Decided meanwhile: the new task is not bound, and the request comes back as decided.
     await signOffs.decideRequest(approvalId, 'APPROVED', 'REQUEST', undefined, new Date(NOW));
-    const late = await signOffs.ensureBoundRequest(
-      'PROPOSAL',
-      proposalId,
-      'UK',
-      task('REMINDER_1', 't3'),
-      new Date(NOW),
-      WINDOW_MS,
-    );
-    expect(late).toMatchObject({
+    expect(await signOffs.bindTaskToken(approvalId, 't3', 'REMINDER_1')).toMatchObject({
       bound: false,
       request: { approvalId, status: 'APPROVED', taskToken: 't2' },
     });
+    // A pointer whose run stopped before its request: nothing to bind.
+    const { approvalId: orphan } = await signOffs.pointToRequest('PROPOSAL', proposalId, 'FR', new Date(NOW));
+    expect(await signOffs.bindTaskToken(orphan, 't4', 'REQUEST')).toBeUndefined();
   });
 });
 

@@ -10,7 +10,6 @@ import {
   codec,
   getItem,
   getMany,
-  notFound,
   optionalString,
   present,
   putIfNew,
@@ -85,36 +84,39 @@ export function getRequest(approvalId: string): Promise<SignOffRequest | undefin
 }
 
 /**
- * The request for (subject, authority), made once and found again on any re-run, with the waiting
- * workflow task bound to it. A new request is stored with the task already bound (one write); one
- * made before is bound by `bindTaskToken` (`bound: false` when it is no longer pending).
+ * The business key's pointer for (subject, authority), made once: the approvalId of its request.
+ * `created`: this call made it, so no request can exist under it yet.
  */
-export async function ensureBoundRequest(
+export async function pointToRequest(
   subjectType: SubjectType,
   subjectId: string,
   authority: Authority,
-  task: { taskToken: string; stage: SignOffStage },
   now: Date,
-  windowMs: number,
-): Promise<{ bound: boolean; request: SignOffRequest }> {
+): Promise<{ approvalId: string; created: boolean }> {
   const pointer = await putIfNew(signOffPointer, signOffPointerKey(subjectType, subjectId, authority), {
     approvalId: randomUUID(),
     authority,
     createdAt: now.toISOString(),
   });
-  const { approvalId } = pointer.record;
-  // A pointer made before names a request, unless the run that made it stopped before the request.
-  if (!pointer.created) {
-    const bound = await bindIfPresent(approvalId, task.taskToken, task.stage);
-    if (bound) return bound;
-  }
+  return { approvalId: pointer.record.approvalId, created: pointer.created };
+}
+
+/**
+ * Makes the request a pointer names, in one write with the waiting task bound and the first stage's
+ * link token (its hash) stored. `created: false` when a concurrent run made it first (nothing written).
+ */
+export async function makeRequest(
+  approvalId: string,
+  subject: { subjectType: SubjectType; subjectId: string; authority: Authority },
+  task: { taskToken: string; stage: SignOffStage; tokenHash: string },
+  now: Date,
+  windowMs: number,
+): Promise<{ created: boolean; request: SignOffRequest }> {
   const request: SignOffRequest = {
     approvalId,
-    subjectType,
-    subjectId,
-    authority,
+    ...subject,
     status: 'PENDING',
-    tokens: {},
+    tokens: { [task.tokenHash]: task.stage },
     sentStages: [],
     stageTimes: {},
     taskToken: task.taskToken,
@@ -123,9 +125,7 @@ export async function ensureBoundRequest(
     expiresAt: new Date(now.getTime() + windowMs).toISOString(),
   };
   const made = await putIfNew(signOffRequest, approvalKey(approvalId), request);
-  if (made.created) return { bound: true, request };
-  // A concurrent run made it first: bind this task as to any request made before.
-  return bindTaskToken(approvalId, task.taskToken, task.stage);
+  return { created: made.created, request: made.record };
 }
 
 /** Adds a link token for a stage. Every token handed out stays valid until the request closes. */
@@ -144,20 +144,10 @@ export function addLinkToken(approvalId: string, stage: SignOffStage, tokenHash:
 
 /**
  * Binds the waiting workflow task to the request. `false` (with the request) when the request is
- * no longer pending: it was decided or closed while no task was waiting.
+ * no longer pending: it was decided or closed while no task was waiting; undefined when there is no
+ * such request (its pointer's run stopped before making it).
  */
 export async function bindTaskToken(
-  approvalId: string,
-  taskToken: string,
-  stage: SignOffStage,
-): Promise<{ bound: boolean; request: SignOffRequest }> {
-  const bound = await bindIfPresent(approvalId, taskToken, stage);
-  if (!bound) throw notFound(signOffRequest.type, approvalId);
-  return bound;
-}
-
-/** `bindTaskToken`, undefined when there is no such request. */
-async function bindIfPresent(
   approvalId: string,
   taskToken: string,
   stage: SignOffStage,

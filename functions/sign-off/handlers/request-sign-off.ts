@@ -14,16 +14,27 @@ import { logger } from '../../platform/logger.ts';
 import { sendEmail } from '../../platform/mail.ts';
 import { sfn } from '../../platform/sfn.ts';
 import { id, taskHandler, taskInput } from '../../platform/task.ts';
-import { ensureBoundRequest, markStageSent, type SignOffRequest } from '../data/sign-offs.ts';
+import {
+  addLinkToken,
+  bindTaskToken,
+  hashToken,
+  makeRequest,
+  markStageSent,
+  newLinkToken,
+  pointToRequest,
+  type SignOffRequest,
+} from '../data/sign-offs.ts';
 import {
   AUTHORITIES,
   recipientFor,
   SIGN_OFF_ERRORS,
   SIGN_OFF_STAGES,
   SIGN_OFF_WINDOW_SECONDS,
+  type SignOffStage,
+  type SignOffStatus,
   SUBJECT_TYPES,
 } from '../domain/sign-off.ts';
-import { newRequestLink } from '../request-links.ts';
+import { requestLink } from '../request-links.ts';
 import { subjectSummary } from '../subjects.ts';
 
 /** Completes a task for a request that was decided or closed while no task was waiting. */
@@ -59,19 +70,18 @@ const RequestSignOffInput = taskInput(
 );
 export type RequestSignOffInput = v.InferOutput<typeof RequestSignOffInput.schema>;
 
-export const handler = taskHandler(async (input) => {
-  const now = new Date();
-  const bound = await ensureBoundRequest(
-    input.subjectType,
-    input.subjectId,
-    input.authority,
-    { taskToken: input.taskToken, stage: input.stage },
-    now,
-    // The request expires when its last stage times out: the date every email and page states.
-    flowDurationMs(SIGN_OFF_WINDOW_SECONDS),
-  );
-  const { request } = bound;
-  if (!bound.bound) {
+type Answer = { approvalId: string; stage: SignOffStage; emailed: boolean; alreadyClosed?: SignOffStatus };
+
+/**
+ * For a request made before, once this task is bound to it: the answer when no email is due. One
+ * decided or closed meanwhile completes the new task at once; a stage already emailed is not sent again.
+ */
+async function noEmailDue(
+  found: { bound: boolean; request: SignOffRequest },
+  input: RequestSignOffInput,
+): Promise<Answer | undefined> {
+  const { request } = found;
+  if (!found.bound) {
     await completeFromRecord(request, input.taskToken);
     return {
       approvalId: request.approvalId,
@@ -87,10 +97,53 @@ export const handler = taskHandler(async (input) => {
     });
     return { approvalId: request.approvalId, stage: input.stage, emailed: false };
   }
+  return undefined;
+}
+
+export const handler = taskHandler(async (input): Promise<Answer> => {
+  const now = new Date();
+  const { approvalId, created } = await pointToRequest(
+    input.subjectType,
+    input.subjectId,
+    input.authority,
+    now,
+  );
+  // A request made before (a later stage, a re-run) has this task bound first; a pointer made now
+  // (or left by a run that stopped before its request) gets its request below.
+  const earlier = created ? undefined : await bindTaskToken(approvalId, input.taskToken, input.stage);
+  const answered = earlier && (await noEmailDue(earlier, input));
+  if (answered) return answered;
   const subject = await subjectSummary(input.subjectType, input.subjectId, input.authority);
   if (!subject)
     throw new WorkflowError('SignOff.SubjectNotFound', `No ${input.subjectType} ${input.subjectId}`);
-  const link = await newRequestLink(request.approvalId, input.stage);
+  const token = newLinkToken();
+  const tokenHash = hashToken(token);
+  let request: SignOffRequest;
+  if (earlier) {
+    await addLinkToken(approvalId, input.stage, tokenHash);
+    request = earlier.request;
+  } else {
+    // One write: the request, this task bound to it, the link's token (its hash) stored.
+    const made = await makeRequest(
+      approvalId,
+      { subjectType: input.subjectType, subjectId: input.subjectId, authority: input.authority },
+      { taskToken: input.taskToken, stage: input.stage, tokenHash },
+      now,
+      // The request expires when its last stage times out: the date every email and page states.
+      flowDurationMs(SIGN_OFF_WINDOW_SECONDS),
+    );
+    request = made.request;
+    if (!made.created) {
+      // A concurrent run made it first: this task is bound to it as to any request made before.
+      const rebound = await bindTaskToken(approvalId, input.taskToken, input.stage);
+      if (!rebound) throw new WorkflowError('SignOffRequest.NotFound', `No SignOffRequest ${approvalId}`);
+      const settled = await noEmailDue(rebound, input);
+      if (settled) return settled;
+      await addLinkToken(approvalId, input.stage, tokenHash);
+      request = rebound.request;
+    }
+  }
+  const link = requestLink(approvalId, token);
   const recipient = recipientFor(authorityDirectory(), input.authority, input.stage);
   await sendEmail(
     [recipient],

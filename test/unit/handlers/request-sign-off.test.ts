@@ -135,7 +135,7 @@ const updatesWith = (expression: string) =>
   documents.commandCalls(UpdateCommand).filter((call) => call.args[0].input.UpdateExpression === expression);
 
 describe('request-sign-off: the first stage', () => {
-  it('puts the pointer and the request with the task bound, adds a token hash and emails the link once', async () => {
+  it('puts the pointer, then the request with the task bound and the token hash, and emails the link once', async () => {
     firstTime();
     const result = (await handler(task(), lambdaContext())) as { approvalId: string; emailed: boolean };
 
@@ -158,9 +158,9 @@ describe('request-sign-off: the first stage', () => {
         subjectId: PROPOSAL_ID,
         authority: 'UK',
         status: 'PENDING',
-        tokens: {},
         stageTimes: {},
-        // A new request is stored with the waiting task bound: no second write binds it.
+        // A new request is stored with the waiting task bound and its link's token hash: no other
+        // write binds it or stores the token.
         taskToken: TASK_TOKEN,
         taskStage: 'REQUEST',
       },
@@ -174,11 +174,10 @@ describe('request-sign-off: the first stage', () => {
     // Nothing read before the request was made: the pointer was new, so no request could exist yet.
     expect(documents.commandCalls(GetCommand)).toHaveLength(0);
 
-    const tokenUpdates = updatesWith('SET tokens.#hash = :stage');
-    expect(tokenUpdates).toHaveLength(1);
-    const tokenUpdate = tokenUpdates[0]?.args[0].input;
-    expect(tokenUpdate?.ExpressionAttributeValues).toEqual({ ':stage': 'REQUEST' });
-    const storedHash = tokenUpdate?.ExpressionAttributeNames?.['#hash'];
+    expect(updatesWith('SET tokens.#hash = :stage')).toHaveLength(0);
+    const tokens = (request?.Item?.tokens ?? {}) as Record<string, string>;
+    expect(Object.values(tokens)).toEqual(['REQUEST']);
+    const [storedHash] = Object.keys(tokens);
     expect(storedHash).toMatch(/^[0-9a-f]{64}$/);
 
     const emails = ses.commandCalls(SendEmailCommand);
@@ -205,9 +204,13 @@ describe('request-sign-off: the first stage', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]?.args[0].input.ExpressionAttributeValues?.[':stages']).toEqual(new Set(['REQUEST']));
 
-    // Order: the token is stored before the email goes out; the stage is marked after it went.
+    // Order: the subject is read before anything is made of the request, the token is stored before
+    // the email goes out, and the stage is marked after it went.
     const [emailCall] = emails;
-    expect(tokenUpdates[0] && emailCall && tokenUpdates[0].calledBefore(emailCall)).toBe(true);
+    const [, requestPut] = documents.commandCalls(PutCommand);
+    const [partitionRead] = documents.commandCalls(QueryCommand, PARTITION_QUERY);
+    expect(partitionRead && requestPut && partitionRead.calledBefore(requestPut)).toBe(true);
+    expect(requestPut && emailCall && requestPut.calledBefore(emailCall)).toBe(true);
     expect(emailCall && sent[0] && emailCall.calledBefore(sent[0])).toBe(true);
     expect(sfn.calls()).toHaveLength(0);
   });
@@ -268,7 +271,44 @@ describe('request-sign-off: re-runs and requests decided meanwhile', () => {
       taskToken: TASK_TOKEN,
       taskStage: 'REQUEST',
     });
+    expect(Object.values(made[0]?.args[0].input.Item?.tokens ?? {})).toEqual(['REQUEST']);
     expect(ses.commandCalls(SendEmailCommand)).toHaveLength(1);
+  });
+
+  it('a concurrent run that made the request first: this task is bound to it and its own link added', async () => {
+    const made = storedRequest({
+      sentStages: [],
+      stageTimes: {},
+      tokens: { [hashToken('other-run')]: 'REQUEST' },
+    });
+    documents.on(UpdateCommand).resolves({});
+    documents.on(PutCommand, { Item: { sk: 'SIGNOFF#UK' } }).resolves({});
+    documents
+      .on(PutCommand, { Item: { sk: 'APPROVAL' } })
+      .rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    documents.on(GetCommand).callsFake((input) => ({
+      Item: item({ ...made, approvalId: String(input.Key.pk).replace('APPROVAL#', '') }),
+    }));
+    documents.on(UpdateCommand, { UpdateExpression: BIND }).callsFake((input) => ({
+      Attributes: item({
+        ...made,
+        approvalId: String(input.Key.pk).replace('APPROVAL#', ''),
+        taskToken: input.ExpressionAttributeValues[':token'],
+      }),
+    }));
+    proposalStored();
+    ses.on(SendEmailCommand).resolves({ MessageId: 'message-4' });
+
+    const result = await handler(task(), lambdaContext());
+    expect(result).toMatchObject({ stage: 'REQUEST', emailed: true });
+    expect(updatesWith(BIND)[0]?.args[0].input.ExpressionAttributeValues).toMatchObject({
+      ':token': TASK_TOKEN,
+    });
+    const added = updatesWith('SET tokens.#hash = :stage');
+    expect(added).toHaveLength(1);
+    const text = ses.commandCalls(SendEmailCommand)[0]?.args[0].input.Content?.Simple?.Body?.Text?.Data ?? '';
+    const token = decodeURIComponent(/\?token=([A-Za-z0-9_%-]+)/.exec(text)?.[1] ?? '');
+    expect(hashToken(token)).toBe(added[0]?.args[0].input.ExpressionAttributeNames?.['#hash']);
   });
 
   it('a re-run for a stage already in sentStages re-binds the task and sends no email', async () => {
@@ -345,6 +385,10 @@ describe('request-sign-off: refusals', () => {
     documents.on(QueryCommand, PARTITION_QUERY).resolves({ Items: [] });
     await expect(handler(task(), lambdaContext())).rejects.toMatchObject({ name: 'SignOff.SubjectNotFound' });
     expect(updatesWith('SET tokens.#hash = :stage')).toHaveLength(0);
+    // Only the pointer: no request, so no token, was made (a re-run makes them).
+    expect(documents.commandCalls(PutCommand).map((call) => call.args[0].input.Item?.sk)).toEqual([
+      'SIGNOFF#UK',
+    ]);
     expect(ses.calls()).toHaveLength(0);
   });
 });
