@@ -170,7 +170,8 @@ export async function recordProposalOutcome(
   // Read once the status is recorded: the sign-offs, commitments and claims the email and the
   // settlement below need, in one Query.
   let partition: ProposalPartition | undefined;
-  if (record.pendingNotice === input.status) {
+  const noticeSent = record.pendingNotice === input.status;
+  if (noticeSent) {
     // APPROVED is followed in the same second by FUNDED or FUNDS_UNAVAILABLE, whose email says both.
     if (input.status !== 'APPROVED') {
       partition = await proposalPartition(input.proposalId);
@@ -211,13 +212,21 @@ export async function recordProposalOutcome(
         await tellAuthorities(record, input, requests, decisions, why);
       }
     }
-    await clearPendingNotice(record.proposalId, input.status);
   }
-  // Everything granted may be paid already (one year's investment): then its life ends here.
-  const final =
-    input.status === 'FUNDED'
-      ? ((await completeIfSettled(record.proposalId, new Date().toISOString(), partition)) ?? record)
-      : record;
+  // Everything granted may be paid already (one year's investment): then its life ends here, in the
+  // write that also clears the notice just sent; otherwise (or if that write fails) it is cleared on
+  // its own, so a retry does not send the email again.
+  let final = record;
+  try {
+    if (input.status === 'FUNDED')
+      final =
+        (await completeIfSettled(record.proposalId, new Date().toISOString(), partition, {
+          clearNotice: noticeSent,
+        })) ?? record;
+  } finally {
+    if (noticeSent && final.pendingNotice === input.status)
+      await clearPendingNotice(record.proposalId, input.status);
+  }
   logger.info('proposal status recorded', { proposalId: record.proposalId, status: final.status, changed });
   return { proposalId: record.proposalId, status: final.status, changed };
 }

@@ -67,11 +67,18 @@ export async function receipt(
 ): Promise<HttpResult | undefined> {
   if ((request.status !== 'APPROVED' && request.status !== 'REJECTED') || !request.decidedAt)
     return undefined;
-  // The decision is recorded whatever happens here: a failed read shows the plain message instead.
-  const subject = await subjectTitle(request.subjectType, request.subjectId).catch((error: Error) => {
-    logger.warn('receipt without its subject', { approvalId: request.approvalId, error: error.name });
-    return undefined;
-  });
+  // A proposal's title was kept on the request when it was made; else it is read. The decision is
+  // recorded whatever happens here: a failed read shows the plain message instead.
+  const kept =
+    request.subjectType === 'PROPOSAL' && request.subjectTitle !== undefined
+      ? { title: request.subjectTitle, reference: request.subjectId }
+      : undefined;
+  const subject =
+    kept ??
+    (await subjectTitle(request.subjectType, request.subjectId).catch((error: Error) => {
+      logger.warn('receipt without its subject', { approvalId: request.approvalId, error: error.name });
+      return undefined;
+    }));
   if (!subject) return undefined;
   return html(
     reopened ? 409 : 200,

@@ -174,6 +174,30 @@ describe('a status move from what the caller read', () => {
     // `read` is behind now (AWAITING_SIGN_OFF): FUNDED is allowed from APPROVED, and is recorded.
     const funded = await proposals.transitionProposal(proposalId, 'FUNDED', NOW, undefined, { read });
     expect(funded).toMatchObject({ changed: true, record: { status: 'FUNDED' } });
+    // FUNDED's notice was sent: COMPLETED (nobody emailed) clears it in the same write; without
+    // `clearNotice` a move nobody is emailed about leaves it alone.
+    expect(funded.record.pendingNotice).toBe('FUNDED');
+    const { commands, completed } = await (async () => {
+      let completed: Awaited<ReturnType<typeof proposals.transitionProposal>> | undefined;
+      const commands = await commandsOf(async () => {
+        completed = await proposals.transitionProposal(proposalId, 'COMPLETED', NOW, undefined, {
+          notify: false,
+          read: funded.record,
+          clearNotice: true,
+        });
+      });
+      return { commands, completed };
+    })();
+    expect(commands).toEqual(['UpdateCommand']);
+    expect(completed?.record.status).toBe('COMPLETED');
+    expect(completed?.record.pendingNotice).toBeUndefined();
+    const other = await submitted('44444444-4444-4444-8444-444444444444');
+    const approved = await proposals.transitionProposal(other.proposalId, 'APPROVED', NOW);
+    const quiet = await proposals.transitionProposal(other.proposalId, 'FUNDED', NOW, undefined, {
+      notify: false,
+      read: approved.record,
+    });
+    expect(quiet.record.pendingNotice).toBe('APPROVED');
     // And a move that is not allowed is still refused.
     await expect(
       proposals.transitionProposal(proposalId, 'REJECTED', NOW, undefined, { read }),

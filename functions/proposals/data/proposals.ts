@@ -104,16 +104,19 @@ export function deleteProposalIfStatus(proposalId: string, status: ProposalStatu
  * Moves a proposal to `to` if the fund's rules allow it from where it is. Idempotent: a proposal
  * already at `to`, or past it (FUNDED found COMPLETED), is returned as it is (`changed: false`). The
  * status history grows in the same conditional write, so the timeline can never disagree with the
- * status. `notify: false` leaves the port authority's pending notice alone (a move nobody is emailed about).
+ * status. `notify: false` leaves the port authority's pending notice alone (a move nobody is emailed about),
+ * or, with `clearNotice`, clears it in the same write (the notice of the status it leaves was sent).
  */
 export async function transitionProposal(
   proposalId: string,
   to: ProposalStatus,
   now: string,
   reason?: string,
-  options: { notify?: boolean; read?: ProposalRecord } = {},
+  options: { notify?: boolean; read?: ProposalRecord; clearNotice?: boolean } = {},
 ): Promise<{ changed: boolean; record: ProposalRecord }> {
-  const notice = options.notify === false ? '' : ', pendingNotice = :to';
+  // `clearNotice` (a move nobody is emailed about): the notice of the status it leaves was sent.
+  const notice =
+    options.notify !== false ? ', pendingNotice = :to' : options.clearNotice ? ' REMOVE pendingNotice' : '';
   // `read`: the proposal as the caller read it (strongly), so the first attempt need not read it
   // again. The write is conditional on the status read, and a refusal is decided on a fresh read, so
   // a read that is behind costs one more attempt, never a wrong answer.
@@ -292,6 +295,7 @@ export async function completeIfSettled(
   proposalId: string,
   now: string,
   read?: ProposalPartition,
+  { clearNotice = false }: { clearNotice?: boolean } = {},
 ): Promise<ProposalRecord | undefined> {
   // `read`: the partition as the caller read it after the payment or release that may settle it.
   const partition = read ?? (await proposalPartition(proposalId));
@@ -303,7 +307,7 @@ export async function completeIfSettled(
     'COMPLETED',
     now,
     'Everything granted is paid or released',
-    { notify: false, read: current },
+    { notify: false, read: current, clearNotice },
   );
   return record;
 }

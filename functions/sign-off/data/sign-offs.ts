@@ -44,6 +44,8 @@ const signOffRequest = codec(
     approvalId: v.string(),
     subjectType: v.picklist(['PROPOSAL', 'EVALUATION']),
     subjectId: v.string(),
+    /** A proposal's title when the request was made (it never changes): what a receipt names. */
+    subjectTitle: v.optional(v.string()),
     authority: v.picklist(AUTHORITIES),
     status: v.picklist(SIGN_OFF_STATUSES),
     /** hash of a link token -> the stage whose email carried it. */
@@ -107,7 +109,7 @@ export async function pointToRequest(
  */
 export async function makeRequest(
   approvalId: string,
-  subject: { subjectType: SubjectType; subjectId: string; authority: Authority },
+  subject: { subjectType: SubjectType; subjectId: string; subjectTitle?: string; authority: Authority },
   task: { taskToken: string; stage: SignOffStage; tokenHash: string },
   now: Date,
   windowMs: number,

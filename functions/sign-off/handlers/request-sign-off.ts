@@ -126,7 +126,13 @@ export const handler = taskHandler(async (input): Promise<Answer> => {
     // One write: the request, this task bound to it, the link's token (its hash) stored.
     const made = await makeRequest(
       approvalId,
-      { subjectType: input.subjectType, subjectId: input.subjectId, authority: input.authority },
+      {
+        subjectType: input.subjectType,
+        subjectId: input.subjectId,
+        // Kept for the receipt: an evaluation's is read then (only its current round is shown).
+        ...(subject.type === 'PROPOSAL' ? { subjectTitle: subject.title } : {}),
+        authority: input.authority,
+      },
       { taskToken: input.taskToken, stage: input.stage, tokenHash },
       now,
       // The request expires when its last stage times out: the date every email and page states.

@@ -411,6 +411,25 @@ describe('the receipt: what was decided, by whom, when', () => {
     expect(text).toContain('Comment Night work only');
   });
 
+  it('names a proposal by the title kept on its request, without reading the proposal', async () => {
+    documents.on(GetCommand, { Key: KEY }).resolves({ Item: item(signOffRequest()) });
+    documents.on(UpdateCommand).resolves({
+      Attributes: item(
+        signOffRequest({
+          status: 'APPROVED',
+          decidedAt: '2025-07-01T09:30:00.000Z',
+          decidedStage: 'REQUEST',
+          subjectTitle: 'Ring road fencing, as kept',
+        }),
+      ),
+    });
+    sfn.on(SendTaskSuccessCommand).resolves({});
+    const result = await decide({ token: LINK_TOKEN, decision: 'approve' });
+    expect(result.statusCode).toBe(200);
+    expect(result.body).toContain('Ring road fencing, as kept');
+    expect(documents.commandCalls(GetCommand, { Key: PROPOSAL_KEY })).toHaveLength(0);
+  });
+
   it('shows the same receipt, as 409, when the link is used again, in the language asked', async () => {
     const decidedRequest = signOffRequest({
       status: 'REJECTED',

@@ -159,6 +159,8 @@ describe('request-sign-off: the first stage', () => {
         authority: 'UK',
         status: 'PENDING',
         stageTimes: {},
+        // Its receipt names the proposal by this title, without reading it again.
+        subjectTitle: 'Ring road fencing, phase 1',
         // A new request is stored with the waiting task bound and its link's token hash: no other
         // write binds it or stores the token.
         taskToken: TASK_TOKEN,
