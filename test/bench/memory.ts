@@ -76,6 +76,17 @@ export async function measureMemory(
     while (environments() > 0 && Date.now() < deadline) await sleep(250);
   };
 
+  // Every approval still awaiting sign-off is stopped at the end; those the earlier sections left
+  // open are stopped first, so that idle and the end compare the same thing: no flow running.
+  const approvals = cloud.stateMachineArn('approval');
+  const stopOpenApprovals = async () => {
+    const open = cloud.engine.listExecutions({ stateMachineArn: approvals, statusFilter: 'RUNNING' });
+    for (const { executionArn } of open)
+      cloud.engine.stopExecution(executionArn, 'Bench.MemoryDone', 'the memory section is over');
+    await Promise.allSettled(open.map(({ executionArn }) => cloud.engine.waitForExecution(executionArn)));
+    return open.length;
+  };
+  const leftOpen = await stopOpenApprovals();
   const idleWarm = await figure(true);
   cloud.functions.setIdleMs(IDLE_MS);
   try {
@@ -96,11 +107,7 @@ export async function measureMemory(
     const [first, second] = halves as [Half, Half];
     // Then the open proposals' flows end (stopped, as an administrator would): what the cloud keeps
     // after that is what no live work holds, the growth that does not come back.
-    const approvals = cloud.stateMachineArn('approval');
-    const open = cloud.engine.listExecutions({ stateMachineArn: approvals, statusFilter: 'RUNNING' });
-    for (const { executionArn } of open)
-      cloud.engine.stopExecution(executionArn, 'Bench.MemoryDone', 'the memory section is over');
-    await Promise.allSettled(open.map(({ executionArn }) => cloud.engine.waitForExecution(executionArn)));
+    const stopped = await stopOpenApprovals();
     await allRetired();
     const ended = await figure(true);
     const plus = (bytes: number) => `${bytes >= 0 ? '+' : ''}${mib(bytes)}`;
@@ -109,15 +116,15 @@ export async function measureMemory(
     report.add({
       section: SECTION,
       measure: `RSS (whole local cloud): idle; ${n} proposals in two halves (${approved} approved to FUNDED through their links, ${n - approved} left awaiting sign-off); after each half passed (environments idle ${IDLE_MS / 1000} s retired, as Lambda reclaims idle ones; GC, then until the RSS stops falling)`,
-      value: `idle ${mib(idleWarm.rss)} with ${idleWarm.environments} environments warm, ${mib(idle.rss)} with none; peak ${mib(Math.max(first.peak, second.peak))} with up to ${Math.max(first.after.environments, second.after.environments)} environments; passed ${mib(first.passed.rss)} after ${first.count}, ${mib(second.passed.rss)} after ${n}: ${plus(second.passed.rss - idle.rss)} kept in all, ${plus(second.passed.rss - first.passed.rss)} by the second half (main heap used ${plus(second.passed.heapUsed - idle.heapUsed)}, held ${plus(second.passed.heapTotal - idle.heapTotal)}: ${second.passed.running - idle.running} more executions running, ${second.passed.emails - idle.emails} more emails in the outbox; ${((second.passed.heapUsed - first.passed.heapUsed) / 1024 / Math.max(1, second.count)).toFixed(0)} KiB of heap per proposal of the second half)`,
-      data: { n, funded, idleMsDuringSection: IDLE_MS, idleWarm, idle, halves },
+      value: `idle${leftOpen > 0 ? ` (the ${leftOpen} approvals earlier sections left open stopped first)` : ''} ${mib(idleWarm.rss)} with ${idleWarm.environments} environments warm, ${mib(idle.rss)} with none; peak ${mib(Math.max(first.peak, second.peak))} with up to ${Math.max(first.after.environments, second.after.environments)} environments; passed ${mib(first.passed.rss)} after ${first.count}, ${mib(second.passed.rss)} after ${n}: ${plus(second.passed.rss - idle.rss)} kept in all, ${plus(second.passed.rss - first.passed.rss)} by the second half (main heap used ${plus(second.passed.heapUsed - idle.heapUsed)}, held ${plus(second.passed.heapTotal - idle.heapTotal)}: ${second.passed.running - idle.running} more executions running, ${second.passed.emails - idle.emails} more emails in the outbox; ${((second.passed.heapUsed - first.passed.heapUsed) / 1024 / Math.max(1, second.count)).toFixed(0)} KiB of heap per proposal of the second half)`,
+      data: { n, funded, idleMsDuringSection: IDLE_MS, leftOpenBefore: leftOpen, idleWarm, idle, halves },
     });
     const finished = sum((h) => h.count);
     report.add({
       section: SECTION,
-      measure: `the same once every flow has ended (the ${open.length} approvals still awaiting sign-off stopped, environments retired, GC): kept against idle, per proposal`,
+      measure: `the same once every flow has ended (the ${stopped} approvals still awaiting sign-off stopped, environments retired, GC): kept against idle, per proposal`,
       value: `${mib(ended.rss)} RSS, ${plus(ended.rss - idle.rss)} against idle; main heap used ${plus(ended.heapUsed - idle.heapUsed)} (${((ended.heapUsed - idle.heapUsed) / 1024 / finished).toFixed(1)} KiB per proposal; ${ended.running - idle.running} more executions running, ${ended.emails - idle.emails} more emails in the outbox)`,
-      data: { stopped: open.length, ended },
+      data: { stopped, leftOpenBefore: leftOpen, ended },
     });
     const intakeMs = sum((h) => h.intakeMs);
     const signedOff = sum((h) => h.signedOff);
