@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpEvent } from '../../../functions/platform/http.ts';
 import { hashToken, type SignOffRequest } from '../../../functions/sign-off/data/sign-offs.ts';
-import { httpEvent, lambdaContext, loadHandlerModule, TEST_ENV } from './support.ts';
+import { httpEvent, lambdaContext, loadHandlerModule, storedProposalItem, TEST_ENV } from './support.ts';
 
 const documents = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
@@ -366,23 +366,11 @@ describe('POST /approvals/{approvalId}: a decision', () => {
 
 describe('the receipt: what was decided, by whom, when', () => {
   const PROPOSAL_KEY = { pk: 'PROPOSAL#0b8e5c1d-2f4a-4e6b-8c9d-1a2b3c4d5e6f', sk: 'PROPOSAL' };
-  const proposalItem = {
-    ...PROPOSAL_KEY,
-    type: 'Proposal',
-    proposalId: '0b8e5c1d-2f4a-4e6b-8c9d-1a2b3c4d5e6f',
+  const proposalItem = storedProposalItem('0b8e5c1d-2f4a-4e6b-8c9d-1a2b3c4d5e6f', {
     title: 'Ring road fencing <b>phase 1</b>',
-    category: 'PORT_SECURITY_INFRASTRUCTURE',
     description: 'Fences',
-    contactEmail: 'port@port-calais.example',
-    funding: [{ fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 120_000_000 }],
-    status: 'AWAITING_SIGN_OFF',
     statusHistory: [],
-    // The whole stored item: the data layer checks what it reads.
-    ownerSub: 'port-user-1',
-    createdAt: '2025-05-01T09:00:00.000Z',
-    updatedAt: '2025-05-01T09:00:00.000Z',
-    rate: { gbpPerEur: '0.80', source: 'Joint declaration of 20 September 2014' },
-  };
+  });
 
   it('answers the decision with the subject, the decision, the authority and the time in London', async () => {
     documents.on(GetCommand, { Key: KEY }).resolves({ Item: item(signOffRequest()) });

@@ -13,7 +13,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashToken, type SignOffRequest } from '../../../functions/sign-off/data/sign-offs.ts';
 import type { Authority, SignOffStage, SignOffStatus } from '../../../functions/sign-off/domain/sign-off.ts';
 import type { RequestSignOffInput } from '../../../functions/sign-off/handlers/request-sign-off.ts';
-import { fixture, lambdaContext, loadHandlerModule, TEST_ENV } from './support.ts';
+import { fixture, lambdaContext, loadHandlerModule, storedProposalItem, TEST_ENV } from './support.ts';
 
 const documents = mockClient(DynamoDBDocumentClient);
 const sfn = mockClient(SFNClient);
@@ -46,24 +46,7 @@ const PROPOSAL_ID = task().subjectId;
 const APPROVAL_ID = '7d1e9c3b-5a2f-4b8e-a6c4-2e9f0d1b3a57';
 const BIND = 'SET taskToken = :token, taskStage = :stage';
 
-const proposalItem = {
-  pk: `PROPOSAL#${PROPOSAL_ID}`,
-  sk: 'PROPOSAL',
-  type: 'Proposal',
-  proposalId: PROPOSAL_ID,
-  title: 'Ring road fencing, phase 1',
-  category: 'PORT_SECURITY_INFRASTRUCTURE',
-  description: 'Robust fences along the ring road access to the public area of the port.',
-  contactEmail: 'port@port-calais.example',
-  funding: [{ fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 120_000_000 }],
-  status: 'AWAITING_SIGN_OFF',
-  statusHistory: [{ status: 'AWAITING_SIGN_OFF', at: '2025-05-01T09:00:00.000Z' }],
-  // The whole stored item: the data layer checks what it reads.
-  ownerSub: 'port-user-1',
-  createdAt: '2025-05-01T09:00:00.000Z',
-  updatedAt: '2025-05-01T09:00:00.000Z',
-  rate: { gbpPerEur: '0.80', source: 'Joint declaration of 20 September 2014' },
-};
+const proposalItem = storedProposalItem(PROPOSAL_ID);
 
 function storedRequest(overrides: Partial<SignOffRequest> = {}): SignOffRequest {
   return {

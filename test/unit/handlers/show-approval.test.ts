@@ -4,7 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpEvent, HttpResult } from '../../../functions/platform/http.ts';
 import { hashToken } from '../../../functions/sign-off/data/sign-offs.ts';
-import { httpEvent, lambdaContext, loadHandlerModule } from './support.ts';
+import { httpEvent, lambdaContext, loadHandlerModule, storedProposalItem } from './support.ts';
 
 const documents = mockClient(DynamoDBDocumentClient);
 type Handler = (event: HttpEvent, context: ReturnType<typeof lambdaContext>) => Promise<HttpResult>;
@@ -53,26 +53,7 @@ function pendingRequest() {
   });
   // The proposal is read with the rest of its partition, in one Query.
   documents.on(QueryCommand, { ExpressionAttributeValues: { ':pk': `PROPOSAL#${PROPOSAL_ID}` } }).resolves({
-    Items: [
-      {
-        pk: `PROPOSAL#${PROPOSAL_ID}`,
-        sk: 'PROPOSAL',
-        type: 'Proposal',
-        proposalId: PROPOSAL_ID,
-        title: 'Ring road fencing, phase 1',
-        category: 'PORT_SECURITY_INFRASTRUCTURE',
-        description: 'Robust fences along the ring road access to the public area of the port.',
-        contactEmail: 'port@port-calais.example',
-        funding: [{ fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 120_000_000 }],
-        status: 'AWAITING_SIGN_OFF',
-        // The whole stored item: the data layer checks what it reads.
-        ownerSub: 'port-user-1',
-        createdAt: '2025-05-01T09:00:00.000Z',
-        updatedAt: '2025-05-01T09:00:00.000Z',
-        statusHistory: [{ status: 'AWAITING_SIGN_OFF', at: '2025-05-01T09:00:00.000Z' }],
-        rate: { gbpPerEur: '0.80', source: 'Joint declaration of 20 September 2014' },
-      },
-    ],
+    Items: [storedProposalItem(PROPOSAL_ID)],
   });
 }
 

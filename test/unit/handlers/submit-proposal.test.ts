@@ -17,7 +17,14 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpEvent } from '../../../functions/platform/http.ts';
-import { fixture, httpEvent, lambdaContext, loadHandlerModule, TEST_ENV } from './support.ts';
+import {
+  fixture,
+  httpEvent,
+  lambdaContext,
+  loadHandlerModule,
+  storedProposalItem,
+  TEST_ENV,
+} from './support.ts';
 import { emfPrintedBy, enableMetrics, metricsOf } from './support-metrics.ts';
 
 const documents = mockClient(DynamoDBDocumentClient);
@@ -346,20 +353,8 @@ describe('POST /proposals with an Idempotency-Key', () => {
       .on(PutCommand)
       .rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
     documents.on(GetCommand).resolves({
-      Item: {
-        pk: `PROPOSAL#${proposalId}`,
-        sk: 'PROPOSAL',
-        type: 'Proposal',
-        proposalId,
-        ...proposalBody(),
-        status: 'AWAITING_SIGN_OFF',
-        // The whole stored item, as the first attempt wrote it: the data layer checks what it reads.
-        ownerSub: 'port-user-1',
-        createdAt: '2025-05-01T09:00:00.000Z',
-        updatedAt: '2025-05-01T09:00:00.000Z',
-        statusHistory: [{ status: 'AWAITING_SIGN_OFF', at: '2025-05-01T09:00:00.000Z' }],
-        rate: { gbpPerEur: '0.80', source: 'Joint declaration of 20 September 2014' },
-      },
+      // The whole stored item, as the first attempt wrote it.
+      Item: storedProposalItem(proposalId, proposalBody()),
     });
     sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'exists', $metadata: {} }));
     const retry = await submit(withKey('order-17'));

@@ -71,3 +71,31 @@ export function lambdaContext(): Context {
     succeed: () => {},
   };
 }
+
+/**
+ * A proposal as the table stores it, every attribute the data layer checks when it reads one, for the
+ * tests that answer DynamoDB calls themselves; `overrides` replaces any of them.
+ */
+export function storedProposalItem(
+  proposalId: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    pk: `PROPOSAL#${proposalId}`,
+    sk: 'PROPOSAL',
+    type: 'Proposal',
+    proposalId,
+    title: 'Ring road fencing, phase 1',
+    category: 'PORT_SECURITY_INFRASTRUCTURE',
+    description: 'Robust fences along the ring road access to the public area of the port.',
+    contactEmail: 'port@port-calais.example',
+    funding: [{ fundYear: 1, purpose: 'INVESTMENT', amountEurCents: 120_000_000 }],
+    status: 'AWAITING_SIGN_OFF',
+    statusHistory: [{ status: 'AWAITING_SIGN_OFF', at: '2025-05-01T09:00:00.000Z' }],
+    ownerSub: 'port-user-1',
+    createdAt: '2025-05-01T09:00:00.000Z',
+    updatedAt: '2025-05-01T09:00:00.000Z',
+    rate: { gbpPerEur: '0.80', source: 'Joint declaration of 20 September 2014' },
+    ...overrides,
+  };
+}
