@@ -53,6 +53,7 @@ export interface LocalFunctionsOptions {
   idleMs?: number;
 }
 
+/** Invocations a function's environments answered, and their time, summed. */
 export interface InvocationTally {
   invocations: number;
   /** From the invocation to its start in an environment (Lambda scales out instead, up to its concurrency). */
@@ -270,8 +271,6 @@ class FunctionPool {
     const worker = environment.worker;
     if (!worker) throw new Error('an environment is ready only once its worker runs');
     const startedAt = performance.now();
-    this.tally.invocations += 1;
-    this.tally.waitMs += startedAt - invocation.queuedAt;
     const id = this.nextId++;
     const outcome = new Promise<{ payload?: string; error?: SerializedError }>((resolveOutcome) => {
       const onMessage = (message: WorkerMessage) => {
@@ -301,6 +300,9 @@ class FunctionPool {
     });
     const result = await outcome;
     clearTimeout(timer);
+    // Counted once answered, wait and duration together (a lost environment never answers).
+    this.tally.invocations += 1;
+    this.tally.waitMs += startedAt - invocation.queuedAt;
     this.tally.durationMs += performance.now() - startedAt;
     if (environment.busy !== invocation) return; // lost meanwhile (timeout, crash): already answered
     this.finish(environment, invocation, () => {
